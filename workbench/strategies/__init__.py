@@ -1,0 +1,1 @@
+"""The four data-protection strategies (and the ``none`` baseline) behind one interface."""

@@ -1,0 +1,87 @@
+"""The workspace: the one directory the workbench may write into.
+
+Every disk image, target and mount point lives below it. It is
+``$WORKBENCH_HOME`` or ``~/.local/share/workbench``, never relative to the
+current directory, so the CLI, the tests and notebooks started from
+``notebooks/`` all share it.
+
+``resolve`` is how every user-supplied path enters the workbench: a relative
+path is taken inside the workspace, an absolute one must lie inside it, and
+symlinks are followed before the check, so a link that leads out is refused.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import SafetyError, UsageError
+
+ENV_VAR = "WORKBENCH_HOME"
+
+
+def home() -> Path:
+    """The workspace directory, created if needed, with symlinks resolved."""
+    configured = os.environ.get(ENV_VAR)
+    if configured:
+        root = Path(configured).expanduser()
+        if not root.is_absolute():
+            raise UsageError(f"${ENV_VAR} must be an absolute path, not '{configured}'")
+    else:
+        root = Path.home() / ".local" / "share" / "workbench"
+    root.mkdir(parents=True, exist_ok=True)
+    return root.resolve()
+
+
+def mount_dir() -> Path:
+    """Where the workbench makes its mount points."""
+    path = home() / ".mnt"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def is_inside(path: Path, root: Path | None = None) -> bool:
+    root = root or home()
+    real = Path(os.path.realpath(path))
+    return real == root or real.is_relative_to(root)
+
+
+def resolve(path: str | os.PathLike[str], *, must_exist: bool = False) -> Path:
+    """Resolve a user path to a real path inside the workspace, or refuse.
+
+    Symlinks (in the path or at its end) are followed first, so a link that
+    leads outside is refused like any outside path.
+    """
+    root = home()
+    given = Path(path).expanduser()
+    candidate = given if given.is_absolute() else root / given
+    real = Path(os.path.realpath(candidate))
+    if not (real == root or real.is_relative_to(root)):
+        via = " (through a symlink)" if real != Path(os.path.abspath(candidate)) else ""
+        raise SafetyError(
+            f"'{path}' is outside the workspace {root}{via}: the workbench only touches its own files; "
+            f"use a path inside it, or set ${ENV_VAR}"
+        )
+    if must_exist and not real.exists():
+        raise UsageError(f"'{path}' does not exist in the workspace {root}: see 'workbench disk list'")
+    return real
+
+
+def new_file(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Resolve a path for a file about to be created; refuse to clobber unless told to."""
+    real = resolve(path)
+    if real.exists() and not overwrite:
+        raise UsageError(f"'{path}' already exists: pick another name, or pass --force to overwrite it")
+    if real.exists() and real.is_dir():
+        raise UsageError(f"'{path}' is a directory, not a disk image file")
+    real.parent.mkdir(parents=True, exist_ok=True)
+    return real
+
+
+def display(path: Path) -> str:
+    """A path as the user should see it: relative to the workspace when inside."""
+    root = home()
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return str(path)
