@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import MissingToolError, NotRootError, OperationFailed
+from .errors import MissingToolError, NotRootError, OperationFailed, UsageError
 
 log = logging.getLogger("workbench.proc")
 
@@ -110,3 +110,14 @@ def _failure_message(argv: list[str], done: subprocess.CompletedProcess[bytes], 
     detail = lines[-1] if lines else f"exit code {done.returncode}"
     step = what or Path(argv[0]).name
     return f"{step} failed: {detail} (command: {shlex.join(argv)[:200]})"
+
+
+def run_attached(args: Sequence[Arg], *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run a user's command with the terminal attached (stdin/stdout/stderr passed through); return its exit code."""
+    argv = [os.fspath(a) for a in args]
+    log.debug("run (attached): %s", shlex.join(argv))
+    full_env = None if env is None else {**os.environ, **env}
+    try:
+        return subprocess.run(argv, cwd=cwd, env=full_env, check=False).returncode
+    except FileNotFoundError as exc:
+        raise UsageError(f"command not found: '{argv[0]}'") from exc

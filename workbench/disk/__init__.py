@@ -1,0 +1,1 @@
+"""Loopback disks: the only layer that runs losetup, mount, sfdisk, mkfs and mtools."""

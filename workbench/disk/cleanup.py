@@ -1,0 +1,54 @@
+"""Releasing what a killed run left behind, and only that.
+
+Nothing is remembered in a ledger: what belongs to the workbench is read
+from the system itself. A mount is ours when its mount point is inside the
+workspace or its source is a loop device backed by a workspace file; a loop
+device is ours when its backing file is inside the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .. import proc, workspace
+from .loop import workspace_loops
+from .mounting import unmount
+
+
+def workspace_mounts(root: Path | None = None) -> list[Path]:
+    """Mount points that belong to the workspace, deepest first."""
+    root = root or workspace.home()
+    loops = set(workspace_loops(root))
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        point = Path(_unescape(fields[4]))
+        source = fields[fields.index("-") + 2]
+        if point.is_relative_to(root) or source in loops:
+            found.append(point)
+    return sorted(found, key=lambda p: len(p.parts), reverse=True)
+
+
+def release_leftovers() -> list[str]:
+    """Unmount and detach everything of the workspace's; return what was released."""
+    proc.require_root("releasing loop devices and mounts")
+    root = workspace.home()
+    released = []
+    for point in workspace_mounts(root):
+        unmount(point)
+        released.append(f"unmounted {point}")
+        try:
+            point.rmdir()
+        except OSError:
+            pass
+    for device in workspace_loops(root):
+        done = proc.run(["losetup", "--detach", device], check=False)
+        if done.returncode == 0:
+            released.append(f"detached {device}")
+    return released
+
+
+def _unescape(field: str) -> str:
+    """mountinfo escapes spaces and friends as octal (\\040)."""
+    return os.fsdecode(field.encode().decode("unicode_escape").encode("latin-1"))

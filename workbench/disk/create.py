@@ -1,0 +1,101 @@
+"""Creating disk images from a layout, and importing a user's own disk image."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from .. import guard, proc, workspace
+from ..errors import UsageError
+from ..sparse import sparse_copy
+from . import bootcode, esp
+from .layout import MiB, plan
+from .table import Partition, PartitionTable, read_table
+
+log = logging.getLogger("workbench.disk")
+
+
+def create_disk(path: str | os.PathLike[str], layout: str = "system", size_bytes: int = 256 * MiB,
+                *, overwrite: bool = False) -> Path:
+    """Create a sparse raw disk image in the workspace and return its real path.
+
+    The sequence is: sparse file -> GPT (sfdisk) -> sizes read back from the
+    table -> filesystems made with exactly those sizes. Guessing a size for
+    mkfs could overrun the partition and destroy the backup GPT.
+    """
+    disk_plan = plan(layout, size_bytes)
+    target = workspace.new_file(path, overwrite=overwrite)
+    with open(target, "wb") as handle:
+        handle.truncate(size_bytes)
+    try:
+        proc.run(["sfdisk", "--quiet", target], input=disk_plan.sfdisk_script().encode(), what="writing the GPT")
+        _write_boot_code(target)
+        table = read_table(target)
+        for part in table.partitions:
+            if part.role == "esp":
+                _make_esp(target, part)
+            else:
+                make_ext4(target, part, label=part.name)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    log.info("created %s (%s, %d MiB)", target, layout, size_bytes // MiB)
+    return target
+
+
+def make_ext4(image: Path, part: Partition, *, label: str) -> None:
+    """mkfs.ext4 inside the partition, sized in whole KiB from the table."""
+    real = guard.check_image(image)
+    proc.run(
+        ["mkfs.ext4", "-q", "-F", "-L", label, "-E", f"offset={part.start_bytes}", real, f"{part.size_bytes // 1024}k"],
+        what=f"formatting partition {part.number} as ext4",
+    )
+
+
+def _write_boot_code(image: Path) -> None:
+    fd = guard.open_for_write(image)
+    try:
+        os.pwrite(fd, bootcode.boot_code(), 0)
+    finally:
+        os.close(fd)
+
+
+def _make_esp(image: Path, part: Partition) -> None:
+    esp.format_esp(image, part)
+    with tempfile.TemporaryDirectory(prefix="esp-src-") as tmp:
+        loader = Path(tmp) / bootcode.BOOT_LOADER_PATH
+        loader.parent.mkdir(parents=True)
+        loader.write_bytes(bootcode.boot_loader())
+        esp.copy_in(image, part, Path(tmp))
+
+
+def import_disk(source: str | os.PathLike[str], path: str | os.PathLike[str] | None = None,
+                *, overwrite: bool = False) -> tuple[Path, PartitionTable]:
+    """Copy an existing raw disk image (a VM's disk, say) into the workspace, sparsely.
+
+    The source is only ever opened read-only, wherever it lives.
+    """
+    src = Path(source).expanduser()
+    if not src.is_file():
+        raise UsageError(f"'{source}' is not a file: give the path of a raw disk image (.img/.raw)")
+    target = workspace.new_file(path or src.name, overwrite=overwrite)
+    if target == src.resolve():
+        raise UsageError(f"'{source}' is already in the workspace")
+    with open(src, "rb") as head:
+        if head.read(4) == b"QFI\xfb":
+            raise UsageError(f"'{source}' is a qcow2 image: convert it with 'qemu-img convert -O raw' first")
+    src_fd = os.open(src, os.O_RDONLY)
+    try:
+        dst_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        try:
+            sparse_copy(src_fd, dst_fd)
+        finally:
+            os.close(dst_fd)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    finally:
+        os.close(src_fd)
+    return target, read_table(target)

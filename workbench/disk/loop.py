@@ -1,0 +1,68 @@
+"""Loop devices over workspace images: attach, detach, list.
+
+``losetup -P`` makes no partition nodes on this kernel, so one partition is
+attached on its own with an offset and a size limit. Devices are only ever
+detached by the name losetup gave back (never ``losetup -D``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .. import guard, proc, workspace
+from .table import Partition
+
+log = logging.getLogger("workbench.disk")
+
+
+def attach(image: Path, partition: Partition | None = None, *, readonly: bool = False) -> str:
+    """Attach a workspace image (or one partition of it) and return the device path."""
+    proc.require_root("attaching a loop device")
+    real = guard.check_image(image)
+    args: list[str | Path] = ["losetup", "--find", "--show"]
+    if readonly:
+        args.append("--read-only")
+    if partition is not None:
+        args += ["--offset", str(partition.start_bytes), "--sizelimit", str(partition.size_bytes)]
+    device = proc.text([*args, real], what="attaching a loop device").strip()
+    log.info("attached %s%s as %s", real.name, f" partition {partition.number}" if partition else "", device)
+    return device
+
+
+def detach(device: str) -> None:
+    guard.check_device(device)
+    proc.run(["losetup", "--detach", device], what=f"detaching {device}")
+
+
+@contextmanager
+def attached(image: Path, partition: Partition | None = None, *, readonly: bool = False) -> Iterator[str]:
+    """A loop device for the image (or a partition of it), detached on the way out, whatever happens."""
+    device = attach(image, partition, readonly=readonly)
+    try:
+        yield device
+    finally:
+        proc.run(["losetup", "--detach", device], check=False)
+
+
+def workspace_loops(root: Path | None = None) -> dict[str, Path]:
+    """Loop devices whose backing file lies inside the workspace: {device: backing file}."""
+    root = root or workspace.home()
+    done = proc.run(["losetup", "--list", "--json", "--output", "NAME,BACK-FILE"], check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        return {}
+    found = {}
+    for dev in json.loads(done.stdout)["loopdevices"]:
+        back = Path((dev.get("back-file") or "").removesuffix(" (deleted)"))
+        if back.is_absolute() and (back == root or back.is_relative_to(root)):
+            found[dev["name"]] = back
+    return found
+
+
+def loops_of(image: Path) -> list[str]:
+    """Loop devices currently attached to this image."""
+    real = Path(image).resolve()
+    return [dev for dev, back in workspace_loops().items() if back == real]

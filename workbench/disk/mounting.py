@@ -1,0 +1,70 @@
+"""Mounting partitions of workspace images, always released on the way out."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from .. import proc, workspace
+from .loop import attached
+from .table import read_table
+
+log = logging.getLogger("workbench.disk")
+
+
+@contextmanager
+def mounted(
+    image: Path, role: str = "root", *, readonly: bool = False, options: Sequence[str] = ()
+) -> Iterator[Path]:
+    """Mount one partition (by role: 'root' or 'data') of a workspace image and yield the mount point."""
+    partition = read_table(image).by_role(role)
+    with attached(image, partition, readonly=readonly) as device:
+        with mounted_device(device, readonly=readonly, options=options, label=Path(image).stem) as point:
+            yield point
+
+
+@contextmanager
+def mounted_device(
+    device: str, *, readonly: bool = False, options: Sequence[str] = (), label: str = "disk"
+) -> Iterator[Path]:
+    """Mount a device we attached on a fresh directory inside the workspace."""
+    point = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=workspace.mount_dir()))
+    opts = list(options) + (["ro"] if readonly else [])
+    args = ["mount", *(["-o", ",".join(opts)] if opts else []), device, point]
+    try:
+        proc.run(args, what=f"mounting {device}")
+        try:
+            yield point
+        finally:
+            unmount(point)
+    finally:
+        _remove_dir(point)
+
+
+def unmount(point: Path) -> None:
+    """Unmount, retrying briefly while busy, and lazily as a last resort so nothing stays attached."""
+    for attempt in range(5):
+        done = proc.run(["umount", point], check=False)
+        if done.returncode == 0:
+            return
+        time.sleep(0.1 * (attempt + 1))
+    log.warning("%s stayed busy; unmounting lazily", point)
+    proc.run(["umount", "--lazy", point], check=False)
+
+
+def drop_caches() -> None:
+    """Forget cached pages, so reads after raw writes to an image see the new bytes."""
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def _remove_dir(point: Path) -> None:
+    try:
+        point.rmdir()
+    except OSError:
+        pass
