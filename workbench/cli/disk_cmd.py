@@ -97,7 +97,7 @@ def _check(args: argparse.Namespace) -> int:
                 ("ESP", result.esp_ok, "esp"),
                 ("root fsck", result.root_fsck_clean, "root_fsck")]
         for label, ok, key in rows:
-            mark = "n/a " if ok is None else ("ok  " if ok else "FAIL")
+            mark = "--  " if ok is None else ("ok  " if ok else "FAIL")
             print(f"{mark} {label:16} {result.details.get(key, '')}")
     return 0 if result.ok else 1
 

@@ -21,14 +21,14 @@ from .table import PartitionTable, gpt_problems, read_table
 class Health:
     partition_table_ok: bool
     boot_code_ok: bool
-    esp_ok: bool | None  # None: the layout has no ESP
-    root_fsck_clean: bool
+    esp_ok: bool | None  # None: not checked (the layout has none, or no partition table to find it)
+    root_fsck_clean: bool | None  # None: not checked (no partition table to find it)
     details: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return (self.partition_table_ok and self.boot_code_ok and self.esp_ok is not False
-                and self.root_fsck_clean)
+                and self.root_fsck_clean is True)
 
     def to_json(self) -> dict:
         return {**asdict(self), "ok": self.ok}
@@ -40,9 +40,10 @@ def check(image: Path) -> Health:
     table = read_table(real)
     table_ok = _table_ok(real, table, details)
     boot_ok = _boot_ok(real, details)
-    esp_ok = _esp_ok(real, table, details) if table_ok and _has(table, "esp") else (None if table_ok else False)
-    if not table_ok and "esp" not in details:
-        details["esp"] = "cannot be found without a partition table"
+    if not table.partitions:
+        details["esp"] = details["root_fsck"] = "not checked: no partition table to find it"
+        return Health(table_ok, boot_ok, None, None, details)
+    esp_ok = _esp_ok(real, table, details) if _has(table, "esp") else None
     fsck_ok = _fsck_ok(real, table, details)
     return Health(table_ok, boot_ok, esp_ok, fsck_ok, details)
 

@@ -1,0 +1,73 @@
+"""Shared fixtures: a private workspace per test, small disks, and a leak check for the whole run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = os.geteuid() == 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ROOT:
+        return
+    skip = pytest.mark.skip(reason="needs root and loop devices (run 'make test' as root)")
+    for item in items:
+        if "root" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, private workspace ($WORKBENCH_HOME) for one test."""
+    home = tmp_path / "ws"
+    home.mkdir()
+    monkeypatch.setenv("WORKBENCH_HOME", str(home))
+    return home.resolve()
+
+
+@pytest.fixture
+def system_disk(workspace: Path) -> Path:
+    """A fresh 64 MiB system disk (GPT, ESP with boot loader, empty ext4 root)."""
+    from workbench.disk.create import create_disk
+
+    return create_disk("system.img", "system", 64 << 20)
+
+
+@pytest.fixture
+def data_disk(workspace: Path) -> Path:
+    """A fresh 48 MiB data disk (GPT, one ext4 partition)."""
+    from workbench.disk.create import create_disk
+
+    return create_disk("data.img", "data", 48 << 20)
+
+
+def _leftovers(base: Path) -> list[str]:
+    """Loop devices backed by files under the run's temp base, and mounts below it."""
+    found = []
+    out = subprocess.run(["losetup", "--list", "--json", "--output", "NAME,BACK-FILE"],
+                         capture_output=True, text=True, check=False).stdout
+    for dev in json.loads(out)["loopdevices"] if out.strip() else []:
+        back = (dev.get("back-file") or "").removesuffix(" (deleted)")
+        if back.startswith(str(base)):
+            found.append(f"{dev['name']} -> {back}")
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split()[4]
+        if point.startswith(str(base)):
+            found.append(f"mount {point}")
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test left a loop device or a mount behind."""
+    if not ROOT or not hasattr(session.config, "_tmp_path_factory"):
+        return
+    base = session.config._tmp_path_factory.getbasetemp().resolve()
+    leaks = _leftovers(base)
+    if leaks:
+        print("\nLEAK: the tests left these attached:\n  " + "\n  ".join(leaks))
+        session.exitstatus = 1

@@ -1,0 +1,65 @@
+"""Nothing stays attached: on SIGTERM, on Ctrl-C, and after SIGKILL via 'workbench cleanup'."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from workbench.disk.cleanup import workspace_mounts
+from workbench.disk.loop import workspace_loops
+
+pytestmark = pytest.mark.root
+
+
+def _start_mount(workspace: Path, image: Path) -> tuple[subprocess.Popen, str]:
+    child = subprocess.Popen([sys.executable, "-m", "workbench", "disk", "mount", image.name],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "WORKBENCH_HOME": str(workspace)})
+    point = child.stdout.readline().strip()
+    assert point and Path(point).is_mount(), child.stderr.read() if child.poll() is not None else point
+    assert workspace_loops(workspace)
+    return child, point
+
+
+def _nothing_attached(workspace: Path) -> bool:
+    return not workspace_loops(workspace) and not workspace_mounts(workspace)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signalled_child_releases_everything(workspace: Path, system_disk: Path, sig: signal.Signals) -> None:
+    child, point = _start_mount(workspace, system_disk)
+    child.send_signal(sig)
+    assert child.wait(timeout=30) == 130
+    assert _nothing_attached(workspace)
+    assert not Path(point).exists()
+
+
+def test_sigkill_leaves_leftovers_that_cleanup_releases(workspace: Path, system_disk: Path) -> None:
+    child, point = _start_mount(workspace, system_disk)
+    child.kill()
+    child.wait(timeout=30)
+    time.sleep(0.2)
+    assert Path(point).is_mount() and workspace_loops(workspace), "SIGKILL cannot be caught: leftovers expected"
+    done = subprocess.run([sys.executable, "-m", "workbench", "cleanup"], capture_output=True, text=True,
+                          env={**os.environ, "WORKBENCH_HOME": str(workspace)}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "unmounted" in done.stdout and "detached" in done.stdout
+    assert _nothing_attached(workspace)
+
+
+def test_mount_runs_a_command_inside_and_returns_its_exit_code(workspace: Path, system_disk: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "disk", "mount", "system.img", "--",
+         "sh", "-c", 'echo hello > note.txt && test "$PWD" = "$WORKBENCH_MOUNT" && exit 7'],
+        capture_output=True, text=True, env={**os.environ, "WORKBENCH_HOME": str(workspace)}, check=False)
+    assert done.returncode == 7, done.stderr
+    assert _nothing_attached(workspace)
+    check = subprocess.run([sys.executable, "-m", "workbench", "disk", "mount", "system.img", "--", "cat", "note.txt"],
+                           capture_output=True, text=True, env={**os.environ, "WORKBENCH_HOME": str(workspace)})
+    assert check.stdout == "hello\n"
