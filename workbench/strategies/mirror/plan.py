@@ -1,0 +1,147 @@
+"""Planning a one-way sync: what to remove, create, rename, copy and fix on the target.
+
+Pure functions over two scanned trees (see ``tree.scan``), so the rules of
+``rsync -a --delete`` (plus hard links and xattrs, i.e. ``-aHX``) are tested
+without touching a disk. Which files count as changed is the caller's choice:
+quick-check (size or mtime differ) or a set of paths whose content hashes
+differ (checksum mode).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .tree import Entry
+
+Tree = dict[str, Entry]
+
+
+@dataclass
+class SyncPlan:
+    removals: list[tuple[str, str]] = field(default_factory=list)  # (path, kind) on the target, tops only
+    mkdirs: list[str] = field(default_factory=list)  # parents first
+    renames: list[tuple[str, str]] = field(default_factory=list)  # (old target path, new path)
+    copies: list[str] = field(default_factory=list)  # regular files to write
+    specials: list[str] = field(default_factory=list)  # symlinks, fifos, devices to (re)create
+    meta: list[str] = field(default_factory=list)  # same content, metadata to fix
+    links: list[tuple[str, str]] = field(default_factory=list)  # (path, path of the first name of its inode)
+    dirs: list[str] = field(default_factory=list)  # every source directory, deepest first
+
+    @property
+    def empty(self) -> bool:
+        return not (self.removals or self.mkdirs or self.renames or self.copies or self.specials
+                    or self.meta or self.links)
+
+
+def hardlink_leaders(src: Tree) -> dict[str, str]:
+    """{other name: first name} for every regular file with several names in the tree."""
+    first: dict[tuple[int, int], str] = {}
+    followers: dict[str, str] = {}
+    for path in sorted(src):
+        entry = src[path]
+        if entry.kind != "f" or entry.nlink < 2:
+            continue
+        key = (entry.dev, entry.ino)
+        if key in first:
+            followers[path] = first[key]
+        else:
+            first[key] = path
+    return followers
+
+
+def same_size_pairs(src: Tree, dst: Tree) -> list[str]:
+    """Paths that are regular files of equal size on both sides: what checksum mode must hash."""
+    followers = hardlink_leaders(src)
+    return [
+        path for path, entry in src.items()
+        if entry.kind == "f" and path not in followers
+        and (other := dst.get(path)) is not None and other.kind == "f" and other.size == entry.size
+    ]
+
+
+def rename_candidates(src: Tree, dst: Tree) -> list[tuple[str, str]]:
+    """(new path, old path) pairs where a file seems to have moved: it vanished from one place
+    on the target's side and a file of the same size and mtime appeared elsewhere on the source.
+
+    Only unambiguous, non-empty matches; checksum mode confirms them by content.
+    """
+    followers = hardlink_leaders(src)
+    new: dict[tuple[int, int], list[str]] = {}
+    for path, entry in src.items():
+        if entry.kind == "f" and entry.size and path not in dst and path not in followers:
+            new.setdefault((entry.size, entry.mtime_ns), []).append(path)
+    old: dict[tuple[int, int], list[str]] = {}
+    for path, entry in dst.items():
+        if entry.kind == "f" and entry.size and entry.nlink == 1 and path not in src:
+            old.setdefault((entry.size, entry.mtime_ns), []).append(path)
+    return [(paths[0], old[key][0]) for key, paths in new.items() if len(paths) == 1 and len(old.get(key, ())) == 1]
+
+
+def make_plan(
+    src: Tree,
+    dst: Tree,
+    *,
+    content_differs: set[str] | None = None,
+    renames: list[tuple[str, str]] = (),  # type: ignore[assignment]
+) -> SyncPlan:
+    """Plan the target's changes. ``content_differs`` None means quick-check (size + mtime)."""
+    plan = SyncPlan()
+    rename_old = {old for _, old in renames}
+    rename_new = {new: old for new, old in renames}
+    gone: set[str] = set()
+    for path in sorted(dst):
+        if not path:
+            continue
+        entry = dst[path]
+        source = src.get(path)
+        if source is not None and (source.kind == "d") == (entry.kind == "d"):
+            continue
+        if path.rpartition("/")[0] in gone or path in rename_old:
+            gone.add(path)
+            continue
+        gone.add(path)
+        plan.removals.append((path, entry.kind))
+
+    followers = hardlink_leaders(src)
+    for path in sorted(src):
+        entry = src[path]
+        have = None if path in gone else dst.get(path)
+        if entry.kind == "d":
+            plan.dirs.append(path)
+            if have is None and path:
+                plan.mkdirs.append(path)
+        elif path in followers:
+            continue
+        elif entry.kind == "f":
+            if have is None:
+                if path in rename_new:
+                    plan.renames.append((rename_new[path], path))
+                else:
+                    plan.copies.append(path)
+            elif have.kind != "f" or _content_changed(path, entry, have, content_differs):
+                plan.copies.append(path)
+            elif not entry.same_meta(have):
+                plan.meta.append(path)
+        elif have is None or have.kind != entry.kind or have.link != entry.link or have.rdev != entry.rdev \
+                or (entry.kind == "o" and have.mode != entry.mode):
+            plan.specials.append(path)
+        elif not entry.same_meta(have):
+            plan.meta.append(path)
+
+    rewritten = set(plan.copies) | {new for _, new in plan.renames}
+    for path, leader in followers.items():
+        have = None if path in gone else dst.get(path)
+        leader_have = dst.get(leader)
+        if (have is None or have.kind != "f" or leader in rewritten or leader_have is None
+                or (have.dev, have.ino) != (leader_have.dev, leader_have.ino)):
+            plan.links.append((path, leader))
+    plan.dirs.sort(key=lambda p: p.count("/") + (1 if p else 0), reverse=True)
+    return plan
+
+
+def _content_changed(path: str, entry: Entry, have: Entry, content_differs: set[str] | None) -> bool:
+    if entry.size != have.size:
+        return True
+    if content_differs is None:
+        return entry.mtime_ns != have.mtime_ns
+    return path in content_differs

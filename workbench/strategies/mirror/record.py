@@ -1,0 +1,84 @@
+"""The mirror's own small records, kept at the target's top level and left out of the mirrored tree.
+
+- ``.workbench-mirror.json``: when the last one-way sync ran, in which mode, and
+  (checksum mode) the blake3 of every file it left on the target, for ``verify``.
+- ``.workbench-twoway.json``: the two-way sync's state database (see ``twoway``).
+
+Both are written atomically: a temporary file, fsync, then rename, so a crash
+leaves the previous record whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...errors import UsageError
+from .tree import TEMP_PREFIX
+
+if TYPE_CHECKING:
+    from .sync import SyncResult
+
+SYNC_NAME = ".workbench-mirror.json"
+TWOWAY_NAME = ".workbench-twoway.json"
+NAMES = (SYNC_NAME, TWOWAY_NAME)
+FORMAT = 1
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.tmp")
+    with open(tmp, "w") as handle:
+        json.dump(data, handle, separators=(",", ":"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The record, or None if there is none; a record of a newer format is refused."""
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"'{path}' is not a readable mirror record ({exc}): remove it and sync again") from exc
+    if data.get("format", 0) > FORMAT:
+        raise UsageError(f"'{path}' was written by a newer workbench (format {data['format']}): upgrade the workbench")
+    return data
+
+
+def load_sync(target: Path) -> dict[str, Any] | None:
+    return read_json(target / SYNC_NAME)
+
+
+def save_sync(
+    target: Path, result: SyncResult, *, checksum: bool, mode: str, scope: list[str] | None, source: Path
+) -> None:
+    """Record a finished sync; a scoped sync (continuous mode) updates the hashes of its paths only."""
+    hashes = dict(result.hashes)
+    if scope is not None:
+        previous = (load_sync(target) or {}).get("hashes", {})
+        prefixes = tuple(f"{p.strip('/')}/" for p in scope if p.strip("/"))
+        exact = {p.strip("/") for p in scope}
+        kept = {p: h for p, h in previous.items() if p not in exact and not p.startswith(prefixes)}
+        if "" in exact:
+            kept = {}
+        hashes = {**kept, **hashes}
+    write_json_atomic(target / SYNC_NAME, {
+        "format": FORMAT,
+        "mode": mode,
+        "checksum": checksum,
+        "source": str(source),
+        "synced_at": datetime.now(UTC).isoformat(),
+        "files": result.files,
+        "bytes": result.bytes,
+        "hashes": hashes if checksum else {},
+    })

@@ -1,0 +1,208 @@
+"""One-way sync with ``rsync -a --delete`` semantics (plus hard links and xattrs), our own engine.
+
+The target becomes a plain, browsable copy of the source: creates,
+modifications, deletions and renames propagate. Two ways to decide that a file
+changed:
+
+- quick-check (the default, like rsync): size or mtime differ. A file whose
+  bytes changed while its size and mtime stayed the same (silent bit rot) is
+  *not* copied: the mirror keeps the good copy, and nothing notices.
+- checksum (like ``rsync --checksum``): files of equal size are compared by
+  blake3 of both sides, so the rotted bytes *are* copied over the good ones.
+  The hashes of the synced content are recorded so ``verify`` can later check
+  the mirror against them.
+
+Every file lands atomically (temporary file + rename). The record of the last
+sync is ``.workbench-mirror.json`` at the target's top level; it is the only
+thing in the target that is not part of the mirrored tree, and every mirror
+mode leaves it (and two-way's ``.workbench-twoway.json``) out of the tree.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...errors import UsageError
+from ..base import ProgressCallback
+from . import plan as planning
+from . import record, tree
+from .tree import Entry
+
+#: Thread count for copying and hashing: both release the GIL.
+WORKERS = 4
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0  # tops removed: a deleted folder counts once
+    renamed: int = 0
+    linked: int = 0
+    metadata: int = 0
+    bytes_copied: int = 0
+    hashed_files: int = 0
+    vanished: int = 0  # source files that disappeared while we copied them
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    hashes: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["hashes"]
+        return data
+
+
+def check_pair(source: Path, target: Path) -> None:
+    """Refuse a missing source or a target that overlaps it."""
+    if not source.is_dir():
+        raise UsageError(f"the source folder '{source}' does not exist: pass an existing directory")
+    src, dst = source.resolve(), target.resolve()
+    if src == dst or dst.is_relative_to(src) or src.is_relative_to(dst):
+        raise UsageError(f"the target '{target}' overlaps the source '{source}': pick a target outside it")
+
+
+def sync_tree(
+    source: Path,
+    target: Path,
+    *,
+    checksum: bool = False,
+    only: Iterable[str] | None = None,
+    progress: ProgressCallback | None = None,
+    write_record: bool = True,
+    mode: str = "sync",
+) -> SyncResult:
+    """Make ``target`` an exact copy of ``source``; ``only`` limits it to those relative paths."""
+    started = time.perf_counter()
+    check_pair(source, target)
+    target.mkdir(parents=True, exist_ok=True)
+    scope = None if only is None else list(only)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        src_job = pool.submit(tree.scan, source, only=scope, exclude_top=record.NAMES)
+        dst = tree.scan(target, only=scope, exclude_top=record.NAMES)
+        src = src_job.result()
+        result = SyncResult()
+        differs: set[str] | None = None
+        renames = planning.rename_candidates(src, dst)
+        if checksum:
+            differs, renames = _compare_contents(pool, source, target, src, dst, renames, result)
+        todo = planning.make_plan(src, dst, content_differs=differs, renames=renames)
+        _execute(pool, todo, source, target, src, dst, checksum, result, progress)
+    followers = planning.hardlink_leaders(src)
+    for path, leader in followers.items():
+        if leader in result.hashes:
+            result.hashes[path] = result.hashes[leader]
+    result.files = sum(1 for e in src.values() if e.kind == "f")
+    result.bytes = sum(e.size for p, e in src.items() if e.kind == "f" and p not in followers)
+    result.seconds = time.perf_counter() - started
+    if write_record:
+        record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source)
+    return result
+
+
+def _compare_contents(
+    pool: ThreadPoolExecutor, source: Path, target: Path, src: planning.Tree, dst: planning.Tree,
+    renames: list[tuple[str, str]], result: SyncResult,
+) -> tuple[set[str], list[tuple[str, str]]]:
+    """Hash both sides of every same-size pair (and rename guess); return what differs."""
+    pairs = [(p, p) for p in planning.same_size_pairs(src, dst)] + renames
+    jobs = [(f"{source}/{new}", src[new].size) for new, _ in pairs] + [(f"{target}/{old}", dst[old].size) for _, old in pairs]
+    digests = list(pool.map(_hash_or_none, jobs))
+    half = len(pairs)
+    differs: set[str] = set()
+    confirmed = []
+    for index, (new, old) in enumerate(pairs):
+        mine, theirs = digests[index], digests[half + index]
+        if mine is not None:
+            result.hashes[new] = mine.hex()
+        same = mine is not None and mine == theirs
+        if new == old and not same:
+            differs.add(new)
+        elif new != old and same:
+            confirmed.append((new, old))
+    result.hashed_files = len(jobs)
+    return differs, confirmed
+
+
+def _hash_or_none(job: tuple[str, int]) -> bytes | None:
+    try:
+        return tree.hash_file(*job)
+    except FileNotFoundError:
+        return None
+
+
+def _execute(
+    pool: ThreadPoolExecutor, todo: planning.SyncPlan, source: Path, target: Path,
+    src: planning.Tree, dst: planning.Tree, checksum: bool, result: SyncResult,
+    progress: ProgressCallback | None,
+) -> None:
+    base_src, base_dst = os.fspath(source), os.fspath(target)
+    # A non-folder where a folder must go is removed first; other removals wait until the
+    # renames have moved what they keep out of folders about to go.
+    in_the_way = [(p, k) for p, k in todo.removals if p in src]
+    later = [(p, k) for p, k in todo.removals if p not in src]
+    for path, kind in in_the_way:
+        tree.remove(f"{base_dst}/{path}", kind)
+    for path in todo.mkdirs:
+        os.makedirs(f"{base_dst}/{path}", mode=0o700, exist_ok=True)
+    for old, new in todo.renames:
+        os.rename(f"{base_dst}/{old}", f"{base_dst}/{new}")
+        tree.apply_meta(f"{base_dst}/{new}", src[new], dst[old])
+        result.renamed += 1
+    for path, kind in later:
+        tree.remove(f"{base_dst}/{path}", kind)
+    result.deleted += len(todo.removals)
+
+    total = sum(src[p].size for p in todo.copies)
+    done = 0
+
+    def copy(path: str) -> tuple[str, bytes | None, bool]:
+        try:
+            digest = tree.write_file(f"{base_src}/{path}", f"{base_dst}/{path}", src[path], hashing=checksum)
+            return path, digest, True
+        except FileNotFoundError:
+            return path, None, False
+
+    for path, digest, ok in pool.map(copy, todo.copies):
+        if not ok:
+            result.vanished += 1
+            continue
+        existed = path in dst
+        result.updated += existed
+        result.created += not existed
+        result.bytes_copied += src[path].size
+        if digest is not None:
+            result.hashes[path] = digest.hex()
+        done += src[path].size
+        if progress:
+            progress(done, total)
+    for path in todo.specials:
+        tree.write_special(f"{base_dst}/{path}", src[path])
+        result.created += 1
+    for path in todo.meta:
+        tree.apply_meta(f"{base_dst}/{path}", src[path], dst[path])
+        result.metadata += 1
+    for path, leader in todo.links:
+        try:
+            tree.link_file(f"{base_dst}/{leader}", f"{base_dst}/{path}")
+            result.linked += 1
+        except FileNotFoundError:
+            result.vanished += 1
+    for path in todo.dirs:
+        _fix_dir(f"{base_dst}/{path}" if path else base_dst, src[path])
+
+
+def _fix_dir(path: str, entry: Entry) -> None:
+    try:
+        current = tree.entry_of(path)
+    except FileNotFoundError:
+        return
+    if not entry.same_meta(current):
+        tree.apply_meta(path, entry, current)

@@ -1,0 +1,319 @@
+"""Walking a tree and writing files with their metadata, shared by every mirror mode.
+
+A tree is a ``dict`` from a relative POSIX path ("" is the root itself) to an
+``Entry`` taken from ``lstat`` (symlinks are never followed). Every write into a
+mirror goes through a temporary file next to its final place, which is then
+renamed over it, so a reader (or a crash) sees either the old file or the new
+one, never half of each.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import blake3
+
+#: Temporary files of an interrupted write start with this; scans skip them.
+TEMP_PREFIX = ".~wb-"
+
+#: Small files are hashed from one read; bigger ones through mmap, with threads.
+_MMAP_FROM = 4 << 20
+_CHUNK = 1 << 20
+
+Xattrs = tuple[tuple[str, bytes], ...]
+
+
+@dataclass(slots=True)
+class Entry:
+    kind: str  # "f" file, "d" directory, "l" symlink, "o" other (fifo, device, socket)
+    mode: int  # full st_mode
+    uid: int
+    gid: int
+    size: int
+    mtime_ns: int
+    atime_ns: int
+    ino: int
+    dev: int
+    nlink: int
+    rdev: int = 0
+    link: str | None = None
+    xattrs: Xattrs = ()
+
+    def same_meta(self, other: Entry) -> bool:
+        """Owner, permissions, mtime and xattrs agree (what ``rsync -a -X`` keeps)."""
+        return (
+            self.uid == other.uid
+            and self.gid == other.gid
+            and (self.kind == "l" or self.mode == other.mode)
+            and self.mtime_ns == other.mtime_ns
+            and self.xattrs == other.xattrs
+        )
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "f"
+    if stat.S_ISDIR(mode):
+        return "d"
+    if stat.S_ISLNK(mode):
+        return "l"
+    return "o"
+
+
+def read_xattrs(path: str | int) -> Xattrs:
+    try:
+        names = os.listxattr(path, follow_symlinks=False) if isinstance(path, str) else os.listxattr(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.EPERM):
+            return ()
+        raise
+    if not names:
+        return ()
+    follow = {} if isinstance(path, int) else {"follow_symlinks": False}
+    return tuple(sorted((name, os.getxattr(path, name, **follow)) for name in names))
+
+
+def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True) -> Entry:
+    st = st or os.lstat(path)
+    kind = _kind(st.st_mode)
+    return Entry(
+        kind=kind,
+        mode=st.st_mode,
+        uid=st.st_uid,
+        gid=st.st_gid,
+        size=st.st_size if kind == "f" else 0,
+        mtime_ns=st.st_mtime_ns,
+        atime_ns=st.st_atime_ns,
+        ino=st.st_ino,
+        dev=st.st_dev,
+        nlink=st.st_nlink,
+        rdev=st.st_rdev if kind == "o" else 0,
+        link=os.readlink(path) if kind == "l" else None,
+        xattrs=read_xattrs(path) if xattrs else (),
+    )
+
+
+def scan(
+    root: Path, *, only: Iterable[str] | None = None, exclude_top: Iterable[str] = (), xattrs: bool = True
+) -> dict[str, Entry]:
+    """Every entry below ``root`` (or only below the given relative paths and their parents)."""
+    base = os.fspath(root)
+    skip_top = frozenset(exclude_top)
+    tree: dict[str, Entry] = {}
+    stack: list[tuple[str, str]] = []
+    if only is None:
+        tree[""] = entry_of(base, xattrs=xattrs)
+        stack.append(("", base))
+    else:
+        for rel in _tops(only):
+            parent = rel.rpartition("/")[0]
+            if parent not in tree and os.path.isdir(_join(base, parent)):
+                tree[parent] = entry_of(_join(base, parent), xattrs=xattrs)
+            path = _join(base, rel)
+            try:
+                entry = entry_of(path, xattrs=xattrs)
+            except FileNotFoundError:
+                continue
+            tree[rel] = entry
+            if entry.kind == "d":
+                stack.append((rel, path))
+    while stack:
+        rel, path = stack.pop()
+        try:
+            listing = os.scandir(path)
+        except FileNotFoundError:
+            continue
+        with listing:
+            for item in listing:
+                name = item.name
+                if name.startswith(TEMP_PREFIX) or (not rel and name in skip_top):
+                    continue
+                child = f"{rel}/{name}" if rel else name
+                try:
+                    entry = entry_of(item.path, item.stat(follow_symlinks=False), xattrs=xattrs)
+                except FileNotFoundError:
+                    continue  # vanished while we looked
+                tree[child] = entry
+                if entry.kind == "d":
+                    stack.append((child, item.path))
+    return tree
+
+
+def _tops(paths: Iterable[str]) -> list[str]:
+    """The given relative paths without those lying below another one ("" covers all)."""
+    tops: list[str] = []
+    for rel in sorted({p.strip("/") for p in paths}):
+        if tops and (tops[-1] == "" or rel == tops[-1] or rel.startswith(tops[-1] + "/")):
+            continue
+        tops.append(rel)
+    return tops
+
+
+def _join(base: str, rel: str) -> str:
+    return f"{base}/{rel}" if rel else base
+
+
+def temp_name(final: str) -> str:
+    head, _, name = final.rpartition("/")
+    return f"{head}/{TEMP_PREFIX}{name[:60]}-{uuid.uuid4().hex[:12]}.tmp"
+
+
+def hash_file(path: str, size: int | None = None) -> bytes:
+    """blake3 of a file's content (multi-threaded for big files)."""
+    if size is None:
+        size = os.stat(path).st_size
+    if size >= _MMAP_FROM:
+        hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+        hasher.update_mmap(path)
+        return hasher.digest()
+    with open(path, "rb", buffering=0) as handle:
+        return blake3.blake3(handle.read()).digest()
+
+
+def apply_meta(path: str, entry: Entry, current: Entry | None = None) -> None:
+    """Give an existing path the entry's owner, mode, xattrs and times (only what differs)."""
+    is_link = entry.kind == "l"
+    if current is None or (current.uid, current.gid) != (entry.uid, entry.gid):
+        os.chown(path, entry.uid, entry.gid, follow_symlinks=False)
+    if not is_link and (current is None or current.mode != entry.mode or current.uid != entry.uid):
+        os.chmod(path, stat.S_IMODE(entry.mode))
+    if not is_link and (current is None or current.xattrs != entry.xattrs):
+        _set_xattrs(path, entry.xattrs, current.xattrs if current else None)
+    os.utime(path, ns=(entry.atime_ns, entry.mtime_ns), follow_symlinks=False)
+
+
+def _set_xattrs(target: str | int, wanted: Xattrs, have: Xattrs | None) -> None:
+    have = read_xattrs(target) if have is None else have
+    wanted_names = {name for name, _ in wanted}
+    for name, _ in have:
+        if name not in wanted_names:
+            os.removexattr(target, name)
+    have_map = dict(have)
+    for name, value in wanted:
+        if have_map.get(name) != value:
+            os.setxattr(target, name, value)
+
+
+class _CopyMethod:
+    """Remembers, per (source device, target device), whether copy_file_range works there."""
+
+    def __init__(self) -> None:
+        self.no_cfr: set[tuple[int, int]] = set()
+
+
+_METHOD = _CopyMethod()
+
+
+def _copy_data(fin: int, fout: int, size: int, devices: tuple[int, int]) -> None:
+    if devices not in _METHOD.no_cfr:
+        try:
+            while os.copy_file_range(fin, fout, _CHUNK * 64):
+                pass
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+            _METHOD.no_cfr.add(devices)
+            os.lseek(fin, 0, os.SEEK_SET)
+            os.lseek(fout, 0, os.SEEK_SET)
+            os.ftruncate(fout, 0)
+    offset = 0
+    while True:
+        sent = os.sendfile(fout, fin, offset, _CHUNK * 64)
+        if not sent:
+            return
+        offset += sent
+
+
+def _copy_hashing(fin: int, fout: int) -> bytes:
+    hasher = blake3.blake3()
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    while count := os.readv(fin, [buffer]):
+        hasher.update(view[:count])
+        written = 0
+        while written < count:
+            written += os.write(fout, view[written:count])
+    return hasher.digest()
+
+
+def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> bytes | None:
+    """Copy a regular file's content and metadata to ``dst`` atomically; the blake3 if ``hashing``.
+
+    Raises FileNotFoundError if the source vanished (the caller counts it).
+    """
+    tmp = temp_name(dst)
+    fin = os.open(src, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    try:
+        fout = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            if hashing:
+                digest: bytes | None = _copy_hashing(fin, fout)
+            else:
+                digest = None
+                _copy_data(fin, fout, entry.size, (entry.dev, os.fstat(fout).st_dev))
+            os.fchown(fout, entry.uid, entry.gid)
+            os.fchmod(fout, stat.S_IMODE(entry.mode))
+            if entry.xattrs:
+                _set_xattrs(fout, entry.xattrs, ())
+            os.utime(fout, ns=(entry.atime_ns, entry.mtime_ns))
+        finally:
+            os.close(fout)
+        os.replace(tmp, dst)
+    except BaseException:
+        _discard(tmp)
+        raise
+    finally:
+        os.close(fin)
+    return digest
+
+
+def write_special(dst: str, entry: Entry) -> None:
+    """Create a symlink, fifo or device node like ``entry`` at ``dst`` atomically."""
+    tmp = temp_name(dst)
+    try:
+        if entry.kind == "l":
+            os.symlink(entry.link or "", tmp)
+        else:
+            os.mknod(tmp, entry.mode, entry.rdev)
+        apply_meta(tmp, entry, None)
+        os.replace(tmp, dst)
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def link_file(existing: str, dst: str) -> None:
+    """Make ``dst`` a hard link to ``existing``, replacing whatever is there atomically."""
+    tmp = temp_name(dst)
+    os.link(existing, tmp)
+    try:
+        os.replace(tmp, dst)
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def remove(path: str, kind: str) -> None:
+    """Remove a file, link or a whole directory tree; gone already is fine."""
+    try:
+        if kind == "d":
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _discard(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
