@@ -1,0 +1,123 @@
+"""Splitting file contents into chunks: whole small files, content-defined cuts in large ones.
+
+Why content-defined, and why only for large files:
+
+- Most files in a home directory are small. A file below ``SMALL_FILE`` bytes is one
+  chunk: re-chunking it would cost time and buy no dedup (an edit rewrites the file).
+- In a large file (a mailbox, a database, a disk image) an insertion shifts every later
+  byte. Fixed-size chunks would all change after the insertion point; cuts chosen by the
+  content itself re-align right after it, so only the chunks around the edit are new.
+  That is the restic/borg choice, and it is why the repository stays small across days.
+
+The cut test is a rolling sum over a 64-byte window of per-byte pseudo-random values
+(a "gear"-like hash: each byte is spread over 32 bits by multiply-xorshift-multiply).
+A window ends a chunk where the low ``MASK_BITS`` of the sum are zero. It is computed
+with numpy on 1 MiB blocks and reused buffers: about 300 MB/s on one core here, while a
+per-byte Python loop manages about 5 MB/s. numpy releases the GIL, so worker threads
+chunk different files in parallel.
+
+The parameters are part of the repository format: changing them changes every cut,
+so they are stored in the repository's config.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+WINDOW = 64
+_BLOCK = 1 << 20
+_K1 = np.uint32(0x9E3779B1)
+_K2 = np.uint32(0x85EBCA77)
+_SHIFT = np.uint32(15)
+
+
+@dataclass(frozen=True)
+class ChunkerParams:
+    """Chunk sizes; stored in the repository config."""
+
+    small_file: int = 1 << 20  # files up to this size are one chunk
+    min_size: int = 512 << 10
+    mask_bits: int = 20  # average distance between candidate cuts: 1 MiB
+    max_size: int = 8 << 20
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "small_file": self.small_file,
+            "min_size": self.min_size,
+            "mask_bits": self.mask_bits,
+            "max_size": self.max_size,
+        }
+
+
+class _Buffers(threading.local):
+    """Per-thread scratch arrays, so chunking a file allocates nothing per block."""
+
+    def __init__(self) -> None:
+        self.work = np.empty(_BLOCK + WINDOW, np.uint32)
+        self.sums = np.empty(_BLOCK, np.uint32)
+        self.hits = np.empty(_BLOCK, np.bool_)
+
+
+_buffers = _Buffers()
+
+
+def candidate_cuts(data: bytes | memoryview, mask_bits: int) -> list[int]:
+    """Positions p (exclusive ends) where the window data[p-64:p] satisfies the cut test.
+
+    Pure function of the bytes: the same content gives the same cuts wherever it sits.
+    """
+    view = memoryview(data)
+    total = len(view)
+    mask = np.uint32((1 << mask_bits) - 1)
+    buffers = _buffers
+    cuts: list[int] = []
+    # Windows ending in [start, start + _BLOCK) are tested per block; each block's
+    # buffer starts WINDOW bytes early so windows spanning block edges are seen.
+    for start in range(0, total, _BLOCK):
+        lead = min(start, WINDOW)
+        origin = start - lead
+        block = np.frombuffer(view[origin : start + _BLOCK], np.uint8)
+        n = len(block)
+        if n < WINDOW:
+            break
+        prefix = buffers.work[:n]
+        np.copyto(prefix, block, casting="unsafe")
+        np.multiply(prefix, _K1, out=prefix)
+        np.bitwise_xor(prefix, prefix >> _SHIFT, out=prefix)
+        np.multiply(prefix, _K2, out=prefix)
+        np.cumsum(prefix, dtype=np.uint32, out=prefix)
+        if start == 0 and int(prefix[WINDOW - 1]) & int(mask) == 0:
+            cuts.append(WINDOW)  # the first window, bytes [0, 64), has no prefix before it
+        # window ending at buffer index i (inclusive) sums prefix[i] - prefix[i - WINDOW]
+        sums = buffers.sums[: n - WINDOW]
+        np.subtract(prefix[WINDOW:], prefix[: n - WINDOW], out=sums)
+        np.bitwise_and(sums, mask, out=sums)
+        hits = buffers.hits[: n - WINDOW]
+        np.equal(sums, 0, out=hits)
+        cuts.extend((np.flatnonzero(hits) + (origin + WINDOW + 1)).tolist())
+    return cuts
+
+
+def chunk_bounds(data: bytes | memoryview, params: ChunkerParams) -> Iterator[tuple[int, int]]:
+    """(start, end) of each chunk of ``data``; whole data for small files."""
+    total = len(data)
+    if total <= params.small_file:
+        yield 0, total
+        return
+    start = 0
+    for cut in candidate_cuts(data, params.mask_bits):
+        while cut - start > params.max_size:
+            yield start, start + params.max_size
+            start += params.max_size
+        if cut - start >= params.min_size:
+            yield start, cut
+            start = cut
+    while total - start > params.max_size:
+        yield start, start + params.max_size
+        start += params.max_size
+    if start < total:
+        yield start, total

@@ -1,0 +1,201 @@
+"""Taking one snapshot: scan, read what changed, store new chunks, commit in a safe order.
+
+Files are read, chunked, hashed and compressed by worker threads (blake3, zstd and numpy
+release the GIL); the calling thread only appends new blobs to the pack and keeps the
+tree in scan order. In-flight work is bounded so memory stays flat on large trees.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ...errors import OperationFailed, UsageError
+from .chunker import ChunkerParams, chunk_bounds
+from .repo import Location, PackWriter, Repository, chunk_id, encode, space_error
+from .snapshot import Entry, Selection, scan, unchanged
+
+READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
+MAX_INFLIGHT_BYTES = 256 << 20
+WORKERS = max(4, 2 * (os.cpu_count() or 1))
+
+#: One chunk as a worker hands it back: id, plain length, stored bytes (None if known) and codec.
+Piece = tuple[bytes, int, "bytes | memoryview | None", int]
+
+
+@dataclass(frozen=True)
+class BackupRequest:
+    source: Path
+    now: datetime
+    mode: str = "incremental"  # full | incremental | differential
+    selection: Selection = Selection()
+    reread: bool = False  # incremental/differential: hash every file even if it looks unchanged
+
+
+@dataclass
+class BackupResult:
+    snapshot_id: str
+    snapshot: dict[str, Any]
+
+
+def pick_base(repo: Repository, mode: str) -> tuple[str | None, list[Entry]]:
+    """The snapshot whose tree serves for change detection: none (full), the last one, or the last full."""
+    if mode == "full":
+        return None, []
+    headers = sorted(
+        ((snap_id, repo.read_snapshot(snap_id)) for snap_id in repo.snapshot_ids()),
+        key=lambda item: (item[1]["time"], item[1]["created_ns"]),
+    )
+    if mode == "differential":
+        headers = [h for h in headers if h[1]["kind"] == "full"]
+    if not headers:
+        return None, []
+    snap_id, snapshot = headers[-1]
+    return snap_id, snapshot["tree"]
+
+
+def take_snapshot(
+    repo: Repository, request: BackupRequest, progress: Callable[[int, int], None] | None = None
+) -> BackupResult:
+    if request.mode not in ("full", "incremental", "differential"):
+        raise UsageError(f"unknown backup mode '{request.mode}': use full, incremental or differential")
+    started = time.perf_counter()
+    entries = scan(request.source, request.selection)
+    with repo.lock():
+        index = repo.load_index()
+        base_id, base_tree = pick_base(repo, request.mode)
+        kind = request.mode if base_id is not None else "full"
+        before = {e["path"]: e for e in base_tree}
+        writer = PackWriter(repo)
+        try:
+            stats = _store_files(repo, request, entries, before, index, writer, progress)
+            writer.commit()
+            snapshot = {
+                "version": 1,
+                "time": request.now.isoformat(),
+                "created_ns": time.time_ns(),
+                "kind": kind,
+                "parent": base_id,
+                "source": str(request.source),
+                "selection": request.selection.to_json(),
+                "stats": {**stats, "seconds": round(time.perf_counter() - started, 3)},
+                "tree": entries,
+            }
+            snap_id = repo.write_snapshot(snapshot)
+        except OSError as exc:
+            writer.abandon()
+            if exc.errno == errno.ENOSPC:
+                raise space_error(repo.path, "writing the backup") from None
+            raise OperationFailed(f"backup into {repo.path} failed: {exc}") from None
+        except BaseException:
+            writer.abandon()
+            raise
+    return BackupResult(snap_id, snapshot)
+
+
+def _store_files(
+    repo: Repository,
+    request: BackupRequest,
+    entries: list[Entry],
+    before: dict[str, Entry],
+    index: dict[bytes, Location],
+    writer: PackWriter,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, int]:
+    stats = {"files": 0, "dirs": 0, "bytes": 0, "changed_files": 0, "changed_bytes": 0, "new_chunks": 0}
+    todo: list[Entry] = []
+    for entry in entries:
+        if entry["type"] == "dir":
+            stats["dirs"] += 1
+        if entry["type"] != "file":
+            continue
+        stats["files"] += 1
+        stats["bytes"] += entry["size"]
+        old = before.get(entry["path"])
+        if not request.reread and unchanged(entry, old) and all(bytes.fromhex(c) in index for c in old["chunks"]):
+            entry["chunks"] = old["chunks"]
+        else:
+            todo.append(entry)
+    total = sum(e["size"] for e in todo)
+    done = 0
+    params = repo.chunker
+    known = index.keys()
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="backup") as pool:
+        pending: deque[tuple[Entry, Future[list[Piece]]]] = deque()
+        inflight = 0
+
+        def drain_one() -> None:
+            nonlocal inflight, done
+            entry, future = pending.popleft()
+            pieces = future.result()
+            inflight -= entry["size"]
+            entry["chunks"] = [_keep(piece, index, writer, stats) for piece in pieces]
+            entry["size"] = sum(p[1] for p in pieces)  # the bytes really read, if the file changed meanwhile
+            stats["changed_files"] += 1
+            stats["changed_bytes"] += entry["size"]
+            done += entry["size"]
+            if progress:
+                progress(done, total)
+
+        for entry in todo:
+            pending.append((entry, pool.submit(_read_file, request.source / entry["path"], params, known)))
+            inflight += entry["size"]
+            while pending and (inflight > MAX_INFLIGHT_BYTES or len(pending) > 4 * WORKERS):
+                drain_one()
+        while pending:
+            drain_one()
+    stats["stored_bytes"] = writer.stored_bytes
+    return stats
+
+
+def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats: dict[str, int]) -> str:
+    chunk, raw_length, stored, codec = piece
+    if chunk not in index:
+        if stored is None:  # a worker saw it as known, but it is not: cannot happen unless the index shrank
+            raise OperationFailed(f"chunk {chunk.hex()} vanished from the index during the backup")
+        index[chunk] = writer.add(chunk, stored, raw_length, codec)
+        stats["new_chunks"] += 1
+    return chunk.hex()
+
+
+def _read_file(path: Path, params: ChunkerParams, known) -> list[Piece]:
+    """Read, chunk, hash and (for chunks not yet stored) compress one file."""
+    pieces: list[Piece] = []
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise OperationFailed(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        carry = b""
+        while True:
+            block = os.read(fd, READ_BLOCK)
+            data = carry + block if carry else block
+            if not data:
+                break
+            view = memoryview(data)
+            bounds = list(chunk_bounds(view, params))
+            last = bounds.pop() if block and len(data) > params.small_file else None
+            for start, end in bounds:
+                pieces.append(_piece(view[start:end], known))
+            if not block:
+                break
+            carry = bytes(view[last[0] :]) if last else b""
+    finally:
+        os.close(fd)
+    return pieces
+
+
+def _piece(data: memoryview, known) -> Piece:
+    chunk = chunk_id(data)
+    if chunk in known:
+        return chunk, len(data), None, 0
+    stored, codec = encode(data)
+    return chunk, len(data), stored, codec

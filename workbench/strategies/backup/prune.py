@@ -1,0 +1,106 @@
+"""Forget snapshots and prune chunks no snapshot uses, so their space is really freed.
+
+Prune order, chosen so a SIGKILL at any step loses no committed snapshot:
+
+1. copy the still-used blobs of partly-used packs into new packs (durable in ``packs/``);
+2. write one new index naming every used chunk (durable);
+3. delete the old index files;
+4. delete the packs that are no longer named (old partly-used ones and unused ones).
+
+Until step 2 is durable the old indexes still name every chunk; after it the new one does.
+Packs named by no index (a killed backup's or prune's leftovers) are removed at step 4.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from ...errors import OperationFailed
+from .repo import Location, PackWriter, Repository, fsync_dir, space_error
+from .retention import KeepPolicy, RetentionPlan, plan_retention
+
+
+@dataclass
+class PruneResult:
+    packs_deleted: int = 0
+    packs_rewritten: int = 0
+    chunks_removed: int = 0
+    bytes_freed: int = 0  # footprint before minus after
+
+
+def snapshot_times(repo: Repository) -> list[tuple[str, datetime]]:
+    points = []
+    for snap_id in repo.snapshot_ids():
+        snapshot = repo.read_snapshot(snap_id)
+        points.append((snap_id, datetime.fromisoformat(snapshot["time"])))
+    return points
+
+
+def forget(repo: Repository, policy: KeepPolicy) -> RetentionPlan:
+    with repo.lock():
+        plan = plan_retention(snapshot_times(repo), policy)
+        for snap_id in plan.forget:
+            (repo.path / "snapshots" / snap_id).unlink(missing_ok=True)
+        fsync_dir(repo.path / "snapshots")
+    return plan
+
+
+def prune(repo: Repository) -> PruneResult:
+    before = repo.footprint()
+    result = PruneResult()
+    with repo.lock():
+        used: set[bytes] = set()
+        for snap_id in repo.snapshot_ids():
+            for entry in repo.read_snapshot(snap_id)["tree"]:
+                used.update(bytes.fromhex(c) for c in entry.get("chunks", ()))
+        old_index_files = repo.index_files()
+        index = repo.load_index()
+        by_pack: dict[str, list[tuple[bytes, Location]]] = defaultdict(list)
+        for chunk, location in index.items():
+            by_pack[location.pack].append((chunk, location))
+        keep_entries: dict[str, list[list]] = {}
+        writer = PackWriter(repo)
+        try:
+            for pack, chunks in by_pack.items():
+                live = [(c, loc) for c, loc in chunks if c in used]
+                result.chunks_removed += len(chunks) - len(live)
+                if len(live) == len(chunks):
+                    keep_entries[pack] = [[c.hex(), loc.offset, loc.length, loc.raw_length, loc.codec] for c, loc in live]
+                    continue
+                result.packs_rewritten += 1 if live else 0
+                for chunk, location in sorted(live, key=lambda item: item[1].offset):
+                    stored = _read_stored(repo, location)
+                    writer.add(chunk, stored, location.raw_length, location.codec)
+            writer.finish_pack()
+            fsync_dir(repo.path / "packs")
+            new_index = repo.write_index({**keep_entries, **writer.entries})
+        except OSError as exc:
+            writer.abandon()
+            if exc.errno == errno.ENOSPC:
+                raise space_error(repo.path, "pruning") from None
+            raise OperationFailed(f"prune of {repo.path} failed: {exc}") from None
+        except BaseException:
+            writer.abandon()
+            raise
+        for file in old_index_files:
+            if file != new_index:  # same content gives the same name
+                file.unlink(missing_ok=True)
+        fsync_dir(repo.path / "index")
+        named = set(keep_entries) | set(writer.entries)
+        for pack in repo.pack_ids():
+            if pack not in named:
+                repo.pack_path(pack).unlink(missing_ok=True)
+                result.packs_deleted += 1
+        fsync_dir(repo.path / "packs")
+    result.bytes_freed = before - repo.footprint()
+    return result
+
+
+def _read_stored(repo: Repository, location: Location) -> bytes:
+    """The blob as stored (still compressed): copying needs no recompression."""
+    with open(repo.pack_path(location.pack), "rb") as pack:
+        pack.seek(location.offset)
+        return pack.read(location.length)

@@ -1,0 +1,360 @@
+"""The repository on disk: content-addressed chunks in pack files, an index, snapshots.
+
+Layout (format version 1; docs in ``docs/formats.md`` would repeat this)::
+
+    config              JSON: format name, version, chunker parameters, compression
+    lock                flock'ed by a writer (released by the kernel if the writer dies)
+    packs/<id>          concatenated blobs, each zstd-compressed (or raw if that is smaller)
+    index/<id>          zstd JSON {pack id: [[chunk id, offset, stored length, raw length, codec], ...]}
+    snapshots/<id>      zstd JSON: the snapshot header and its tree; id = blake3 of the JSON
+    tmp/                files being written; anything here is garbage from a killed run
+
+A chunk id is the blake3 hash of the chunk's plain bytes, so equal content is stored once.
+There is no encryption: this is a measurement tool, and the benchmark says so.
+
+Durability order, which is what makes a crash harmless: packs are written to ``tmp/``,
+fsynced and renamed into ``packs/``; then the directory is fsynced; then the index that
+names them is written the same way; only then the snapshot. A snapshot file therefore
+never names a chunk that is not durable. A pack without an index is unreferenced and
+removed by the next prune; ``tmp/`` is emptied whenever a writer takes the lock.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import blake3
+import zstandard
+
+from ...errors import OperationFailed, UsageError
+from .chunker import ChunkerParams
+
+FORMAT = "workbench-backup"
+VERSION = 1
+PACK_TARGET = 16 << 20
+CODEC_RAW = 0
+CODEC_ZSTD = 1
+ZSTD_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where one chunk's stored bytes are."""
+
+    pack: str
+    offset: int
+    length: int
+    raw_length: int
+    codec: int
+
+
+class _Codecs(threading.local):
+    def __init__(self) -> None:
+        self.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self.decompressor = zstandard.ZstdDecompressor()
+
+
+_codecs = _Codecs()
+
+
+def chunk_id(data: bytes | memoryview) -> bytes:
+    return blake3.blake3(data).digest()
+
+
+def encode(data: bytes | memoryview) -> tuple[bytes | memoryview, int]:
+    """Compress a chunk; keep it raw when zstd does not make it smaller (random data)."""
+    packed = _codecs.compressor.compress(data)
+    if len(packed) < len(data):
+        return packed, CODEC_ZSTD
+    return data, CODEC_RAW
+
+
+def decode(stored: bytes, location: Location) -> bytes:
+    if location.codec == CODEC_RAW:
+        return stored
+    return _codecs.decompressor.decompress(stored, max_output_size=location.raw_length)
+
+
+def space_error(target: Path, what: str) -> OperationFailed:
+    return OperationFailed(
+        f"the target {target} is full (no space left on device) while {what}; the repository was left "
+        "as it was before this run: free space, or run 'workbench backup forget ... --prune'"
+    )
+
+
+class Repository:
+    """An opened repository. Reading is lock-free; writers hold ``lock()``."""
+
+    def __init__(self, path: Path, config: dict[str, Any]) -> None:
+        self.path = path
+        self.config = config
+        self.chunker = ChunkerParams(**config["chunker"])
+
+    # ----- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Repository:
+        config_path = path / "config"
+        if not path.is_dir():
+            raise UsageError(f"'{path}' is not a backup repository (it does not exist): run 'workbench backup protect' first")
+        try:
+            config = json.loads(config_path.read_text())
+        except FileNotFoundError:
+            raise UsageError(
+                f"'{path}' is not a backup repository (no config file): pick the directory 'backup protect' wrote"
+            ) from None
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"'{path}' is not a backup repository (unreadable config: {exc})") from None
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
+            raise UsageError(f"'{path}' is not a workbench backup repository (config names another format)")
+        version = config.get("version")
+        if not isinstance(version, int) or version > VERSION:
+            raise UsageError(
+                f"the repository '{path}' has format version {version}, newer than this workbench reads "
+                f"({VERSION}): upgrade the workbench"
+            )
+        return cls(path, config)
+
+    @classmethod
+    def open_or_create(cls, path: Path, chunker: ChunkerParams | None = None) -> Repository:
+        if path.exists() and (path / "config").exists():
+            return cls.open(path)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise UsageError(
+                f"'{path}' is not a backup repository and not empty: pick an empty or new directory as target"
+            )
+        config = {
+            "format": FORMAT,
+            "version": VERSION,
+            "id": secrets.token_hex(8),
+            "chunker": (chunker or ChunkerParams()).to_json(),
+            "compression": f"zstd-{ZSTD_LEVEL}",
+            "encryption": "none",
+        }
+        try:
+            for sub in ("packs", "index", "snapshots", "tmp"):
+                (path / sub).mkdir(parents=True, exist_ok=True)
+            write_atomic(path, path / "config", json.dumps(config, indent=1).encode())
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise space_error(path, "creating the repository") from None
+            raise
+        return cls(path, config)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive writer lock; the kernel drops it if the process dies, so no stale locks."""
+        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UsageError(f"another process is writing the repository {self.path}: wait for it to finish") from None
+            self.clean_tmp()
+            yield
+        finally:
+            os.close(fd)
+
+    def clean_tmp(self) -> None:
+        tmp = self.path / "tmp"
+        tmp.mkdir(exist_ok=True)
+        for leftover in tmp.iterdir():
+            leftover.unlink(missing_ok=True)
+
+    # ----- index -------------------------------------------------------------------
+
+    def index_files(self) -> list[Path]:
+        return sorted((self.path / "index").iterdir())
+
+    def load_index(self) -> dict[bytes, Location]:
+        index: dict[bytes, Location] = {}
+        for file in self.index_files():
+            for chunk, location in read_index_file(file):
+                index[chunk] = location
+        return index
+
+    def pack_path(self, pack: str) -> Path:
+        return self.path / "packs" / pack
+
+    def pack_ids(self) -> list[str]:
+        return sorted(p.name for p in (self.path / "packs").iterdir())
+
+    def write_index(self, entries: dict[str, list[list[Any]]]) -> Path:
+        data = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(json.dumps(entries).encode())
+        name = blake3.blake3(data).hexdigest()[:32]
+        return write_atomic(self.path, self.path / "index" / name, data)
+
+    # ----- snapshots ---------------------------------------------------------------
+
+    def snapshot_ids(self) -> list[str]:
+        return sorted(p.name for p in (self.path / "snapshots").iterdir() if not p.name.startswith("."))
+
+    def write_snapshot(self, snapshot: dict[str, Any]) -> str:
+        raw = json.dumps(snapshot, separators=(",", ":")).encode()
+        snap_id = blake3.blake3(raw).hexdigest()[:16]
+        data = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw)
+        write_atomic(self.path, self.path / "snapshots" / snap_id, data)
+        return snap_id
+
+    def read_snapshot(self, snap_id: str) -> dict[str, Any]:
+        """Read and check a snapshot file; OperationFailed if it is damaged."""
+        try:
+            raw = zstandard.ZstdDecompressor().decompress((self.path / "snapshots" / snap_id).read_bytes())
+        except FileNotFoundError:
+            raise UsageError(f"there is no snapshot '{snap_id}' in {self.path}: see 'workbench backup points'") from None
+        except zstandard.ZstdError as exc:
+            raise OperationFailed(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
+        if blake3.blake3(raw).hexdigest()[:16] != snap_id:
+            raise OperationFailed(f"snapshot {snap_id} is damaged (its content does not match its id)")
+        return json.loads(raw)
+
+    # ----- chunks ------------------------------------------------------------------
+
+    def read_chunk(self, chunk: bytes, location: Location, fd: int | None = None) -> bytes:
+        """The chunk's plain bytes, checked against its id; ChunkDamaged if they do not match."""
+        own = fd is None
+        if own:
+            fd = os.open(self.pack_path(location.pack), os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            stored = os.pread(fd, location.length, location.offset)
+        finally:
+            if own:
+                os.close(fd)
+        if len(stored) != location.length:
+            raise ChunkDamaged(chunk, f"pack {location.pack} is truncated")
+        try:
+            data = decode(stored, location)
+        except zstandard.ZstdError as exc:
+            raise ChunkDamaged(chunk, f"cannot decompress ({exc})") from None
+        if len(data) != location.raw_length or chunk_id(data) != chunk:
+            raise ChunkDamaged(chunk, "hash mismatch")
+        return data
+
+    def footprint(self) -> int:
+        return footprint(self.path)
+
+
+class ChunkDamaged(Exception):
+    """A stored chunk does not decode to the bytes its id names."""
+
+    def __init__(self, chunk: bytes, detail: str) -> None:
+        super().__init__(f"chunk {chunk.hex()[:16]}: {detail}")
+        self.chunk = chunk
+        self.detail = detail
+
+
+def read_index_file(file: Path) -> Iterator[tuple[bytes, Location]]:
+    try:
+        entries = json.loads(zstandard.ZstdDecompressor().decompress(file.read_bytes()))
+    except (zstandard.ZstdError, ValueError) as exc:
+        raise OperationFailed(f"index file {file.name} is damaged ({exc}); run 'workbench backup verify'") from None
+    for pack, blobs in entries.items():
+        for chunk_hex, offset, length, raw_length, codec in blobs:
+            yield bytes.fromhex(chunk_hex), Location(pack, offset, length, raw_length, codec)
+
+
+class PackWriter:
+    """Appends blobs to pack files in ``tmp/``; ``finish_pack`` makes one durable in ``packs/``."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self.entries: dict[str, list[list[Any]]] = {}  # what the index file of this run will hold
+        self.written: list[Path] = []  # packs made durable by this run (removed again on failure)
+        self.stored_bytes = 0
+        self._fd: int | None = None
+        self._name = ""
+        self._offset = 0
+
+    def add(self, chunk: bytes, stored: bytes | memoryview, raw_length: int, codec: int) -> Location:
+        if self._fd is None:
+            self._name = secrets.token_hex(16)
+            self._fd = os.open(
+                self.repo.path / "tmp" / self._name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600
+            )
+            self._offset = 0
+        location = Location(self._name, self._offset, len(stored), raw_length, codec)
+        view = memoryview(stored)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        self._offset += location.length
+        self.stored_bytes += location.length
+        self.entries.setdefault(self._name, []).append(
+            [chunk.hex(), location.offset, location.length, raw_length, codec]
+        )
+        if self._offset >= PACK_TARGET:
+            self.finish_pack()
+        return location
+
+    def finish_pack(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        final = self.repo.pack_path(self._name)
+        os.rename(self.repo.path / "tmp" / self._name, final)
+        self.written.append(final)
+
+    def commit(self) -> None:
+        """Make every pack durable and write the index naming them."""
+        self.finish_pack()
+        if self.entries:
+            fsync_dir(self.repo.path / "packs")
+            self.repo.write_index(self.entries)
+
+    def abandon(self) -> None:
+        """Remove what this run wrote; the repository is as it was before."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            (self.repo.path / "tmp" / self._name).unlink(missing_ok=True)
+        for pack in self.written:
+            pack.unlink(missing_ok=True)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(repo_path: Path, final: Path, data: bytes) -> Path:
+    """Write to tmp/, fsync, rename into place, fsync the directory."""
+    tmp = repo_path / "tmp" / f"{final.name}.{secrets.token_hex(4)}"
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.rename(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(final.parent)
+    return final
+
+
+def footprint(path: Path) -> int:
+    """Allocated bytes (st_blocks * 512) of everything under ``path``."""
+    total = 0
+    for root, dirs, files in os.walk(path):
+        for name in files + dirs:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except FileNotFoundError:
+                continue
+    return total

@@ -1,0 +1,222 @@
+"""What a snapshot records: the selected tree with full metadata, one entry per path.
+
+Entry fields (JSON): ``path`` (relative, '/'-separated), ``type`` (file, dir, symlink,
+hardlink, fifo, chardev, blockdev), ``mode`` (permission bits incl. setuid/sticky),
+``uid``, ``gid``, ``mtime_ns``, ``atime_ns``, ``xattrs`` ({name: base64}), and by type:
+``size`` + ``chunks`` (hex ids) for files, ``target`` for symlinks, ``link_to`` (the path
+of the first name of the same inode) for hard links, ``rdev`` for device nodes.
+``inode`` and ``ctime_ns`` are kept only for change detection in the next incremental.
+Sockets are skipped: they cannot be restored meaningfully.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...errors import UsageError
+
+Entry = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which part of the source a backup takes.
+
+    ``folders``: top-level paths under the source root (all of it when empty).
+    ``exclude``: a pattern without '/' matches any path component (``*.tmp``, ``cache``);
+    one with '/' matches the path from the root (``home/*/Downloads``).
+    ``include``: when given, only paths matching one (or lying under a match) are kept.
+    """
+
+    folders: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def excluded(self, rel: str) -> bool:
+        return any(_matches(pattern, rel) for pattern in self.exclude)
+
+    def included(self, rel: str) -> bool:
+        """True if ``rel`` or one of its ancestors matches an include pattern (or none are given)."""
+        if not self.include:
+            return True
+        parts = rel.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return any(_matches(pattern, prefix) for pattern in self.include for prefix in prefixes)
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {"folders": list(self.folders), "include": list(self.include), "exclude": list(self.exclude)}
+
+
+def _matches(pattern: str, rel: str) -> bool:
+    pattern = pattern.strip("/")
+    if "/" in pattern:
+        parts = rel.split("/")
+        # a pattern naming a directory also covers everything under it
+        return any(fnmatch.fnmatchcase("/".join(parts[: i + 1]), pattern) for i in range(len(parts)))
+    return any(fnmatch.fnmatchcase(part, pattern) for part in rel.split("/"))
+
+
+def start_points(root: Path, selection: Selection) -> list[str]:
+    """The relative folders to walk, each checked to exist (one clear error if not)."""
+    if not root.is_dir():
+        raise UsageError(f"the source '{root}' is not a directory: pass the folder to protect")
+    if not selection.folders:
+        return [""]
+    starts = []
+    for folder in selection.folders:
+        rel = folder.strip("/")
+        if not rel or ".." in rel.split("/"):
+            raise UsageError(f"'{folder}' is not a folder inside the source: name it relative to the source root")
+        if not (root / rel).is_dir() or (root / rel).is_symlink():
+            raise UsageError(f"the folder '{folder}' does not exist in the source {root}: check --folders")
+        starts.append(rel)
+    return sorted(set(starts))
+
+
+def scan(root: Path, selection: Selection) -> list[Entry]:
+    """Stat the selected tree; parents come before their children."""
+    entries: list[Entry] = []
+    seen_dirs: set[str] = set()
+    first_name: dict[tuple[int, int], str] = {}
+    for start in start_points(root, selection):
+        parts = start.split("/") if start else []
+        for depth in range(1, len(parts)):  # ancestors of a selected folder, for their metadata
+            rel = "/".join(parts[:depth])
+            if rel not in seen_dirs:
+                seen_dirs.add(rel)
+                entries.append(describe(root / rel, rel, os.lstat(root / rel), first_name))
+        if start:
+            if start not in seen_dirs:
+                seen_dirs.add(start)
+                entries.append(describe(root / start, start, os.lstat(root / start), first_name))
+        _walk(root, start, selection, entries, first_name)
+    if selection.include:
+        entries = _prune_empty_dirs(entries, selection)
+    return entries
+
+
+def _walk(root: Path, rel_dir: str, selection: Selection, out: list[Entry], first_name: dict) -> None:
+    with os.scandir(root / rel_dir if rel_dir else root) as listing:
+        children = sorted(listing, key=lambda d: d.name)
+    for child in children:
+        rel = f"{rel_dir}/{child.name}" if rel_dir else child.name
+        if selection.excluded(rel):
+            continue
+        st = child.stat(follow_symlinks=False)
+        if stat.S_ISSOCK(st.st_mode):
+            continue
+        is_dir = stat.S_ISDIR(st.st_mode)
+        if not is_dir and not selection.included(rel):
+            continue
+        out.append(describe(Path(child.path), rel, st, first_name))
+        if is_dir:
+            _walk(root, rel, selection, out, first_name)
+
+
+def _prune_empty_dirs(entries: list[Entry], selection: Selection) -> list[Entry]:
+    """With include patterns, keep a directory only if it matches or holds something kept."""
+    needed: set[str] = set()
+    for entry in entries:
+        if entry["type"] != "dir" or selection.included(entry["path"]):
+            parts = entry["path"].split("/")
+            needed.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return [e for e in entries if e["type"] != "dir" or e["path"] in needed]
+
+
+def describe(path: Path, rel: str, st: os.stat_result, first_name: dict[tuple[int, int], str]) -> Entry:
+    mode = st.st_mode
+    entry: Entry = {
+        "path": rel,
+        "mode": stat.S_IMODE(mode),
+        "uid": st.st_uid,
+        "gid": st.st_gid,
+        "mtime_ns": st.st_mtime_ns,
+        "atime_ns": st.st_atime_ns,
+    }
+    if stat.S_ISREG(mode):
+        key = (st.st_dev, st.st_ino)
+        if st.st_nlink > 1 and key in first_name:
+            entry["type"] = "hardlink"
+            entry["link_to"] = first_name[key]
+            return entry
+        if st.st_nlink > 1:
+            first_name[key] = rel
+        entry.update(type="file", size=st.st_size, inode=st.st_ino, ctime_ns=st.st_ctime_ns)
+    elif stat.S_ISDIR(mode):
+        entry["type"] = "dir"
+    elif stat.S_ISLNK(mode):
+        entry.update(type="symlink", target=os.readlink(path))
+    elif stat.S_ISFIFO(mode):
+        entry["type"] = "fifo"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        entry.update(type="chardev" if stat.S_ISCHR(mode) else "blockdev", rdev=st.st_rdev)
+    xattrs = read_xattrs(path)
+    if xattrs:
+        entry["xattrs"] = xattrs
+    return entry
+
+
+def read_xattrs(path: Path) -> dict[str, str]:
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError:
+        return {}
+    values = {}
+    for name in names:
+        try:
+            values[name] = base64.b64encode(os.getxattr(path, name, follow_symlinks=False)).decode()
+        except OSError:
+            continue
+    return values
+
+
+def unchanged(entry: Entry, before: Entry | None) -> bool:
+    """restic's test: a file whose size, mtime, inode and ctime all match was not modified."""
+    return (
+        before is not None
+        and before.get("type") == "file"
+        and entry["type"] == "file"
+        and all(entry[k] == before.get(k) for k in ("size", "mtime_ns", "inode", "ctime_ns"))
+    )
+
+
+def select_subtree(entries: Sequence[Entry], path: str) -> list[Entry]:
+    """Entries at or under ``path``, plus its ancestors (so restore can rebuild the route to it).
+
+    Hard links whose first name falls outside become plain files with that name's content.
+    """
+    rel = path.strip("/")
+    if not rel:
+        return list(entries)
+    by_path = {e["path"]: e for e in entries}
+    if rel not in by_path:
+        raise UsageError(f"'{path}' is not in this snapshot: list it with 'workbench backup points --json'")
+    parts = rel.split("/")
+    ancestors = {"/".join(parts[:i]) for i in range(1, len(parts))}
+    chosen = []
+    for entry in entries:
+        p = entry["path"]
+        if p in ancestors or p == rel or p.startswith(rel + "/"):
+            if entry["type"] == "hardlink" and not _within(entry["link_to"], rel):
+                first = by_path[entry["link_to"]]
+                entry = {**first, **{k: entry[k] for k in ("path",)}}
+            chosen.append(entry)
+    return chosen
+
+
+def _within(p: str, rel: str) -> bool:
+    return p == rel or p.startswith(rel + "/")
+
+
+def files_by_chunk(entries: Sequence[Entry]) -> Iterator[tuple[str, str]]:
+    """(chunk hex, path) for every file's chunk."""
+    for entry in entries:
+        for chunk in entry.get("chunks", ()):
+            yield chunk, entry["path"]
