@@ -1,0 +1,1 @@
+"""Ground truth: manifests of trees and disks, and the judge that scores every recovery."""

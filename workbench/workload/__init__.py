@@ -1,0 +1,1 @@
+"""Workloads: profiles (``datasets/*.yaml``), deterministic tree building and daily churn."""
