@@ -1,0 +1,313 @@
+"""Two-way sync, Unison-like: changes on either side propagate, conflicts keep both versions.
+
+State database: ``.workbench-twoway.json`` at the target's top level holds the
+last synced state, one signature per path (kind, size, mtime, permissions,
+symlink target). A side *changed* a path when its signature differs from the
+state. It is not part of the mirrored tree (scans leave it out).
+
+Decisions per path:
+
+- changed on one side only: that side's version (or deletion) propagates;
+- changed on both sides to the same content: nothing to do;
+- both modified differently (a *conflict*): the newer mtime wins the name, and
+  the older version is kept as ``NAME.conflict-<side>-<UTC time>`` on both sides,
+  where side is where that version came from (``source`` or ``target``);
+- modified on one side, deleted on the other (a *conflict*): the modified
+  version is kept on both sides; a deletion never beats a version.
+
+No version is ever lost, also when the process is killed (SIGKILL) at any
+point: the losing version is first *renamed* aside on its own side (atomic),
+every write is a temporary file renamed into place, a path is re-checked just
+before it is overwritten or deleted (changed meanwhile: left for the next run),
+and the state is written atomically only after all changes. After a crash the
+old state makes the next run see both sides' changes again; equal content on
+both sides is recognised by hash, not reported as a conflict.
+Hard links are not kept as links (like Unison).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..base import ProgressCallback
+from . import record, tree
+from .sync import check_pair
+from .tree import Entry
+
+Signature = tuple[str, int, int, int, str | None]
+SIDES = ("source", "target")
+
+
+@dataclass(frozen=True)
+class Action:
+    op: str  # "copy", "delete", "conflict-copy" (move the loser aside, then copy the winner)
+    path: str
+    side: int  # the side the version comes from (copy) or is removed on (delete): 0 source, 1 target
+
+
+@dataclass(frozen=True)
+class Conflict:
+    path: str
+    kind: str  # "both-modified", "modify-delete", "type-changed"
+    resolution: str
+    copy: str | None = None  # the conflict copy's path, present on both sides
+
+
+@dataclass
+class TwoWayResult:
+    to_target: int = 0
+    to_source: int = 0
+    deleted_on_target: int = 0
+    deleted_on_source: int = 0
+    bytes_copied: int = 0
+    skipped: int = 0  # paths that changed while we synced: left for the next run
+    conflicts: list[Conflict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {**{k: v for k, v in self.__dict__.items() if k != "conflicts"},
+                "conflicts": [c.__dict__ for c in self.conflicts]}
+
+
+def signature(entry: Entry | None) -> Signature | None:
+    if entry is None:
+        return None
+    if entry.kind == "d":
+        return ("d", 0, 0, entry.mode & 0o7777, None)
+    return (entry.kind, entry.size, entry.mtime_ns, entry.mode & 0o7777, entry.link)
+
+
+def decide(
+    sides: tuple[dict[str, Entry], dict[str, Entry]],
+    state: dict[str, Signature],
+    same_content: Any,
+) -> tuple[list[Action], list[tuple[str, str, int | None]]]:
+    """Plan the actions; returns (actions, conflicts as (path, kind, winning side or None)).
+
+    ``same_content(path) -> bool`` compares the two sides' file contents (hashing),
+    asked only when both sides changed a file to the same size.
+    """
+    actions: list[Action] = []
+    conflicts: list[tuple[str, str, int | None]] = []
+    for path in sorted(set(sides[0]) | set(sides[1]) | set(state)):
+        if not path:
+            continue
+        here, there = sides[0].get(path), sides[1].get(path)
+        sig = (signature(here), signature(there))
+        old = state.get(path)
+        changed = (sig[0] != old, sig[1] != old)
+        if not any(changed):
+            continue
+        if changed[0] != changed[1]:
+            side = 0 if changed[0] else 1
+            actions.append(Action("copy", path, side) if sig[side] else Action("delete", path, 1 - side))
+            continue
+        if sig[0] is None and sig[1] is None:
+            continue  # deleted on both sides
+        if sig[0] is None or sig[1] is None:
+            side = 0 if sig[0] else 1
+            conflicts.append((path, "modify-delete", side))
+            actions.append(Action("copy", path, side))
+            continue
+        assert here is not None and there is not None
+        if here.kind == there.kind == "d":
+            if sig[0] != sig[1]:
+                actions.append(Action("copy", path, 0))  # permissions changed on both: the source's win
+            continue
+        if here.kind == there.kind and here.size == there.size and here.link == there.link and (
+                here.kind != "f" or same_content(path)):
+            if sig[0] != sig[1]:
+                actions.append(Action("copy", path, 0 if here.mtime_ns >= there.mtime_ns else 1))
+            continue
+        if "d" in (here.kind, there.kind):
+            side = 0 if here.kind == "d" else 1  # the folder keeps the name, the other goes aside
+            conflicts.append((path, "type-changed", side))
+        else:
+            side = 0 if here.mtime_ns >= there.mtime_ns else 1
+            conflicts.append((path, "both-modified", side))
+        actions.append(Action("conflict-copy", path, side))
+    return actions, conflicts
+
+
+def conflict_name(path: str, losing_side: int, when: datetime) -> str:
+    return f"{path}.conflict-{SIDES[losing_side]}-{when.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def load_state(target: Path) -> dict[str, Signature]:
+    data = record.read_json(target / record.TWOWAY_NAME) or {}
+    return {path: tuple(sig) for path, sig in data.get("entries", {}).items()}  # type: ignore[misc]
+
+
+def last_synced(target: Path) -> datetime | None:
+    data = record.read_json(target / record.TWOWAY_NAME)
+    return datetime.fromisoformat(data["synced_at"]) if data else None
+
+
+def sync_two_way(
+    source: Path, target: Path, *, now: datetime | None = None, progress: ProgressCallback | None = None
+) -> TwoWayResult:
+    """Bring source and target to the same tree; see the module docstring for the rules."""
+    started = time.perf_counter()
+    check_pair(source, target)
+    target.mkdir(parents=True, exist_ok=True)
+    now = now or datetime.now(UTC)
+    roots = (os.fspath(source), os.fspath(target))
+    sides = (tree.scan(source, exclude_top=record.NAMES), tree.scan(target, exclude_top=record.NAMES))
+
+    def same_content(path: str) -> bool:
+        return tree.hash_file(f"{roots[0]}/{path}") == tree.hash_file(f"{roots[1]}/{path}")
+
+    actions, found = decide(sides, load_state(target), same_content)
+    result = TwoWayResult()
+    names: dict[str, str] = {}
+    for path, kind, winner in found:
+        copy = None
+        if kind != "modify-delete":
+            copy = names[path] = _free_name(roots, conflict_name(path, 1 - (winner or 0), now))
+        resolution = (f"kept the {SIDES[winner or 0]}'s version on both sides" if kind == "modify-delete"
+                      else f"{SIDES[winner or 0]} wins; the {SIDES[1 - (winner or 0)]}'s version kept as {copy}")
+        result.conflicts.append(Conflict(path, kind, resolution, copy))
+    runner = _Runner(roots, sides, result)
+    # Creations and copies top-down, then deletions bottom-up, so a folder is only
+    # removed once everything below it has been dealt with.
+    ordered = [a for a in actions if a.op != "delete"] + sorted(
+        (a for a in actions if a.op == "delete"), key=lambda a: a.path, reverse=True)
+    for done, action in enumerate(ordered, 1):
+        if action.op == "conflict-copy":
+            runner.conflict(action, names[action.path])
+        elif action.op == "copy":
+            runner.copy(action.path, action.side)
+        else:
+            runner.delete(action.path, action.side)
+        if progress:
+            progress(done, len(ordered))
+    _save_state(source, target, now)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _free_name(roots: tuple[str, str], wanted: str) -> str:
+    name, number = wanted, 1
+    while any(os.path.lexists(f"{root}/{name}") for root in roots):
+        number += 1
+        name = f"{wanted}-{number}"
+    return name
+
+
+class _Runner:
+    """Carries out actions, re-checking each path right before it is replaced or removed."""
+
+    def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, Entry], dict[str, Entry]],
+                 result: TwoWayResult) -> None:
+        self.roots, self.sides, self.result = roots, sides, result
+
+    def _unchanged(self, path: str, side: int) -> bool:
+        try:
+            now = tree.entry_of(f"{self.roots[side]}/{path}", xattrs=False)
+        except FileNotFoundError:
+            now = None
+        return signature(now) == signature(self.sides[side].get(path))
+
+    def copy(self, path: str, side: int, dest_path: str | None = None) -> None:
+        entry = self.sides[side][path]
+        other = 1 - side
+        dest_path = dest_path or path
+        dst = f"{self.roots[other]}/{dest_path}"
+        if dest_path == path and not self._unchanged(path, other):
+            self.result.skipped += 1
+            return
+        self._parents(dest_path, side, other)
+        have = self.sides[other].get(dest_path) if dest_path == path else None
+        src = f"{self.roots[side]}/{path}"
+        try:
+            if entry.kind == "d":
+                if have is not None and have.kind != "d":
+                    tree.remove(dst, have.kind)
+                os.makedirs(dst, exist_ok=True)
+                tree.apply_meta(dst, tree.entry_of(src))
+            elif have is not None and have.kind == "d":
+                self.result.skipped += 1  # a folder in the way; the next run sees it as a type change
+                return
+            elif entry.kind == "f":
+                tree.write_file(src, dst, tree.entry_of(src))
+                self.result.bytes_copied += entry.size
+            else:
+                tree.write_special(dst, entry)
+        except FileNotFoundError:
+            self.result.skipped += 1
+            return
+        if side == 0:
+            self.result.to_target += 1
+        else:
+            self.result.to_source += 1
+
+    def delete(self, path: str, side: int) -> None:
+        if not self._unchanged(path, side):
+            self.result.skipped += 1
+            return
+        full = f"{self.roots[side]}/{path}"
+        try:
+            if self.sides[side][path].kind == "d":
+                os.rmdir(full)
+            else:
+                os.unlink(full)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            if exc.errno != errno.ENOTEMPTY:
+                raise
+            return  # something below was kept (a conflict or a new file): the folder stays
+        if side == 0:
+            self.result.deleted_on_source += 1
+        else:
+            self.result.deleted_on_target += 1
+
+    def conflict(self, action: Action, copy_name: str) -> None:
+        """Move the loser aside on its own side (atomic), copy the winner over, then share the loser."""
+        winner, loser = action.side, 1 - action.side
+        path = action.path
+        if not self._unchanged(path, loser) or not self._unchanged(path, winner):
+            self.result.skipped += 1
+            return
+        os.rename(f"{self.roots[loser]}/{path}", f"{self.roots[loser]}/{copy_name}")
+        moved = self.sides[loser].pop(path)
+        self.sides[loser][copy_name] = moved
+        self.copy(path, winner)
+        self.copy(copy_name, loser)
+
+    def _parents(self, path: str, side: int, other: int) -> None:
+        """Create missing parent folders on the receiving side, with the giving side's metadata."""
+        parent = path.rpartition("/")[0]
+        missing = []
+        while parent and not os.path.isdir(f"{self.roots[other]}/{parent}"):
+            missing.append(parent)
+            parent = parent.rpartition("/")[0]
+        for folder in reversed(missing):
+            os.mkdir(f"{self.roots[other]}/{folder}")
+            try:
+                tree.apply_meta(f"{self.roots[other]}/{folder}", tree.entry_of(f"{self.roots[side]}/{folder}"))
+            except FileNotFoundError:
+                pass
+
+
+def _save_state(source: Path, target: Path, now: datetime) -> None:
+    """Record the paths on which both sides now agree (anything else is looked at again next run)."""
+    a = tree.scan(source, exclude_top=record.NAMES, xattrs=False)
+    b = tree.scan(target, exclude_top=record.NAMES, xattrs=False)
+    entries = {}
+    for path, entry in a.items():
+        sig = signature(entry)
+        if path and sig == signature(b.get(path)):
+            entries[path] = sig
+    record.write_json_atomic(target / record.TWOWAY_NAME, {
+        "format": record.FORMAT,
+        "synced_at": now.isoformat(),
+        "source": str(source),
+        "entries": entries,
+    })
