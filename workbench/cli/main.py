@@ -22,6 +22,7 @@ from ..errors import Interrupted, WorkbenchError
 COMMANDS = [
     "disk_cmd",
     "cleanup_cmd",
+    "backup_cmd",
 ]
 
 EPILOG = """\
