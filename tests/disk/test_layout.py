@@ -56,7 +56,8 @@ def test_sfdisk_json_roles_and_offsets() -> None:
 
 
 def test_boot_code_states() -> None:
-    code = bootcode.boot_code()
+    code = bootcode.boot_code(bytes(range(16)))
+    assert bootcode.boot_code(bytes(range(1, 17))) != code, "each disk has its own boot code"
     assert len(code) == bootcode.BOOT_CODE_SIZE
     assert bootcode.boot_code_state(code) == "intact"
     assert bootcode.boot_code_state(bytes(440)) == "blank"

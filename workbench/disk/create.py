@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 from .. import guard, proc, workspace
@@ -33,11 +34,13 @@ def create_disk(path: str | os.PathLike[str], layout: str = "system", size_bytes
         proc.run(["sfdisk", "--quiet", target], input=disk_plan.sfdisk_script().encode(), what="writing the GPT")
         _write_boot_code(target)
         table = read_table(target)
+        root_uuid = str(uuid.uuid4())
+        for part in table.partitions:
+            if part.role != "esp":
+                make_ext4(target, part, label=part.name, fs_uuid=root_uuid)
         for part in table.partitions:
             if part.role == "esp":
-                _make_esp(target, part)
-            else:
-                make_ext4(target, part, label=part.name)
+                _make_esp(target, part, root_uuid)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -45,11 +48,12 @@ def create_disk(path: str | os.PathLike[str], layout: str = "system", size_bytes
     return target
 
 
-def make_ext4(image: Path, part: Partition, *, label: str) -> None:
+def make_ext4(image: Path, part: Partition, *, label: str, fs_uuid: str) -> None:
     """mkfs.ext4 inside the partition, sized in whole KiB from the table."""
     real = guard.check_image(image)
     proc.run(
-        ["mkfs.ext4", "-q", "-F", "-L", label, "-E", f"offset={part.start_bytes}", real, f"{part.size_bytes // 1024}k"],
+        ["mkfs.ext4", "-q", "-F", "-L", label, "-U", fs_uuid, "-E", f"offset={part.start_bytes}",
+         real, f"{part.size_bytes // 1024}k"],
         what=f"formatting partition {part.number} as ext4",
     )
 
@@ -57,17 +61,18 @@ def make_ext4(image: Path, part: Partition, *, label: str) -> None:
 def _write_boot_code(image: Path) -> None:
     fd = guard.open_for_write(image)
     try:
-        os.pwrite(fd, bootcode.boot_code(), 0)
+        os.pwrite(fd, bootcode.boot_code(os.urandom(16)), 0)
     finally:
         os.close(fd)
 
 
-def _make_esp(image: Path, part: Partition) -> None:
+def _make_esp(image: Path, part: Partition, root_uuid: str) -> None:
     esp.format_esp(image, part)
     with tempfile.TemporaryDirectory(prefix="esp-src-") as tmp:
         loader = Path(tmp) / bootcode.BOOT_LOADER_PATH
         loader.parent.mkdir(parents=True)
         loader.write_bytes(bootcode.boot_loader())
+        (Path(tmp) / bootcode.BOOT_CONFIG_PATH).write_bytes(bootcode.boot_config(root_uuid))
         esp.copy_in(image, part, Path(tmp))
 
 

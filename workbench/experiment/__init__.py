@@ -1,0 +1,1 @@
+"""The comparison engine: scenarios on a simulated clock, recovery as a user would, scoring."""
