@@ -1,0 +1,76 @@
+"""Raw writes into image files, underneath any filesystem, through the guard's one door.
+
+A raw write under a mounted filesystem would race with its page cache, and
+the damage might be overwritten or never seen. So every function here refuses
+an image that is still attached to a loop device, and drops the caches after
+writing, so the next mount reads the damaged bytes from the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .. import guard
+from ..disk.loop import loops_of
+from ..disk.mounting import drop_caches
+from ..errors import UsageError
+from .records import BitFlip
+
+
+def require_detached(image: Path) -> Path:
+    """The real path of a workspace image that no loop device holds, or a UsageError."""
+    real = guard.check_image(image)
+    busy = loops_of(real)
+    if busy:
+        raise UsageError(
+            f"'{real.name}' is attached as {', '.join(busy)}: unmount it before a raw-byte fault "
+            "(or run 'workbench cleanup')"
+        )
+    return real
+
+
+def flip_bits(path: Path, flips: Iterable[BitFlip]) -> None:
+    """XOR each recorded bit in place (XOR, so every flip is a real change)."""
+    fd = guard.open_for_write(path)
+    try:
+        for flip in flips:
+            byte = os.pread(fd, 1, flip.offset)
+            if len(byte) != 1:
+                raise UsageError(f"offset {flip.offset} is past the end of {Path(path).name}")
+            os.pwrite(fd, bytes([byte[0] ^ (1 << flip.bit)]), flip.offset)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    drop_caches()
+
+
+def overwrite(path: Path, offset: int, data: bytes) -> int:
+    """Write ``data`` at ``offset``; return how many bytes really changed."""
+    fd = guard.open_for_write(path)
+    try:
+        before = os.pread(fd, len(data), offset)
+        if len(before) != len(data):
+            raise UsageError(f"{len(data)} bytes at offset {offset} run past the end of {Path(path).name}")
+        os.pwrite(fd, data, offset)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    drop_caches()
+    return sum(a != b for a, b in zip(before, data))
+
+
+def xor_region(path: Path, offset: int, mask: bytes) -> int:
+    """XOR ``mask`` into the bytes at ``offset``; return how many bytes changed (mask bytes not zero)."""
+    fd = guard.open_for_write(path)
+    try:
+        before = os.pread(fd, len(mask), offset)
+        if len(before) != len(mask):
+            raise UsageError(f"{len(mask)} bytes at offset {offset} run past the end of {Path(path).name}")
+        os.pwrite(fd, bytes(a ^ b for a, b in zip(before, mask)), offset)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    drop_caches()
+    return sum(1 for b in mask if b)
