@@ -6,7 +6,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from workbench.strategies.mirror.continuous import ContinuousMirror
+
+# watchdog's own noise when a folder is made and filled at once (see continuous.py)
+pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
 
 
 def _eventually(check, timeout_s: float = 10.0) -> bool:
