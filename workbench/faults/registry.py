@@ -61,7 +61,7 @@ def inject(kind: str, *, disk: Path | None = None, target: Path | None = None, s
     if kind == "partition-wipe":
         return wipe_table(image, which=which, fill=fill, seed=seed, at=at)
     if kind == "boot-wipe":
-        return wipe_boot_code(image, fill=fill, seed=seed, at=at)
+        return wipe_boot_code(image, seed=seed, at=at)
     if kind == "superblock":
         return damage_superblock(image, seed=seed, at=at)
     return lose_disk(image, seed=seed, at=at)
