@@ -1,0 +1,167 @@
+"""Writing one image point: survey the disk, then read -> hash -> compress -> write, pipelined.
+
+A pool of worker threads each takes one chunk: reads only the wanted byte
+ranges into a zeroed buffer (pread), hashes it (blake3), and compresses it
+(zstd, one compressor per thread). All three release the GIL, so both cores
+work. The main thread writes finished chunks in disk order. Measured on this
+2-core machine: one compressor per thread over 1 MiB chunks beats zstd's own
+``threads=`` (which only splits inputs larger than a few MiB).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...disk.layout import ESP_TYPE
+from ...disk.table import PartitionTable
+from ...sparse import data_extents
+from . import ext4_bitmap
+from . import format as fmt
+from .plan import Range, Region, per_chunk, wanted_ranges
+
+
+@dataclass
+class ProtectStats:
+    """The engine's own counters; tests and benchmarks read these, never timings."""
+
+    bytes_read: int = 0
+    bytes_stored: int = 0  # compressed chunk bytes written into the point file
+    file_bytes: int = 0  # the whole point file (header + chunks + index)
+    chunks_total: int = 0
+    chunks_stored: int = 0
+    chunks_zero: int = 0
+    chunks_unchanged: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+
+def survey(fd: int, disk_size: int, table: PartitionTable) -> tuple[list[Region], list[Range]]:
+    """How each area of the disk is read, and the byte ranges to read."""
+    regions: list[Region] = []
+    filesystems: dict[Range, list[Range]] = {}
+    pos = 0
+    for part in sorted(table.partitions, key=lambda p: p.start_bytes):
+        if part.start_bytes > pos:
+            regions.append(Region(pos, part.start_bytes - pos, "raw"))
+        how = "raw"
+        if part.type_guid != ESP_TYPE:
+            try:
+                filesystems[(part.start_bytes, part.size_bytes)] = ext4_bitmap.allocated_byte_ranges(
+                    fd, part.start_bytes, part.size_bytes)
+                how = "ext4-bitmap"
+            except (ext4_bitmap.Unsupported, OSError, ValueError):
+                how = "raw"
+        regions.append(Region(part.start_bytes, part.size_bytes, how, part.number))
+        pos = max(pos, part.end_bytes)
+    if pos < disk_size:
+        regions.append(Region(pos, disk_size - pos, "raw"))
+    return regions, wanted_ranges(disk_size, data_extents(fd, disk_size), filesystems)
+
+
+class _ChunkReader:
+    """Per-thread work: read, hash and (unless unchanged) compress one chunk."""
+
+    def __init__(self, fd: int, disk_size: int, chunk_size: int, level: int,
+                 parent_digests: list[bytes] | None) -> None:
+        self.fd, self.disk_size, self.chunk_size, self.level = fd, disk_size, chunk_size, level
+        self.parent_digests = parent_digests
+        self.zero = bytes(chunk_size)
+        self.local = threading.local()
+
+    def __call__(self, index: int, reads: list[Range]) -> tuple[int, int, bytes, bytes | None]:
+        """(kind, bytes read, digest, compressed or None)."""
+        import blake3
+
+        start, length = fmt.chunk_span(index, self.disk_size, self.chunk_size)
+        buf = bytearray(length)
+        view = memoryview(buf)
+        done = 0
+        for offset, count in reads:
+            done += os.preadv(self.fd, [view[offset - start:offset - start + count]], offset)
+        if buf == (self.zero if length == self.chunk_size else bytes(length)):
+            return fmt.HOLE, done, b"", None
+        digest = blake3.blake3(buf).digest()
+        if self.parent_digests is not None and index < len(self.parent_digests) \
+                and self.parent_digests[index] == digest:
+            return fmt.PARENT, done, digest, None
+        return fmt.DATA, done, digest, self._compressor().compress(buf)
+
+    def _compressor(self):
+        comp = getattr(self.local, "comp", None)
+        if comp is None:
+            import zstandard
+
+            comp = self.local.comp = zstandard.ZstdCompressor(level=self.level)
+        return comp
+
+
+def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range], *,
+                parent_digests: list[bytes] | None, level: int, workers: int,
+                progress: Callable[[int, int], None] | None = None) -> tuple[list[fmt.Entry], ProtectStats]:
+    """Write a complete point file at ``partial`` (the caller renames it into place)."""
+    started = time.perf_counter()
+    disk_size, chunk_size = header["disk_size"], header["chunk_size"]
+    count = fmt.chunk_count(disk_size, chunk_size)
+    stats = ProtectStats(chunks_total=count)
+    entries = [fmt.Entry(fmt.HOLE)] * count
+    reads = per_chunk(wanted, chunk_size)
+    reader = _ChunkReader(source_fd, disk_size, chunk_size, level, parent_digests)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+    try:
+        pos = _write_all(fd, fmt.encode_preamble(header), 0)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="image") as pool:
+            pending: deque = deque()
+            todo = iter(sorted(reads.items()))
+            window = workers * 3
+            for index, chunk_reads in todo:
+                pending.append((index, pool.submit(reader, index, chunk_reads)))
+                if len(pending) >= window:
+                    pos = _finish(fd, pos, *pending.popleft(), entries, stats, progress, count)
+            while pending:
+                pos = _finish(fd, pos, *pending.popleft(), entries, stats, progress, count)
+        stats.chunks_zero = count - stats.chunks_stored - stats.chunks_unchanged
+        stats.seconds = round(time.perf_counter() - started, 6)
+        index_blob = fmt.encode_index(entries, stats.to_json())
+        index_offset = pos
+        pos = _write_all(fd, index_blob, pos)
+        pos = _write_all(fd, fmt.encode_end(index_offset, index_blob, count), pos)
+        stats.file_bytes = pos
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return entries, stats
+
+
+def _finish(fd: int, pos: int, index: int, future, entries: list[fmt.Entry], stats: ProtectStats,
+            progress: Callable[[int, int], None] | None, count: int) -> int:
+    kind, read, digest, compressed = future.result()
+    stats.bytes_read += read
+    if kind == fmt.DATA:
+        entries[index] = fmt.Entry(fmt.DATA, pos, len(compressed), digest)
+        pos = _write_all(fd, compressed, pos)
+        stats.chunks_stored += 1
+        stats.bytes_stored += len(compressed)
+    elif kind == fmt.PARENT:
+        entries[index] = fmt.Entry(fmt.PARENT, 0, 0, digest)
+        stats.chunks_unchanged += 1
+    if progress is not None:
+        progress(index + 1, count)
+    return pos
+
+
+def _write_all(fd: int, data: bytes, pos: int) -> int:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+        pos += written
+    return pos
