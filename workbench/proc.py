@@ -47,6 +47,9 @@ TOOL_PACKAGES: dict[str, str] = {
     "zstd": "zstd",
     "setfattr": "attr",
     "getfattr": "attr",
+    "restic": "restic",  # benchmarks only
+    "borg": "borgbackup",  # benchmarks only
+    "cp": "coreutils",
 }
 
 Arg = str | os.PathLike[str]
