@@ -23,6 +23,7 @@ COMMANDS = [
     "disk_cmd",
     "cleanup_cmd",
     "backup_cmd",
+    "fault_cmd",
 ]
 
 EPILOG = """\

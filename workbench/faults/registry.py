@@ -40,7 +40,7 @@ def inject(kind: str, *, disk: Path | None = None, target: Path | None = None, s
         return corrupt_target(target, seed=seed, count=count or 8, mode=mode, at=at)
     if kind == "crash-during-protect":
         if not command:
-            raise UsageError("a crash needs the command to run and kill: add '-- workbench ... protect ...'")
+            raise UsageError("a crash needs the command to run and kill: add --run 'workbench ... protect ...'")
         return crash_during(command, after_s=after_s, when_path=when_path, min_bytes=min_bytes, seed=seed, at=at)
     if disk is None:
         raise UsageError(f"the '{kind}' fault needs --disk: the disk image to damage")

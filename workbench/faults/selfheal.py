@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import guard, proc
-from ..disk.table import read_table
+from ..disk.table import gpt_problems, read_table
 
 BLOCK_SIZES = (1024, 4096, 2048)
 #: Groups holding backup superblocks under sparse_super: 1 and the powers of 3, 5 and 7.
@@ -67,10 +67,10 @@ def rebuild_gpt_from_backup(image: Path) -> Repair:
     real = guard.check_image(image)
     argv = ["sgdisk", "-e", str(real)]
     done = proc.run(argv, check=False, what="rebuilding the GPT")
-    ok = done.returncode == 0 and read_table(real).label == "gpt"
+    ok = done.returncode == 0 and read_table(real).label == "gpt" and not gpt_problems(real)
     return Repair(ok, " ".join(argv), f"sgdisk exit {done.returncode}: {_last_line(done)}")
 
 
 def _last_line(done) -> str:
-    lines = [ln.strip() for ln in (done.stdout + done.stderr).decode(errors="replace").splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in (done.stderr + done.stdout).decode(errors="replace").splitlines() if ln.strip()]
     return lines[-1] if lines else ""
