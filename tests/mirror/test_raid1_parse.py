@@ -34,7 +34,7 @@ USAGE = """Overall:
 def test_scrub_counts_are_read_from_its_summary() -> None:
     report = raid1.parse_scrub(SCRUB_REPAIRED)
     assert (report.status, report.errors, report.corrected, report.uncorrectable) == ("finished", {"csum": 3}, 2, 1)
-    assert not report.clean
+    assert not report.clean and report.scrubbed_bytes == 248 << 20
     assert raid1.parse_scrub(SCRUB_CLEAN).clean
 
 

@@ -49,6 +49,7 @@ class ScrubReport:
     corrected: int
     uncorrectable: int
     unverified: int
+    scrubbed_bytes: int = 0  # "Total to scrub", as btrfs rounds it
 
     @property
     def clean(self) -> bool:
@@ -159,6 +160,8 @@ def locate(pair: MountedPair, relative: str) -> list[Placement]:
 
 # ---- parsers (pure) ----
 
+_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+
 def _number(pattern: str, text: str, kind: type = int) -> int | float:
     match = re.search(pattern, text, re.MULTILINE)
     if not match:
@@ -184,9 +187,11 @@ def parse_scrub(text: str) -> ScrubReport:
         found = re.search(rf"^\s*{name}:\s+(\d+)", text, re.MULTILINE)
         return int(found.group(1)) if found else 0
 
+    total = re.search(r"^Total to scrub:\s+([\d.]+)\s*([KMGT]?i?B)", text, re.MULTILINE)
+    scrubbed = int(float(total.group(1)) * _UNITS[total.group(2)]) if total else 0
     return ScrubReport(status=status.group(1) if status else "unknown", errors=errors,
                        corrected=count("Corrected"), uncorrectable=count("Uncorrectable"),
-                       unverified=count("Unverified"))
+                       unverified=count("Unverified"), scrubbed_bytes=scrubbed)
 
 
 def parse_device_stats(text: str) -> dict[str, dict[str, int]]:

@@ -22,7 +22,7 @@ before it is overwritten or deleted (changed meanwhile: left for the next run),
 and the state is written atomically only after all changes. After a crash the
 old state makes the next run see both sides' changes again; equal content on
 both sides is recognised by hash, not reported as a conflict.
-Hard links are not kept as links (like Unison).
+Hard links are not kept as links, and folder mtimes are not kept in step (like Unison).
 """
 
 from __future__ import annotations

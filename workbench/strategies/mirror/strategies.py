@@ -1,0 +1,240 @@
+"""The four mirror modes behind the common ``Strategy`` protocol.
+
+A mirror keeps exactly one restore point, ``now``: the current state of the
+target. Restoring copies the mirror back. What ``verify`` can tell depends on
+what the mode keeps: hashes recorded at sync time (checksum variant), the
+two-way state database (sizes and mtimes), or btrfs' own checksums (a scrub).
+
+raid1 is different: nothing is copied from a source at every run. The
+protected filesystem itself lives on the btrfs pair in the target directory.
+The experiment engine mounts the pair (``raid1.mounted_pair(target)``) and
+builds the workload directly on it; ``protect`` is the way in for an existing
+tree: it creates the pair if needed and copies the tree onto it, after which
+the pair *is* the protected filesystem.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from ...errors import UsageError
+from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from . import raid1, record, tree
+from .continuous import ContinuousMirror
+from .sync import sync_tree
+from .twoway import last_synced, load_state, signature, sync_two_way
+
+POINT = "now"
+
+
+def _check_point(point_id: str) -> None:
+    if point_id not in (POINT, "latest"):
+        raise UsageError(f"a mirror has one restore point, 'now' (its current state), not '{point_id}'")
+
+
+def _restore_copy(tree_root: Path, point_id: str, destination: Path) -> RestoreReport:
+    _check_point(point_id)
+    result = sync_tree(tree_root, destination, write_record=False)
+    return RestoreReport(POINT, bytes_written=result.bytes_copied, files=result.files)
+
+
+def _read_all(root: Path) -> VerifyReport:
+    """Read every file of the tree: all a mirror without hashes can check (I/O errors, missing bytes)."""
+    report = VerifyReport()
+    for path, entry in tree.scan(root, exclude_top=record.NAMES, xattrs=False).items():
+        if entry.kind != "f":
+            continue
+        report.checked += 1
+        try:
+            tree.hash_file(f"{root}/{path}", entry.size)
+        except OSError as exc:
+            report.damage.append(Damage("file", path, f"unreadable: {exc.strerror}"))
+    return report
+
+
+def allocated_bytes(root: Path) -> int:
+    """Bytes really allocated below root (st_blocks), each inode once."""
+    seen: set[int] = set()
+    total = os.lstat(root).st_blocks * 512
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            info = os.lstat(os.path.join(folder, name))
+            if info.st_ino not in seen:
+                seen.add(info.st_ino)
+                total += info.st_blocks * 512
+    return total
+
+
+class MirrorSync:
+    """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
+
+    name = "mirror-sync"
+    scope = "folders"
+    source_kind = "tree"
+
+    def __init__(self, checksum: bool = False) -> None:
+        self.checksum = checksum
+        self.variant = "checksum" if checksum else "quick-check"
+
+    def protect(self, source: Path, target: Path, *, now: datetime,
+                progress: ProgressCallback | None = None) -> RestorePoint:
+        result = sync_tree(source, target, checksum=self.checksum, progress=progress,
+                           mode=self.name.removeprefix("mirror-"))
+        return RestorePoint(POINT, now, "sync", stored_bytes=result.bytes_copied, extra=result.to_json())
+
+    def points(self, target: Path) -> list[RestorePoint]:
+        saved = record.load_sync(target)
+        if saved is None:
+            return []
+        return [RestorePoint(POINT, datetime.fromisoformat(saved["synced_at"]), "sync", extra={
+            "mode": saved["mode"], "checksum": saved["checksum"], "files": saved["files"], "bytes": saved["bytes"]})]
+
+    def restore(self, target: Path, point_id: str, destination: Path) -> RestoreReport:
+        if record.load_sync(target) is None:
+            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
+        return _restore_copy(target, point_id, destination)
+
+    def verify(self, target: Path) -> VerifyReport:
+        """Checksum variant: every file against the hash recorded at sync time. Quick: read everything."""
+        saved = record.load_sync(target)
+        if saved is None:
+            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
+        hashes: dict[str, str] = saved.get("hashes") or {}
+        if not hashes:
+            return _read_all(target)
+        report = VerifyReport()
+        for path, expected in sorted(hashes.items()):
+            report.checked += 1
+            try:
+                actual = tree.hash_file(f"{target}/{path}").hex()
+            except FileNotFoundError:
+                report.damage.append(Damage("file", path, "missing from the mirror"))
+                continue
+            except OSError as exc:
+                report.damage.append(Damage("file", path, f"unreadable: {exc.strerror}"))
+                continue
+            if actual != expected:
+                report.damage.append(Damage("file", path, "content differs from the hash recorded at sync time"))
+        return report
+
+    def footprint(self, target: Path) -> int:
+        return allocated_bytes(target)
+
+
+class MirrorContinuous(MirrorSync):
+    """``mirror-continuous``: inotify-driven; ``watch`` runs it, ``protect`` is a catch-up sync."""
+
+    name = "mirror-continuous"
+
+    def __init__(self, checksum: bool = False, delay_s: float = 0.2) -> None:
+        super().__init__(checksum)
+        self.delay_s = delay_s
+
+    def watch(self, source: Path, target: Path) -> ContinuousMirror:
+        """A watcher to use as a context manager around the workload: ``with strategy.watch(s, t) as m:``."""
+        return ContinuousMirror(source, target, delay_s=self.delay_s, checksum=self.checksum)
+
+
+class MirrorTwoWay:
+    """``mirror-two-way``: Unison-like, conflicts keep both versions (see ``twoway``)."""
+
+    name = "mirror-two-way"
+    scope = "folders"
+    source_kind = "tree"
+    variant = ""
+
+    def protect(self, source: Path, target: Path, *, now: datetime,
+                progress: ProgressCallback | None = None) -> RestorePoint:
+        result = sync_two_way(source, target, now=now, progress=progress)
+        return RestorePoint(POINT, now, "two-way", stored_bytes=result.bytes_copied, extra=result.to_json())
+
+    def points(self, target: Path) -> list[RestorePoint]:
+        when = last_synced(target)
+        return [] if when is None else [RestorePoint(POINT, when, "two-way")]
+
+    def restore(self, target: Path, point_id: str, destination: Path) -> RestoreReport:
+        if last_synced(target) is None:
+            raise UsageError(f"'{target}' is not a two-way mirror (no {record.TWOWAY_NAME}): run protect first")
+        return _restore_copy(target, point_id, destination)
+
+    def verify(self, target: Path) -> VerifyReport:
+        """Every file readable, and size and mtime as the state database recorded at the last sync."""
+        state = load_state(target)
+        report = _read_all(target)
+        found = tree.scan(target, exclude_top=record.NAMES, xattrs=False)
+        for path, sig in sorted(state.items()):
+            if sig[0] != "f":
+                continue
+            have = signature(found.get(path))
+            if have is None:
+                report.damage.append(Damage("file", path, "missing since the last sync"))
+            elif have[:3] != sig[:3]:
+                report.damage.append(Damage("file", path, "size or mtime changed since the last sync"))
+        return report
+
+    def footprint(self, target: Path) -> int:
+        return allocated_bytes(target)
+
+
+class Raid1Strategy:
+    """``raid1``: a btrfs raid1 pair in the target directory holds the protected filesystem."""
+
+    name = "raid1"
+    scope = "filesystem"
+    source_kind = "tree"
+    variant = ""
+
+    def __init__(self, half_bytes: int = 256 << 20) -> None:
+        self.half_bytes = half_bytes
+
+    def protect(self, source: Path, target: Path, *, now: datetime,
+                progress: ProgressCallback | None = None) -> RestorePoint:
+        if not all(image.exists() for image in raid1.halves(target)):
+            raid1.create_pair(target, self.half_bytes)
+        with raid1.mounted_pair(target) as pair:
+            result = sync_tree(source, pair.mountpoint, progress=progress, mode="raid1")
+            size = raid1.capacity(pair.mountpoint)
+        return RestorePoint(POINT, now, "raid1", stored_bytes=result.bytes_copied, extra={
+            **result.to_json(), "raw_bytes": size.raw_bytes, "usable_bytes": size.usable_bytes})
+
+    def points(self, target: Path) -> list[RestorePoint]:
+        present = [image for image in raid1.halves(target) if image.exists()]
+        if not present:
+            return []
+        newest = max(image.stat().st_mtime for image in present)
+        return [RestorePoint(POINT, datetime.fromtimestamp(newest).astimezone(), "raid1",
+                             extra={"halves": [image.name for image in present]})]
+
+    def restore(self, target: Path, point_id: str, destination: Path) -> RestoreReport:
+        _check_point(point_id)
+        with raid1.mounted_pair(target, lost=self._lost(target), readonly=True) as pair:
+            return _restore_copy(pair.mountpoint, point_id, destination)
+
+    def verify(self, target: Path) -> VerifyReport:
+        """A scrub: btrfs reads both copies of every block and repairs a bad one from the good one."""
+        lost = self._lost(target)
+        report = VerifyReport()
+        if lost is not None:
+            report.damage.append(Damage("disk", raid1.HALVES[lost], "this half is missing: mounted degraded"))
+        with raid1.mounted_pair(target, lost=lost, readonly=lost is not None) as pair:
+            if lost is not None:
+                report.checked = sum(1 for e in tree.scan(pair.mountpoint, xattrs=False).values() if e.kind == "f")
+                return report
+            scrubbed = raid1.scrub(pair.mountpoint)
+        report.checked = scrubbed.scrubbed_bytes // 4096
+        for kind, count in sorted(scrubbed.errors.items()):
+            report.damage.append(Damage("blocks", kind, f"{count} found; corrected {scrubbed.corrected}, "
+                                        f"uncorrectable {scrubbed.uncorrectable}"))
+        return report
+
+    def footprint(self, target: Path) -> int:
+        return sum(image.stat().st_blocks * 512 for image in raid1.halves(target) if image.exists())
+
+    @staticmethod
+    def _lost(target: Path) -> int | None:
+        present = [image.exists() for image in raid1.halves(target)]
+        if not any(present):
+            raise UsageError(f"'{target}' holds no raid1 pair: run 'workbench mirror protect --mode raid1' first")
+        return None if all(present) else present.index(False)
