@@ -22,6 +22,8 @@ from ..errors import Interrupted, WorkbenchError
 COMMANDS = [
     "disk_cmd",
     "cleanup_cmd",
+    "image_cmd",
+    "clone_cmd",
     "backup_cmd",
     "fault_cmd",
 ]
