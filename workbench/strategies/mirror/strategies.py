@@ -220,7 +220,8 @@ class Raid1Strategy:
             report.damage.append(Damage("disk", raid1.HALVES[lost], "this half is missing: mounted degraded"))
         with raid1.mounted_pair(target, lost=lost, readonly=lost is not None) as pair:
             if lost is not None:
-                report.checked = sum(1 for e in tree.scan(pair.mountpoint, xattrs=False).values() if e.kind == "f")
+                readable = _read_all(pair.mountpoint)  # no second copy to scrub against: read what is left
+                report.checked, report.damage = readable.checked, report.damage + readable.damage
                 return report
             scrubbed = raid1.scrub(pair.mountpoint)
         report.checked = scrubbed.scrubbed_bytes // 4096
