@@ -25,6 +25,7 @@ COMMANDS = [
     "image_cmd",
     "clone_cmd",
     "backup_cmd",
+    "mirror_cmd",
     "fault_cmd",
 ]
 

@@ -1,0 +1,212 @@
+"""``workbench mirror``: one copy kept in step (rsync, lsyncd, Unison and RAID1 alike)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .. import targets, workspace
+from ..errors import DamageFound, Interrupted, UsageError
+from ..units import format_bytes, parse_size
+
+HELP = """\
+A mirror keeps ONE copy in step with the source: a plain, browsable tree at the
+target's top level. It is not a backup: a deletion or an encrypted file on the
+source reaches the mirror too. It has one restore point, 'now'.
+
+Modes:
+  sync        one-way, like 'rsync -a --delete' (also hard links and xattrs); run it on
+              a schedule. Quick-check compares size+mtime; --checksum compares content
+              (blake3), so silent bit rot on the source IS copied over the good mirror,
+              and the hashes recorded at sync time let 'verify' check the mirror.
+  continuous  watches the source (inotify) and syncs each change after --delay seconds,
+              like lsyncd; runs until Ctrl-C or --for SECONDS, then prints event counts
+              and propagation delays.
+  two-way     Unison-like: changes on either side propagate. Both sides changed: the
+              newer wins and the other is kept as NAME.conflict-<side>-<time>; modified
+              on one side and deleted on the other: the modified one is kept.
+  raid1       a btrfs raid1 filesystem over two loop disks (TARGET/raid1-a.img and
+              raid1-b.img); protect copies the source onto it. Usable capacity is half.
+              verify is a scrub (btrfs repairs a bad copy from the good one).
+
+The target's top level also holds the mirror's own record (.workbench-mirror.json, or
+.workbench-twoway.json, the two-way state database); they are not part of the tree.
+A target is a workspace directory, or DATA.img:/folder on a data disk.
+
+examples:
+  workbench mirror protect --mode sync --source trees/docs --target usb.img:/mirror
+  workbench mirror protect --mode sync --checksum --disk pc.img --target mirror
+  workbench mirror protect --mode continuous --source trees/docs --target mirror --for 60 --delay 0.5
+  workbench mirror protect --mode two-way --source laptop-docs --target desktop-docs
+  workbench mirror protect --mode raid1 --source trees/docs --target pair --half-size 256M
+  workbench mirror points --target mirror --json
+  workbench mirror restore --target mirror --to restored
+  workbench mirror verify --target pair             # exit 1 when damage is found
+"""
+
+MODES = ("sync", "continuous", "two-way", "raid1")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("mirror", help="mirroring: one-way, continuous, two-way, raid1",
+                            description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    p = verbs.add_parser("protect", help="sync the target with the source (or build the raid1 pair)")
+    p.add_argument("--mode", choices=MODES, default="sync")
+    p.add_argument("--checksum", action="store_true", help="compare content, not size+mtime (sync, continuous)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--source", help="a directory in the workspace")
+    source.add_argument("--disk", help="a workbench disk image: its root filesystem is mounted and mirrored")
+    p.add_argument("--target", required=True, help="a workspace directory or DATA.img:/folder")
+    p.add_argument("--delay", type=float, default=0.2, help="continuous: seconds to gather events (default 0.2)")
+    p.add_argument("--for", dest="seconds", type=float, help="continuous: stop after this many seconds")
+    p.add_argument("--half-size", default="256M", help="raid1: size of each half (default 256M)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_protect)
+
+    for verb, text in (("points", "list the restore point ('now')"),
+                       ("restore", "copy the mirror back into a directory"),
+                       ("verify", "check the mirror; exit 1 when damage is found")):
+        p = verbs.add_parser(verb, help=text)
+        p.add_argument("--target", required=True)
+        p.add_argument("--mode", choices=MODES, help="default: recognised from the target")
+        if verb == "restore":
+            p.add_argument("--point", default="now", help="'now' (the only one a mirror has)")
+            p.add_argument("--to", required=True, help="destination directory in the workspace")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(func={"points": _points, "restore": _restore, "verify": _verify}[verb])
+
+
+def _strategy(mode: str, args: argparse.Namespace):
+    from ..strategies.mirror import make
+
+    return make(mode, checksum=getattr(args, "checksum", False), delay_s=getattr(args, "delay", 0.2),
+                half_bytes=parse_size(getattr(args, "half_size", "256M")))
+
+
+def _detect(target: Path) -> str:
+    from ..strategies.mirror import raid1, record
+
+    if any(image.exists() for image in raid1.halves(target)):
+        return "raid1"
+    if (target / record.TWOWAY_NAME).exists():
+        return "two-way"
+    if (target / record.SYNC_NAME).exists():
+        return "sync"
+    raise UsageError(f"'{workspace.display(target)}' is not a mirror: run 'workbench mirror protect' first")
+
+
+@contextmanager
+def _source(args: argparse.Namespace) -> Iterator[Path]:
+    if args.source:
+        path = workspace.resolve(args.source)
+        if not path.is_dir():
+            raise UsageError(f"the source '{args.source}' does not exist or is not a directory: pass a folder")
+        yield path
+        return
+    from ..disk.mounting import mounted
+
+    writes_source = args.mode in ("two-way", "continuous")  # two-way writes back; continuous watches a live disk
+    with mounted(workspace.resolve(args.disk, must_exist=True), role="root", readonly=not writes_source) as point:
+        yield point
+
+
+def _protect(args: argparse.Namespace) -> int:
+    strategy = _strategy(args.mode, args)
+    now = datetime.now(UTC)
+    with _source(args) as source, targets.opened(args.target) as target:
+        if args.mode == "continuous":
+            return _watch(strategy, source, target, args)
+        point = strategy.protect(source, target, now=now)
+    data = {"strategy": strategy.name, "variant": strategy.variant, **point.to_json()}
+    if args.json:
+        print(json.dumps(data))
+        return 0
+    extra = point.extra
+    label = f"{strategy.name}" + (f" ({strategy.variant})" if strategy.variant else "")
+    if args.mode == "two-way":
+        print(f"{label}: {extra['to_target']} to the target, {extra['to_source']} to the source, deleted "
+              f"{extra['deleted_on_target']} + {extra['deleted_on_source']}, {format_bytes(point.stored_bytes)} "
+              f"copied in {extra['seconds']:.2f} s")
+        for conflict in extra["conflicts"]:
+            print(f"  conflict ({conflict['kind']}) {conflict['path']}: {conflict['resolution']}")
+        return 0
+    print(f"{label}: {extra['files']} files, {format_bytes(extra['bytes'])}; created {extra['created']}, "
+          f"updated {extra['updated']}, deleted {extra['deleted']}, renamed {extra['renamed']}, "
+          f"copied {format_bytes(extra['bytes_copied'])} in {extra['seconds']:.2f} s")
+    if args.mode == "raid1":
+        print(f"  raid1 capacity: {format_bytes(extra['usable_bytes'])} usable of {format_bytes(extra['raw_bytes'])} raw")
+    return 0
+
+
+def _watch(strategy, source: Path, target: Path, args: argparse.Namespace) -> int:
+    watcher = strategy.watch(source, target)
+    try:
+        with watcher:
+            if not args.json:
+                print(f"watching {source} (delay {args.delay:g} s); Ctrl-C stops", flush=True)
+            deadline = None if args.seconds is None else time.monotonic() + args.seconds
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic())))
+    except (KeyboardInterrupt, Interrupted):
+        pass  # the normal way to stop watching; the context manager applied what was pending
+    summary = {"strategy": strategy.name, "variant": strategy.variant, **watcher.stats.summary()}
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    events = ", ".join(f"{kind} {count}" for kind, count in sorted(summary["events"].items())) or "none"
+    print(f"events: {events}; {summary['batches']} batches, {summary['paths_synced']} paths synced, "
+          f"{format_bytes(summary['bytes_copied'])} copied")
+    if summary["delay_median_s"] is not None:
+        print(f"propagation delay: median {summary['delay_median_s']:.3f} s, p95 {summary['delay_p95_s']:.3f} s, "
+              f"max {summary['delay_max_s']:.3f} s")
+    for error in summary["errors"]:
+        print(f"  error: {error}")
+    return 0
+
+
+def _points(args: argparse.Namespace) -> int:
+    with targets.opened(args.target, create=False) as target:
+        points = _strategy(args.mode or _detect(target), args).points(target)
+    if args.json:
+        print(json.dumps([p.to_json() for p in points], indent=1))
+        return 0
+    if not points:
+        print("no restore point yet: run 'workbench mirror protect'")
+    for p in points:
+        print(f"{p.id}  {p.time.isoformat()}  {p.kind}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    with targets.opened(args.target, create=False) as target:
+        report = _strategy(args.mode or _detect(target), args).restore(target, args.point, workspace.resolve(args.to))
+    if args.json:
+        print(json.dumps({"point": report.point_id, "files": report.files, "bytes_written": report.bytes_written}))
+    else:
+        print(f"restored the mirror ({report.point_id}): {report.files} files, {format_bytes(report.bytes_written)} written")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    with targets.opened(args.target, create=False) as target:
+        mode = args.mode or _detect(target)
+        report = _strategy(mode, args).verify(target)
+    if args.json:
+        print(json.dumps({"mode": mode, "ok": report.ok, "checked": report.checked,
+                          "damage": [vars(d) | {"affects": list(d.affects)} for d in report.damage]}, indent=1))
+    else:
+        print(f"verify ({mode}): checked {report.checked}, {'no damage' if report.ok else f'{len(report.damage)} problems'}")
+        for d in report.damage:
+            print(f"  {d.what} {d.where}: {d.detail}")
+    if not report.ok:
+        if not args.json:
+            raise DamageFound(f"the mirror {args.target} is damaged: see the list above")
+        return DamageFound.exit_code
+    return 0
