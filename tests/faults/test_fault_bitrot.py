@@ -12,7 +12,7 @@ from workbench import proc
 from workbench.disk.mounting import mounted
 from workbench.disk.table import read_table
 from workbench.errors import UsageError
-from workbench.faults import inject_bitrot
+from workbench.faults import inject_bitrot, inject_bitrot_at
 
 pytestmark = pytest.mark.root
 
@@ -71,3 +71,15 @@ def test_refuses_while_the_disk_is_mounted(home_disk: Path) -> None:
         with pytest.raises(UsageError, match="attached"):
             inject_bitrot(home_disk, seed=1)
     assert changed_offsets(before, image_bytes(home_disk)) == []
+
+
+def test_rot_at_given_places_stays_inside_them(workspace: Path) -> None:
+    half = workspace / "half.img"
+    half.write_bytes(content("half", 1 << 20))
+    before = image_bytes(half)
+    places = [(4096, 4096), (65536, 512)]
+    record = inject_bitrot_at(half, places, seed=2, count=30, label="home/a.bin")
+    offsets = changed_offsets(before, image_bytes(half))
+    assert offsets == sorted({f.offset for f in record.bits}) and len(record.bits) == 30
+    assert all(any(o <= f.offset < o + n for o, n in places) for f in record.bits)
+    assert record.files == ["home/a.bin"]

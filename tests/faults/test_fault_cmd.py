@@ -10,8 +10,8 @@ from fault_helpers import FILES, content, read_files
 
 from workbench.cli.main import main
 from workbench.disk import health
-from workbench.faults import FaultRecord, decrypt
 from workbench.disk.mounting import mounted
+from workbench.faults import FaultRecord, decrypt
 
 pytestmark = pytest.mark.root
 

@@ -7,7 +7,7 @@ Every injector is deterministic for a seed and a disk state, and returns a
 :class:`FaultRecord` for the scorer and the tests (never for recovery).
 """
 
-from .bitrot import inject_bitrot
+from .bitrot import inject_bitrot, inject_bitrot_at
 from .boot import wipe_boot_code
 from .crash import crash_during
 from .files import delete_files, delete_folder, delete_on_disk
@@ -26,6 +26,6 @@ __all__ = [
     "KINDS", "BitFlip", "ByteRange", "Extent", "FaultRecord", "Repair", "bad_sectors", "choose_victims",
     "corrupt_target", "crash_during", "damage_superblock", "decrypt", "delete_files", "delete_folder",
     "delete_on_disk", "encrypt", "encrypt_files", "encrypt_reachable_targets", "file_extents", "inject",
-    "inject_bitrot", "locate_files", "lose_disk", "rebuild_gpt_from_backup", "repair_from_backup_superblock",
-    "split_days", "wipe_boot_code", "wipe_table",
+    "inject_bitrot", "inject_bitrot_at", "locate_files", "lose_disk", "rebuild_gpt_from_backup",
+    "repair_from_backup_superblock", "split_days", "wipe_boot_code", "wipe_table",
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..disk.table import read_table
 from . import raw
-from .locate import locate_files
+from .locate import Extent, locate_files
 from .records import FaultRecord, rng, timestamp
 from .select import choose_bits
 
@@ -43,4 +43,26 @@ def inject_bitrot(image: Path, *, seed: int = 0, count: int = 8, mode: str = "un
         blocks=sorted({(flip.offset - partition.start_bytes) // block_size for flip in flips}),
         details={"mode": mode, "count": count, "partition": partition.number, "block_size": block_size,
                  "candidates": len(located)},
+    )
+
+
+def inject_bitrot_at(image: Path, places: Sequence[tuple[int, int]], *, seed: int = 0, count: int = 1,
+                     mode: str = "uniform", label: str = "", at: datetime | None = None) -> FaultRecord:
+    """Flip ``count`` bits within given (offset, length) byte ranges of an image file, chosen from the seed.
+
+    For places found by other means: one half of a btrfs raid1 pair
+    (``raid1.locate`` gives each copy's offset in its half's image), or a
+    file located earlier. ``label`` names what lies there, for the record.
+    """
+    real = raw.require_detached(image)
+    extents, running = [], 0
+    for offset, length in places:  # file_offset: the position within the places laid end to end
+        extents.append(Extent(running, offset, length))
+        running += length
+    located = [(label, extents)]
+    flips = choose_bits(located, count, mode, rng("bitrot", seed), image=str(real))
+    raw.flip_bits(real, flips)
+    return FaultRecord(
+        kind="bitrot", seed=seed, time=timestamp(at), target=str(real), files=[label] if label else [],
+        bits=flips, details={"mode": mode, "count": count, "places": [list(p) for p in places]},
     )
