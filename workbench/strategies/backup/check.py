@@ -35,8 +35,10 @@ def verify_repository(repo: Repository, *, metadata_only: bool = False) -> Verif
         except OperationFailed as exc:
             report.damage.append(Damage("point", snap_id, str(exc), affects=(snap_id,)))
             continue
+        chunks_of = {e["path"]: e["chunks"] for e in snapshot["tree"] if "chunks" in e}
         for entry in snapshot["tree"]:
-            for chunk_hex in entry.get("chunks", ()):
+            # a hard link's other names share the first name's chunks, and its damage
+            for chunk_hex in chunks_of.get(entry.get("link_to", entry["path"]), ()):
                 users[bytes.fromhex(chunk_hex)].append((snap_id, entry["path"]))
     pack_sizes = {pack: repo.pack_path(pack).stat().st_size for pack in repo.pack_ids()}
     bad: dict[bytes, str] = {}

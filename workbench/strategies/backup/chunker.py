@@ -26,13 +26,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
 WINDOW = 64
 _BLOCK = 1 << 20
-_K1 = np.uint32(0x9E3779B1)
-_K2 = np.uint32(0x85EBCA77)
-_SHIFT = np.uint32(15)
+_K1 = 0x9E3779B1
+_K2 = 0x85EBCA77
+_SHIFT = 15
 
 
 @dataclass(frozen=True)
@@ -57,23 +55,33 @@ class _Buffers(threading.local):
     """Per-thread scratch arrays, so chunking a file allocates nothing per block."""
 
     def __init__(self) -> None:
+        import numpy as np
+
         self.work = np.empty(_BLOCK + WINDOW, np.uint32)
         self.sums = np.empty(_BLOCK, np.uint32)
         self.hits = np.empty(_BLOCK, np.bool_)
 
 
-_buffers = _Buffers()
+_buffers: _Buffers | None = None  # made on first use, so importing this module does not load numpy
 
 
 def candidate_cuts(data: bytes | memoryview, mask_bits: int) -> list[int]:
     """Positions p (exclusive ends) where the window data[p-64:p] satisfies the cut test.
 
     Pure function of the bytes: the same content gives the same cuts wherever it sits.
+    numpy is imported here, not at module level: most backups of small files never need
+    it, and the CLI's start-up time is part of every measured run.
     """
+    import numpy as np
+
+    k1, k2, shift = np.uint32(_K1), np.uint32(_K2), np.uint32(_SHIFT)
     view = memoryview(data)
     total = len(view)
-    mask = np.uint32((1 << mask_bits) - 1)
+    global _buffers
+    if _buffers is None:
+        _buffers = _Buffers()
     buffers = _buffers
+    mask = np.uint32((1 << mask_bits) - 1)
     cuts: list[int] = []
     # Windows ending in [start, start + _BLOCK) are tested per block; each block's
     # buffer starts WINDOW bytes early so windows spanning block edges are seen.
@@ -86,9 +94,9 @@ def candidate_cuts(data: bytes | memoryview, mask_bits: int) -> list[int]:
             break
         prefix = buffers.work[:n]
         np.copyto(prefix, block, casting="unsafe")
-        np.multiply(prefix, _K1, out=prefix)
-        np.bitwise_xor(prefix, prefix >> _SHIFT, out=prefix)
-        np.multiply(prefix, _K2, out=prefix)
+        np.multiply(prefix, k1, out=prefix)
+        np.bitwise_xor(prefix, prefix >> shift, out=prefix)
+        np.multiply(prefix, k2, out=prefix)
         np.cumsum(prefix, dtype=np.uint32, out=prefix)
         if start == 0 and int(prefix[WINDOW - 1]) & int(mask) == 0:
             cuts.append(WINDOW)  # the first window, bytes [0, 64), has no prefix before it

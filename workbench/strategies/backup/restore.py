@@ -96,10 +96,15 @@ def _write_file(
             location = index.get(chunk)
             if location is None:
                 raise ChunkDamaged(chunk, "not in the index")
-            data = memoryview(repo.read_chunk(chunk, location, pack_fds[location.pack]))
+            plain = repo.read_chunk(chunk, location, pack_fds[location.pack])
+            written += location.raw_length
+            if _all_zero(plain, location):
+                os.lseek(fd, location.raw_length, os.SEEK_CUR)  # leave a hole, as the source had
+                continue
+            data = memoryview(plain)
             while data:
                 data = data[os.write(fd, data) :]
-            written += location.raw_length
+        os.ftruncate(fd, written)  # a file ending in a hole gets its full length
     except ChunkDamaged as damage:
         os.close(fd)
         target.unlink()
@@ -110,6 +115,11 @@ def _write_file(
     os.close(fd)
     _apply_metadata(target, entry, None)
     return written
+
+
+def _all_zero(plain: bytes, location: Location) -> bool:
+    """A chunk of zeros compresses to almost nothing; only then compare it (cheaply) with zeros."""
+    return location.length * 64 < location.raw_length and plain == bytes(location.raw_length)
 
 
 def _remove_existing(target: Path) -> None:
