@@ -44,6 +44,7 @@ TOOL_PACKAGES: dict[str, str] = {
     "btrfs": "btrfs-progs",
     "btrfs-map-logical": "btrfs-progs",
     "rsync": "rsync",
+    "unison": "unison",
     "zstd": "zstd",
     "setfattr": "attr",
     "getfattr": "attr",
