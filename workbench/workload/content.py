@@ -95,6 +95,12 @@ def _average(kind: str) -> int:
     return sum(map(len, pool)) // len(pool)
 
 
+def warm(kinds: set[str]) -> None:
+    """Build the phrase pools of ``kinds`` now, in this thread, before writer threads share them."""
+    for kind in sorted((kinds | ({"csv"} if "pages" in kinds else set())) & set(_PHRASE)):
+        _average(kind)
+
+
 def _sentence(w: list[str], r: int) -> str:
     ends = (" ", " ", ", ", ". ", ". ", ".\n\n", "; ", " ")
     return " ".join(w[: 2 + r % 5]) + ends[r % len(ends)]
