@@ -168,8 +168,6 @@ def _apply_cipher(path: Path, key: bytes, nonce: bytes) -> int:
             handle.write(cipher.update(chunk))
             done += len(chunk)
             handle.seek(done)
-        handle.flush()
-        os.fsync(handle.fileno())
     return done
 
 

@@ -31,8 +31,8 @@ def require_detached(image: Path) -> Path:
     return real
 
 
-def flip_bits(path: Path, flips: Iterable[BitFlip]) -> None:
-    """XOR each recorded bit in place (XOR, so every flip is a real change)."""
+def flip_bits(path: Path, flips: Iterable[BitFlip], *, drop: bool = True) -> None:
+    """XOR each recorded bit in place (XOR, so every flip is a real change); ``drop``: drop caches after."""
     fd = guard.open_for_write(path)
     try:
         for flip in flips:
@@ -43,7 +43,8 @@ def flip_bits(path: Path, flips: Iterable[BitFlip]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    drop_caches()
+    if drop:
+        drop_caches()
 
 
 def overwrite(path: Path, offset: int, data: bytes) -> int:

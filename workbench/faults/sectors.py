@@ -65,5 +65,9 @@ def bad_sectors(image: Path, *, seed: int = 0, sectors: int = 8, where: str = "f
 def _bounds(image: Path, where: str) -> tuple[int, int]:
     if where == "disk":
         return 0, image.stat().st_size
-    part = read_table(image).by_role(where)
+    table = read_table(image)
+    roles = [part.role for part in table.partitions]
+    if where not in roles:
+        raise UsageError(f"bad sectors cannot go '{where}': choose files, disk or a partition ({', '.join(roles)})")
+    part = table.by_role(where)
     return part.start_bytes, part.end_bytes

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import os
 import random
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,22 +28,24 @@ CLUSTER_BYTES = 64 * 1024
 
 def files_under(root: Path, folders: Sequence[str], *, skip_suffixes: Sequence[str] = ()) -> list[str]:
     """Regular files (not symlinks) under ``root/folder`` for each folder, as sorted paths relative to root."""
+    top = root.resolve()
+    skip = tuple(skip_suffixes)
     found: set[str] = set()
     for folder in folders:
-        base = (root / folder.strip("/")).resolve()
-        if not base.is_relative_to(root.resolve()):
+        base = (top / folder.strip("/")).resolve()
+        if not base.is_relative_to(top):
             raise UsageError(f"the folder '{folder}' leads outside {root}")
-        if base.is_file() and not base.is_symlink():
-            found.add(str(base.relative_to(root.resolve())))
+        if base.is_file() and not (top / folder.strip("/")).is_symlink():
+            found.add(str(base.relative_to(top)))
             continue
         if not base.is_dir():
             raise UsageError(f"there is no folder '{folder}' on the disk: name one that exists, e.g. 'home'")
-        for dirpath, _dirs, names in os.walk(base):
+        for dirpath, _dirs, names in os.walk(base):  # does not follow symlinked folders
+            relative = os.path.relpath(dirpath, top)
             for name in names:
-                path = Path(dirpath) / name
-                if path.is_symlink() or not path.is_file() or name.endswith(tuple(skip_suffixes)):
+                if name.endswith(skip) or not stat.S_ISREG(os.lstat(os.path.join(dirpath, name)).st_mode):
                     continue
-                found.add(str(path.relative_to(root.resolve())))
+                found.add(os.path.normpath(os.path.join(relative, name)))
     return sorted(found)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import workspace
 from ..disk.loop import workspace_loops
+from ..disk.mounting import drop_caches
 from ..errors import UsageError
 from ..sparse import data_extents
 from . import raw
@@ -52,8 +53,9 @@ def corrupt_target(path: Path, *, seed: int = 0, count: int = 8, mode: str = "un
         by_file[flip.path].append(flip)
     for file, file_flips in by_file.items():
         times = os.stat(file)
-        raw.flip_bits(Path(file), file_flips)
+        raw.flip_bits(Path(file), file_flips, drop=False)
         os.utime(file, ns=(times.st_atime_ns, times.st_mtime_ns))
+    drop_caches()
     return FaultRecord(
         kind="target-corruption", seed=seed, time=timestamp(at), target=str(base),
         files=sorted({flip.file for flip in flips}), bits=flips,
