@@ -27,6 +27,8 @@ COMMANDS = [
     "backup_cmd",
     "mirror_cmd",
     "fault_cmd",
+    "dataset_cmd",
+    "manifest_cmd",
 ]
 
 EPILOG = """\

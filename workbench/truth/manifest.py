@@ -73,6 +73,7 @@ class Manifest:
     entries: dict[str, Entry]
     hash_name: str = HASH_NAME
     taken_at: str | None = None
+    include: list[str] | None = None  # the folders it covers (None: the whole tree)
 
     def total_bytes(self) -> int:
         return sum(e.size for e in self.entries.values() if e.kind == "file")
@@ -91,6 +92,7 @@ class Manifest:
             "version": VERSION,
             "hash": self.hash_name,
             "taken_at": self.taken_at,
+            "include": self.include,
             "entries": [e.to_json() for _, e in sorted(self.entries.items())],
         }
 
@@ -99,7 +101,7 @@ class Manifest:
         if data.get("format") != FORMAT or data.get("version") != VERSION:
             raise UsageError(f"not a workbench manifest (format {data.get('format')!r} version {data.get('version')!r})")
         entries = {e["path"]: Entry.from_json(e) for e in data["entries"]}
-        return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"))
+        return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"), include=data.get("include"))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -146,7 +148,7 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
         hashes = dict(zip((rel for rel, _ in files), pool.map(lambda item: _hash_file(root / item[0], item[1].st_size), files)))
     groups = _link_groups(found)
     entries = {rel: _entry(root, rel, st, hashes.get(rel), groups.get(rel)) for rel, st in found}
-    return Manifest(entries, taken_at=taken_at)
+    return Manifest(entries, taken_at=taken_at, include=None if include is None else [i.strip("/") for i in include])
 
 
 def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, os.stat_result]]) -> None:
