@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import guard, proc
 from ..errors import WorkbenchError
 from . import bootcode, esp
-from .table import PartitionTable, gpt_problems, read_table
+from .table import Partition, PartitionTable, gpt_problems, read_table
 
 
 @dataclass
@@ -94,11 +94,14 @@ def _fsck_ok(image: Path, table: PartitionTable, details: dict[str, str]) -> boo
     if not _has(table, role):
         details["root_fsck"] = "no root filesystem found"
         return False
-    part = table.by_role(role)
+    clean, details["root_fsck"] = fsck(image, table.by_role(role))
+    return clean
+
+
+def fsck(image: Path, part: Partition) -> tuple[bool, str]:
+    """Read-only e2fsck of one partition: (clean, what it said)."""
     done = proc.run(["e2fsck", "-f", "-n", f"{image}?offset={part.start_bytes}"], check=False)
     if done.returncode == 0:
-        details["root_fsck"] = "clean"
-        return True
+        return True, "clean"
     lines = (done.stdout + done.stderr).decode(errors="replace").strip().splitlines()
-    details["root_fsck"] = f"e2fsck exit {done.returncode}: {lines[-1] if lines else ''}".strip()
-    return False
+    return False, f"e2fsck exit {done.returncode}: {lines[-1] if lines else ''}".strip()

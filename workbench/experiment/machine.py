@@ -1,0 +1,122 @@
+"""The protected machine of one experiment cell: its system disk and the mount choreography.
+
+The source is mounted while the workload changes it and while file-level
+strategies read it (a continuous mirror watches it all that time). It is
+unmounted, with caches dropped, for imaging, cloning and raw-byte faults,
+so block-level engines see a consistent filesystem and the filesystem sees
+the raw damage. Listeners hear of every mount and unmount (a continuous
+mirror starts and stops its watcher there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+from .. import proc
+from ..disk import esp, health
+from ..disk.mounting import drop_caches, mounted
+from ..disk.table import read_table
+from ..errors import WorkbenchError
+from ..truth.manifest import Manifest, take_manifest
+
+Listener = Callable[[Path | None], None]  # called with the mount point, or None on unmount
+
+
+class Machine:
+    def __init__(self, image: Path) -> None:
+        self.image = image
+        self.root: Path | None = None
+        self._stack: ExitStack | None = None
+        self.listeners: list[Listener] = []
+
+    @property
+    def exists(self) -> bool:
+        return self.image.exists()
+
+    def mount(self) -> Path:
+        """Mount the root filesystem read-write (no-op if mounted)."""
+        if self.root is None:
+            stack = ExitStack()
+            self.root = stack.enter_context(mounted(self.image))
+            self._stack = stack
+            for listener in self.listeners:
+                listener(self.root)
+        return self.root
+
+    def unmount(self) -> None:
+        """Unmount (no-op if not mounted) and drop caches, so raw readers and writers see the truth."""
+        if self.root is None:
+            return
+        for listener in self.listeners:
+            listener(None)
+        stack, self._stack, self.root = self._stack, None, None
+        if stack is not None:
+            stack.close()
+        drop_caches()
+
+    def close(self) -> None:
+        self.unmount()
+
+    def replace_with(self, new_image: Path) -> None:
+        """Swap in another disk (a restored one, or the clone) under the machine's name."""
+        self.unmount()
+        if new_image != self.image:
+            new_image.replace(self.image)
+
+    def manifest(self) -> Manifest | None:
+        """The whole root tree as it is now, or None when the root cannot be mounted."""
+        if self.root is not None:
+            return take_manifest(self.root)
+        try:
+            with mounted(self.image, readonly=True) as root:
+                return take_manifest(root)
+        except WorkbenchError:
+            return None
+
+
+def disk_facts(image: Path) -> dict | None:
+    """What the health columns compare: partition entries, boot code, ESP files, root fs UUID, fsck.
+
+    None when the disk is gone. Reads the image only (no loop device).
+    """
+    if not image.exists():
+        return None
+    table = read_table(image)
+    with open(image, "rb") as handle:
+        boot_code = hashlib.sha256(handle.read(440)).hexdigest()
+    facts: dict = {"partition_entries": table.entries(), "boot_code": boot_code, "esp_files": None,
+                   "fs_uuid": None, "fsck_clean": False}
+    roles = {p.role for p in table.partitions}
+    if "esp" in roles:
+        try:
+            files = esp.read_files(image, table.by_role("esp"))
+            facts["esp_files"] = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+        except WorkbenchError:
+            pass
+    if "root" in roles:
+        part = table.by_role("root")
+        done = proc.run(["dumpe2fs", "-h", f"{image}?offset={part.start_bytes}"], check=False)
+        for line in done.stdout.decode(errors="replace").splitlines():
+            if line.startswith("Filesystem UUID:"):
+                facts["fs_uuid"] = line.split(":", 1)[1].strip()
+        facts["fsck_clean"] = health.fsck(image, part)[0]
+    return facts
+
+
+def disk_is_usable(image: Path) -> bool:
+    """What the user sees: the disk is there, it has its partitions, and the root mounts."""
+    if not image.exists():
+        return False
+    result = health.check(image)
+    return result.partition_table_ok and result.boot_code_ok and result.root_fsck_clean is True
+
+
+def remove_tree(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()

@@ -1,0 +1,231 @@
+"""A strategy bound to one experiment cell: its target, its scope, and how it meets the machine.
+
+The engine only talks to ``Protection``; the few ways strategies differ in
+their *mechanics* (a block-level engine reads the unmounted disk, a file-level
+one reads the mounted tree, a continuous mirror watches while mounted, a
+clone is a disk) live in these classes, so recovery and scoring never branch
+on a strategy's name.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..disk.create import create_disk
+from ..disk.mounting import mounted
+from ..strategies.base import RestorePoint, Strategy, VerifyReport
+from .machine import Machine
+from .schedule import Schedule
+
+HOME = ("home",)
+
+
+def allocated_bytes(path: Path) -> int:
+    """Real bytes on disk under a path (allocated blocks, not apparent sizes)."""
+    if not path.exists():
+        return 0
+    if path.is_file():
+        return path.stat().st_blocks * 512
+    return sum(p.lstat().st_blocks * 512 for p in path.rglob("*"))
+
+
+@dataclass
+class Protection:
+    """Common ground: name, variant, schedule, target; subclasses say how to reach the source."""
+
+    name: str
+    strategy: Strategy
+    schedule: Schedule
+    target: Path
+    scratch: Path
+    variant: str = ""
+    folders: tuple[str, ...] = ()  # scope inside the root tree; () = the whole disk
+    always_online: bool = False  # a live folder on the machine (a mirror): ransomware reaches it
+    options: dict[str, dict] = field(default_factory=dict)  # schedule rule -> protect options ("weekly": {"full": True})
+    subdir: str = ""  # file-level source inside the root tree ("" = the root, with a folder selection)
+    events: list[dict] = field(default_factory=list)  # what a watcher saw, per mounted stretch
+
+    @property
+    def scope(self) -> str:
+        return self.strategy.scope
+
+    @property
+    def keeps_history(self) -> bool:
+        return True
+
+    def attach(self, machine: Machine) -> None:
+        """Called once the machine exists (a continuous mirror starts watching here)."""
+
+    def detach(self) -> None:
+        """Called before recovery and at the end (a continuous mirror stops here)."""
+
+    def settle(self) -> None:
+        """Called every simulated hour (a continuous mirror catches up here)."""
+
+    def source_for(self, machine: Machine) -> Path:
+        """What the strategy reads, with the machine in the state it needs."""
+        raise NotImplementedError
+
+    def protect(self, machine: Machine, now: datetime, event: str) -> RestorePoint:
+        options = self.options.get(event, {})
+        return self.strategy.protect(self.source_for(machine), self.target, now=now, **options)
+
+    def points(self) -> list[RestorePoint]:
+        return self.strategy.points(self.target)
+
+    def verify(self) -> VerifyReport:
+        return self.strategy.verify(self.target)
+
+    def footprint(self) -> int:
+        return self.strategy.footprint(self.target)
+
+    def reserved_bytes(self) -> int:
+        return self.footprint()
+
+    def target_paths(self) -> list[Path]:
+        """What target corruption strikes."""
+        return [self.target]
+
+    def reachable(self, targets_online: bool) -> list[Path]:
+        """What ransomware on the machine can reach besides the disk."""
+        return [self.target] if (self.always_online or targets_online) else []
+
+    @contextmanager
+    def browse(self, point: RestorePoint) -> Iterator[Path]:
+        """A read-only view of the point laid out like the root tree (paths as on the disk)."""
+        raise NotImplementedError
+        yield self.scratch
+
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
+        """Full recovery onto a blank disk of ``size_bytes``; returns the disk to swap in."""
+        raise NotImplementedError
+
+
+class DiskProtection(Protection):
+    """Block-level: reads the unmounted disk, restores whole disks."""
+
+    def source_for(self, machine: Machine) -> Path:
+        machine.unmount()
+        return machine.image
+
+    @contextmanager
+    def browse(self, point: RestorePoint) -> Iterator[Path]:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        disk = Path(tempfile.mkdtemp(prefix="browse-", dir=self.scratch)) / "disk.img"
+        try:
+            self.strategy.restore(self.target, point.id, disk)
+            with mounted(disk, readonly=True) as root:
+                yield root
+        finally:
+            shutil.rmtree(disk.parent, ignore_errors=True)
+
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
+        _blank_disk(new_disk, size_bytes)
+        self.strategy.restore(self.target, point.id, new_disk)
+        return new_disk
+
+
+class ClonedDisk(DiskProtection):
+    """A clone reserves a whole disk, whatever it holds."""
+
+    def reserved_bytes(self) -> int:
+        files = [p for p in self.target.rglob("*.img")] if self.target.is_dir() else [self.target]
+        return sum(p.stat().st_size for p in files if p.exists())
+
+
+class TreeProtection(Protection):
+    """File-level: reads the mounted tree (``subdir`` of the root, or the root with a folder selection)."""
+
+    def source_for(self, machine: Machine) -> Path:
+        root = machine.mount()
+        return root / self.subdir if self.subdir else root
+
+    @contextmanager
+    def browse(self, point: RestorePoint) -> Iterator[Path]:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        view = Path(tempfile.mkdtemp(prefix="browse-", dir=self.scratch))
+        try:
+            self.strategy.restore(self.target, point.id, view / self.subdir if self.subdir else view)
+            yield view
+        finally:
+            shutil.rmtree(view, ignore_errors=True)
+
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
+        """A file-level strategy has no partition table or boot area: a new disk, then the files."""
+        create_disk(new_disk, "system", size_bytes, overwrite=True)
+        with mounted(new_disk) as root:
+            destination = root / self.subdir if self.subdir else root
+            destination.mkdir(parents=True, exist_ok=True)
+            self.strategy.restore(self.target, point.id, destination)
+        return new_disk
+
+
+class ContinuousTree(TreeProtection):
+    """A continuous mirror: watches the source whenever it is mounted, and catches up every hour."""
+
+    def attach(self, machine: Machine) -> None:
+        self._machine = machine
+        self._watcher = None
+        machine.listeners.append(self._on_mount)
+        if machine.root is not None:
+            self._on_mount(machine.root)
+
+    def _on_mount(self, root: Path | None) -> None:
+        if root is None:
+            self._stop()
+        else:
+            source = root / self.subdir if self.subdir else root
+            self._watcher = self.strategy.watch(source, self.target).start()
+
+    def _stop(self) -> None:
+        if self._watcher is not None:
+            stats = self._watcher.stop()
+            self.events.append(stats.summary())
+            self._watcher = None
+
+    def settle(self) -> None:
+        if self._watcher is not None:
+            self._watcher.wait_idle()
+
+    def detach(self) -> None:
+        machine = getattr(self, "_machine", None)
+        if machine is not None and self._on_mount in machine.listeners:
+            machine.listeners.remove(self._on_mount)
+        if getattr(self, "_watcher", None) is not None:
+            self._stop()
+
+
+class NoProtection(Protection):
+    """The ``none`` baseline: nothing is kept; only what the disk itself offers can help."""
+
+    @property
+    def keeps_history(self) -> bool:
+        return False
+
+    def protect(self, machine: Machine, now: datetime, event: str) -> RestorePoint:
+        raise AssertionError("the 'none' strategy never protects")
+
+    def points(self) -> list[RestorePoint]:
+        return []
+
+    def verify(self) -> VerifyReport:
+        return VerifyReport()
+
+    def footprint(self) -> int:
+        return 0
+
+    def target_paths(self) -> list[Path]:
+        return []
+
+
+def _blank_disk(path: Path, size_bytes: int) -> None:
+    """A new, empty (all holes) disk file: what a replacement drive is."""
+    path.unlink(missing_ok=True)
+    with open(path, "wb") as handle:
+        handle.truncate(size_bytes)

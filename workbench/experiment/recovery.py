@@ -1,0 +1,223 @@
+"""Recovery as a user of each strategy can do it, from what a user can see.
+
+What recovery may look at: the disk itself (does it boot, does it mount),
+the names of the user's files that are gone, the ransom note and the renamed
+files, and the strategy's own verify output. It never reads the injector's
+records or the ground truth's content. It never branches on a strategy's or
+a scenario's name: it only uses what a ``Protection`` offers.
+
+- **disk-level damage** (the disk is gone, or no longer has its partitions,
+  boot code or a mountable root): the newest usable point is restored onto a
+  blank disk which is swapped in; with no point, the user tries the disk's own
+  repairs (the backup GPT, a backup superblock).
+- **file-level damage**: the user looks back through the points, newest
+  first, for one that still holds the files they are missing and no ransom
+  note; then copies back the missing files and the ones whose content changed
+  without being modified (rot), and clears the ransomware's leftovers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import WorkbenchError
+from ..faults.ransomware import EXTENSION, NOTE_NAME
+from ..faults.selfheal import rebuild_gpt_from_backup, repair_from_backup_superblock
+from ..strategies.base import RestorePoint
+from .machine import Machine, disk_is_usable
+
+
+@dataclass
+class RecoveryOutcome:
+    rto_s: float = 0.0
+    level: str = ""  # "disk" or "files"
+    point_id: str | None = None
+    point_time: datetime | None = None
+    damage_detected: bool = False  # the strategy's own verify found damage
+    files_restored: int = 0
+    actions: list[str] = field(default_factory=list)
+
+
+def usable_points(protection, noticed_at: datetime, outcome: RecoveryOutcome) -> list[RestorePoint]:
+    """Points that existed when the damage was noticed and that verify clean, newest first."""
+    try:
+        points = [p for p in protection.points() if p.time <= noticed_at]
+        report = protection.verify()
+    except WorkbenchError as exc:
+        outcome.damage_detected = True
+        outcome.actions.append(f"the target is unreadable: {exc}")
+        return []
+    damaged = {pid for damage in report.damage for pid in damage.affects}
+    if report.damage:
+        outcome.damage_detected = True
+        outcome.actions.append(f"verify found {len(report.damage)} damaged item(s)")
+        if not damaged:  # damage not tied to particular points: trust none of them
+            return []
+    return [p for p in reversed(points) if p.id not in damaged]
+
+
+def recover(machine: Machine, protection, *, noticed_at: datetime, disk_size: int,
+            remembered_files: set[str]) -> RecoveryOutcome:
+    """Bring the machine back as well as this protection allows; time it (RTO)."""
+    outcome = RecoveryOutcome()
+    protection.detach()
+    machine.unmount()
+    started = time.perf_counter()
+    points = usable_points(protection, noticed_at, outcome)
+    verify_s = time.perf_counter() - started
+    if not disk_is_usable(machine.image):
+        outcome.level = "disk"
+        _recover_disk(machine, protection, points, disk_size, outcome)
+    else:
+        outcome.level = "files"
+        _recover_files(machine, protection, points, remembered_files, outcome)
+    machine.unmount()
+    outcome.rto_s = time.perf_counter() - started - verify_s
+    return outcome
+
+
+def _recover_disk(machine: Machine, protection, points: list[RestorePoint], disk_size: int,
+                  outcome: RecoveryOutcome) -> None:
+    for point in points:
+        new_disk = machine.image.with_name(machine.image.stem + "-restored.img")
+        try:
+            restored = protection.rebuild_disk(point, disk_size, new_disk)
+        except WorkbenchError as exc:
+            outcome.actions.append(f"restoring point {point.id} failed: {exc}")
+            new_disk.unlink(missing_ok=True)
+            continue
+        machine.replace_with(restored)
+        outcome.point_id, outcome.point_time = point.id, point.time
+        outcome.actions.append(f"restored point {point.id} onto a new disk and swapped it in")
+        return
+    if machine.image.exists():
+        for repair in (rebuild_gpt_from_backup, repair_from_backup_superblock):
+            try:
+                result = repair(machine.image)
+                outcome.actions.append(f"{repair.__name__}: {result}")
+            except WorkbenchError as exc:
+                outcome.actions.append(f"{repair.__name__} failed: {exc}")
+    else:
+        outcome.actions.append("the disk is gone and nothing was kept to rebuild it from")
+
+
+def _recover_files(machine: Machine, protection, points: list[RestorePoint], remembered: set[str],
+                   outcome: RecoveryOutcome) -> None:
+    live = machine.mount()
+    missing = sorted(name for name in remembered if not os.path.lexists(live / name))
+    for index, point in enumerate(points):
+        last_chance = index == len(points) - 1
+        try:
+            with protection.browse(point) as view:
+                wanted = [n for n in missing if _in_scope(n, protection.folders)]
+                if not last_chance and (_has_ransom_note(view, protection.folders)
+                                        or any(not os.path.lexists(view / n) for n in wanted)):
+                    continue  # this point already shows the damage: look further back
+                rotten = _changed_without_modification(live, view, protection.folders)
+                restored = _copy_back(view, live, [*wanted, *rotten])
+        except WorkbenchError as exc:
+            outcome.actions.append(f"browsing point {point.id} failed: {exc}")
+            continue
+        _clear_ransom_leftovers(live, restored)
+        outcome.point_id, outcome.point_time = point.id, point.time
+        outcome.files_restored = len(restored)
+        outcome.actions.append(f"copied {len(restored)} file(s) back from point {point.id}")
+        return
+    outcome.actions.append("no point to restore from")
+
+
+def _in_scope(name: str, folders: tuple[str, ...]) -> bool:
+    return not folders or any(name == f or name.startswith(f + "/") for f in folders)
+
+
+def _walk_files(top: Path, folders: tuple[str, ...]) -> list[str]:
+    names = []
+    for folder in folders or ("",):
+        base = top / folder
+        for dirpath, _dirs, files in os.walk(base):
+            for filename in files:
+                names.append(str((Path(dirpath) / filename).relative_to(top)))
+    return names
+
+
+def _has_ransom_note(view: Path, folders: tuple[str, ...]) -> bool:
+    return any(Path(n).name == NOTE_NAME or n.endswith(EXTENSION) for n in _walk_files(view, folders))
+
+
+def _changed_without_modification(live: Path, view: Path, folders: tuple[str, ...]) -> list[str]:
+    """Files whose bytes differ from the point's copy although size and mtime are the same: rot."""
+    found = []
+    for name in _walk_files(view, folders):
+        here, there = live / name, view / name
+        try:
+            a, b = here.lstat(), there.lstat()
+        except FileNotFoundError:
+            continue
+        if not (os.path.isfile(here) and not here.is_symlink()):
+            continue
+        if (a.st_size, a.st_mtime_ns) == (b.st_size, b.st_mtime_ns) and not _same_bytes(here, there):
+            found.append(name)
+    return found
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
+def _copy_back(view: Path, live: Path, names: list[str]) -> list[str]:
+    """Copy entries from the point into the live tree with their metadata; parents as needed."""
+    restored = []
+    for name in sorted(set(names)):
+        source = view / name
+        if not os.path.lexists(source):
+            continue
+        dest = live / name
+        _make_parents(view, live, Path(name).parent)
+        if os.path.lexists(dest):
+            dest.unlink()
+        if source.is_symlink():
+            os.symlink(os.readlink(source), dest)
+        else:
+            shutil.copy2(source, dest)
+        st = source.lstat()
+        os.lchown(dest, st.st_uid, st.st_gid)
+        if not source.is_symlink():
+            os.chmod(dest, st.st_mode & 0o7777)
+        os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
+        restored.append(name)
+    return restored
+
+
+def _make_parents(view: Path, live: Path, rel: Path) -> None:
+    for part in reversed([rel, *rel.parents]):
+        if str(part) in ("", "."):
+            continue
+        dest = live / part
+        if not dest.exists():
+            dest.mkdir()
+            st = (view / part).stat()
+            os.chown(dest, st.st_uid, st.st_gid)
+            os.chmod(dest, st.st_mode & 0o7777)
+
+
+def _clear_ransom_leftovers(live: Path, restored: list[str]) -> None:
+    """Delete the encrypted twin of every restored file, and the notes once something came back."""
+    for name in restored:
+        twin = live / (name + EXTENSION)
+        if twin.exists():
+            twin.unlink()
+    if restored:
+        for name in _walk_files(live, ()):
+            if Path(name).name == NOTE_NAME:
+                (live / name).unlink()
