@@ -154,3 +154,12 @@ def test_overlapping_or_missing_folders_are_refused(workspace: Path) -> None:
         sync_tree(workspace / "nope", workspace / "dst")
     with pytest.raises(UsageError, match="overlaps"):
         sync_tree(workspace / "src", workspace / "src" / "inner")
+
+
+def test_leftovers_of_a_killed_write_are_cleaned_up(pair: tuple[Path, Path]) -> None:
+    src, dst = pair
+    sync_tree(src, dst)
+    stale = dst / "docs" / f"{TEMP_PREFIX}a.txt-123-4.tmp"
+    stale.write_text("half a copy")
+    sync_tree(src, dst)
+    assert not stale.exists() and _tree(dst) == _tree(src)

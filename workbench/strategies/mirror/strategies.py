@@ -18,13 +18,16 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...errors import UsageError
 from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from . import raid1, record, tree
-from .continuous import ContinuousMirror
 from .sync import sync_tree
 from .twoway import last_synced, load_state, signature, sync_two_way
+
+if TYPE_CHECKING:
+    from .continuous import ContinuousMirror
 
 POINT = "now"
 
@@ -134,6 +137,8 @@ class MirrorContinuous(MirrorSync):
 
     def watch(self, source: Path, target: Path) -> ContinuousMirror:
         """A watcher to use as a context manager around the workload: ``with strategy.watch(s, t) as m:``."""
+        from .continuous import ContinuousMirror  # watchdog is only loaded when watching
+
         return ContinuousMirror(source, target, delay_s=self.delay_s, checksum=self.checksum)
 
 

@@ -86,8 +86,10 @@ def sync_tree(
     scope = None if only is None else list(only)
     with ThreadPoolExecutor(WORKERS) as pool:
         src_job = pool.submit(tree.scan, source, only=scope, exclude_top=record.NAMES)
-        dst = tree.scan(target, only=scope, exclude_top=record.NAMES)
+        leftovers: list[str] = []
+        dst = tree.scan(target, only=scope, exclude_top=record.NAMES, temps=leftovers)
         src = src_job.result()
+        tree.discard_all(leftovers)
         result = SyncResult()
         differs: set[str] | None = None
         renames = planning.rename_candidates(src, dst)

@@ -10,10 +10,10 @@ one, never half of each.
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import shutil
 import stat
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,9 +101,13 @@ def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True
 
 
 def scan(
-    root: Path, *, only: Iterable[str] | None = None, exclude_top: Iterable[str] = (), xattrs: bool = True
+    root: Path, *, only: Iterable[str] | None = None, exclude_top: Iterable[str] = (), xattrs: bool = True,
+    temps: list[str] | None = None,
 ) -> dict[str, Entry]:
-    """Every entry below ``root`` (or only below the given relative paths and their parents)."""
+    """Every entry below ``root`` (or only below the given relative paths and their parents).
+
+    Temporary files of an interrupted write are left out; ``temps`` collects their full paths.
+    """
     base = os.fspath(root)
     skip_top = frozenset(exclude_top)
     tree: dict[str, Entry] = {}
@@ -133,7 +137,11 @@ def scan(
         with listing:
             for item in listing:
                 name = item.name
-                if name.startswith(TEMP_PREFIX) or (not rel and name in skip_top):
+                if name.startswith(TEMP_PREFIX):
+                    if temps is not None:
+                        temps.append(item.path)
+                    continue
+                if not rel and name in skip_top:
                     continue
                 child = f"{rel}/{name}" if rel else name
                 try:
@@ -160,9 +168,13 @@ def _join(base: str, rel: str) -> str:
     return f"{base}/{rel}" if rel else base
 
 
+_SERIAL = itertools.count()
+
+
 def temp_name(final: str) -> str:
+    """A name next to ``final`` no other writer uses (this process's id and a counter)."""
     head, _, name = final.rpartition("/")
-    return f"{head}/{TEMP_PREFIX}{name[:60]}-{uuid.uuid4().hex[:12]}.tmp"
+    return f"{head}/{TEMP_PREFIX}{name[:60]}-{os.getpid()}-{next(_SERIAL)}.tmp"
 
 
 def hash_file(path: str, size: int | None = None) -> bytes:
@@ -249,10 +261,10 @@ def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> by
 
     Raises FileNotFoundError if the source vanished (the caller counts it).
     """
-    tmp = temp_name(dst)
     fin = os.open(src, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    tmp = ""
     try:
-        fout = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fout, tmp = _create_temp(dst)
         try:
             if hashing:
                 digest: bytes | None = _copy_hashing(fin, fout)
@@ -268,11 +280,22 @@ def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> by
             os.close(fout)
         os.replace(tmp, dst)
     except BaseException:
-        _discard(tmp)
+        if tmp:
+            _discard(tmp)
         raise
     finally:
         os.close(fin)
     return digest
+
+
+def _create_temp(final: str) -> tuple[int, str]:
+    """Create and open a fresh temporary file for ``final`` (O_EXCL: never someone else's)."""
+    while True:
+        tmp = temp_name(final)
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp
+        except FileExistsError:
+            continue  # a leftover of an earlier run with the same process id
 
 
 def write_special(dst: str, entry: Entry) -> None:
@@ -310,6 +333,12 @@ def remove(path: str, kind: str) -> None:
             os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+def discard_all(paths: Iterable[str]) -> None:
+    """Remove leftover temporary files (of a run that was killed)."""
+    for path in paths:
+        _discard(path)
 
 
 def _discard(path: str) -> None:

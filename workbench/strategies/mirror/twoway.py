@@ -158,7 +158,10 @@ def sync_two_way(
     target.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
     roots = (os.fspath(source), os.fspath(target))
-    sides = (tree.scan(source, exclude_top=record.NAMES), tree.scan(target, exclude_top=record.NAMES))
+    leftovers: list[str] = []
+    sides = (tree.scan(source, exclude_top=record.NAMES, temps=leftovers),
+             tree.scan(target, exclude_top=record.NAMES, temps=leftovers))
+    tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
 
     def same_content(path: str) -> bool:
         return tree.hash_file(f"{roots[0]}/{path}") == tree.hash_file(f"{roots[1]}/{path}")
