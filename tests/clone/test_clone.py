@@ -1,0 +1,146 @@
+"""The clone: byte-identical, sparse, refreshed by changed blocks, verified against its own hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import DamageFound, UsageError
+from workbench.strategies.clone import BLOCK, CloneStrategy, marker_path
+
+MiB = 1 << 20
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes()).hexdigest()
+
+
+def _allocated(path: Path) -> int:
+    return path.stat().st_blocks * 512
+
+
+def _flip(path: Path, offset: int) -> None:
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.pwrite(fd, bytes([os.pread(fd, 1, offset)[0] ^ 0x5A]), offset)
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture
+def sparse_source(workspace: Path) -> Path:
+    """A 32 MiB file: 8 MiB of random data in pieces, the rest holes (no root needed)."""
+    rng = random.Random(3)
+    path = workspace / "src.img"
+    with open(path, "wb") as handle:
+        handle.truncate(32 * MiB)
+        for i in range(8):
+            handle.seek(i * 4 * MiB + 100_000)
+            handle.write(rng.randbytes(MiB))
+    return path
+
+
+def test_clone_is_byte_identical_and_sparse(sparse_source: Path, workspace: Path):
+    clone = workspace / "clone.img"
+    point = CloneStrategy().protect(sparse_source, clone, now=NOW)
+    assert _digest(clone) == _digest(sparse_source)
+    assert clone.stat().st_size == sparse_source.stat().st_size
+    assert _allocated(clone) <= _allocated(sparse_source) + 8 * BLOCK
+    assert point.extra["bytes_read"] <= _allocated(sparse_source)  # holes are not read
+    assert 8 * MiB <= point.extra["bytes_written"] <= 8 * MiB + 16 * BLOCK
+    assert CloneStrategy().verify(clone).ok
+
+
+def test_refresh_writes_only_changed_blocks_and_punches_new_holes(sparse_source: Path, workspace: Path):
+    clone = workspace / "clone.img"
+    strategy = CloneStrategy()
+    full = strategy.protect(sparse_source, clone, now=NOW)
+    fd = os.open(sparse_source, os.O_RDWR)
+    try:
+        os.pwrite(fd, os.urandom(50_000), 2 * 4 * MiB + 300_000)  # ~1 % of the data changes
+        os.pwrite(fd, bytes(MiB), 5 * 4 * MiB + 100_000)  # a piece becomes zeros...
+    finally:
+        os.close(fd)
+    refreshed = strategy.protect(sparse_source, clone, now=NOW)
+    assert refreshed.extra["mode"] == "refresh"
+    assert _digest(clone) == _digest(sparse_source)
+    assert refreshed.extra["bytes_written"] <= 2 * BLOCK
+    assert refreshed.extra["bytes_written"] < 0.10 * full.extra["bytes_written"]
+    assert refreshed.extra["bytes_punched"] >= MiB - 2 * BLOCK  # ...and a hole in the clone
+    assert _allocated(clone) <= 7 * MiB + 8 * BLOCK
+    assert strategy.verify(clone).ok
+
+
+def test_verify_names_the_damaged_range_and_restore_refuses(sparse_source: Path, workspace: Path):
+    clone = workspace / "clone.img"
+    strategy = CloneStrategy()
+    strategy.protect(sparse_source, clone, now=NOW)
+    _flip(clone, 4 * MiB + 200_000)
+    report = strategy.verify(clone)
+    assert len(report.damage) == 1
+    start = (4 * MiB + 200_000) // BLOCK * BLOCK
+    assert f"disk bytes {start}-{start + BLOCK}" in report.damage[0].where
+    with pytest.raises(DamageFound):
+        strategy.restore(clone, None, workspace / "back.img")
+    rescued = strategy.restore(clone, None, workspace / "rescued.img", rescue=True)
+    assert len(rescued.holes) == 1
+
+
+def test_interrupted_refresh_is_reported_and_redone_in_full(sparse_source: Path, workspace: Path):
+    clone = workspace / "clone.img"
+    strategy = CloneStrategy()
+    strategy.protect(sparse_source, clone, now=NOW)
+    marker_path(clone).touch()  # what a refresh killed midway leaves
+    assert not strategy.verify(clone).ok
+    again = strategy.protect(sparse_source, clone, now=NOW)
+    assert again.extra["mode"] == "full"
+    assert strategy.verify(clone).ok and not marker_path(clone).exists()
+
+
+def test_restore_copies_back_and_checks_size(sparse_source: Path, workspace: Path):
+    clone = workspace / "clone.img"
+    strategy = CloneStrategy()
+    strategy.protect(sparse_source, clone, now=NOW)
+    assert strategy.restore(clone, "latest", clone).bytes_written == 0  # swap in: nothing to copy
+    small = workspace / "small.img"
+    small.write_bytes(bytes(MiB))
+    with pytest.raises(UsageError, match="too small"):
+        strategy.restore(clone, None, small, force=True)
+    report = strategy.restore(clone, None, workspace / "back.img")
+    assert _digest(workspace / "back.img") == _digest(sparse_source)
+    assert report.bytes_written <= 8 * MiB + 16 * BLOCK
+
+
+@pytest.mark.root
+def test_clone_of_a_system_disk_is_usable_as_is(workspace: Path):
+    from workbench.disk import health
+    from workbench.disk.create import create_disk
+    from workbench.disk.mounting import mounted
+
+    disk = create_disk("pc.img", "system", 64 * MiB)
+    with mounted(disk) as root:
+        for i in range(4):
+            (root / f"file{i}.bin").write_bytes(os.urandom(2 * MiB))
+    clone = workspace / "clones" / "pc.img"
+    strategy = CloneStrategy()
+    full = strategy.protect(disk, clone, now=NOW)
+    assert _digest(clone) == _digest(disk)
+    assert health.check(clone).ok
+    with mounted(disk) as root:
+        with open(root / "file2.bin", "r+b") as handle:
+            handle.seek(MiB)
+            handle.write(os.urandom(80 * 1024))  # ~1 % of the used bytes
+    refreshed = strategy.protect(disk, clone, now=NOW)
+    assert _digest(clone) == _digest(disk)
+    assert refreshed.extra["bytes_written"] < 0.10 * full.extra["bytes_written"]
+    with mounted(clone, readonly=True) as root:
+        assert (root / "file3.bin").stat().st_size == 2 * MiB
+    with mounted(disk):
+        with pytest.raises(UsageError, match="mounted"):
+            strategy.protect(disk, clone, now=NOW)
