@@ -145,3 +145,20 @@ def test_sigkill_mid_sync_never_loses_a_version(synced: tuple[Path, Path], where
     sync_two_way(left, right)
     assert _files(left) == _files(right)
     assert versions <= set(_files(left).values())
+
+
+def test_a_file_edited_while_the_sync_runs_is_left_alone_and_kept(synced: tuple[Path, Path]) -> None:
+    left, right = synced
+    _write(left / "docs" / "f1.txt", "left edit 1\n")
+    _write(left / "docs" / "f9.txt", "left edit 9\n")
+
+    def meanwhile(done: int, total: int) -> None:
+        if done == 1:  # f1 is across; before f9 goes, someone edits it on the right
+            _write(right / "docs" / "f9.txt", "right edit during the sync\n")
+
+    first = sync_two_way(left, right, progress=meanwhile)
+    assert first.skipped == 1 and (right / "docs" / "f9.txt").read_text() == "right edit during the sync\n"
+    second = sync_two_way(left, right)
+    assert [c.kind for c in second.conflicts] == ["both-modified"]
+    contents = set(_files(right).values())
+    assert {b"left edit 9\n", b"right edit during the sync\n"} <= contents and _files(left) == _files(right)

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 SYNC_NAME = ".workbench-mirror.json"
 TWOWAY_NAME = ".workbench-twoway.json"
 NAMES = (SYNC_NAME, TWOWAY_NAME)
+#: Top-level names no mirror mode copies or deletes: our records, and ext4's lost+found
+#: (a target on a data disk's root has its own, which is not the source's).
+LEFT_OUT = (*NAMES, "lost+found")
 FORMAT = 1
 
 

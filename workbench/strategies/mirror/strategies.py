@@ -46,7 +46,7 @@ def _restore_copy(tree_root: Path, point_id: str, destination: Path) -> RestoreR
 def _read_all(root: Path) -> VerifyReport:
     """Read every file of the tree: all a mirror without hashes can check (I/O errors, missing bytes)."""
     report = VerifyReport()
-    for path, entry in tree.scan(root, exclude_top=record.NAMES, xattrs=False).items():
+    for path, entry in tree.scan(root, exclude_top=record.LEFT_OUT, xattrs=False).items():
         if entry.kind != "f":
             continue
         report.checked += 1
@@ -168,7 +168,7 @@ class MirrorTwoWay:
         """Every file readable, and size and mtime as the state database recorded at the last sync."""
         state = load_state(target)
         report = _read_all(target)
-        found = tree.scan(target, exclude_top=record.NAMES, xattrs=False)
+        found = tree.scan(target, exclude_top=record.LEFT_OUT, xattrs=False)
         for path, sig in sorted(state.items()):
             if sig[0] != "f":
                 continue

@@ -85,9 +85,9 @@ def sync_tree(
     target.mkdir(parents=True, exist_ok=True)
     scope = None if only is None else list(only)
     with ThreadPoolExecutor(WORKERS) as pool:
-        src_job = pool.submit(tree.scan, source, only=scope, exclude_top=record.NAMES)
+        src_job = pool.submit(tree.scan, source, only=scope, exclude_top=record.LEFT_OUT)
         leftovers: list[str] = []
-        dst = tree.scan(target, only=scope, exclude_top=record.NAMES, temps=leftovers)
+        dst = tree.scan(target, only=scope, exclude_top=record.LEFT_OUT, temps=leftovers)
         src = src_job.result()
         tree.discard_all(leftovers)
         result = SyncResult()

@@ -117,6 +117,8 @@ def scan(
         stack.append(("", base))
     else:
         for rel in _tops(only):
+            if rel.partition("/")[0] in skip_top:
+                continue
             parent = rel.rpartition("/")[0]
             if parent not in tree and os.path.isdir(_join(base, parent)):
                 tree[parent] = entry_of(_join(base, parent), xattrs=xattrs)

@@ -159,14 +159,15 @@ def sync_two_way(
     now = now or datetime.now(UTC)
     roots = (os.fspath(source), os.fspath(target))
     leftovers: list[str] = []
-    sides = (tree.scan(source, exclude_top=record.NAMES, temps=leftovers),
-             tree.scan(target, exclude_top=record.NAMES, temps=leftovers))
+    sides = (tree.scan(source, exclude_top=record.LEFT_OUT, temps=leftovers),
+             tree.scan(target, exclude_top=record.LEFT_OUT, temps=leftovers))
     tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
 
     def same_content(path: str) -> bool:
         return tree.hash_file(f"{roots[0]}/{path}") == tree.hash_file(f"{roots[1]}/{path}")
 
-    actions, found = decide(sides, load_state(target), same_content)
+    state = load_state(target)
+    actions, found = decide(sides, state, same_content)
     result = TwoWayResult()
     names: dict[str, str] = {}
     for path, kind, winner in found:
@@ -190,7 +191,7 @@ def sync_two_way(
             runner.delete(action.path, action.side)
         if progress:
             progress(done, len(ordered))
-    _save_state(source, target, now)
+    _save_state(source, target, now, state, runner.skipped)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -209,6 +210,11 @@ class _Runner:
     def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, Entry], dict[str, Entry]],
                  result: TwoWayResult) -> None:
         self.roots, self.sides, self.result = roots, sides, result
+        self.skipped: set[str] = set()
+
+    def _skip(self, path: str) -> None:
+        self.skipped.add(path)
+        self.result.skipped += 1
 
     def _unchanged(self, path: str, side: int) -> bool:
         try:
@@ -223,7 +229,7 @@ class _Runner:
         dest_path = dest_path or path
         dst = f"{self.roots[other]}/{dest_path}"
         if dest_path == path and not self._unchanged(path, other):
-            self.result.skipped += 1
+            self._skip(path)
             return
         self._parents(dest_path, side, other)
         have = self.sides[other].get(dest_path) if dest_path == path else None
@@ -235,7 +241,7 @@ class _Runner:
                 os.makedirs(dst, exist_ok=True)
                 tree.apply_meta(dst, tree.entry_of(src))
             elif have is not None and have.kind == "d":
-                self.result.skipped += 1  # a folder in the way; the next run sees it as a type change
+                self._skip(path)  # a folder in the way; the next run sees it as a type change
                 return
             elif entry.kind == "f":
                 tree.write_file(src, dst, tree.entry_of(src))
@@ -243,7 +249,7 @@ class _Runner:
             else:
                 tree.write_special(dst, entry)
         except FileNotFoundError:
-            self.result.skipped += 1
+            self._skip(path)
             return
         if side == 0:
             self.result.to_target += 1
@@ -252,7 +258,7 @@ class _Runner:
 
     def delete(self, path: str, side: int) -> None:
         if not self._unchanged(path, side):
-            self.result.skipped += 1
+            self._skip(path)
             return
         full = f"{self.roots[side]}/{path}"
         try:
@@ -276,7 +282,7 @@ class _Runner:
         winner, loser = action.side, 1 - action.side
         path = action.path
         if not self._unchanged(path, loser) or not self._unchanged(path, winner):
-            self.result.skipped += 1
+            self._skip(path)
             return
         os.rename(f"{self.roots[loser]}/{path}", f"{self.roots[loser]}/{copy_name}")
         moved = self.sides[loser].pop(path)
@@ -299,14 +305,15 @@ class _Runner:
                 pass
 
 
-def _save_state(source: Path, target: Path, now: datetime) -> None:
-    """Record the paths on which both sides now agree (anything else is looked at again next run)."""
-    a = tree.scan(source, exclude_top=record.NAMES, xattrs=False)
-    b = tree.scan(target, exclude_top=record.NAMES, xattrs=False)
-    entries = {}
+def _save_state(source: Path, target: Path, now: datetime, old: dict[str, Signature], skipped: set[str]) -> None:
+    """Record the paths on which both sides now agree; a path skipped because it changed
+    meanwhile keeps its old state, so the next run sees that change as one side's, not a conflict."""
+    a = tree.scan(source, exclude_top=record.LEFT_OUT, xattrs=False)
+    b = tree.scan(target, exclude_top=record.LEFT_OUT, xattrs=False)
+    entries = {path: sig for path, sig in old.items() if path in skipped}
     for path, entry in a.items():
         sig = signature(entry)
-        if path and sig == signature(b.get(path)):
+        if path and path not in skipped and sig == signature(b.get(path)):
             entries[path] = sig
     record.write_json_atomic(target / record.TWOWAY_NAME, {
         "format": record.FORMAT,
