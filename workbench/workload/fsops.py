@@ -43,10 +43,13 @@ def _write_all(fd: int, data: bytes) -> int:
 
 
 def finish(fd_or_path: int | Path, *, mode: int, uid: int, gid: int, mtime_ns: int) -> None:
-    """chmod, chown (as root) and set atime = mtime on an fd or a (non-symlink) path."""
-    os.chmod(fd_or_path, mode)
+    """chown (as root), chmod and set atime = mtime on an fd or a (non-symlink) path.
+
+    chown comes first because it clears the setuid and setgid bits.
+    """
     if IS_ROOT:
         os.chown(fd_or_path, uid, gid)
+    os.chmod(fd_or_path, mode)
     os.utime(fd_or_path, ns=(mtime_ns, mtime_ns))
 
 
