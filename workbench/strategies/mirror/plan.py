@@ -9,6 +9,7 @@ differ (checksum mode).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .tree import Entry
@@ -82,7 +83,7 @@ def make_plan(
     dst: Tree,
     *,
     content_differs: set[str] | None = None,
-    renames: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    renames: Sequence[tuple[str, str]] = (),
 ) -> SyncPlan:
     """Plan the target's changes. ``content_differs`` None means quick-check (size + mtime)."""
     plan = SyncPlan()

@@ -2,6 +2,8 @@
 
 - ``.workbench-mirror.json``: when the last one-way sync ran, in which mode, and
   (checksum mode) the blake3 of every file it left on the target, for ``verify``.
+  ``files`` and ``bytes`` count what that sync looked at: the whole tree, or for a
+  continuous mirror's batch only the paths of that batch (its hashes are merged).
 - ``.workbench-twoway.json``: the two-way sync's state database (see ``twoway``).
 
 Both are written atomically: a temporary file, fsync, then rename, so a crash

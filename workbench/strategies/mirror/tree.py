@@ -225,7 +225,7 @@ class _CopyMethod:
 _METHOD = _CopyMethod()
 
 
-def _copy_data(fin: int, fout: int, size: int, devices: tuple[int, int]) -> None:
+def _copy_data(fin: int, fout: int, devices: tuple[int, int]) -> None:
     if devices not in _METHOD.no_cfr:
         try:
             while os.copy_file_range(fin, fout, _CHUNK * 64):
@@ -272,7 +272,7 @@ def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> by
                 digest: bytes | None = _copy_hashing(fin, fout)
             else:
                 digest = None
-                _copy_data(fin, fout, entry.size, (entry.dev, os.fstat(fout).st_dev))
+                _copy_data(fin, fout, (entry.dev, os.fstat(fout).st_dev))
             os.fchown(fout, entry.uid, entry.gid)
             os.fchmod(fout, stat.S_IMODE(entry.mode))
             if entry.xattrs:
