@@ -83,6 +83,12 @@ def test_a_deletion_lands_on_both_halves_and_one_half_alone_still_reads(workspac
         (pair.mountpoint / "doomed.bin").unlink()
     assert [_count(image, doomed) for image in images] == [0, 0]  # RAID1 is not a backup
     assert [_count(image, kept) for image in images] == [200, 200]
+    with raid1.mounted_pair(pair_dir) as pair:  # a ransomware-style overwrite lands on both halves too
+        (pair.mountpoint / "victim.bin").write_bytes(_payload(b"WB-VICTIM-PLAIN-3c5d"))
+        os.sync()
+        (pair.mountpoint / "victim.bin").write_bytes(_payload(b"WB-VICTIM-CIPHER-8e2f"))
+    assert [_count(image, b"WB-VICTIM-PLAIN-3c5d") for image in images] == [0, 0]
+    assert [_count(image, b"WB-VICTIM-CIPHER-8e2f") for image in images] == [200, 200]
     with raid1.mounted_pair(pair_dir, lost=0, readonly=True) as pair:
         assert list(pair.devices) == [images[1]]
         assert (pair.mountpoint / "kept.bin").read_bytes().count(kept) == 200
