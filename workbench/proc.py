@@ -48,6 +48,11 @@ TOOL_PACKAGES: dict[str, str] = {
     "zstd": "zstd",
     "setfattr": "attr",
     "getfattr": "attr",
+    "b3sum": "b3sum",  # benchmarks/manifest.py reference
+    "sha256sum": "coreutils",  # its fallback
+    "find": "findutils",
+    "xargs": "findutils",
+    "sh": "dash",
     "restic": "restic",  # benchmarks only
     "borg": "borgbackup",  # benchmarks only
     "cp": "coreutils",
