@@ -12,13 +12,20 @@ import pytest
 
 from workbench.strategies.mirror import record
 from workbench.strategies.mirror.tree import scan
-from workbench.strategies.mirror.twoway import sync_two_way
+from workbench.strategies.mirror.twoway import load_state, signature, sync_two_way
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _files(root: Path) -> dict[str, bytes]:
     return {rel: (root / rel).read_bytes() for rel, e in scan(root, exclude_top=record.NAMES).items() if e.kind == "f"}
+
+
+def _state_matches_both_sides(left: Path, right: Path) -> bool:
+    """The saved state (computed from the run, not rescanned) is exactly what both sides hold."""
+    sides = [{p: signature(e) for p, e in scan(root, exclude_top=record.LEFT_OUT, xattrs=False).items() if p}
+             for root in (left, right)]
+    return load_state(right) == sides[0] == sides[1]
 
 
 def _write(path: Path, text: str, *, age_s: float = 0.0) -> None:
@@ -56,6 +63,7 @@ def test_changes_on_either_side_propagate(synced: tuple[Path, Path]) -> None:
     assert (result.deleted_on_target, result.deleted_on_source) == (1, 1)
     assert result.conflicts == []
     assert (right / record.TWOWAY_NAME).exists() and not (left / record.TWOWAY_NAME).exists()
+    assert _state_matches_both_sides(left, right)
 
 
 def test_same_file_edited_on_both_sides_keeps_both_versions(synced: tuple[Path, Path]) -> None:
@@ -70,6 +78,7 @@ def test_same_file_edited_on_both_sides_keeps_both_versions(synced: tuple[Path, 
     both = _files(left)
     assert both["docs/f5.txt"] == b"right version, newer\n"  # newer wins the name
     assert both[conflict.copy] == b"left version\n"  # and the other version survives beside it
+    assert _state_matches_both_sides(left, right)
     again = sync_two_way(left, right)
     assert again.conflicts == [] and again.to_target == again.to_source == 0
 
@@ -145,6 +154,7 @@ def test_sigkill_mid_sync_never_loses_a_version(synced: tuple[Path, Path], where
     sync_two_way(left, right)
     assert _files(left) == _files(right)
     assert versions <= set(_files(left).values())
+    assert _state_matches_both_sides(left, right)
 
 
 def test_a_file_edited_while_the_sync_runs_is_left_alone_and_kept(synced: tuple[Path, Path]) -> None:

@@ -191,7 +191,7 @@ def sync_two_way(
             runner.delete(action.path, action.side)
         if progress:
             progress(done, len(ordered))
-    _save_state(source, target, now, state, runner.skipped)
+    _save_state(source, target, now, runner.new_state(state))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -210,7 +210,9 @@ class _Runner:
     def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, Entry], dict[str, Entry]],
                  result: TwoWayResult) -> None:
         self.roots, self.sides, self.result = roots, sides, result
-        self.skipped: set[str] = set()
+        self.skipped: set[str] = set()  # changed while we synced: keep the old state
+        self.unsettled: set[str] = set()  # end state unknown: leave it out of the state
+        self.settled: dict[str, Signature | None] = {}  # what both sides now hold (None: gone)
 
     def _skip(self, path: str) -> None:
         self.skipped.add(path)
@@ -239,18 +241,21 @@ class _Runner:
                 if have is not None and have.kind != "d":
                     tree.remove(dst, have.kind)
                 os.makedirs(dst, exist_ok=True)
-                tree.apply_meta(dst, tree.entry_of(src))
+                entry = tree.entry_of(src)
+                tree.apply_meta(dst, entry)
             elif have is not None and have.kind == "d":
                 self._skip(path)  # a folder in the way; the next run sees it as a type change
                 return
             elif entry.kind == "f":
-                tree.write_file(src, dst, tree.entry_of(src))
+                entry = tree.entry_of(src)
+                tree.write_file(src, dst, entry)
                 self.result.bytes_copied += entry.size
             else:
                 tree.write_special(dst, entry)
         except FileNotFoundError:
             self._skip(path)
             return
+        self.settled[dest_path] = signature(entry)
         if side == 0:
             self.result.to_target += 1
         else:
@@ -271,7 +276,9 @@ class _Runner:
         except OSError as exc:
             if exc.errno != errno.ENOTEMPTY:
                 raise
+            self.unsettled.add(path)
             return  # something below was kept (a conflict or a new file): the folder stays
+        self.settled[path] = None
         if side == 0:
             self.result.deleted_on_source += 1
         else:
@@ -300,21 +307,33 @@ class _Runner:
         for folder in reversed(missing):
             os.mkdir(f"{self.roots[other]}/{folder}")
             try:
-                tree.apply_meta(f"{self.roots[other]}/{folder}", tree.entry_of(f"{self.roots[side]}/{folder}"))
+                entry = tree.entry_of(f"{self.roots[side]}/{folder}")
             except FileNotFoundError:
-                pass
+                self.unsettled.add(folder)
+                continue
+            tree.apply_meta(f"{self.roots[other]}/{folder}", entry)
+            self.settled[folder] = signature(entry)
+
+    def new_state(self, old: dict[str, Signature]) -> dict[str, Signature]:
+        """The state after the run, from what was scanned and what was done (no second scan)."""
+        entries = {}
+        for path in set(self.sides[0]) | set(self.sides[1]) | set(old):
+            if not path or path in self.unsettled:
+                continue
+            if path in self.skipped:
+                sig = old.get(path)
+            elif path in self.settled:
+                sig = self.settled[path]
+            else:
+                sig = signature(self.sides[0].get(path))
+                if sig != signature(self.sides[1].get(path)):
+                    continue  # not agreed on: the next run looks again
+            if sig is not None:
+                entries[path] = sig
+        return entries
 
 
-def _save_state(source: Path, target: Path, now: datetime, old: dict[str, Signature], skipped: set[str]) -> None:
-    """Record the paths on which both sides now agree; a path skipped because it changed
-    meanwhile keeps its old state, so the next run sees that change as one side's, not a conflict."""
-    a = tree.scan(source, exclude_top=record.LEFT_OUT, xattrs=False)
-    b = tree.scan(target, exclude_top=record.LEFT_OUT, xattrs=False)
-    entries = {path: sig for path, sig in old.items() if path in skipped}
-    for path, entry in a.items():
-        sig = signature(entry)
-        if path and path not in skipped and sig == signature(b.get(path)):
-            entries[path] = sig
+def _save_state(source: Path, target: Path, now: datetime, entries: dict[str, Signature]) -> None:
     record.write_json_atomic(target / record.TWOWAY_NAME, {
         "format": record.FORMAT,
         "synced_at": now.isoformat(),
