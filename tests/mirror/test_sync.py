@@ -163,3 +163,17 @@ def test_leftovers_of_a_killed_write_are_cleaned_up(pair: tuple[Path, Path]) -> 
     stale.write_text("half a copy")
     sync_tree(src, dst)
     assert not stale.exists() and _tree(dst) == _tree(src)
+
+
+def test_sparse_files_stay_sparse(pair: tuple[Path, Path]) -> None:
+    src, dst = pair
+    with open(src / "disk.raw", "wb") as handle:
+        handle.truncate(8 << 20)
+        handle.seek(4 << 20)
+        handle.write(b"data in the middle")
+    for checksum in (False, True):
+        shutil.rmtree(dst, ignore_errors=True)
+        sync_tree(src, dst, checksum=checksum)
+        copied = (dst / "disk.raw").stat()
+        assert (dst / "disk.raw").read_bytes() == (src / "disk.raw").read_bytes()
+        assert copied.st_blocks * 512 < 1 << 20  # not 8 MiB of written zeros

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import blake3
 
+from ...sparse import sparse_copy
+
 #: Temporary files of an interrupted write start with this; scans skip them.
 TEMP_PREFIX = ".~wb-"
 
@@ -45,6 +47,11 @@ class Entry:
     rdev: int = 0
     link: str | None = None
     xattrs: Xattrs = ()
+    blocks: int = 0  # 512-byte blocks allocated: fewer than the size needs means holes
+
+    @property
+    def sparse(self) -> bool:
+        return self.kind == "f" and self.blocks * 512 < self.size
 
     def same_meta(self, other: Entry) -> bool:
         """Owner, permissions, mtime and xattrs agree (what ``rsync -a -X`` keeps)."""
@@ -97,6 +104,7 @@ def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True
         rdev=st.st_rdev if kind == "o" else 0,
         link=os.readlink(path) if kind == "l" else None,
         xattrs=read_xattrs(path) if xattrs else (),
+        blocks=st.st_blocks,
     )
 
 
@@ -268,10 +276,14 @@ def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> by
     try:
         fout, tmp = _create_temp(dst)
         try:
-            if hashing:
-                digest: bytes | None = _copy_hashing(fin, fout)
+            digest: bytes | None = None
+            if entry.sparse:  # keep the holes; hash what landed (holes read as zeros)
+                sparse_copy(fin, fout)
+                if hashing:
+                    digest = hash_file(tmp)
+            elif hashing:
+                digest = _copy_hashing(fin, fout)
             else:
-                digest = None
                 _copy_data(fin, fout, (entry.dev, os.fstat(fout).st_dev))
             os.fchown(fout, entry.uid, entry.gid)
             os.fchmod(fout, stat.S_IMODE(entry.mode))
