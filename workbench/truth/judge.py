@@ -93,7 +93,7 @@ def compare(expected: Manifest, actual: Manifest | Path, *, ignore: Iterable[str
     if not isinstance(actual, Manifest):
         from .manifest import take_manifest
 
-        actual = take_manifest(Path(actual))
+        actual = take_manifest(Path(actual), include=expected.include)
     ignored = frozenset(ignore)
     unknown = ignored - set(METADATA_FIELDS)
     if unknown:

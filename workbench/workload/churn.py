@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import UsageError
 from . import content, sqlitedb
 from .fsops import DatasetState, read_state, stamp, write_file, write_state
-from .plan import DAY_NS, NS, _word_name, epoch_ns, ids_for, plan_build, rng_for
+from .plan import DAY_NS, NS, word_name, epoch_ns, ids_for, plan_build, rng_for
 from .profile import HOME, ChurnOp, Group, Profile
 
 
@@ -151,7 +151,7 @@ def _apply(root: Path, profile: Profile, planned: PlannedOp, key: bytes, record:
             record.skipped.append(label)
             return
         if op.op == "mkdir":
-            folder = _new_path(folder, lambda: _word_name(rng, spaces=False), rng)
+            folder = _new_path(folder, lambda: word_name(rng, spaces=False), rng)
             folder.mkdir()
             uid, gid = ids_for(profile, group.owner, planned.user) if group else (0, 0)
             _own_dir(folder, group, uid, gid, at)
@@ -183,7 +183,7 @@ def _apply(root: Path, profile: Profile, planned: PlannedOp, key: bytes, record:
         record.deleted.append(_rel(root, path))
     elif op.op == "rename":
         stem_ext = os.path.splitext(path.name)[1]
-        new = _new_path(path.parent, lambda: _word_name(rng, spaces=" " in path.name) + stem_ext, rng)
+        new = _new_path(path.parent, lambda: word_name(rng, spaces=" " in path.name) + stem_ext, rng)
         path.rename(new)
         stamp(path.parent, at)
         record.renamed.append((_rel(root, path), _rel(root, new)))
@@ -240,7 +240,7 @@ def _create(root: Path, profile: Profile, planned: PlannedOp, group: Group | Non
     if group is not None and group.names == "photo":
         namer = lambda: f"IMG_{rng.randrange(10000, 99999)}{ext}"  # noqa: E731
     else:
-        namer = lambda: _word_name(rng, spaces=spaces) + ext  # noqa: E731
+        namer = lambda: word_name(rng, spaces=spaces) + ext  # noqa: E731
     path = _new_path(folder, namer, rng)
     uid, gid = ids_for(profile, group.owner, planned.user) if group else (0, 0)
     file_key = content.derive_key(key, path.name)

@@ -9,6 +9,8 @@ folders included, is a function of (profile, data size, seed, start).
 from __future__ import annotations
 
 import os
+import random
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,7 +19,7 @@ from pathlib import Path
 from ..errors import UsageError
 from . import content, sqlitedb
 from .fsops import STATE_PATH, DatasetState, finish, lchown, stamp, write_file, write_state
-from .plan import DAY_NS, BuildPlan, PlannedFile, add_dirs, epoch_ns, ids_for, plan_build, rng_for
+from .plan import DAY_NS, BuildPlan, PlannedDir, PlannedFile, add_dirs, epoch_ns, ids_for, plan_build, rng_for
 from .profile import Profile, Special
 
 WRITERS = 2  # the machine's cores; generation and writing overlap
@@ -74,9 +76,9 @@ def _write_planned(root: Path, planned: PlannedFile) -> int:
                       mtime_ns=planned.mtime_ns)  # fmt: skip
 
 
-def stamp_dirs(root: Path, dirs: object, mtime_ns: int) -> None:
+def stamp_dirs(root: Path, dirs: Iterable[PlannedDir], mtime_ns: int) -> None:
     """Set mode, owner and mtime of folders, deepest first (so stamping a child does not touch a parent)."""
-    for planned in sorted(dirs, key=lambda d: d.path.count("/"), reverse=True):  # type: ignore[attr-defined]
+    for planned in sorted(dirs, key=lambda d: d.path.count("/"), reverse=True):
         finish(root / planned.path, mode=planned.mode, uid=planned.uid, gid=planned.gid, mtime_ns=mtime_ns)
 
 
@@ -146,10 +148,10 @@ def _make_sparse(target: Path, special: Special, key: bytes) -> None:
         os.close(fd)
 
 
-def _long_name(length: int, rng: object) -> str:
+def _long_name(length: int, rng: random.Random) -> str:
     """A file name of exactly ``length`` bytes, made of words (``.txt`` at the end)."""
     vocab = content.vocabulary()
     words: list[str] = []
     while len("_".join(words)) < length:
-        words.append(vocab[rng.randrange(len(vocab))])  # type: ignore[attr-defined]
+        words.append(vocab[rng.randrange(len(vocab))])
     return "_".join(words)[: length - 4] + ".txt"

@@ -96,11 +96,12 @@ def _under_home(path: str, profile: Profile) -> bool:
 
 
 def plan_build(profile: Profile, data_size: int, seed: int, start: datetime) -> BuildPlan:
-    """Every folder and generated file; group sizes add up to ``data_size`` exactly."""
+    """Every folder and generated file; with the specials' data they add up to ``data_size`` exactly."""
     dirs: dict[str, PlannedDir] = {}
     files: list[PlannedFile] = []
     total_share = sum(g.share for g in profile.groups)
     start_ns = epoch_ns(start)
+    data_size = max(len(profile.groups), data_size - profile.special_bytes())  # specials' data counts too
     budgets: list[tuple[Group, str, str | None, int]] = []
     for group in profile.groups:
         places = profile.expand(group.path)
@@ -156,13 +157,13 @@ def _folders(group: Group, path: str, count: int, rng: random.Random) -> list[st
             digit = (leaf // fan ** (group.depth - 1 - level)) % fan
             prefix = f"{prefix}/{digit}"
             if prefix not in names:
-                names[prefix] = _word_name(rng, spaces=False) + (f"-{digit}" if digit else "")
+                names[prefix] = word_name(rng, spaces=False) + (f"-{digit}" if digit else "")
             parts.append(names[prefix])
         out.append("/".join([path, *parts]))
     return out
 
 
-def _word_name(rng: random.Random, *, spaces: bool) -> str:
+def word_name(rng: random.Random, *, spaces: bool) -> str:
     vocab = vocabulary()
     words = [vocab[rng.randrange(len(vocab)) >> rng.randrange(1, 4)] for _ in range(rng.randint(1, 3))]
     return " ".join(words).capitalize() if spaces else "_".join(words)
@@ -181,7 +182,7 @@ def _names(group: Group, count: int, rng: random.Random, folders: list[str], *, 
         elif group.names == "numbered":
             stem = f"part{i:06d}"
         else:
-            stem = _word_name(rng, spaces=spaces)
+            stem = word_name(rng, spaces=spaces)
         name, n = stem + ext, 2
         while (folder, name) in taken:
             name, n = f"{stem}-{n}{ext}", n + 1

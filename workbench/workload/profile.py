@@ -1,12 +1,27 @@
 """Workload profiles: what a disk holds and how it changes, read from ``datasets/*.yaml``.
 
 Loading is pure (no writes) and strict: an unknown key, a wrong type or a bad
-value is a ``UsageError`` naming the file, the line and the key. The format is
-described in ``datasets/README.md``; in short, a profile has ``groups`` (sets of
-generated files whose ``share`` of the data size is relative), ``specials``
-(the entries backups get wrong: links, sparse files, odd names, xattrs...)
-and ``churn`` (the daily change pattern). ``{home}`` in a path stands for every
-user's home (``home/NAME``).
+value is a ``UsageError`` naming the file, the line and the key.
+
+The format (the shipped profiles are commented examples):
+
+- ``description``, ``default_data_size`` (``200M``), ``users`` (names, or a count).
+- ``groups``: sets of generated files. ``path`` (``{home}`` stands for every
+  user's ``home/NAME``), ``content`` (a kind from ``content.STREAM_KINDS``),
+  ``share`` (relative: the data size is split in proportion), ``size``
+  (``[MIN, MAX]``, log-uniform; the count follows from the share, so a bigger
+  data size means more files), and optionally ``names`` (words, photo,
+  numbered, or a list of fixed names), ``ext``, ``per_dir`` and ``depth``
+  (subfolders), ``mode``/``dir_mode`` (strings, ``"0640"``), ``owner`` (root,
+  user, or ``UID:GID``), ``age_days`` (mtimes spread before day 0), ``min_files``.
+- ``specials``: one entry each (per user under ``{home}``): ``kind`` is file,
+  symlink, hardlink, empty_file, empty_dir, sparse, long_name, xattr or fifo.
+  Their data counts in the data size.
+- ``churn``: ``active_hours: [START, END)`` and ``ops``, each an ``op``
+  (create, rewrite, modify, append, delete, rename, mkdir, rmdir, sqlite,
+  pages) ``in`` a group folder (or, for sqlite and pages, a file the profile
+  makes), with a ``rate`` (fraction of the files the build put there, per day)
+  or a ``count`` per day.
 """
 
 from __future__ import annotations
@@ -114,6 +129,19 @@ class Profile:
             return [(path, None)]
         return [(path.replace(HOME, f"home/{user}"), user) for user in self.users]
 
+    def special_bytes(self) -> int:
+        """The data the special entries hold (files, long names, sparse extents); it counts in the data size."""
+        total = 0
+        for special in self.specials:
+            copies = len(self.users) if HOME in special.path else 1
+            if special.kind == "file":
+                total += special.size * copies
+            elif special.kind == "long_name":
+                total += (special.size or 1024) * copies
+            elif special.kind == "sparse":
+                total += sum(length for _, length in special.data) * copies
+        return total
+
     def min_data_size(self) -> int:
         """The smallest data size at which every group gets its ``min_files`` files of minimum size."""
         total_share = sum(g.share for g in self.groups)
@@ -121,7 +149,7 @@ class Profile:
         for group in self.groups:
             copies = len(self.users) if HOME in group.path else 1
             need = max(need, group.min_files * group.size_min * copies * total_share / group.share)
-        return math.ceil(need / (1 << 20)) << 20
+        return math.ceil((need + self.special_bytes()) / (1 << 20)) << 20
 
     def check_data_size(self, data_size: int) -> None:
         minimum = self.min_data_size()
@@ -171,9 +199,10 @@ def parse_profile(doc: Any, source: Path) -> Profile:
         hours = section.get("active_hours", list, default=[8, 18])
         if len(hours) != 2 or not all(isinstance(h, int) for h in hours) or not 0 <= hours[0] < hours[1] <= 24:
             section.fail("active_hours", "must be [START, END) with 0 <= START < END <= 24, like [8, 18]")
-        ops = tuple(_churn_op(s) for s in section.sections("ops", _OP_KEYS, required=True))
+        op_sections = section.sections("ops", _OP_KEYS, required=True)
+        ops = tuple(_churn_op(s) for s in op_sections)
         profile = Profile(**{**profile.__dict__, "churn": ops, "active_hours": (hours[0], hours[1])})
-    _check_references(profile, top)
+        _check_references(profile, op_sections)
     return profile
 
 
@@ -356,14 +385,14 @@ def _churn_op(s: _Section) -> ChurnOp:
     )  # fmt: skip
 
 
-def _check_references(profile: Profile, top: _Section) -> None:
+def _check_references(profile: Profile, sections: list[_Section]) -> None:
     """Churn ops must name a group folder (or, for sqlite/pages, a file the profile makes)."""
     folders = {g.path for g in profile.groups}
     files = {s.path for s in profile.specials if s.kind == "file"} | {
         f"{g.path}/{n}" for g in profile.groups if isinstance(g.names, tuple) for n in g.names
     }
-    for op in profile.churn:
+    for op, section in zip(profile.churn, sections):
         known = files if op.op in ("sqlite", "pages") else folders
         if op.where not in known:
-            what = "file made by the profile" if op.op in ("sqlite", "pages") else "group path"
-            top.fail("churn", f"has an op '{op.op}' in '{op.where}', which is not a {what}")
+            what = "a file the profile makes" if op.op in ("sqlite", "pages") else "a group's path"
+            section.fail("in", f"names '{op.where}', which is not {what}")
