@@ -19,7 +19,7 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ HASH_NAME = "blake3"
 KINDS = ("file", "dir", "symlink", "other")
 BIG_FILE = 16 << 20  # from here on, mmap and let BLAKE3 use its own threads
 SMALL_FILE = 1 << 20  # up to here, one read() call
+BATCH_BYTES = 8 << 20  # hashing work per pool task
+BATCH_ENTRIES = 128
 SPARSE_SLACK = 64 << 10  # a file is sparse if this much more is unallocated than allocated
 
 
@@ -143,11 +145,12 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
             if not stat.S_ISDIR(found[-1][1].st_mode):
                 continue
         _walk(root, start, tuple(exclude), found)
-    files = [(rel, st) for rel, st in found if stat.S_ISREG(st.st_mode)]
+    base = os.fspath(root)
     with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 1) * 2)) as pool:
-        hashes = dict(zip((rel for rel, _ in files), pool.map(lambda item: _hash_file(root / item[0], item[1].st_size), files)))
-    groups = _link_groups(found)
-    entries = {rel: _entry(root, rel, st, hashes.get(rel), groups.get(rel)) for rel, st in found}
+        batches = pool.map(lambda batch: [_entry(base, rel, st) for rel, st in batch], _batches(found))
+        entries = {entry.path: entry for batch in batches for entry in batch}
+    for path, group in _link_groups(found).items():
+        entries[path] = replace(entries[path], link_group=group)
     return Manifest(entries, taken_at=taken_at, include=None if include is None else [i.strip("/") for i in include])
 
 
@@ -166,11 +169,29 @@ def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, o
                     stack.append(path)
 
 
+def _batches(found: list[tuple[str, os.stat_result]]) -> Iterator[list[tuple[str, os.stat_result]]]:
+    """Work for the pool in batches of about ``BATCH_BYTES`` (or ``BATCH_ENTRIES``), so tiny files
+    do not each pay for a future; a big file is a batch of its own."""
+    batch: list[tuple[str, os.stat_result]] = []
+    size = 0
+    for rel, st in found:
+        if stat.S_ISREG(st.st_mode) and st.st_size >= BATCH_BYTES:
+            yield [(rel, st)]
+            continue
+        batch.append((rel, st))
+        size += st.st_size
+        if size >= BATCH_BYTES or len(batch) >= BATCH_ENTRIES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
 def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
     return any(path == p.strip("/") or fnmatch.fnmatchcase(path, p) for p in patterns)
 
 
-def _hash_file(path: Path, size: int) -> str:
+def _hash_file(path: str, size: int) -> str:
     if size >= BIG_FILE:
         hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
         hasher.update_mmap(path)
@@ -194,10 +215,10 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
     return {path: number for number, paths in enumerate(groups, 1) for path in paths}
 
 
-def _entry(root: Path, rel: str, st: os.stat_result, digest: str | None, group: int | None) -> Entry:
+def _entry(root: str, rel: str, st: os.stat_result) -> Entry:
     mode = st.st_mode
     kind = "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "symlink" if stat.S_ISLNK(mode) else "other"
-    path = root / rel
+    path = os.path.join(root, rel)
     return Entry(
         path=rel,
         kind=kind,
@@ -207,14 +228,13 @@ def _entry(root: Path, rel: str, st: os.stat_result, digest: str | None, group: 
         gid=st.st_gid,
         mtime_ns=st.st_mtime_ns,
         target=os.readlink(path) if kind == "symlink" else None,
-        link_group=group,
         xattrs=_xattrs(path),
-        hash=digest,
+        hash=_hash_file(path, st.st_size) if kind == "file" else None,
         sparse=kind == "file" and st.st_blocks * 512 + SPARSE_SLACK < st.st_size,
     )
 
 
-def _xattrs(path: Path) -> dict[str, str]:
+def _xattrs(path: str) -> dict[str, str]:
     try:
         names = os.listxattr(path, follow_symlinks=False)
     except OSError:  # the filesystem has none (or no support)
