@@ -29,6 +29,7 @@ COMMANDS = [
     "fault_cmd",
     "dataset_cmd",
     "manifest_cmd",
+    "compare_cmd",
 ]
 
 EPILOG = """\

@@ -43,10 +43,10 @@ class RecoveryOutcome:
     actions: list[str] = field(default_factory=list)
 
 
-def usable_points(protection, noticed_at: datetime, outcome: RecoveryOutcome) -> list[RestorePoint]:
-    """Points that existed when the damage was noticed and that verify clean, newest first."""
+def usable_points(protection, outcome: RecoveryOutcome) -> list[RestorePoint]:
+    """The points the target holds now (when the damage is noticed) that verify clean, newest first."""
     try:
-        points = [p for p in protection.points() if p.time <= noticed_at]
+        points = protection.points()
         report = protection.verify()
     except WorkbenchError as exc:
         outcome.damage_detected = True
@@ -61,14 +61,13 @@ def usable_points(protection, noticed_at: datetime, outcome: RecoveryOutcome) ->
     return [p for p in reversed(points) if p.id not in damaged]
 
 
-def recover(machine: Machine, protection, *, noticed_at: datetime, disk_size: int,
-            remembered_files: set[str]) -> RecoveryOutcome:
+def recover(machine: Machine, protection, *, disk_size: int, remembered_files: set[str]) -> RecoveryOutcome:
     """Bring the machine back as well as this protection allows; time it (RTO)."""
     outcome = RecoveryOutcome()
     protection.detach()
     machine.unmount()
     started = time.perf_counter()
-    points = usable_points(protection, noticed_at, outcome)
+    points = usable_points(protection, outcome)
     verify_s = time.perf_counter() - started
     if not disk_is_usable(machine.image):
         outcome.level = "disk"
@@ -109,26 +108,49 @@ def _recover_disk(machine: Machine, protection, points: list[RestorePoint], disk
 def _recover_files(machine: Machine, protection, points: list[RestorePoint], remembered: set[str],
                    outcome: RecoveryOutcome) -> None:
     live = machine.mount()
-    missing = sorted(name for name in remembered if not os.path.lexists(live / name))
-    for index, point in enumerate(points):
-        last_chance = index == len(points) - 1
+    missing = sorted(n for n in remembered if _in_scope(n, protection.folders) and not os.path.lexists(live / n))
+    suspects = _written_since_the_note(live, protection.folders)
+    best = _best_point(protection, points, missing, outcome)
+    if best is None:
+        outcome.actions.append("no point to restore from")
+        return
+    point, clean = best
+    try:
+        with protection.browse(point) as view:
+            rotten = _changed_without_modification(live, view, protection.folders)
+            restored = _copy_back(view, live, [*missing, *rotten, *suspects])
+    except WorkbenchError as exc:
+        outcome.actions.append(f"restoring from point {point.id} failed: {exc}")
+        return
+    cleared = _clear_ransom_leftovers(live, protection.folders, restored, suspects, clean)
+    outcome.point_id, outcome.point_time = point.id, point.time
+    outcome.files_restored = len(restored)
+    outcome.actions.append(f"copied {len(restored)} file(s) back from point {point.id}"
+                           + (f"; removed {cleared} ransomware leftover(s)" if cleared else ""))
+
+
+def _best_point(protection, points: list[RestorePoint], missing: list[str],
+                outcome: RecoveryOutcome) -> tuple[RestorePoint, bool] | None:
+    """The newest point with no sign of ransomware that holds the most of the missing files.
+
+    Returns (point, clean): ``clean`` is False when every point shows the ransom note
+    (a mirror has only now): the user takes what there is.
+    """
+    best, best_key = None, None
+    for point in points:  # newest first
         try:
             with protection.browse(point) as view:
-                wanted = [n for n in missing if _in_scope(n, protection.folders)]
-                if not last_chance and (_has_ransom_note(view, protection.folders)
-                                        or any(not os.path.lexists(view / n) for n in wanted)):
-                    continue  # this point already shows the damage: look further back
-                rotten = _changed_without_modification(live, view, protection.folders)
-                restored = _copy_back(view, live, [*wanted, *rotten])
+                clean = not _has_ransom_note(view, protection.folders)
+                present = sum(os.path.lexists(view / n) for n in missing)
         except WorkbenchError as exc:
             outcome.actions.append(f"browsing point {point.id} failed: {exc}")
             continue
-        _clear_ransom_leftovers(live, restored)
-        outcome.point_id, outcome.point_time = point.id, point.time
-        outcome.files_restored = len(restored)
-        outcome.actions.append(f"copied {len(restored)} file(s) back from point {point.id}")
-        return
-    outcome.actions.append("no point to restore from")
+        key = (clean, present)
+        if best_key is None or key > best_key:
+            best, best_key = (point, clean), key
+        if clean and present == len(missing):
+            break  # an older point cannot do better
+    return best
 
 
 def _in_scope(name: str, folders: tuple[str, ...]) -> bool:
@@ -147,6 +169,17 @@ def _walk_files(top: Path, folders: tuple[str, ...]) -> list[str]:
 
 def _has_ransom_note(view: Path, folders: tuple[str, ...]) -> bool:
     return any(Path(n).name == NOTE_NAME or n.endswith(EXTENSION) for n in _walk_files(view, folders))
+
+
+def _written_since_the_note(live: Path, folders: tuple[str, ...]) -> list[str]:
+    """Files written since the earliest ransom note appeared: the ones the ransomware had its hands on."""
+    names = _walk_files(live, folders)
+    notes = [(live / n).lstat().st_mtime_ns for n in names if Path(n).name == NOTE_NAME]
+    if not notes:
+        return []
+    since = min(notes)
+    return [n for n in names if Path(n).name != NOTE_NAME and not n.endswith(EXTENSION)
+            and (live / n).lstat().st_mtime_ns >= since]
 
 
 def _changed_without_modification(live: Path, view: Path, folders: tuple[str, ...]) -> list[str]:
@@ -176,8 +209,9 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 
 def _copy_back(view: Path, live: Path, names: list[str]) -> list[str]:
-    """Copy entries from the point into the live tree with their metadata; parents as needed."""
+    """Copy entries from the point into the live tree with their metadata (and hard links); parents as needed."""
     restored = []
+    copied: dict[int, Path] = {}  # inode in the point -> where it went, to keep hard links linked
     for name in sorted(set(names)):
         source = view / name
         if not os.path.lexists(source):
@@ -186,11 +220,14 @@ def _copy_back(view: Path, live: Path, names: list[str]) -> list[str]:
         _make_parents(view, live, Path(name).parent)
         if os.path.lexists(dest):
             dest.unlink()
+        st = source.lstat()
         if source.is_symlink():
             os.symlink(os.readlink(source), dest)
+        elif st.st_nlink > 1 and st.st_ino in copied:
+            os.link(copied[st.st_ino], dest)
         else:
             shutil.copy2(source, dest)
-        st = source.lstat()
+            copied[st.st_ino] = dest
         os.lchown(dest, st.st_uid, st.st_gid)
         if not source.is_symlink():
             os.chmod(dest, st.st_mode & 0o7777)
@@ -211,13 +248,19 @@ def _make_parents(view: Path, live: Path, rel: Path) -> None:
             os.chmod(dest, st.st_mode & 0o7777)
 
 
-def _clear_ransom_leftovers(live: Path, restored: list[str]) -> None:
-    """Delete the encrypted twin of every restored file, and the notes once something came back."""
-    for name in restored:
-        twin = live / (name + EXTENSION)
-        if twin.exists():
-            twin.unlink()
-    if restored:
-        for name in _walk_files(live, ()):
-            if Path(name).name == NOTE_NAME:
-                (live / name).unlink()
+def _clear_ransom_leftovers(live: Path, folders: tuple[str, ...], restored: list[str], suspects: list[str],
+                            clean: bool) -> int:
+    """Remove what the ransomware left: the encrypted twins of restored files, and, after a restore
+    from a clean point, every encrypted file and note (without the key they are only noise)."""
+    doomed = [n + EXTENSION for n in restored if len(os.fsencode(Path(n).name + EXTENSION)) <= 255]
+    if clean and restored:
+        names = _walk_files(live, folders)
+        doomed += [n for n in names if n.endswith(EXTENSION) or Path(n).name == NOTE_NAME]
+        doomed += [n for n in suspects if n not in restored]
+    removed = 0
+    for name in set(doomed):
+        path = live / name
+        if os.path.lexists(path):
+            path.unlink()
+            removed += 1
+    return removed

@@ -161,8 +161,7 @@ class _Trial:
         assert prefault is not None and before is not None
 
         remembered = {p for p, e in prefault.manifest.entries.items() if e.kind in ("file", "symlink")}
-        outcome = recover(machine, protection, noticed_at=self.clock.now, disk_size=self.disk_size,
-                          remembered_files=remembered)
+        outcome = recover(machine, protection, disk_size=self.disk_size, remembered_files=remembered)
         self.details["recovery"] = {"level": outcome.level, "point": outcome.point_id, "actions": outcome.actions}
         restored = machine.manifest()
         after = disk_facts(machine.image)

@@ -32,6 +32,7 @@ from .select import files_under
 
 EXTENSION = ".locked"
 NOTE_NAME = "HOW-TO-GET-YOUR-FILES-BACK.txt"
+NAME_MAX = 255
 _CHUNK = 8 << 20
 
 
@@ -84,7 +85,7 @@ def encrypt_files(root: Path, files: Sequence[str], *, seed: int = 0, at: dateti
     """Encrypt exactly ``files`` (relative to ``root``): one day of slow ransomware, or a chosen subset."""
     base = workspace.resolve(root, must_exist=True)
     key = ransom_key(seed)
-    entries, notes = _strike(base, files, key)
+    entries, notes = _strike(base, files, key, tag_root=False, at=at)
     return FaultRecord(
         kind=kind, seed=seed, time=timestamp(at), target=str(base), files=sorted(files), key=key.hex(),
         details={"cipher": "AES-256-CTR", "encrypted": entries, "notes": notes,
@@ -103,7 +104,7 @@ def encrypt_reachable_targets(paths: Sequence[Path], *, seed: int = 0, at: datet
         base = workspace.resolve(path, must_exist=True)
         if not base.is_dir():
             raise UsageError(f"'{path}' is not a folder: give the target's folder (a mirror or a repository)")
-        found, made = _strike(base, candidates(base, ["."]), key)
+        found, made = _strike(base, candidates(base, ["."]), key, tag_root=True, at=at)
         entries += found
         notes += made
         struck += [str(base / entry["file"]) for entry in found]
@@ -118,35 +119,48 @@ def encrypt_reachable_targets(paths: Sequence[Path], *, seed: int = 0, at: datet
 def decrypt(record: FaultRecord, root: Path | None = None) -> list[str]:
     """Undo a ransomware record: decrypt, rename back, remove its notes. Returns the restored paths.
 
-    ``root`` overrides where the files are (the filesystem mounted elsewhere this time).
+    ``root`` says where the files are now (the filesystem mounted elsewhere this time); without it, the
+    record's own place is used (its target, or each entry's root for reachable targets).
     """
     key = bytes.fromhex(record.key or "")
     restored = []
     for entry in record.details["encrypted"]:
-        base = Path(root) if root is not None else Path(entry["root"])
+        base = Path(root or entry.get("root") or record.target)
         locked, original = base / entry["renamed_to"], base / entry["file"]
         _apply_cipher(locked, key, bytes.fromhex(entry["nonce"]))
         os.rename(locked, original)
         restored.append(str(original))
     for note in record.details["notes"]:
-        base = Path(root) if root is not None else Path(note["root"])
+        base = Path(root or note.get("root") or record.target)
         (base / note["file"]).unlink(missing_ok=True)
     return restored
 
 
-def _strike(base: Path, files: Sequence[str], key: bytes) -> tuple[list[dict], list[dict]]:
+def _strike(base: Path, files: Sequence[str], key: bytes, *, tag_root: bool,
+            at: datetime | None = None) -> tuple[list[dict], list[dict]]:
+    """Encrypt and rename the files, leave the notes; entries name their root only when ``tag_root``.
+
+    With ``at`` (simulated time), what it writes carries that time as its mtime, as it would in life.
+    """
+    stamp = None if at is None else (int(at.timestamp() * 1e9),) * 2
+    where = {"root": str(base)} if tag_root else {}
     entries, notes, folders = [], [], []
     for name in sorted(files):
         source = base / name
         if not source.is_file() or source.is_symlink():
             raise UsageError(f"'{name}' is not a file under {base}")
-        locked = source.with_name(source.name + EXTENSION)
-        if locked.exists():
+        # A name already at the filesystem's limit cannot grow: like real ransomware, leave it in place.
+        too_long = len(os.fsencode(source.name + EXTENSION)) > NAME_MAX
+        locked = source if too_long else source.with_name(source.name + EXTENSION)
+        if locked.exists() and not too_long:
             raise UsageError(f"'{locked.name}' already exists next to '{name}'")
         nonce = file_nonce(key, name)
         size = _apply_cipher(source, key, nonce)
-        os.rename(source, locked)
-        entries.append({"root": str(base), "file": name, "renamed_to": str(locked.relative_to(base)),
+        if not too_long:
+            os.rename(source, locked)
+        if stamp:
+            os.utime(locked, ns=stamp)
+        entries.append({**where, "file": name, "renamed_to": str(locked.relative_to(base)),
                         "nonce": nonce.hex(), "size": size})
         if source.parent not in folders:
             folders.append(source.parent)
@@ -154,7 +168,9 @@ def _strike(base: Path, files: Sequence[str], key: bytes) -> tuple[list[dict], l
         note = folder / NOTE_NAME
         if not note.exists():
             note.write_text(_note_text(key))
-            notes.append({"root": str(base), "file": str(note.relative_to(base))})
+            if stamp:
+                os.utime(note, ns=stamp)
+            notes.append({**where, "file": str(note.relative_to(base))})
     return entries, notes
 
 
