@@ -177,3 +177,15 @@ def test_sparse_files_stay_sparse(pair: tuple[Path, Path]) -> None:
         copied = (dst / "disk.raw").stat()
         assert (dst / "disk.raw").read_bytes() == (src / "disk.raw").read_bytes()
         assert copied.st_blocks * 512 < 1 << 20  # not 8 MiB of written zeros
+
+
+def test_a_folder_holding_other_data_is_not_made_a_mirror(pair: tuple[Path, Path]) -> None:
+    from workbench.strategies.mirror import make
+    from datetime import UTC, datetime
+
+    src, dst = pair
+    dst.mkdir()
+    (dst / "precious.txt").write_text("not part of any mirror\n")
+    with pytest.raises(UsageError, match="already holds files"):
+        make("sync").protect(src, dst, now=datetime.now(UTC))
+    assert (dst / "precious.txt").exists()

@@ -172,3 +172,11 @@ def test_a_file_edited_while_the_sync_runs_is_left_alone_and_kept(synced: tuple[
     assert [c.kind for c in second.conflicts] == ["both-modified"]
     contents = set(_files(right).values())
     assert {b"left edit 9\n", b"right edit during the sync\n"} <= contents and _files(left) == _files(right)
+
+
+def test_a_state_made_with_another_source_deletes_nothing(synced: tuple[Path, Path], workspace: Path) -> None:
+    left, right = synced
+    stranger = workspace / "stranger"
+    _write(stranger / "docs" / "f0.txt", "original 0\n", age_s=3600)
+    result = sync_two_way(stranger, right)  # the state knows f1..f9, but not for this source
+    assert result.deleted_on_target == 0 and len(_files(right)) == 10 and len(_files(stranger)) == 10

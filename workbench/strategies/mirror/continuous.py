@@ -43,7 +43,7 @@ from watchdog.events import (
 )
 from watchdog.observers.inotify import InotifyObserver
 
-from .sync import SyncResult, check_pair, sync_tree
+from .sync import SyncResult, check_pair, check_target, sync_tree
 
 # watchdog warns when a folder made and filled at once (mkdir -p a/b) gets its watch twice;
 # it replaces the watch itself and nothing is lost, so the warning is only noise.
@@ -91,6 +91,7 @@ class ContinuousMirror:
 
     def __init__(self, source: Path, target: Path, *, delay_s: float = 0.2, checksum: bool = False) -> None:
         check_pair(source, target)
+        check_target(target)
         self.source, self.target = source.resolve(), target
         self.delay_s, self.checksum = delay_s, checksum
         self.stats = ContinuousStats()

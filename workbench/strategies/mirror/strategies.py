@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from ...errors import UsageError
 from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from . import raid1, record, tree
-from .sync import sync_tree
+from .sync import check_target, sync_tree
 from .twoway import last_synced, load_state, signature, sync_two_way
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ class MirrorSync:
 
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
+        check_target(target)
         result = sync_tree(source, target, checksum=self.checksum, progress=progress,
                            mode=self.name.removeprefix("mirror-"))
         return RestorePoint(POINT, now, "sync", stored_bytes=result.bytes_copied, extra=result.to_json())

@@ -69,6 +69,17 @@ def check_pair(source: Path, target: Path) -> None:
         raise UsageError(f"the target '{target}' overlaps the source '{source}': pick a target outside it")
 
 
+def check_target(target: Path) -> None:
+    """Refuse to turn a folder that holds other data into a mirror (its files would be deleted)."""
+    if not target.is_dir() or (target / record.SYNC_NAME).exists():
+        return
+    with os.scandir(target) as listing:
+        others = sorted(item.name for item in listing if item.name not in record.LEFT_OUT)
+    if others:
+        raise UsageError(f"the target '{target}' already holds files ({', '.join(others[:3])}) and is not a mirror: "
+                         f"a sync would delete them; pick an empty folder or an existing mirror")
+
+
 def sync_tree(
     source: Path,
     target: Path,
@@ -106,6 +117,8 @@ def sync_tree(
     result.seconds = time.perf_counter() - started
     if write_record:
         record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source)
+        if "" in src:
+            _fix_dir(os.fspath(target), src[""])  # writing the record touched the top folder's mtime
     return result
 
 

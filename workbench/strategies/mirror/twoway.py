@@ -139,8 +139,11 @@ def conflict_name(path: str, losing_side: int, when: datetime) -> str:
     return f"{path}.conflict-{SIDES[losing_side]}-{when.strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def load_state(target: Path) -> dict[str, Signature]:
+def load_state(target: Path, source: Path | None = None) -> dict[str, Signature]:
+    """The last synced state; empty (a first sync: nothing is deleted) if it was made with another source."""
     data = record.read_json(target / record.TWOWAY_NAME) or {}
+    if source is not None and data.get("source") != str(source):
+        return {}
     return {path: tuple(sig) for path, sig in data.get("entries", {}).items()}  # type: ignore[misc]
 
 
@@ -166,7 +169,7 @@ def sync_two_way(
     def same_content(path: str) -> bool:
         return tree.hash_file(f"{roots[0]}/{path}") == tree.hash_file(f"{roots[1]}/{path}")
 
-    state = load_state(target)
+    state = load_state(target, source)
     actions, found = decide(sides, state, same_content)
     result = TwoWayResult()
     names: dict[str, str] = {}
