@@ -109,4 +109,4 @@ def test_what_the_killed_run_left_attached_is_released(home_disk: Path, workspac
     assert record.details["killed"]
     assert any(r.startswith("unmounted ") for r in record.details["released"])
     assert any(r.startswith("detached ") for r in record.details["released"])
-    assert loops_of(home_disk) == []
+    assert loops_of(home_disk) == [], record.details["released"]

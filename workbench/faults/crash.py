@@ -36,6 +36,7 @@ from .records import FaultRecord, timestamp
 
 log = logging.getLogger("workbench.faults")
 POLL_S = 0.01
+RELEASE_WAIT_S = 5.0
 
 
 def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path: Path | None = None,
@@ -130,8 +131,12 @@ def _release_new(loops_before: set[str], mounts_before: set[Path]) -> list[str]:
                 point.rmdir()
             except OSError:
                 pass
-    for device in workspace_loops():
-        if device not in loops_before:
-            detach(device)
-            released.append(f"detached {device}")
+    detached = [device for device in workspace_loops() if device not in loops_before]
+    for device in detached:
+        detach(device)
+        released.append(f"detached {device}")
+    # A detach while the device is still held (a lazy unmount finishing) completes on the last close.
+    deadline = time.monotonic() + RELEASE_WAIT_S
+    while detached and set(detached) & set(workspace_loops()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     return released

@@ -6,8 +6,9 @@ the bytes before and after at the recorded places and find nothing changed
 anywhere else.
 
 Determinism: the same seed on the same disk state gives the same record.
-Only ``time`` differs between runs when it is left to the wall clock, so
-``outcome()`` leaves it out for comparisons.
+``outcome()`` is the part to compare: it leaves out ``time`` (the wall clock,
+unless a simulated one is passed) and ``target`` (for file-level faults, a
+temporary mount point). Byte offsets, bits, files, key and nonces remain.
 """
 
 from __future__ import annotations
@@ -65,9 +66,10 @@ class FaultRecord:
         return json.dumps(self.to_json(), indent=2, sort_keys=True)
 
     def outcome(self) -> dict:
-        """Everything but the time: equal for equal seeds on equal disk states."""
+        """What was damaged, without when and through which mount: equal for equal seeds on equal disk states."""
         data = self.to_json()
         data.pop("time")
+        data.pop("target")
         return data
 
     @classmethod
