@@ -70,7 +70,7 @@ def parse_schedule(text: str) -> Schedule:
         else:
             hour = int(at)
             if hour > 23:
-                raise UsageError(f"'{part}': the hour must be 00 to 23")
+                raise UsageError(f"'{part}': the hour must be 00 to 23, as in daily@HH")
             rules.append(Rule(24 if period == "daily" else 24 * 7, hour, period))
     return Schedule(text, tuple(rules))
 

@@ -1,0 +1,115 @@
+"""Schedules, scenarios and scoring: pure logic, no root."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import UsageError
+from workbench.experiment.registry import strategy_spec
+from workbench.experiment.scenario import known_scenarios, load_scenario, parse_at, select, SCENARIO_NAMES
+from workbench.experiment.schedule import parse_schedule
+from workbench.experiment.scoring import TruthState, file_columns, health_columns, rpo_hours
+from workbench.truth.manifest import Entry, Manifest
+
+
+def test_weekly_full_wins_over_daily_incremental_in_the_same_hour() -> None:
+    schedule = parse_schedule("weekly@01+daily@01")
+    assert schedule.event(1) == "weekly"
+    assert schedule.event(25) == "daily"
+    assert schedule.event(1 + 24 * 7) == "weekly"
+    assert schedule.event(2) is None
+    assert schedule.hours(0, 72) == [1, 25, 49]
+
+
+def test_continuous_and_never() -> None:
+    assert parse_schedule("continuous").continuous
+    assert parse_schedule("never").hours(0, 500) == []
+    assert parse_schedule("hourly").hours(0, 3) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("bad", ["daily", "daily@24", "monthly@01", "hourly+sometimes"])
+def test_bad_schedules_say_how_to_write_one(bad: str) -> None:
+    with pytest.raises(UsageError, match="daily@HH"):
+        parse_schedule(bad)
+
+
+def test_every_named_scenario_ships_and_loads() -> None:
+    assert sorted(SCENARIO_NAMES) == known_scenarios()
+    for name in known_scenarios():
+        scenario = load_scenario(name)
+        assert scenario.detect_hour >= max(f.hour for f in scenario.faults)
+
+
+def test_times_are_days_and_hours() -> None:
+    assert parse_at("day 2 09:00", "x") == 57
+    with pytest.raises(UsageError, match="day 2 09:00"):
+        parse_at("tuesday", "x")
+
+
+def test_a_malformed_scenario_names_file_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\nfaults:\n  - kind: deletion\n    at: day 1 10:00\n    colour: red\ndetect_at: day 2 09:00\n")
+    with pytest.raises(UsageError, match=r"mine.yaml:3: unknown option 'colour'"):
+        load_scenario(str(path))
+    path.write_text("name: mine\nfaults: []\ndetect_at: day 2 09:00\nextra: 1\n")
+    with pytest.raises(UsageError, match=r"mine.yaml:4: unknown key 'extra'"):
+        load_scenario(str(path))
+    path.write_text("name: mine\nfaults:\n  - kind: deletion\n    at: day 3 10:00\ndetect_at: day 2 09:00\n")
+    with pytest.raises(UsageError, match="noticed before the last fault"):
+        load_scenario(str(path))
+
+
+def test_unknown_names_list_the_known_ones() -> None:
+    with pytest.raises(UsageError, match="choose from all, a, b"):
+        select("a,c", ["a", "b"], "scenario")
+    with pytest.raises(UsageError, match="mirror-sync"):
+        strategy_spec("rsync")
+    assert strategy_spec("mirror-sync:checksum") == ("mirror-sync", "checksum")
+    assert strategy_spec("mirror-sync") == ("mirror-sync", "quick-check")
+    with pytest.raises(UsageError, match="variants are"):
+        strategy_spec("backup:checksum")
+
+
+def _file(path: str, content: str) -> Entry:
+    return Entry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0, hash=content)
+
+
+def _manifest(**files: str) -> Manifest:
+    return Manifest(entries={p: _file(p, c) for p, c in files.items()})
+
+
+def test_scores_separate_stale_corrupted_missing_and_unexpected() -> None:
+    history = [TruthState(10, _manifest(a="a1", b="b1", c="c1"))]
+    prefault = TruthState(20, _manifest(a="a2", b="b1", c="c1", d="d1"))
+    restored = _manifest(a="a1", b="b1", c="ROTTEN", x="a2")
+    row = file_columns(prefault, history, restored)
+    assert (row["files_intact"], row["files_stale"], row["files_corrupted"], row["files_missing"],
+            row["files_unexpected"]) == (1, 1, 1, 1, 1)
+    assert row["bytes_lost"] == 2 + 2  # c (2 bytes expected) corrupted + d (2 bytes) missing
+    assert row["came_back_clean"] is False, "ROTTEN was never a true version of any file"
+    assert row["rpo_hours"] == 10.0, "a is as it was at hour 10"
+
+
+def test_rpo_is_zero_when_everything_is_current_and_nan_when_nothing_came_back() -> None:
+    prefault = TruthState(30, _manifest(a="a2"))
+    history = [TruthState(5, _manifest(a="a1"))]
+    assert rpo_hours(prefault, history, _manifest(a="a2")) == 0.0
+    assert rpo_hours(prefault, history, _manifest(a="a1")) == 25.0
+    assert math.isnan(rpo_hours(prefault, history, Manifest(entries={})))
+    clean = file_columns(prefault, history, _manifest(a="a2"))
+    assert clean["came_back_clean"] is True and clean["files_intact"] == 1
+
+
+def test_health_compares_against_the_disk_before_the_fault() -> None:
+    before = {"partition_entries": [{"uuid": "A"}], "boot_code": "b", "esp_files": {"x": "1"}, "fs_uuid": "u",
+              "fsck_clean": True}
+    fresh = {"partition_entries": [{"uuid": "B"}], "boot_code": "c", "esp_files": {"x": "2"}, "fs_uuid": "v",
+             "fsck_clean": True}
+    assert health_columns(before, dict(before)) == {"partition_table_ok": True, "boot_ok": True, "esp_ok": True,
+                                                    "fsck_clean": True, "fs_uuid_ok": True}
+    assert health_columns(before, fresh) == {"partition_table_ok": False, "boot_ok": False, "esp_ok": False,
+                                             "fsck_clean": True, "fs_uuid_ok": False}
+    assert not any(health_columns(before, None).values())
