@@ -35,6 +35,31 @@ examples:
   workbench dataset build classroom --into trees/class1   # a plain folder in the workspace
 """
 
+BUILD_HELP = """\
+Generate a profile's tree onto a disk's root filesystem (mounted for the
+duration) or into a workspace folder. --data-size is the amount of file data;
+the disk's own size comes from 'disk create --size'. The build is recorded in
+var/lib/workbench/dataset.json inside the tree, so churn knows the seed, the
+size and the clock.
+
+examples:
+  workbench dataset build laptop --disk pc.img --data-size 200M --seed 1
+  workbench dataset build classroom --disk class.img --start 2026-09-01T00:00+00:00
+  workbench dataset build ./my-profile.yaml --into trees/mine
+"""
+
+CHURN_HELP = """\
+Apply the profile's daily changes for one day, or some hours of it: files
+created, rewritten, modified in place, appended, deleted and renamed, folders
+made and removed, database pages and SQLite rows updated. Every change is
+stamped with its simulated time. Days and hours only go forward.
+
+examples:
+  workbench dataset churn laptop --disk pc.img --day 1
+  workbench dataset churn laptop --disk pc.img --day 2 --hours 8-12
+  workbench dataset churn laptop --disk pc.img --day 2 --hours 13-23 --json
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("dataset", help="list, build and churn workload datasets", description=HELP,
@@ -45,7 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_list)
 
-    p = verbs.add_parser("build", help="generate a profile onto a fresh disk (or into a folder)")
+    p = verbs.add_parser("build", help="generate a profile onto a fresh disk (or into a folder)",
+                         description=BUILD_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("profile", help="a profile name (see 'dataset list') or a path to a YAML profile")
     _where(p)
     p.add_argument("--data-size", help="how much file data to generate, e.g. 64M, 4G (default: the profile's)")
@@ -54,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_build)
 
-    p = verbs.add_parser("churn", help="apply one day (or some hours) of changes to a built dataset")
+    p = verbs.add_parser("churn", help="apply one day (or some hours) of changes to a built dataset",
+                         description=CHURN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("profile")
     _where(p)
     p.add_argument("--day", type=int, required=True, help="the day to apply (day 0 is the build day)")

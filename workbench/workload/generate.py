@@ -44,6 +44,8 @@ def build(profile: Profile, root: Path, *, data_size: int | None = None, seed: i
     data_size = profile.default_data_size if data_size is None else data_size
     profile.check_data_size(data_size)
     start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder to build a dataset into")
     leftovers = sorted(p.name for p in root.iterdir() if p.name != "lost+found")
     if leftovers:
         raise UsageError(f"{root} is not empty ({', '.join(leftovers[:3])}...): build into a fresh disk or folder")
