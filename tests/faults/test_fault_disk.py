@@ -109,3 +109,10 @@ def test_disk_loss_deletes_the_image(home_disk: Path) -> None:
     size = home_disk.stat().st_size
     record = lose_disk(home_disk)
     assert not home_disk.exists() and record.details["size_bytes"] == size
+
+
+def test_self_repairs_leave_a_sound_disk_untouched(home_disk: Path) -> None:
+    before = image_bytes(home_disk)
+    assert rebuild_gpt_from_backup(home_disk).ok
+    assert repair_from_backup_superblock(home_disk).ok
+    assert changed_offsets(before, image_bytes(home_disk)) == []

@@ -8,6 +8,10 @@
 - A GPT keeps a backup copy at the end of the disk; ``sgdisk -e`` loads the
   sound copy and rewrites both (and the protective MBR). With both copies
   gone there is nothing left to rebuild from.
+
+Both look first and touch nothing that is already sound. (Plain ``e2fsck -fy``
+also falls back to a backup superblock by itself, "Superblock invalid, trying
+backup blocks"; naming it with ``-b`` says in the record what was used.)
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ def repair_from_backup_superblock(image: Path, *, role: str = "root") -> Repair:
     real = guard.check_image(image)
     partition = read_table(real).by_role(role)
     target = f"{real}?offset={partition.start_bytes}"
+    first_look = proc.run(["e2fsck", "-fn", target], check=False)
+    if first_look.returncode == 0:
+        return Repair(True, f"e2fsck -fn {target}", "already clean: nothing to repair")
     last = Repair(False, "", "no backup superblock tried")
     for block, size in backup_superblocks():
         argv = ["e2fsck", "-fy", "-b", str(block), "-B", str(size), target]
@@ -65,6 +72,8 @@ def repair_from_backup_superblock(image: Path, *, role: str = "root") -> Repair:
 def rebuild_gpt_from_backup(image: Path) -> Repair:
     """``sgdisk -e``: rebuild the GPT from whichever copy is sound; fails when both are gone."""
     real = guard.check_image(image)
+    if read_table(real).label == "gpt" and not gpt_problems(real):
+        return Repair(True, f"sgdisk --verify {real}", "both GPT copies sound: nothing to rebuild")
     argv = ["sgdisk", "-e", str(real)]
     done = proc.run(argv, check=False, what="rebuilding the GPT")
     ok = done.returncode == 0 and read_table(real).label == "gpt" and not gpt_problems(real)
