@@ -57,7 +57,12 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
         started = time.monotonic()
         child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
                                  start_new_session=True, env=None if env is None else {**os.environ, **env})
-        trigger = _wait_for_trigger(child, started, after_s, when_path, min_bytes, timeout_s)
+        try:
+            trigger = _wait_for_trigger(child, started, after_s, when_path, min_bytes, timeout_s)
+        except BaseException:  # interrupted ourselves: the child must not outlive us
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise
         elapsed = time.monotonic() - started
         killed = trigger is not None and child.poll() is None
         if killed:
@@ -87,7 +92,8 @@ def _wait_for_trigger(child: subprocess.Popen, started: float, after_s: float | 
         elapsed = time.monotonic() - started
         if after_s is not None and elapsed >= after_s:
             return "time"
-        if when_path is not None and _size(when_path) is not None and _size(when_path) >= min_bytes:
+        size = None if when_path is None else _size(when_path)
+        if size is not None and size >= min_bytes:
             return "file"
         if elapsed >= timeout_s:
             return "timeout"
