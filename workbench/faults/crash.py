@@ -17,6 +17,7 @@ helper waits for the command to end and this one must be stopped mid-way.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shlex
@@ -60,7 +61,8 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
         try:
             trigger = _wait_for_trigger(child, started, after_s, when_path, min_bytes, timeout_s)
         except BaseException:  # interrupted ourselves: the child must not outlive us
-            os.killpg(child.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
             child.wait()
             raise
         elapsed = time.monotonic() - started
