@@ -47,55 +47,56 @@ def _disk_size(ctx: Context) -> int:
     return (2 * used + (256 << 20)) // (1 << 20) * (1 << 20)  # whole MiB, as disk layouts want
 
 
-def _measure_sync(ctx: Context, tool: str) -> dict[str, list[float]]:
-    """Warm-up plus runs of: initial sync, no-change sync, 1 % churn sync, churn sync with checksums."""
-    times: dict[str, list[float]] = {"sync initial": [], "sync no change": [], "sync after churn": [],
-                                     "sync churn checksum": []}
-    size = _disk_size(ctx)
-    for run in range(ctx.runs + 1):
-        with fresh_filesystem(ctx, size) as src_fs, fresh_filesystem(ctx, size) as dst_fs:
-            source, mirror = src_fs / "source", dst_fs / "mirror"
-            copy_tree(ctx.dataset, source)
-            os.sync()
+def _sync_once(ctx: Context, tool: str, run: int, size: int) -> dict[str, float]:
+    """Initial sync, no-change sync, 1 % churn sync, churn sync with checksums: one run of one tool."""
+    with fresh_filesystem(ctx, size) as src_fs, fresh_filesystem(ctx, size) as dst_fs:
+        source, mirror = src_fs / "source", dst_fs / "mirror"
+        copy_tree(ctx.dataset, source)
+        os.sync()
+
+        def sync(checksum: bool = False) -> float:
+            flag = ["--checksum"] if checksum else []
             if tool == "ours":
-                def sync(checksum: bool = False) -> float:
-                    return timed(_ours("--mode", "sync", *(["--checksum"] if checksum else []),
-                                       "--source", source, "--target", mirror), _ENV)
-            else:
-                def sync(checksum: bool = False) -> float:
-                    return timed(["rsync", "-a", "--delete", *(["--checksum"] if checksum else []),
-                                  f"{source}/", f"{mirror}/"])
-            measured = {"sync initial": sync(), "sync no change": sync()}
-            apply_churn(source, ctx.churn_seed + run)
-            measured["sync after churn"] = sync()
-            apply_churn(source, ctx.churn_seed + 1000 + run)
-            measured["sync churn checksum"] = sync(checksum=True)
-        if run:
-            for op, seconds in measured.items():
-                times[op].append(seconds)
-    return times
+                return timed(_ours("--mode", "sync", *flag, "--source", source, "--target", mirror), _ENV)
+            return timed(["rsync", "-a", "--delete", *flag, f"{source}/", f"{mirror}/"])
+
+        measured = {"sync initial": sync(), "sync no change": sync()}
+        apply_churn(source, ctx.churn_seed + run)
+        measured["sync after churn"] = sync()
+        apply_churn(source, ctx.churn_seed + 1000 + run)
+        measured["sync churn checksum"] = sync(checksum=True)
+    return measured
 
 
-def _measure_twoway(ctx: Context, tool: str) -> list[float]:
-    times = []
+def _twoway_once(ctx: Context, tool: str, run: int, size: int) -> dict[str, float]:
+    """An untimed first two-way sync builds the state; then 1 % churn on one side and the timed one."""
+    with fresh_filesystem(ctx, size) as left_fs, fresh_filesystem(ctx, size) as right_fs:
+        left, right = left_fs / "left", right_fs / "right"
+        copy_tree(ctx.dataset, left)
+        right.mkdir()
+        if tool == "ours":
+            command = _ours("--mode", "two-way", "--source", left, "--target", right)
+            env = _ENV
+        else:
+            command = ["unison", str(left), str(right), "-batch", "-times", "-ui", "text", "-terse"]
+            env = {"UNISON": str(left_fs / "unison-state")}
+        timed(command, env)
+        apply_churn(left, ctx.churn_seed + run)
+        os.sync()
+        return {"two-way incremental": timed(command, env)}
+
+
+def _interleaved(ctx: Context, once: Callable[[Context, str, int, int], dict[str, float]],
+                 tools: tuple[str, str]) -> dict[str, dict[str, list[float]]]:
+    """Warm-up plus runs; each run times both tools back to back, so load changes hit both alike."""
     size = _disk_size(ctx)
+    times: dict[str, dict[str, list[float]]] = {tool: {} for tool in tools}
     for run in range(ctx.runs + 1):
-        with fresh_filesystem(ctx, size) as left_fs, fresh_filesystem(ctx, size) as right_fs:
-            left, right = left_fs / "left", right_fs / "right"
-            copy_tree(ctx.dataset, left)
-            right.mkdir()
-            if tool == "ours":
-                command = _ours("--mode", "two-way", "--source", left, "--target", right)
-                env = _ENV
-            else:
-                command = ["unison", str(left), str(right), "-batch", "-times", "-ui", "text", "-terse"]
-                env = {"UNISON": str(left_fs / "unison-state")}
-            timed(command, env)  # the first sync builds the state; not timed
-            apply_churn(left, ctx.churn_seed + run)
-            os.sync()
-            seconds = timed(command, env)
-        if run:
-            times.append(seconds)
+        for tool in tools:
+            measured = once(ctx, tool, run, size)
+            if run:
+                for op, seconds in measured.items():
+                    times[tool].setdefault(op, []).append(seconds)
     return times
 
 
@@ -111,15 +112,14 @@ def _records(ops: list[str], ours: dict[str, list[float]], theirs: dict[str, lis
 
 def sync_vs_rsync(ctx: Context) -> list[dict]:
     files.proc.require_tool("rsync")
-    ours, theirs = _measure_sync(ctx, "ours"), _measure_sync(ctx, "rsync")
-    return _records(list(ours), ours, theirs, "rsync")
+    times = _interleaved(ctx, _sync_once, ("ours", "rsync"))
+    return _records(list(times["ours"]), times["ours"], times["rsync"], "rsync")
 
 
 def twoway_vs_unison(ctx: Context) -> list[dict]:
     files.proc.require_tool("unison")
-    ours = {"two-way incremental": _measure_twoway(ctx, "ours")}
-    theirs = {"two-way incremental": _measure_twoway(ctx, "unison")}
-    return _records(list(ours), ours, theirs, "unison")
+    times = _interleaved(ctx, _twoway_once, ("ours", "unison"))
+    return _records(list(times["ours"]), times["ours"], times["unison"], "unison")
 
 
 PAIRINGS: list[tuple[str, str, Callable[[Context], list[dict]]]] = [
