@@ -202,7 +202,9 @@ def _verify(args: argparse.Namespace) -> int:
         print(json.dumps({"mode": mode, "ok": report.ok, "checked": report.checked,
                           "damage": [vars(d) | {"affects": list(d.affects)} for d in report.damage]}, indent=1))
     else:
-        print(f"verify ({mode}): checked {report.checked}, {'no damage' if report.ok else f'{len(report.damage)} problems'}")
+        unit = "blocks of 4 KiB (scrub)" if mode == "raid1" else "files"
+        print(f"verify ({mode}): checked {report.checked} {unit}, "
+              f"{'no damage' if report.ok else f'{len(report.damage)} problems'}")
         for d in report.damage:
             print(f"  {d.what} {d.where}: {d.detail}")
     if not report.ok:
