@@ -16,6 +16,7 @@ time is refused.
 
 from __future__ import annotations
 
+import bisect
 import os
 import random
 import shutil
@@ -142,8 +143,6 @@ def _apply(root: Path, profile: Profile, planned: PlannedOp, key: bytes, record:
         record.modified.append(planned.where)
         return
     files, dirs = listings.get(base)
-    if op.op in ("create", "mkdir", "rmdir", "delete", "rename"):
-        listings.changed(base)
     if op.op in ("create", "mkdir"):
         dirs = _own_folders(profile, planned, root, dirs)
         folder = Path(dirs[rng.randrange(len(dirs))]) if dirs else base
@@ -153,11 +152,14 @@ def _apply(root: Path, profile: Profile, planned: PlannedOp, key: bytes, record:
         if op.op == "mkdir":
             folder = _new_path(folder, lambda: word_name(rng, spaces=False), rng)
             folder.mkdir()
+            listings.added(folder, folder=True)
             uid, gid = ids_for(profile, group.owner, planned.user) if group else (0, 0)
             _own_dir(folder, group, uid, gid, at)
             record.dirs_created.append(_rel(root, folder))
         for _ in range(1 if op.op == "create" else 1 + rng.randrange(3)):
-            record.created.append(_create(root, profile, planned, group, folder, key, rng, at))
+            created = _create(root, profile, planned, group, folder, key, rng, at)
+            listings.added(root / created)
+            record.created.append(created)
         stamp(folder, at)
         if op.op == "mkdir":
             stamp(folder.parent, at)
@@ -170,6 +172,7 @@ def _apply(root: Path, profile: Profile, planned: PlannedOp, key: bytes, record:
             return
         victim = Path(leaves[rng.randrange(len(leaves))])
         shutil.rmtree(victim)
+        listings.removed(victim)
         stamp(victim.parent, at)
         record.dirs_removed.append(_rel(root, victim))
         return
@@ -179,12 +182,15 @@ def _apply(root: Path, profile: Profile, planned: PlannedOp, key: bytes, record:
     path = Path(files[rng.randrange(len(files))])
     if op.op == "delete":
         path.unlink()
+        listings.removed(path)
         stamp(path.parent, at)
         record.deleted.append(_rel(root, path))
     elif op.op == "rename":
         stem_ext = os.path.splitext(path.name)[1]
         new = _new_path(path.parent, lambda: word_name(rng, spaces=" " in path.name) + stem_ext, rng)
         path.rename(new)
+        listings.removed(path)
+        listings.added(new)
         stamp(path.parent, at)
         record.renamed.append((_rel(root, path), _rel(root, new)))
     else:
@@ -266,10 +272,11 @@ def _new_path(folder: Path, namer: object, rng: random.Random) -> Path:
 
 
 class _Listings:
-    """Sorted listings of the folders ops act in, kept until an op changes names under them.
+    """Sorted listings of the folders ops act in, listed once per call and then kept up to date.
 
-    Most ops (rewrite, modify, append) change no names, so a day lists each
-    folder a handful of times rather than once per op.
+    Each op that adds or removes names tells the listings, which insert or
+    remove them in sorted position, so they always equal a fresh listing
+    (and the choice an op makes does not depend on how a day was sliced).
     """
 
     def __init__(self) -> None:
@@ -281,11 +288,20 @@ class _Listings:
             self._cache[key] = _listing(key) if base.is_dir() else ([], [])
         return self._cache[key]
 
-    def changed(self, path: Path) -> None:
-        """Forget every listing that contains ``path`` (or lies inside it)."""
-        text = str(path)
-        for key in [k for k in self._cache if text.startswith(k + "/") or k.startswith(text + "/") or k == text]:
-            del self._cache[key]
+    def _holding(self, path: str) -> list[tuple[list[str], list[str]]]:
+        return [lists for key, lists in self._cache.items() if path.startswith(key + "/")]
+
+    def added(self, path: Path, *, folder: bool = False) -> None:
+        for files, dirs in self._holding(str(path)):
+            bisect.insort(dirs if folder else files, str(path))
+
+    def removed(self, path: Path) -> None:
+        """Forget a file, or a folder and everything under it."""
+        text, inside = str(path), str(path) + "/"
+        for files, dirs in self._holding(text):
+            for names in (files, dirs):
+                # Not a slice after ``text``: "a/b c" sorts between "a/b" and "a/b/x".
+                names[:] = [n for n in names if n != text and not n.startswith(inside)]
 
 
 def _listing(base: str) -> tuple[list[str], list[str]]:
