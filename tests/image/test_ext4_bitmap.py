@@ -61,3 +61,13 @@ def test_not_ext4_is_unsupported(tmp_path: Path):
             allocated_blocks(fd, 0)
     finally:
         os.close(fd)
+
+
+def test_bit_runs_reads_lsb_first_and_stops_at_count():
+    from workbench.strategies.image.ext4_bitmap import bit_runs
+
+    # byte 0 = 0b00001110 -> blocks 1-3; byte 1 = 0xFF -> blocks 8-15; byte 2 bit 0 -> block 16
+    raw = bytes([0b00001110, 0xFF, 0b00000001, 0xFF])
+    assert bit_runs(raw, 24, 100) == [(101, 3), (108, 9)]
+    assert bit_runs(raw, 12, 0) == [(1, 3), (8, 4)]
+    assert bit_runs(bytes(8), 64, 0) == []

@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_now(p)
     p.add_argument("--full", action="store_true", help="rewrite the whole clone instead of refreshing it")
     p.add_argument("--freeze", action="store_true", help="fsfreeze the disk's mounted filesystems while reading")
+    p.add_argument("--sync", action="store_true", help="fsync what was written (durable across a power cut)")
     common.add_json(p)
     p.set_defaults(func=_protect)
 
@@ -61,7 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _strategy(args: argparse.Namespace):
     from ..strategies.clone import CloneStrategy
 
-    return CloneStrategy(freeze=getattr(args, "freeze", False))
+    return CloneStrategy(freeze=getattr(args, "freeze", False),
+                         sync=getattr(args, "sync", False))
 
 
 def _protect(args: argparse.Namespace) -> int:

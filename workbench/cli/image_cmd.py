@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--full", action="store_true", help="a full image even if a parent exists")
     p.add_argument("--level", type=int, default=3, help="zstd level (default: 3)")
     p.add_argument("--freeze", action="store_true", help="fsfreeze the disk's mounted filesystems while reading")
+    p.add_argument("--sync", action="store_true", help="fsync what was written (durable across a power cut)")
     common.add_json(p)
     p.set_defaults(func=_protect)
 
@@ -82,7 +83,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _strategy(args: argparse.Namespace):
     from ..strategies.image import ImageStrategy
 
-    return ImageStrategy(level=getattr(args, "level", 3), freeze=getattr(args, "freeze", False))
+    return ImageStrategy(level=getattr(args, "level", 3), freeze=getattr(args, "freeze", False),
+                         sync=getattr(args, "sync", False))
 
 
 def _protect(args: argparse.Namespace) -> int:

@@ -92,11 +92,11 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
     (a checked copy: only blocks equal to ``reference``), or "none" (verify).
     """
     import blake3
-    import numpy as np
 
     started = time.perf_counter()
     extents = normalise(data_extents(src_fd, size))
     count = -(-size // BLOCK)
+    zero_block = bytes(BLOCK)
     zero_full = _zero_digest(BLOCK)
     zero_tail = _zero_digest(size - (count - 1) * BLOCK) if count else zero_full
 
@@ -108,15 +108,13 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
         for offset, length in intersect(extents, [(seg_start, seg_len)]):
             stats.bytes_read += os.preadv(src_fd, [view[offset - seg_start:offset - seg_start + length]], offset)
         nblocks = -(-seg_len // BLOCK)
-        words = np.frombuffer(buf, dtype=np.uint8)
-        if seg_len % BLOCK:  # the disk's last, short block
-            words = np.concatenate((words, np.zeros(nblocks * BLOCK - seg_len, dtype=np.uint8)))
-        nonzero = words.view(np.uint64).reshape(nblocks, BLOCK // 8).any(axis=1)
         first = seg_start // BLOCK
         digests, runs = [], []
+        nonzero = []
         for j in range(nblocks):
             number = first + j
             lo, hi = j * BLOCK, min((j + 1) * BLOCK, seg_len)
+            nonzero.append(buf[lo:hi] != (zero_block if hi - lo == BLOCK else bytes(hi - lo)))  # memcmp
             digest = blake3.blake3(view[lo:hi]).digest() if nonzero[j] else (
                 zero_tail if number == count - 1 else zero_full)
             digests.append(digest)
@@ -167,13 +165,14 @@ def _write_runs(fd: int, view: memoryview, base: int, runs: list[tuple[int, int,
             stats.bytes_punched += hi - lo
 
 
-def _write_record(clone: Path, meta: dict, hashes: list[bytes]) -> None:
+def _write_record(clone: Path, meta: dict, hashes: list[bytes], *, sync: bool) -> None:
     body = json.dumps(meta, sort_keys=True).encode()
     tmp = clone.with_name(clone.name + ".hashes.tmp")
     with open(tmp, "wb") as out:
         out.write(_MAGIC + struct.pack("<I", len(body)) + body + b"".join(hashes))
         out.flush()
-        os.fsync(out.fileno())
+        if sync:
+            os.fsync(out.fileno())
     os.replace(tmp, hashes_path(clone))
 
 
@@ -202,9 +201,10 @@ class CloneStrategy:
     scope = "whole-disk"
     source_kind = "disk"
 
-    def __init__(self, *, workers: int | None = None, freeze: bool = False) -> None:
+    def __init__(self, *, workers: int | None = None, freeze: bool = False, sync: bool = False) -> None:
         self.workers = workers or os.cpu_count() or 2
         self.freeze = freeze
+        self.sync = sync  # fsync the clone and its hash list (durability across a power cut)
 
     def protect(self, source: Path, target: Path, *, now: datetime, progress: ProgressCallback | None = None,
                 full: bool = False) -> RestorePoint:
@@ -230,7 +230,8 @@ class CloneStrategy:
                 hashes, stats = block_pass(src_fd, size, reference=reference, dst_fd=dst_fd,
                                            write="changed" if reference is not None else "all",
                                            workers=self.workers)
-                os.fsync(dst_fd)
+                if self.sync:
+                    os.fsync(dst_fd)
             finally:
                 os.close(dst_fd)
                 os.close(src_fd)
@@ -238,7 +239,7 @@ class CloneStrategy:
         meta = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
                 "mode": mode, "source": source.name, "disk_size": size, "block_size": BLOCK,
                 "regions": _regions(table), "stats": _stats_json(stats)}
-        _write_record(target, meta, hashes)
+        _write_record(target, meta, hashes, sync=self.sync)
         marker_path(target).unlink()
         extra = {**_stats_json(stats), "mode": mode, "disk_size": size}
         return RestorePoint(meta["id"], now, "clone", None, stats.bytes_written, extra)

@@ -32,7 +32,7 @@ class ImageStrategy:
     source_kind = "disk"
 
     def __init__(self, *, level: int = 3, chunk_size: int = DEFAULT_CHUNK, workers: int | None = None,
-                 incremental: bool = True, freeze: bool = False) -> None:
+                 incremental: bool = True, freeze: bool = False, sync: bool = False) -> None:
         if chunk_size % 4096 or chunk_size <= 0:
             raise UsageError(f"the chunk size must be a positive multiple of 4 KiB, not {chunk_size}")
         self.level = level
@@ -40,6 +40,7 @@ class ImageStrategy:
         self.workers = workers or os.cpu_count() or 2
         self.incremental = incremental
         self.freeze = freeze
+        self.sync = sync  # fsync each point before it is renamed into place
 
     # -- protect ---------------------------------------------------------
     def protect(self, source: Path, target: Path, *, now: datetime, progress: ProgressCallback | None = None,
@@ -65,14 +66,16 @@ class ImageStrategy:
                 digests = [e.digest for e in parent.entries] if parent else None
                 try:
                     _, stats = write_point(fd, partial, header, wanted, parent_digests=digests,
-                                           level=self.level, workers=self.workers, progress=progress)
+                                           level=self.level, workers=self.workers, sync=self.sync,
+                                           progress=progress)
                     os.rename(partial, store.path_of(target, point_id))
                 except BaseException:
                     partial.unlink(missing_ok=True)
                     raise
             finally:
                 os.close(fd)
-        _fsync_dir(target)
+        if self.sync:
+            _fsync_dir(target)
         extra: dict[str, Any] = {**stats.to_json(), "disk_size": disk_size, "level": self.level}
         if removed:
             extra["removed_partial_points"] = [p.name for p in removed]

@@ -142,40 +142,56 @@ def _uninit_group_used(sb: Superblock, descs: list[GroupDesc], group: int) -> li
 
 
 def allocated_blocks(fd: int, offset: int) -> tuple[Superblock, list[tuple[int, int]]]:
-    """The superblock and the used blocks as sorted (first block, count) runs.
+    """The superblock and the used blocks as sorted, merged (first block, count) runs.
 
     ``offset`` is the partition's byte offset in the image. Block 0 (the boot
     block, and on 1 KiB filesystems the block before the superblock) counts as used.
     """
-    import numpy as np
-
     sb = parse_superblock(os.pread(fd, 1024, offset + 1024))
     bs = sb.block_size
     gdt = os.pread(fd, sb.gdt_blocks * bs, offset + (sb.first_data_block + 1) * bs)
     descs = parse_descriptors(gdt, sb)
-    used = np.zeros(sb.blocks_count, dtype=bool)
-    used[: sb.first_data_block + 1] = True
+    runs: list[tuple[int, int]] = [(0, sb.first_data_block + 1)]
     for group, desc in enumerate(descs):
         start, count = sb.group_start(group), sb.group_blocks(group)
         if desc.flags & _BG_BLOCK_UNINIT:
-            for first, length in _uninit_group_used(sb, descs, group):
-                used[first:first + length] = True
+            runs += _uninit_group_used(sb, descs, group)
             continue
         if desc.block_bitmap >= sb.blocks_count:
             raise Unsupported(f"group {group}'s block bitmap lies outside the filesystem")
         raw = os.pread(fd, -(-count // 8), offset + desc.block_bitmap * bs)
-        bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:count]
-        used[start:start + count] |= bits.astype(bool)
-    return sb, _runs(used)
+        runs += bit_runs(raw, count, start)
+    return sb, _merge(runs)
 
 
-def _runs(flags) -> list[tuple[int, int]]:
-    import numpy as np
+def bit_runs(raw: bytes, count: int, base: int) -> list[tuple[int, int]]:
+    """Runs of set bits (LSB first, as ext4 stores them) among the first ``count`` bits (pure).
 
-    edges = np.diff(np.concatenate(([0], flags.view(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    return [(int(s), int(e - s)) for s, e in zip(starts, ends)]
+    Done with one big integer rather than per bit: each step skips a run of
+    zeros or ones at C speed.
+    """
+    bits = int.from_bytes(raw, "little") & ((1 << count) - 1)
+    runs = []
+    pos = 0
+    while bits:
+        zeros = (bits & -bits).bit_length() - 1
+        bits >>= zeros
+        pos += zeros
+        ones = (bits ^ (bits + 1)).bit_length() - 1
+        runs.append((base + pos, ones))
+        bits >>= ones
+        pos += ones
+    return runs
+
+
+def _merge(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for first, count in sorted(runs):
+        if merged and first <= merged[-1][0] + merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], first + count - merged[-1][0])
+        else:
+            merged.append([first, count])
+    return [(a, b) for a, b in merged]
 
 
 def allocated_byte_ranges(fd: int, offset: int, size: int) -> list[tuple[int, int]]:

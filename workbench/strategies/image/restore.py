@@ -61,16 +61,37 @@ def check_chunk(loc: Located, index: int, disk_size: int, chunk_size: int,
     return raw, None, len(stored)
 
 
-def nonzero_runs(data: bytes) -> list[tuple[int, int]]:
-    """(offset, length) of the runs of non-zero 4 KiB granules (512 B for odd tails)."""
-    import numpy as np
+_ZERO_PIECE = bytes(64 * 1024)
+_ZERO_GRANULE = bytes(GRANULE)
 
-    granule = GRANULE if len(data) % GRANULE == 0 else 512
-    flags = np.frombuffer(data, dtype=np.uint64).reshape(-1, granule // 8).any(axis=1)
-    edges = np.diff(np.concatenate(([0], flags.view(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    return [(int(s) * granule, int(e - s) * granule) for s, e in zip(starts, ends)]
+
+def nonzero_runs(data: bytes) -> list[tuple[int, int]]:
+    """(offset, length) of the runs of non-zero 4 KiB granules of ``data``.
+
+    Checked per 64 KiB piece first (a slice compare is a memcmp), and per
+    granule only in pieces that hold a 4 KiB run of zeros somewhere.
+    """
+    runs: list[list[int]] = []
+
+    def add(offset: int, length: int) -> None:
+        if runs and runs[-1][0] + runs[-1][1] == offset:
+            runs[-1][1] += length
+        else:
+            runs.append([offset, length])
+
+    step = len(_ZERO_PIECE)
+    for lo in range(0, len(data), step):
+        piece = data[lo:lo + step]
+        if piece == (_ZERO_PIECE if len(piece) == step else bytes(len(piece))):
+            continue
+        if piece.find(_ZERO_GRANULE) < 0:
+            add(lo, len(piece))
+            continue
+        for g in range(0, len(piece), GRANULE):
+            granule = piece[g:g + GRANULE]
+            if granule != (_ZERO_GRANULE if len(granule) == GRANULE else bytes(len(granule))):
+                add(lo + g, len(granule))
+    return [(a, b) for a, b in runs]
 
 
 def write_chain(point_chain: list[PointFile], dest_fd: int, *, window: tuple[int, int] | None = None,
