@@ -46,6 +46,7 @@ TOOL_PACKAGES: dict[str, str] = {
     "rsync": "rsync",
     "unison": "unison",
     "zstd": "zstd",
+    "partclone.ext4": "partclone",
     "setfattr": "attr",
     "getfattr": "attr",
     "b3sum": "b3sum",  # benchmarks/manifest.py reference
