@@ -227,7 +227,9 @@ class Raid1Strategy:
         with raid1.mounted_pair(target, lost=lost, readonly=lost is not None) as pair:
             if lost is not None:
                 readable = _read_all(pair.mountpoint)  # no second copy to scrub against: read what is left
-                report.checked, report.damage = readable.checked, report.damage + readable.damage
+                files = tree.scan(pair.mountpoint, exclude_top=record.LEFT_OUT, xattrs=False).values()
+                report.checked = sum(-(-e.size // 4096) for e in files if e.kind == "f")  # 4 KiB blocks, as scrub
+                report.damage += readable.damage
                 return report
             scrubbed = raid1.scrub(pair.mountpoint)
         report.checked = scrubbed.scrubbed_bytes // 4096
