@@ -148,13 +148,14 @@ def _protect(args: argparse.Namespace) -> int:
 
 
 def _points(args: argparse.Namespace) -> int:
+    strategy = _strategy(args)
     with _repository(args.target) as target:
-        points = _strategy(args).points(target)
+        points = strategy.points(target)
+        used = strategy.footprint(target)
     if args.json:
         print(json.dumps([p.to_json() for p in points], indent=1))
         return 0
-    if not points:
-        print("no snapshots yet")
+    print(f"{len(points)} snapshots; the repository uses {format_bytes(used)} on disk")
     for p in points:
         print(f"{p.id}  {p.time.isoformat():32}  {p.kind:12}  {p.extra['files']:7} files  "
               f"{format_bytes(p.extra['bytes']):>10}  +{format_bytes(p.stored_bytes)}")

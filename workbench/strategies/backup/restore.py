@@ -87,9 +87,13 @@ def _write_file(
 ) -> int | str:
     """Write one file; return bytes written, or a description of the damage that stopped it."""
     target = destination / entry["path"]
-    _remove_existing(target)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        fd = os.open(target, flags, 0o600)
+    except FileExistsError:  # restoring over an existing tree: replace, never write through a link
+        _remove_existing(target)
+        fd = os.open(target, flags, 0o600)
     written = 0
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
         for chunk_hex in entry["chunks"]:
             chunk = bytes.fromhex(chunk_hex)
