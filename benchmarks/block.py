@@ -30,6 +30,7 @@ import os
 import random
 import shlex
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -42,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from workbench import proc  # noqa: E402
+from workbench.errors import Interrupted  # noqa: E402
 from workbench.units import format_bytes, parse_size  # noqa: E402
 
 PYTHON = sys.executable
@@ -316,6 +318,10 @@ def print_table(records: list[dict], used: int) -> None:
               f"{r['ratio']:6.2f} {format_bytes(r['ours_bytes']):>11} {format_bytes(r['reference_bytes']):>11}")
 
 
+def _stop(signum: int, _frame: object) -> None:
+    raise Interrupted(f"stopped by signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="2G", help="source disk size (default: 2G)")
@@ -325,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(PAIRINGS), action="append", help="run only these pairings")
     parser.add_argument("--json", action="store_true", help="print the records as JSON")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--save", type=Path, help="also write the JSON records to this file")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)  # so every finally releases its loops and mounts
     proc.require_root("the block benchmark (loop disks)")
     home = Path(tempfile.mkdtemp(prefix="wb-block-bench-", dir="/var/tmp"))
     os.environ["WORKBENCH_HOME"] = str(home)
@@ -353,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
                 records += PAIRINGS[name](bench)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+    if args.save:
+        args.save.write_text(json.dumps(records, indent=2) + "\n")
     if args.json:
         print(json.dumps(records, indent=2))
     else:
