@@ -189,3 +189,17 @@ def test_a_folder_holding_other_data_is_not_made_a_mirror(pair: tuple[Path, Path
     with pytest.raises(UsageError, match="already holds files"):
         make("sync").protect(src, dst, now=datetime.now(UTC))
     assert (dst / "precious.txt").exists()
+
+
+def test_a_scoped_sync_touches_only_the_given_paths(pair: tuple[Path, Path]) -> None:
+    src, dst = pair
+    sync_tree(src, dst)
+    (src / "docs" / "a.txt").write_text("changed, and in scope\n")
+    (src / "photo.bin").write_bytes(b"changed, out of scope")
+    shutil.rmtree(src / "docs" / "old")
+    assert set(scan(src, only=["docs/a.txt", "docs", "docs/old"])) == {"", "docs", "docs/a.txt"}
+    result = sync_tree(src, dst, only=["docs/a.txt", "docs/old"])
+    assert (dst / "docs" / "a.txt").read_text() == "changed, and in scope\n"
+    assert not (dst / "docs" / "old").exists()
+    assert (dst / "photo.bin").stat().st_size == 300_000  # not looked at
+    assert result.updated == 1 and result.deleted == 1

@@ -166,12 +166,14 @@ def scan(
 
 def _tops(paths: Iterable[str]) -> list[str]:
     """The given relative paths without those lying below another one ("" covers all)."""
-    tops: list[str] = []
-    for rel in sorted({p.strip("/") for p in paths}):
-        if tops and (tops[-1] == "" or rel == tops[-1] or rel.startswith(tops[-1] + "/")):
-            continue
-        tops.append(rel)
-    return tops
+    chosen: set[str] = set()
+    for rel in sorted({p.strip("/") for p in paths}, key=lambda p: (p.count("/"), p)):
+        if "" in chosen:
+            break
+        parts = rel.split("/")
+        if not any("/".join(parts[:depth]) in chosen for depth in range(1, len(parts))):
+            chosen.add(rel)
+    return sorted(chosen)
 
 
 def _join(base: str, rel: str) -> str:
