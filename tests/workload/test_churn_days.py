@@ -31,8 +31,10 @@ def test_day1_then_day2_is_the_same_on_every_run_and_in_hour_slices(tmp_path: Pa
     _, first, records = run(tmp_path, "a", [(1, range(24)), (2, range(24))])
     _, second, _ = run(tmp_path, "b", [(1, range(24)), (2, range(24))])
     _, sliced, _ = run(tmp_path, "c", [(1, range(0, 11)), (1, range(11, 15)), (1, range(15, 24)), (2, range(24))])
+    _, hourly, _ = run(tmp_path, "d", [(1, range(24))] + [(2, range(h, h + 1)) for h in range(24)])
     assert first.entries == second.entries
     assert first.entries == sliced.entries
+    assert first.entries == hourly.entries
     day1 = records[0]
     assert day1.created and day1.modified and day1.deleted and day1.renamed
     assert day1.dirs_created and day1.dirs_removed

@@ -17,6 +17,7 @@ time is refused.
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import random
 import shutil
@@ -70,7 +71,7 @@ def day_start(start: datetime, day: int) -> datetime:
 
 def plan_day(profile: Profile, *, data_size: int, seed: int, start: datetime, day: int) -> list[PlannedOp]:
     """Every operation of ``day``, in time order (pure)."""
-    build_plan = plan_build(profile, data_size, seed, start)
+    base_counts = _build_counts(profile, data_size, seed, start)
     first, last = profile.active_hours
     day_ns = epoch_ns(start) + day * DAY_NS
     rng = rng_for(seed, "churn-day", day)
@@ -80,12 +81,20 @@ def plan_day(profile: Profile, *, data_size: int, seed: int, start: datetime, da
             if op.count is not None:
                 count = op.count
             else:
-                count = max(1, round(op.rate * build_plan.files_under(where)))  # type: ignore[operator]
+                count = max(1, round(op.rate * base_counts[where]))  # type: ignore[operator]
             for _ in range(count):
                 at = day_ns + first * 3600 * NS + rng.randrange((last - first) * 3600 * NS)
                 ops.append(PlannedOp(len(ops), op, where, user, at))
     ops.sort(key=lambda o: (o.at_ns, o.index))
     return ops
+
+
+@functools.lru_cache(maxsize=8)
+def _build_counts(profile: Profile, data_size: int, seed: int, start: datetime) -> dict[str, int]:
+    """How many files the build put under each folder churn acts in (cached: hourly slices ask 24 times a day)."""
+    build_plan = plan_build(profile, data_size, seed, start)
+    wheres = {where for op in profile.churn for where, _ in profile.expand(op.where)}
+    return {where: build_plan.files_under(where) for where in wheres}
 
 
 def churn(profile: Profile, root: Path, *, day: int, hours: Iterable[int] = range(24)) -> ChurnRecord:
