@@ -67,3 +67,11 @@ def test_nonzero_runs_finds_data_granules():
     data[12288] = 2
     assert nonzero_runs(bytes(data)) == [(4096, 4096), (12288, 4096)]
     assert nonzero_runs(bytes(8192)) == []
+    tail = bytearray(70_000)  # a zero piece and a short, odd tail (the disk's last chunk)
+    tail[69_000] = 3
+    assert nonzero_runs(bytes(tail)) == [(65_536, 4_464)]  # no 4 KiB zero run in the tail: written whole
+    tail[65_536 + 4_096 * 0] = 0
+    tail[65_000] = 1  # now the first piece has data in its last granule only
+    assert nonzero_runs(bytes(tail)) == [(61_440, 4_096 + 4_464)]
+    full = bytes([1]) * (128 * 1024)
+    assert nonzero_runs(full) == [(0, 128 * 1024)]  # adjacent pieces merge

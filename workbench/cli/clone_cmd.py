@@ -74,19 +74,22 @@ def _protect(args: argparse.Namespace) -> int:
 
 
 def _points(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as target:
+    with targets.opened(args.target, create=False) as opened:
+        target = common.existing(opened, args.target, "clone")
         return common.print_points(_strategy(args).points(target), args.json)
 
 
 def _restore(args: argparse.Namespace) -> int:
     destination = workspace.resolve(args.destination)
     size = parse_size(args.size) if args.size else None
-    with targets.opened(args.target, create=False) as target:
+    with targets.opened(args.target, create=False) as opened:
+        target = common.existing(opened, args.target, "clone")
         report = _strategy(args).restore(target, args.point, destination, force=args.force,
                                          rescue=args.rescue, size=size)
     return common.print_restore(report, destination, args.json)
 
 
 def _verify(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as target:
+    with targets.opened(args.target, create=False) as opened:
+        target = common.existing(opened, args.target, "clone")
         return common.print_verify(_strategy(args).verify(target), args.json)

@@ -95,27 +95,31 @@ def _protect(args: argparse.Namespace) -> int:
 
 
 def _points(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as target:
+    with targets.opened(args.target, create=False) as opened:
+        target = common.existing(opened, args.target, "image")
         return common.print_points(_strategy(args).points(target), args.json)
 
 
 def _restore(args: argparse.Namespace) -> int:
     destination = workspace.resolve(args.destination)
     size = parse_size(args.size) if args.size else None
-    with targets.opened(args.target, create=False) as target:
+    with targets.opened(args.target, create=False) as opened:
+        target = common.existing(opened, args.target, "image")
         report = _strategy(args).restore(target, args.point, destination, force=args.force,
                                          rescue=args.rescue, size=size)
     return common.print_restore(report, destination, args.json)
 
 
 def _verify(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as target:
+    with targets.opened(args.target, create=False) as opened:
+        target = common.existing(opened, args.target, "image")
         return common.print_verify(_strategy(args).verify(target), args.json)
 
 
 def _forget(args: argparse.Namespace) -> int:
     strategy = _strategy(args)
-    with targets.opened(args.target, create=False) as target:
+    with targets.opened(args.target, create=False) as opened:
+        target = common.existing(opened, args.target, "image")
         if args.point:
             strategy.forget(target, args.point)
             deleted, held = [args.point], []
@@ -132,7 +136,8 @@ def _forget(args: argparse.Namespace) -> int:
 
 def _extract(args: argparse.Namespace) -> int:
     destination = workspace.resolve(args.destination)
-    with targets.opened(args.target, create=False) as target:
+    with targets.opened(args.target, create=False) as opened:
+        target = common.existing(opened, args.target, "image")
         copied = _strategy(args).extract(target, args.point, args.path, destination, role=args.partition)
     print(f"copied {args.path} to {workspace.display(copied)}")
     return 0

@@ -58,6 +58,13 @@ def source_disk(spec: str) -> Path:
     return workspace.resolve(spec, must_exist=True)
 
 
+def existing(target: Path, spec: str, verb: str) -> Path:
+    """The opened target, or a usage error naming the protect to run first."""
+    if not target.exists():
+        raise UsageError(f"the target '{spec}' does not exist: run 'workbench {verb} protect --target {spec}' first")
+    return target
+
+
 def emit(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
 

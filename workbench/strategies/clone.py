@@ -114,7 +114,8 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
         for j in range(nblocks):
             number = first + j
             lo, hi = j * BLOCK, min((j + 1) * BLOCK, seg_len)
-            nonzero.append(buf[lo:hi] != (zero_block if hi - lo == BLOCK else bytes(hi - lo)))  # memcmp
+            nonzero.append(not (buf.startswith(zero_block, lo) if hi - lo == BLOCK  # memcmp in place
+                                else buf[lo:hi] == bytes(hi - lo)))
             digest = blake3.blake3(view[lo:hi]).digest() if nonzero[j] else (
                 zero_tail if number == count - 1 else zero_full)
             digests.append(digest)

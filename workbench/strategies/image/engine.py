@@ -46,6 +46,8 @@ class ImageStrategy:
     def protect(self, source: Path, target: Path, *, now: datetime, progress: ProgressCallback | None = None,
                 full: bool = False) -> RestorePoint:
         source = guard.check_image(source)
+        if target.exists() and not target.is_dir():
+            raise UsageError(f"'{workspace.display(target)}' is a file: an image target is a directory")
         target.mkdir(parents=True, exist_ok=True)
         removed = store.remove_partials(target)
         points, _ = store.load_all(target)

@@ -65,11 +65,18 @@ _ZERO_PIECE = bytes(64 * 1024)
 _ZERO_GRANULE = bytes(GRANULE)
 
 
+def _is_zero(data: bytes, lo: int, hi: int, zeros: bytes) -> bool:
+    """Whether data[lo:hi] is all zeros, compared in place (startswith is a memcmp, no copy)."""
+    if hi - lo == len(zeros):
+        return data.startswith(zeros, lo)
+    return data[lo:hi] == bytes(hi - lo)
+
+
 def nonzero_runs(data: bytes) -> list[tuple[int, int]]:
     """(offset, length) of the runs of non-zero 4 KiB granules of ``data``.
 
-    Checked per 64 KiB piece first (a slice compare is a memcmp), and per
-    granule only in pieces that hold a 4 KiB run of zeros somewhere.
+    Checked per 64 KiB piece first, and per granule only in pieces that hold
+    a 4 KiB run of zeros somewhere.
     """
     runs: list[list[int]] = []
 
@@ -80,17 +87,18 @@ def nonzero_runs(data: bytes) -> list[tuple[int, int]]:
             runs.append([offset, length])
 
     step = len(_ZERO_PIECE)
-    for lo in range(0, len(data), step):
-        piece = data[lo:lo + step]
-        if piece == (_ZERO_PIECE if len(piece) == step else bytes(len(piece))):
+    size = len(data)
+    for lo in range(0, size, step):
+        hi = min(lo + step, size)
+        if _is_zero(data, lo, hi, _ZERO_PIECE):
             continue
-        if piece.find(_ZERO_GRANULE) < 0:
-            add(lo, len(piece))
+        if hi - lo < GRANULE or data.find(_ZERO_GRANULE, lo, hi) < 0:
+            add(lo, hi - lo)
             continue
-        for g in range(0, len(piece), GRANULE):
-            granule = piece[g:g + GRANULE]
-            if granule != (_ZERO_GRANULE if len(granule) == GRANULE else bytes(len(granule))):
-                add(lo + g, len(granule))
+        for g in range(lo, hi, GRANULE):
+            end = min(g + GRANULE, hi)
+            if not _is_zero(data, g, end, _ZERO_GRANULE):
+                add(g, end - g)
     return [(a, b) for a, b in runs]
 
 
