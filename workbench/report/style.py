@@ -22,6 +22,9 @@ STRATEGY_COLOURS: dict[str, str] = {
 }
 #: For names outside the table (a combination like "mirror-sync+backup" in a notebook).
 OTHER_COLOUR = "#555555"
+#: Variants share their strategy's colour and differ by hatching.
+VARIANT_HATCHES = {"quick-check": "", "checksum": "///"}
+OTHER_HATCH = "xx"
 #: Sequential colour map for heatmaps: perceptually uniform and colour-blind safe.
 HEATMAP_CMAP = "cividis"
 
@@ -56,11 +59,17 @@ def colour_of(strategy: str) -> str:
     return STRATEGY_COLOURS.get(base_strategy(strategy), OTHER_COLOUR)
 
 
+def hatch_of(strategy: str) -> str:
+    """The hatch pattern for a strategy's variant ('' for none or the default one)."""
+    _, colon, variant = strategy.partition(":")
+    return VARIANT_HATCHES.get(variant, OTHER_HATCH) if colon else ""
+
+
 def strategy_order(strategies: Iterable[str]) -> list[str]:
-    """Distinct names in the canonical order (known strategies first, then the rest sorted)."""
-    names = set(strategies)
+    """Distinct names in the canonical order (known strategies first; variants and others as first seen)."""
+    names = list(dict.fromkeys(strategies))
     rank = {name: i for i, name in enumerate(STRATEGY_COLOURS)}
-    return sorted(names, key=lambda n: (rank.get(base_strategy(n), len(rank)), n))
+    return sorted(names, key=lambda n: rank.get(base_strategy(n), len(rank)))
 
 
 def axis_label(column: str) -> str:
@@ -92,7 +101,7 @@ def bytes_axis(ax, axis: str = "y", *, log: bool = False) -> None:
     target = ax.yaxis if axis == "y" else ax.xaxis
     if log:
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log", base=2)
-        target.set_major_locator(LogLocator(base=1024, subs=(1, 4, 16, 64, 256)))
+        target.set_major_locator(LogLocator(base=2, numticks=8))
     target.set_major_formatter(FuncFormatter(binary_bytes))
 
 
@@ -100,4 +109,5 @@ def legend_handles(strategies: Iterable[str]) -> list:
     """Patches for a legend listing the strategies in their colours."""
     from matplotlib.patches import Patch
 
-    return [Patch(facecolor=colour_of(s), edgecolor="black", linewidth=0.5, label=s) for s in strategy_order(strategies)]
+    return [Patch(facecolor=colour_of(s), hatch=hatch_of(s), edgecolor="black", linewidth=0.5, label=s)
+            for s in strategy_order(strategies)]

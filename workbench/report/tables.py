@@ -1,0 +1,122 @@
+"""Summary tables from a results frame: one row per strategy × scenario cell.
+
+Timings vary between repetitions, so they are summarised as the median with
+the min–max range beside it. Outcomes (what came back) follow from the seed,
+so they are summarised as the median (numbers) or the share of repetitions
+that passed (checks). Failed repetitions are counted, never averaged in.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from .style import strategy_order
+
+#: Timing columns summarised as median and min–max over repetitions.
+TIMING_COLUMNS = ("protect_s", "protect_s_median", "rto_s")
+#: Numeric outcome columns summarised as the median over repetitions.
+OUTCOME_COLUMNS = ("intact_fraction", "rpo_hours", "footprint_bytes", "reserved_bytes", "protected_bytes",
+                   "space_amplification", "files_intact", "files_missing", "files_corrupted", "files_stale",
+                   "files_metadata_differs", "files_unexpected")
+#: Pass/fail columns, summarised as the share of repetitions that passed.
+CHECK_COLUMNS = ("came_back_clean", "partition_table_ok", "boot_ok", "esp_ok", "fs_uuid_ok", "fsck_clean")
+
+
+def as_flag(values: pd.Series) -> pd.Series:
+    """True/False however the table stored them (bool, 'True', 1); anything else (a failed row) is NaN."""
+    mapping = {True: 1.0, False: 0.0, "True": 1.0, "False": 0.0, "true": 1.0, "false": 0.0, 1: 1.0, 0: 0.0}
+    return values.map(lambda v: mapping.get(v, math.nan)).astype(float)
+
+
+def strategy_labels(frame: pd.DataFrame) -> pd.Series:
+    """The strategy as people name it: 'mirror-sync', or 'mirror-sync:checksum' when variants were compared."""
+    variant = frame.get("variant", pd.Series("", index=frame.index)).fillna("").astype(str)
+    strategy = frame["strategy"].astype(str)
+    variants_of = variant.groupby(strategy).nunique()
+    several = strategy.map(variants_of).fillna(0) > 1
+    return strategy.where(~several | (variant == ""), strategy + ":" + variant)
+
+
+def with_derived(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with ``label`` (strategy as named), ``ok`` and ``intact_fraction`` (bytes intact / bytes judged)."""
+    out = frame.copy()
+    out["label"] = strategy_labels(out)
+    out["ok"] = out["status"].astype(str) == "ok"
+    judged = out[["bytes_intact", "bytes_lost", "bytes_stale"]].apply(pd.to_numeric, errors="coerce").sum(axis=1,
+                                                                                                          min_count=3)
+    intact = pd.to_numeric(out["bytes_intact"], errors="coerce")
+    out["intact_fraction"] = (intact / judged.where(judged > 0)).where(out["ok"])
+    return out
+
+
+def cell_order(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(strategy labels, scenarios) in display order: canonical strategies, scenarios as first run."""
+    derived = frame if "label" in frame else with_derived(frame)
+    return strategy_order(derived["label"]), list(dict.fromkeys(derived["scenario"].astype(str)))
+
+
+def cell_id(label: str, scenario: str) -> str:
+    """A stable HTML anchor for a cell: 'cell-mirror-sync-checksum--deletion'."""
+    return "cell-" + re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") + "--" + re.sub(
+        r"[^a-z0-9]+", "-", scenario.lower()).strip("-")
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per cell: repetitions, failures, timing median/min/max, outcome medians, check pass shares.
+
+    Columns: ``label``, ``scenario``, ``repetitions``, ``failed``, ``<timing>_median|_min|_max``,
+    ``<outcome>`` (median over ok repetitions), ``<check>`` (share of ok repetitions that passed).
+    """
+    derived = with_derived(frame)
+    labels, scenarios = cell_order(derived)
+    rows = []
+    for label in labels:
+        for scenario in scenarios:
+            cell = derived[(derived["label"] == label) & (derived["scenario"] == scenario)]
+            if cell.empty:
+                continue
+            ok = cell[cell["ok"]]
+            row: dict = {"label": label, "scenario": scenario, "repetitions": len(cell),
+                         "failed": int((~cell["ok"]).sum())}
+            for column in TIMING_COLUMNS:
+                values = pd.to_numeric(ok.get(column, pd.Series(dtype=float)), errors="coerce").dropna()
+                row[f"{column}_median"] = values.median() if len(values) else math.nan
+                row[f"{column}_min"] = values.min() if len(values) else math.nan
+                row[f"{column}_max"] = values.max() if len(values) else math.nan
+            for column in OUTCOME_COLUMNS:
+                values = pd.to_numeric(ok.get(column, pd.Series(dtype=float)), errors="coerce").dropna()
+                row[column] = values.median() if len(values) else math.nan
+            for column in CHECK_COLUMNS:
+                flags = as_flag(ok[column]).dropna() if column in ok else pd.Series(dtype=float)
+                row[column] = flags.mean() if len(flags) else math.nan
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pivot(summary_frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Strategy label × scenario grid of one summary column, in display order (NaN where no cell)."""
+    labels = strategy_order(summary_frame["label"])
+    scenarios = list(dict.fromkeys(summary_frame["scenario"]))
+    grid = summary_frame.pivot(index="label", columns="scenario", values=column)
+    return grid.reindex(index=labels, columns=scenarios)
+
+
+def failures(frame: pd.DataFrame) -> pd.DataFrame:
+    """The failed repetitions: label, scenario, repetition and the error they recorded."""
+    derived = with_derived(frame)
+    failed = derived[~derived["ok"]]
+    return failed[["label", "scenario", "repetition", "error"]].fillna({"error": "(no error recorded)"}).reset_index(
+        drop=True)
+
+
+def median_range(median: float, low: float, high: float, digits: int = 1) -> str:
+    """'12.3 (11.0–13.1)', or '12.3' when the range is one value, or '–' when there is none."""
+    if median is None or (isinstance(median, float) and math.isnan(median)):
+        return "–"
+    text = f"{median:.{digits}f}"
+    if f"{low:.{digits}f}" != f"{high:.{digits}f}":
+        text += f" ({low:.{digits}f}–{high:.{digits}f})"
+    return text
