@@ -164,7 +164,18 @@ class Profile:
 
 
 def known_profiles() -> list[str]:
-    return sorted(p.stem for p in DATASETS_DIR.glob("*.yaml"))
+    """The shipped profiles: the YAML files in ``datasets/`` with a top-level ``groups:`` key.
+
+    Other YAML files live there too (scenarios, claims), so the key decides, not the folder.
+    """
+    return sorted(p.stem for p in DATASETS_DIR.glob("*.yaml") if _looks_like_profile(p))
+
+
+def _looks_like_profile(path: Path) -> bool:
+    try:
+        return any(line.startswith("groups:") for line in path.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
@@ -173,7 +184,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     path = Path(given)
     if not (given.endswith((".yaml", ".yml")) or "/" in given):
         path = DATASETS_DIR / f"{given}.yaml"
-        if not path.is_file():
+        if not path.is_file() or not _looks_like_profile(path):
             raise UsageError(f"unknown profile '{given}': known profiles are {', '.join(known_profiles())}")
     elif not path.is_file():
         raise UsageError(f"profile file '{given}' does not exist; or name one of {', '.join(known_profiles())}")
