@@ -81,7 +81,7 @@ class ImageStrategy:
         extra: dict[str, Any] = {**stats.to_json(), "disk_size": disk_size, "level": self.level}
         if removed:
             extra["removed_partial_points"] = [p.name for p in removed]
-        return RestorePoint(point_id, now, header["kind"], header["parent"], stats.file_bytes, extra)
+        return RestorePoint(point_id, now, header["kind"], header["parent"], stats.bytes_written, extra)
 
     def _header(self, point_id: str, now: datetime, parent: store.PointFile | None, disk_size: int,
                 table, regions) -> dict[str, Any]:
@@ -184,8 +184,9 @@ class ImageStrategy:
 
 
 def _to_restore_point(point: store.PointFile) -> RestorePoint:
-    return RestorePoint(point.id, point.time, point.header["kind"], point.parent,
-                        point.path.stat().st_size, dict(point.stats))
+    size = point.path.stat().st_size
+    return RestorePoint(point.id, point.time, point.header["kind"], point.parent, size,
+                        {**point.stats, "bytes_written": size})
 
 
 def _fsync_dir(path: Path) -> None:

@@ -33,7 +33,7 @@ class ProtectStats:
 
     bytes_read: int = 0
     bytes_stored: int = 0  # compressed chunk bytes written into the point file
-    file_bytes: int = 0  # the whole point file (header + chunks + index)
+    bytes_written: int = 0  # the whole point file (header + chunks + index)
     chunks_total: int = 0
     chunks_stored: int = 0
     chunks_zero: int = 0
@@ -135,11 +135,12 @@ def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range]
                 pos = _finish(fd, pos, *pending.popleft(), entries, stats, progress, count)
         stats.chunks_zero = count - stats.chunks_stored - stats.chunks_unchanged
         stats.seconds = round(time.perf_counter() - started, 6)
-        index_blob = fmt.encode_index(entries, stats.to_json())
+        recorded = {k: v for k, v in stats.to_json().items() if k != "bytes_written"}  # not known yet
+        index_blob = fmt.encode_index(entries, recorded)
         index_offset = pos
         pos = _write_all(fd, index_blob, pos)
         pos = _write_all(fd, fmt.encode_end(index_offset, index_blob, count), pos)
-        stats.file_bytes = pos
+        stats.bytes_written = pos
         if sync:
             os.fsync(fd)
     finally:
