@@ -112,9 +112,7 @@ def _strategies(text: str) -> list[str]:
 
 
 def _report(out: Path) -> None:
-    try:
-        from ..report.html import write_report
-    except ImportError:
-        return
+    from ..report.html import write_report
+
     path = write_report(out)
     print(f"report: {path}")

@@ -30,6 +30,7 @@ COMMANDS = [
     "dataset_cmd",
     "manifest_cmd",
     "compare_cmd",
+    "report_cmd",
 ]
 
 EPILOG = """\

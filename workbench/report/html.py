@@ -1,0 +1,284 @@
+"""``report.html``: one self-contained file (plots embedded as PNG data URIs) that can be emailed.
+
+It reads only the results folder's tables and run record, never a disk. The page
+links every heatmap cell and summary row to that cell's rows further down, lists
+failed cells with their errors, and ends with the run record. A small inline
+script marks ``<body data-images-loaded>`` once every image has decoded, which is
+what the browser test waits for.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import os
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import UsageError
+from ..results.store import load_results
+from ..units import format_bytes
+from . import plots, tables
+from .guide import READING_GUIDE
+from .style import colour_of
+
+REPORT_NAME = "report.html"
+CHECKS = {"partition_table_ok": "partition table", "boot_ok": "boot code", "esp_ok": "ESP",
+          "fs_uuid_ok": "fs UUID", "fsck_clean": "fsck"}
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1200px;
+       padding: 1em 2em 4em; color: #1b1b1b; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
+nav a { margin-right: 1em; } .muted { color: #666; } figure { margin: 1em 0; overflow-x: auto; }
+figure img { max-width: none; display: block; } figcaption { color: #444; max-width: 60em; }
+table { border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0 1em; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.55em; text-align: right; vertical-align: top; }
+th { background: #f3f3f3; } td.text, th.text { text-align: left; } tbody tr:nth-child(even) { background: #fafafa; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em;
+          border: 1px solid #333; }
+.bad { color: #b00020; font-weight: 600; } .good { color: #1a7f37; }
+.cell { margin: 1.5em 0; } .cell h3 { margin-bottom: 0.2em; } :target { background: #fff8d6; }
+.guide dt { font-weight: 600; margin-top: 0.6em; } .guide dd { margin-left: 1.2em; max-width: 60em; }
+"""
+
+LOADED_SCRIPT = """
+(function () {
+  function check() {
+    var images = document.images, broken = 0;
+    for (var i = 0; i < images.length; i++) {
+      if (!images[i].complete) return false;
+      if (!(images[i].naturalWidth > 0)) broken++;
+    }
+    document.body.setAttribute(broken ? "data-images-broken" : "data-images-loaded", String(broken || images.length));
+    return true;
+  }
+  if (!check()) window.addEventListener("load", check);
+})();
+"""
+
+
+def write_report(results_dir: Path) -> Path:
+    """Render ``report.html`` in the results folder from its tables; return its path."""
+    folder = Path(results_dir)
+    frame, record = load_results(folder)
+    if frame.empty:
+        raise UsageError(f"'{folder}' holds no result rows yet: let 'workbench compare' finish a cell first")
+    page = render(frame, record, cell_files=folder / "cells")
+    path = folder / REPORT_NAME
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def render(frame: pd.DataFrame, record: dict[str, Any], *, cell_files: Path | None = None) -> str:
+    """The whole page as a string (pure apart from drawing the figures)."""
+    summary = tables.summary(frame)
+    derived = tables.with_derived(frame)
+    profile = record.get("profile") or ", ".join(sorted(set(frame["profile"].astype(str))))
+    title = f"Workbench comparison: {profile}"
+    sections = [
+        ("guide", "How to read this", f'<dl class="guide">{READING_GUIDE}</dl>'),
+        ("failed", "Failed cells", _failures(frame)),
+        ("recovery", "What came back", _heatmap_figure(frame) + _figure(
+            plots.rpo_rto_bars(frame), "RPO and RTO per strategy and scenario",
+            "RPO is in simulated hours, RTO in real seconds on this machine. A missing bar where a cell ran means "
+            "the value is undefined there (see the cell's rows).")),
+        ("cost", "What it costs", _figure(
+            plots.time_space(frame), "Protect time, footprint and space amplification",
+            "Medians over every scenario and repetition of a strategy; whiskers span min to max. The black mark is "
+            "the capacity a strategy ties up (a clone reserves a whole disk).")),
+        ("health", "Disk health after recovery", _figure(
+            plots.health_heatmap(frame), "Checks on the recovered disk",
+            "Each grid is one check; a cell shows the share of repetitions that passed it.")),
+        ("summary", "Summary per cell", _summary_table(summary)),
+        ("cells", "Rows per cell", _cell_sections(derived, summary, cell_files)),
+        ("run", "Run record", _run_record(record, len(frame))),
+    ]
+    nav = " ".join(f'<a href="#{key}">{escape(name)}</a>' for key, name, _ in sections)
+    body = "\n".join(f'<section id="{key}"><h2>{escape(name)}</h2>\n{html}</section>' for key, name, html in sections)
+    failed = int((derived["status"].astype(str) != "ok").sum())
+    facts = (f"{summary['label'].nunique()} strategies × {summary['scenario'].nunique()} scenarios, "
+             f"{len(frame)} rows ({failed} failed); seed {escape(str(record.get('seed', '?')))}; "
+             f"run {escape(str(record.get('started') or '?'))} to "
+             f"{escape(str(record.get('finished') or '(not finished)'))}")
+    made = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title><style>{STYLE}</style></head>
+<body>
+<h1>{escape(title)}</h1>
+<p class="muted">{facts}</p>
+<nav>{nav}</nav>
+{body}
+<p class="muted">Made by workbench {escape(__version__)} at {made} from the results tables alone.</p>
+<script>{LOADED_SCRIPT}</script>
+</body></html>
+"""
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _figure(fig, alt: str, caption: str, extra: str = "") -> str:
+    width, height = (round(v) for v in fig.get_size_inches() * fig.dpi)
+    return (f'<figure><img src="{_png(fig)}" alt="{escape(alt)}" width="{width}" height="{height}"{extra}>'
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
+
+
+def _heatmap_figure(frame: pd.DataFrame) -> str:
+    fig = plots.intact_heatmap(frame)
+    areas = "".join(
+        f'<area shape="rect" coords="{",".join(map(str, box))}" href="#{tables.cell_id(label, scenario)}" '
+        f'alt="{escape(label)} / {escape(scenario)}" title="{escape(label)} / {escape(scenario)}">'
+        for label, scenario, box in plots.heatmap_cell_boxes(fig))
+    caption = ("The share of the disk's bytes (as they were just before the fault) that came back intact, median "
+               "over repetitions. Click a cell for its rows.")
+    return _figure(fig, "Bytes recovered intact, strategy by scenario", caption,
+                   ' usemap="#intact-map"') + f'<map name="intact-map">{areas}</map>'
+
+
+def _number(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _share(value: float) -> str:
+    """A pass share as text: 'yes', 'no' or '2/3 of repetitions'-style percent."""
+    if value is None or math.isnan(value):
+        return "–"
+    if value == 1:
+        return '<span class="good">yes</span>'
+    if value == 0:
+        return '<span class="bad">no</span>'
+    return f"{100 * value:.0f}%"
+
+
+def _strategy(label: str) -> str:
+    return f'<span class="swatch" style="background:{colour_of(label)}"></span>{escape(label)}'
+
+
+def _summary_table(summary: pd.DataFrame) -> str:
+    head = ("<tr><th class='text'>strategy</th><th class='text'>scenario</th><th>runs (failed)</th>"
+            "<th>bytes intact (%)</th><th>RPO (h)</th><th>RTO (s)</th><th>protect, all runs (s)</th>"
+            "<th>footprint</th><th>reserved</th><th>space amp. (×)</th><th>came back clean</th>"
+            "<th class='text'>disk checks failed</th></tr>")
+    rows = []
+    for row in summary.itertuples(index=False):
+        cell = row._asdict()
+        failed_checks = [name for column, name in CHECKS.items() if not cell[column] >= 1]
+        checks = ", ".join(failed_checks) if failed_checks else "none"
+        if all(math.isnan(cell[c]) for c in CHECKS):
+            checks = "–"
+        rows.append(
+            f"<tr><td class='text'>{_strategy(row.label)}</td>"
+            f"<td class='text'><a href='#{tables.cell_id(row.label, row.scenario)}'>{escape(row.scenario)}</a></td>"
+            f"<td>{row.repetitions}" + (f" <span class='bad'>({row.failed})</span>" if row.failed else "") + "</td>"
+            f"<td>{_number(100 * row.intact_fraction)}</td><td>{_number(row.rpo_hours)}</td>"
+            f"<td>{tables.median_range(row.rto_s_median, row.rto_s_min, row.rto_s_max)}</td>"
+            f"<td>{tables.median_range(row.protect_s_median, row.protect_s_min, row.protect_s_max)}</td>"
+            f"<td>{_bytes(row.footprint_bytes)}</td><td>{_bytes(row.reserved_bytes)}</td>"
+            f"<td>{_number(row.space_amplification, 2)}</td><td>{_share(row.came_back_clean)}</td>"
+            f"<td class='text'>{escape(checks)}</td></tr>")
+    note = ("<p class='muted'>Timings are medians with the min–max range over repetitions when they differ; "
+            "outcomes are medians over the repetitions that finished.</p>")
+    return note + f"<table id='summary-table'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _bytes(value: float) -> str:
+    return "–" if value is None or math.isnan(value) else format_bytes(value)
+
+
+def _cell_sections(derived: pd.DataFrame, summary: pd.DataFrame, cell_files: Path | None) -> str:
+    hidden = {"label", "ok", "strategy", "scenario"}
+    parts = []
+    for row in summary.itertuples(index=False):
+        cell = derived[(derived["label"] == row.label) & (derived["scenario"] == row.scenario)]
+        cell = cell.sort_values("repetition")
+        columns = [c for c in cell.columns if c not in hidden]
+        head = "".join(f"<th>repetition {escape(str(r))}</th>" for r in cell["repetition"])
+        body = "".join(
+            f"<tr><th class='text'>{escape(column)}</th>"
+            + "".join(f"<td>{escape(_value(v))}</td>" for v in cell[column]) + "</tr>"
+            for column in columns)
+        files = ""
+        if cell_files is not None:
+            present = [_cell_file(cell_files, r.strategy, r.variant, row.scenario, r.repetition)
+                       for r in cell.itertuples(index=False)]
+            present = [n for n in present if n]
+            if present:
+                files = (f"<p class='muted'>Fault records, recovery steps and file verdicts: "
+                         f"{escape(', '.join('cells/' + n for n in present))} beside this report.</p>")
+        parts.append(f"<div class='cell' id='{tables.cell_id(row.label, row.scenario)}'>"
+                     f"<h3>{_strategy(row.label)} / {escape(row.scenario)}</h3>{files}"
+                     f"<table><thead><tr><th class='text'>column</th>{head}</tr></thead><tbody>{body}</tbody>"
+                     f"</table><a href='#summary'>back to the summary</a></div>")
+    return "\n".join(parts)
+
+
+def _cell_file(folder: Path, strategy: str, variant: Any, scenario: str, repetition: int) -> str | None:
+    """The cell's details file as compare names it (the strategy as typed, ':' turned into '-')."""
+    names = [strategy] if not isinstance(variant, str) or not variant else [f"{strategy}-{variant}", strategy]
+    for name in names:
+        file = f"{name}__{scenario}__r{repetition}.json"
+        if (folder / file).exists():
+            return file
+    return None
+
+
+def _value(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _failures(frame: pd.DataFrame) -> str:
+    failed = tables.failures(frame)
+    if failed.empty:
+        return "<p class='good'>Every cell finished.</p>"
+    rows = "".join(
+        f"<tr><td class='text'>{_strategy(r.label)}</td><td class='text'>"
+        f"<a href='#{tables.cell_id(r.label, r.scenario)}'>{escape(r.scenario)}</a></td><td>{r.repetition}</td>"
+        f"<td class='text'>{escape(str(r.error))}</td></tr>" for r in failed.itertuples(index=False))
+    return (f"<p class='bad'>{len(failed)} repetition(s) failed; their rows hold no outcome and are left out of "
+            f"every median.</p><table id='failed-table'><thead><tr><th class='text'>strategy</th>"
+            f"<th class='text'>scenario</th><th>repetition</th><th class='text'>error</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _run_record(record: dict[str, Any], rows: int) -> str:
+    if not record:
+        return "<p class='bad'>No run.json beside the results: versions and machine are unknown.</p>"
+    size = record.get("data_size_bytes")
+    plain = {
+        "profile": record.get("profile"), "data size": format_bytes(size) if size else "the profile's default",
+        "seed": record.get("seed"), "repetitions": record.get("repeat"),
+        "strategies": ", ".join(record.get("strategies", [])), "scenarios": ", ".join(record.get("scenarios", [])),
+        "schedules overridden": ", ".join(f"{k}={v}" for k, v in record.get("schedules", {}).items()) or "none",
+        "started": record.get("started"), "finished": record.get("finished") or "(not finished)",
+        "rows": rows, "results format": record.get("format_version"),
+    }
+    machine = dict(record.get("machine", {}))
+    if "memory_bytes" in machine:
+        machine["memory_bytes"] = format_bytes(machine["memory_bytes"])
+    return (_pairs("run", plain) + "<h3>Versions</h3>" + _pairs("versions", record.get("versions", {}))
+            + "<h3>Machine</h3>" + _pairs("machine", machine))
+
+
+def _pairs(name: str, items: dict[str, Any]) -> str:
+    rows = "".join(f"<tr><th class='text'>{escape(str(k))}</th><td class='text'>{escape(str(v))}</td></tr>"
+                   for k, v in items.items())
+    return f"<table id='{name}-table'><tbody>{rows}</tbody></table>"
