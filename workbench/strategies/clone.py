@@ -36,7 +36,8 @@ from ..errors import DamageFound, UsageError
 from ..sparse import data_extents
 from .base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from .image.destination import prepare
-from .image.plan import describe_span, intersect, normalise
+from .image.plan import describe_span, normalise, per_chunk
+from .image.readbuf import ThreadBuffers, read_ranges
 from .quiesce import held_still
 
 BLOCK = 64 * 1024
@@ -94,19 +95,20 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
     import blake3
 
     started = time.perf_counter()
-    extents = normalise(data_extents(src_fd, size))
+    reads = per_chunk(normalise(data_extents(src_fd, size)), SEGMENT)  # one pass, not one per segment
     count = -(-size // BLOCK)
     zero_block = bytes(BLOCK)
+    buffers = ThreadBuffers(SEGMENT)
     zero_full = _zero_digest(BLOCK)
     zero_tail = _zero_digest(size - (count - 1) * BLOCK) if count else zero_full
 
     def segment(seg_start: int) -> tuple[int, list[bytes], PassStats]:
         seg_len = min(SEGMENT, size - seg_start)
         stats = PassStats()
-        buf = bytearray(seg_len)
-        view = memoryview(buf)
-        for offset, length in intersect(extents, [(seg_start, seg_len)]):
-            stats.bytes_read += os.preadv(src_fd, [view[offset - seg_start:offset - seg_start + length]], offset)
+        buf = buffers.get()
+        view = memoryview(buf)[:seg_len]
+        stats.bytes_read = read_ranges(src_fd, buf, seg_start, seg_len, reads.get(seg_start // SEGMENT, ()),
+                                       buffers.zeros)
         nblocks = -(-seg_len // BLOCK)
         first = seg_start // BLOCK
         digests, runs = [], []

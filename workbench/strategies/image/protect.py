@@ -25,6 +25,7 @@ from ...sparse import data_extents
 from . import ext4_bitmap
 from . import format as fmt
 from .plan import Range, Region, per_chunk, wanted_ranges
+from .readbuf import ThreadBuffers, read_ranges
 
 
 @dataclass
@@ -75,6 +76,7 @@ class _ChunkReader:
         self.fd, self.disk_size, self.chunk_size, self.level = fd, disk_size, chunk_size, level
         self.parent_digests = parent_digests
         self.zero = bytes(chunk_size)
+        self.buffers = ThreadBuffers(chunk_size)
         self.local = threading.local()
 
     def __call__(self, index: int, reads: list[Range]) -> tuple[int, int, bytes, bytes | None]:
@@ -82,18 +84,16 @@ class _ChunkReader:
         import blake3
 
         start, length = fmt.chunk_span(index, self.disk_size, self.chunk_size)
-        buf = bytearray(length)
-        view = memoryview(buf)
-        done = 0
-        for offset, count in reads:
-            done += os.preadv(self.fd, [view[offset - start:offset - start + count]], offset)
-        if buf == (self.zero if length == self.chunk_size else bytes(length)):
+        buf = self.buffers.get()
+        done = read_ranges(self.fd, buf, start, length, reads, self.buffers.zeros)
+        data = memoryview(buf)[:length]
+        if buf.startswith(self.zero) if length == self.chunk_size else data == bytes(length):
             return fmt.HOLE, done, b"", None
-        digest = blake3.blake3(buf).digest()
+        digest = blake3.blake3(data).digest()
         if self.parent_digests is not None and index < len(self.parent_digests) \
                 and self.parent_digests[index] == digest:
             return fmt.PARENT, done, digest, None
-        return fmt.DATA, done, digest, self._compressor().compress(buf)
+        return fmt.DATA, done, digest, self._compressor().compress(data)
 
     def _compressor(self):
         comp = getattr(self.local, "comp", None)
