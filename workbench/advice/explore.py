@@ -1,0 +1,75 @@
+"""What the strategy explorer (notebook 05) runs: a small comparison for the threats a person fears.
+
+``scaled_profile`` writes a copy of a profile whose daily churn is multiplied by a
+factor (the explorer's "daily change rate"), into the workspace. ``run_comparison``
+runs the strategy x scenario matrix through the experiment engine, exactly as
+``workbench compare`` does, and returns the results folder. ``results_folder``
+picks what a notebook reads: the folder it was given, else the shipped example,
+else a fresh small run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from .. import workspace
+from ..errors import UsageError
+from ..experiment.matrix import plan_cells, run_matrix
+from ..progress import bar
+from ..results.store import RunRecord
+from ..workload.profile import DATASETS_DIR, load_profile
+
+EXAMPLE_RESULTS = DATASETS_DIR.parent / "examples" / "classroom"
+#: Every strategy the explorer weighs; `none` is the baseline that measures what a threat destroys.
+EXPLORER_STRATEGIES = ("none", "image", "backup", "clone", "mirror-sync")
+SMALL_SCENARIOS = ("deletion", "ransomware")
+
+
+def scaled_profile(name: str, change_factor: float) -> str:
+    """The profile itself when the factor is 1, else a copy with every churn rate and count scaled."""
+    if change_factor <= 0:
+        raise UsageError(f"the daily change factor must be above 0, not {change_factor}")
+    if change_factor == 1:
+        return name
+    source = load_profile(name).source
+    doc = yaml.safe_load(source.read_text())
+    for op in doc.get("churn", {}).get("ops", []):
+        if "rate" in op:
+            op["rate"] = round(min(1.0, float(op["rate"]) * change_factor), 4)
+        if "count" in op:
+            op["count"] = max(1, round(int(op["count"]) * change_factor))
+    folder = workspace.home() / "explorer"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{source.stem}-churn-x{change_factor:g}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    load_profile(path)  # refuse a copy that does not validate, here rather than mid-run
+    return str(path)
+
+
+def run_comparison(out: str | Path, *, strategies: Sequence[str] = EXPLORER_STRATEGIES,
+                   scenarios: Sequence[str] = SMALL_SCENARIOS, profile: str = "classroom",
+                   data_size: int | None = None, seed: int = 1, quiet: bool | None = None) -> Path:
+    """Run the matrix (needs root: it makes loop disks) and return the results folder."""
+    from ..proc import require_root
+
+    require_root("running experiments for the notebook")
+    folder = workspace.resolve(out)
+    cells = plan_cells(list(strategies), list(scenarios), profile=profile, data_size=data_size, seed=seed, repeat=1)
+    record = RunRecord(profile=profile, data_size_bytes=data_size, seed=seed, repeat=1,
+                       strategies=list(strategies), scenarios=list(scenarios))
+    progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
+    with progress:
+        run_matrix(cells, folder, record, lambda done, total, row: progress.update(1))
+    return folder
+
+
+def results_folder(given: str | Path | None, *, out: str = "notebook-results", **run_options) -> Path:
+    """The folder given; else the shipped example run; else a small comparison run now (needs root)."""
+    if given is not None:
+        return Path(given)
+    if (EXAMPLE_RESULTS / "results.csv").exists():
+        return EXAMPLE_RESULTS
+    return run_comparison(out, **run_options)

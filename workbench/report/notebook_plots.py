@@ -1,0 +1,174 @@
+"""Figures the notebooks need beyond the report's: protect runs over simulated days, a size sweep,
+what each copy holds after an attack, and the explorer's options.
+
+Same rules as ``plots``: DataFrame in, ``matplotlib.figure.Figure`` out, no pyplot, colours
+from ``style``, units on every axis. ``protect_runs`` reads the per-cell details a results
+folder keeps (``cells/*.json``), which hold each protect run's time and stored bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .style import bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
+
+HOLDING_COLOURS = {"intact": "#009E73", "stale": "#F0E442", "missing": "#999999", "corrupted": "#D55E00",
+                   "unexpected": "#CC79A7"}
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _label_from_cell(cell: str) -> tuple[str, str, int]:
+    """'mirror-sync-checksum__deletion__r1' -> ('mirror-sync:checksum', 'deletion', 1)."""
+    strategy, scenario, rep = cell.split("__")
+    for variant in ("checksum", "quick-check"):
+        if strategy.endswith("-" + variant):
+            strategy = strategy.removesuffix("-" + variant) + (":" + variant if variant == "checksum" else "")
+    return strategy, scenario, int(rep.removeprefix("r"))
+
+
+def protect_runs(results_dir: str | Path) -> pd.DataFrame:
+    """One row per protect run of every cell: strategy, scenario, repetition, day, seconds, stored bytes.
+
+    ``day`` counts simulated days from the first run of the cell; ``stored_total_bytes``
+    adds up what each run stored (the target's growth, before any pruning).
+    """
+    rows = []
+    for path in sorted(Path(results_dir, "cells").glob("*.json")):
+        details = json.loads(path.read_text())
+        strategy, scenario, rep = _label_from_cell(details.get("cell", path.stem))
+        for run in details.get("protect_runs", []):
+            if "seconds" not in run:
+                continue  # a failed run
+            rows.append({"strategy": strategy, "scenario": scenario, "repetition": rep,
+                         "time": pd.Timestamp(run["time"]), "kind": run.get("kind", ""),
+                         "seconds": float(run["seconds"]), "stored_bytes": int(run.get("stored_bytes", 0))})
+    frame = pd.DataFrame(rows, columns=["strategy", "scenario", "repetition", "time", "kind", "seconds",
+                                        "stored_bytes"])
+    if frame.empty:
+        return frame.assign(day=pd.Series(dtype=float), stored_total_bytes=pd.Series(dtype=float))
+    keys = ["strategy", "scenario", "repetition"]
+    frame = frame.sort_values([*keys, "time"]).reset_index(drop=True)
+    first = frame.groupby(keys)["time"].transform("min")
+    frame["day"] = (frame["time"] - first).dt.total_seconds() / 86400
+    frame["stored_total_bytes"] = frame.groupby(keys)["stored_bytes"].cumsum()
+    return frame
+
+
+def growth_over_days(runs: pd.DataFrame, reserved: dict[str, float] | None = None) -> Figure:
+    """Left: seconds of each protect run over simulated days. Right: bytes stored so far (log scale).
+
+    ``reserved`` (strategy -> bytes) draws the capacity a strategy ties up as a dashed line,
+    so a clone's whole reserved disk stands beside an image's growing increments.
+    """
+    fig = _figure(12.0, 4.4)
+    time_ax, space_ax = fig.subplots(1, 2)
+    typical = runs.groupby(["strategy", "day"], as_index=False).agg(seconds=("seconds", "median"),
+                                                                    stored=("stored_total_bytes", "median"))
+    names = strategy_order(typical["strategy"])
+    for name in names:
+        mine = typical[typical["strategy"] == name]
+        style = {"color": colour_of(name), "marker": "o", "markersize": 3, "linewidth": 1.2, "label": name}
+        time_ax.plot(mine["day"], mine["seconds"], **style)
+        positive = mine[mine["stored"] > 0]
+        space_ax.plot(positive["day"], positive["stored"], **style)
+        if reserved and reserved.get(name, 0) > 0:
+            space_ax.axhline(reserved[name], color=colour_of(name), linestyle="--", linewidth=1.0)
+    time_ax.set_title("Each protect run")
+    label_axes(time_ax, y="protect time, one run (s)")
+    time_ax.set_xlabel("simulated time since the first run (days)")
+    time_ax.grid(alpha=0.3)
+    space_ax.set_title("Bytes stored so far (dashed: capacity reserved)")
+    bytes_axis(space_ax, "y", log=True)
+    space_ax.set_ylabel("stored on the target, cumulative (bytes)")
+    space_ax.set_xlabel("simulated time since the first run (days)")
+    space_ax.grid(alpha=0.3)
+    fig.legend(handles=legend_handles(names), loc="outside right upper", title="strategy")
+    return fig
+
+
+def size_sweep(frame: pd.DataFrame) -> Figure:
+    """Footprint (log) and one protect run's time against the data size; needs a ``data_size_bytes`` column."""
+    fig = _figure(12.0, 4.2)
+    space_ax, time_ax = fig.subplots(1, 2)
+    ok = frame[frame["status"].astype(str) == "ok"]
+    typical = ok.groupby(["strategy", "data_size_bytes"], as_index=False).agg(
+        footprint=("footprint_bytes", "median"), reserved=("reserved_bytes", "median"),
+        seconds=("protect_s_median", "median"))
+    names = strategy_order(typical["strategy"])
+    for name in names:
+        mine = typical[typical["strategy"] == name].sort_values("data_size_bytes")
+        style = {"color": colour_of(name), "marker": "o", "linewidth": 1.4}
+        shown = mine[mine["footprint"] > 0]
+        space_ax.plot(shown["data_size_bytes"], shown["footprint"], **style)
+        space_ax.plot(mine["data_size_bytes"], mine["reserved"].where(mine["reserved"] > 0), color=colour_of(name),
+                      linestyle="--", linewidth=1.0)
+        time_ax.plot(mine["data_size_bytes"], mine["seconds"], **style)
+    bytes_axis(space_ax, "y", log=True)
+    bytes_axis(space_ax, "x")
+    space_ax.set_title("Footprint (solid) and capacity reserved (dashed)")
+    space_ax.set_ylabel("bytes on the target (bytes, log scale)")
+    space_ax.set_xlabel("data on the disk (bytes)")
+    bytes_axis(time_ax, "x")
+    time_ax.set_title("Time of one protect run")
+    label_axes(time_ax, y="protect_s_median")
+    time_ax.set_xlabel("data on the disk (bytes)")
+    for ax in (space_ax, time_ax):
+        ax.grid(alpha=0.3)
+    fig.legend(handles=legend_handles(names), loc="outside right upper", title="strategy")
+    return fig
+
+
+def holdings(counts: pd.DataFrame) -> Figure:
+    """Stacked bars: per copy, how many of the files the user had before the attack it holds, by category.
+
+    ``counts`` has one row per copy (its index) and a column per judge category
+    (intact, stale, missing, corrupted, unexpected), as ``Comparison.counts()`` gives.
+    """
+    fig = _figure(9.0, 0.9 + 0.55 * max(len(counts), 2))
+    ax = fig.add_subplot()
+    left = np.zeros(len(counts))
+    for category, colour in HOLDING_COLOURS.items():
+        if category not in counts:
+            continue
+        values = counts[category].to_numpy(dtype=float)
+        ax.barh(range(len(counts)), values, left=left, color=colour, edgecolor="black", linewidth=0.4,
+                label=category)
+        left += values
+    ax.set_yticks(range(len(counts)), labels=list(counts.index))
+    ax.invert_yaxis()
+    ax.set_xlabel("entries (files, folders, links), judged against the user's before the attack (count)")
+    ax.set_title("What each copy holds after the attack")
+    fig.legend(loc="outside right upper", fontsize=8, title="judge's verdict")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def options_map(options: pd.DataFrame, chosen: str | None = None) -> Figure:
+    """The explorer's options: threats answered against space tied up (log), the chosen one circled."""
+    fig = _figure(8.0, 4.6)
+    ax = fig.add_subplot()
+    for row in options.itertuples():
+        members = row.option.split(" + ")
+        colours = [colour_of(m) for m in members]
+        ax.scatter(row.space_bytes, row.threats_answered, s=90 if len(members) == 1 else 60,
+                   color=colours[0], edgecolor=colours[-1], linewidth=2.5, hatch=hatch_of(members[0]), zorder=3)
+        ax.annotate(row.option, (row.space_bytes, row.threats_answered), fontsize=7, xytext=(4, 4),
+                    textcoords="offset points")
+        if row.option == chosen:
+            ax.scatter(row.space_bytes, row.threats_answered, s=400, facecolor="none", edgecolor="black",
+                       linewidth=1.5, zorder=4)
+    bytes_axis(ax, "x", log=True)
+    ax.set_xlabel("space tied up by the option (bytes, log scale)")
+    ax.set_ylabel("feared threats answered (count)")
+    ax.set_yticks(range(0, int(options["threats"].max()) + 1))
+    ax.set_title("Every option (circled: the recommendation)")
+    ax.grid(alpha=0.3)
+    return fig
