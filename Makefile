@@ -64,5 +64,17 @@ bench: setup-bench
 	$(PY) benchmarks/files.py --size 256M
 	$(PY) benchmarks/manifest.py --size 256M
 
+# The shipped example results (examples/classroom): a real classroom run, about 10 minutes as root.
+EXAMPLE_OUT := examples/classroom
+EXAMPLE_STRATEGIES := none,image,backup,clone,mirror-sync,mirror-continuous
+EXAMPLE_SCENARIOS := deletion,slow-ransomware,partition-wipe,bitrot,target-corruption
+.PHONY: example-results
+example-results: setup
+	rm -rf $(EXAMPLE_OUT)/.run
+	$(WB) compare --profile classroom --strategies $(EXAMPLE_STRATEGIES) --scenarios $(EXAMPLE_SCENARIOS) \
+	  --seed 1 --quiet --no-report --out $(EXAMPLE_OUT)/.run
+	cp $(EXAMPLE_OUT)/.run/results.csv $(EXAMPLE_OUT)/.run/run.json $(EXAMPLE_OUT)/
+	rm -rf $(EXAMPLE_OUT)/.run
+
 clean-venv:
 	rm -rf $(VENV)

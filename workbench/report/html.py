@@ -87,7 +87,7 @@ def render(frame: pd.DataFrame, record: dict[str, Any], *, cell_files: Path | No
     sections = [
         ("guide", "How to read this", f'<dl class="guide">{READING_GUIDE}</dl>'),
         ("failed", "Failed cells", _failures(frame)),
-        ("recovery", "What came back", _heatmap_figure(frame) + _figure(
+        ("recovery", "What came back", _heatmap_figure(frame, summary) + _figure(
             plots.rpo_rto_bars(frame), "RPO and RTO per strategy and scenario",
             "RPO is in simulated hours, RTO in real seconds on this machine. A missing bar where a cell ran means "
             "the value is undefined there (see the cell's rows).")),
@@ -136,12 +136,13 @@ def _figure(fig, alt: str, caption: str, extra: str = "") -> str:
             f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
-def _heatmap_figure(frame: pd.DataFrame) -> str:
+def _heatmap_figure(frame: pd.DataFrame, summary: pd.DataFrame) -> str:
     fig = plots.intact_heatmap(frame)
+    ran = set(zip(summary["label"], summary["scenario"]))
     areas = "".join(
         f'<area shape="rect" coords="{",".join(map(str, box))}" href="#{tables.cell_id(label, scenario)}" '
         f'alt="{escape(label)} / {escape(scenario)}" title="{escape(label)} / {escape(scenario)}">'
-        for label, scenario, box in plots.heatmap_cell_boxes(fig))
+        for label, scenario, box in plots.heatmap_cell_boxes(fig) if (label, scenario) in ran)
     caption = ("The share of the disk's bytes (as they were just before the fault) that came back intact, median "
                "over repetitions. Click a cell for its rows.")
     return _figure(fig, "Bytes recovered intact, strategy by scenario", caption,

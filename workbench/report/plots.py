@@ -177,11 +177,13 @@ def time_space(frame: pd.DataFrame) -> Figure:
     positive = np.where(reserved > 0, reserved, np.nan)
     space_ax.plot(np.arange(len(reserved)), positive, marker="_", markersize=22, markeredgewidth=2.5,
                   color="black", linestyle="none", label="capacity reserved (median)")
-    bytes_axis(space_ax, "y", log=True)
+    highest = np.append(positive, footprint["max"].to_numpy(dtype=float))
+    if np.any(highest > 0):  # a log axis needs something above zero
+        bytes_axis(space_ax, "y", log=True)
+        space_ax.set_ylim(top=4 * np.nanmax(highest))
     space_ax.set_title("Footprint on the target (log scale)")
     space_ax.set_ylabel(axis_label("footprint_bytes"))
     space_ax.set_xlabel("strategy")
-    space_ax.set_ylim(top=4 * np.nanmax(np.append(positive, footprint["max"].to_numpy(dtype=float))))
     space_ax.legend(loc="upper right", fontsize=8)
 
     _spread_bars(amp_ax, _strategy_spread(frame, "space_amplification"), empty="nothing kept")

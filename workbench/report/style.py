@@ -36,7 +36,7 @@ COLUMN_LABELS: dict[str, str] = {
     "footprint_bytes": "footprint on the target (bytes)",
     "reserved_bytes": "capacity reserved (bytes)",
     "protected_bytes": "data in scope (bytes)",
-    "space_amplification": "space amplification (footprint / data, ratio)",
+    "space_amplification": "space amplification (ratio, footprint / data)",
     "rto_s": "RTO: time to recover (s)",
     "rpo_hours": "RPO: data lost back to (simulated hours)",
     "bytes_intact": "bytes intact (bytes)",
