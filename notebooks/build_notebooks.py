@@ -247,8 +247,8 @@ per_strategy = ok.groupby("strategy").agg(protect_s_median=("protect_s_median", 
                                            reserved_bytes=("reserved_bytes", "median"),
                                            space_amplification=("space_amplification", "median"))
 facts["per_strategy"] = per_strategy.to_dict(orient="index")
-per_strategy.style.format({"footprint_bytes": format_bytes, "reserved_bytes": format_bytes,
-                           "protect_s_median": "{:.2f}", "space_amplification": "{:.2f}"})
+per_strategy.assign(footprint_bytes=per_strategy["footprint_bytes"].map(format_bytes),
+                    reserved_bytes=per_strategy["reserved_bytes"].map(format_bytes)).round(2)
 '''),
         md("## Over the simulated days\n\nEvery protect run of every cell, from the run's `cells/*.json`. The dashed lines are the capacity each strategy reserves: compare a clone's whole reserved disk with the image's increments."),
         code('''
@@ -260,7 +260,7 @@ notebook_plots.growth_over_days(runs, reserved)
         code('''
 growth = runs.groupby(["strategy", "kind"]).agg(runs=("seconds", "size"), median_s=("seconds", "median"),
                                                 median_stored=("stored_bytes", "median"))
-growth.style.format({"median_s": "{:.2f}", "median_stored": format_bytes})
+growth.assign(median_stored=growth["median_stored"].map(format_bytes)).round(2)
 '''),
         md("## Across data sizes and churn\n\nEach results folder is one data size (and one profile, whose daily churn differs). Give more folders in `sweep_dirs` — e.g. from `workbench compare --data-size 64M` or `--profile laptop` — to see the lines grow; with one folder there is one point per strategy."),
         code('''
@@ -316,7 +316,7 @@ plots.intact_heatmap(results)
 summary = tables.summary(results)
 grid = tables.pivot(summary, "intact_fraction")
 facts["intact_fraction"] = {f"{s}/{c}": float(v) for s, row in grid.iterrows() for c, v in row.items() if v == v}
-grid.style.format("{:.1%}", na_rep="–").background_gradient(cmap="cividis", vmin=0, vmax=1)
+grid.map(lambda v: f"{v:.1%}" if v == v else "–")  # the heatmap's numbers
 '''),
         md("## RPO and RTO\n\nRPO: simulated hours of changes lost (back to the newest true state the restored files agree with). RTO: real seconds to get the data back."),
         code('''

@@ -197,9 +197,8 @@ def _rank_key(option: Option) -> tuple:
 def recommend(results: pd.DataFrame, needs: Needs) -> Recommendation:
     """The strategy or pair that answers the feared threats within the limits, with the rows behind it."""
     outcomes, notes = threat_outcomes(results, needs)
-    threats = [t for t in (list(needs.threats) or sorted(results["scenario"].unique()))
-               if not outcomes.empty and t in set(outcomes["scenario"])]
-    if outcomes.empty or not threats:
+    threats = list(needs.threats) or sorted(results["scenario"].unique())  # an unmeasured one is not answered
+    if outcomes.empty:
         return Recommendation(None, False, ["no measured rows for these threats: nothing to recommend"],
                               pd.DataFrame(), outcomes, pd.DataFrame(), notes)
     labels = sorted(outcomes["strategy"].unique())

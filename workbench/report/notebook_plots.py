@@ -160,8 +160,9 @@ def options_map(options: pd.DataFrame, chosen: str | None = None) -> Figure:
         colours = [colour_of(m) for m in members]
         ax.scatter(row.space_bytes, row.threats_answered, s=90 if len(members) == 1 else 60,
                    color=colours[0], edgecolor=colours[-1], linewidth=2.5, hatch=hatch_of(members[0]), zorder=3)
-        ax.annotate(row.option, (row.space_bytes, row.threats_answered), fontsize=7, xytext=(4, 4),
-                    textcoords="offset points")
+        if len(members) == 1 or row.option == chosen:  # pairs crowd the plot: name only the chosen one
+            ax.annotate(row.option, (row.space_bytes, row.threats_answered), fontsize=8, rotation=30,
+                        xytext=(4, 6), textcoords="offset points")
         if row.option == chosen:
             ax.scatter(row.space_bytes, row.threats_answered, s=400, facecolor="none", edgecolor="black",
                        linewidth=1.5, zorder=4)
@@ -169,6 +170,6 @@ def options_map(options: pd.DataFrame, chosen: str | None = None) -> Figure:
     ax.set_xlabel("space tied up by the option (bytes, log scale)")
     ax.set_ylabel("feared threats answered (count)")
     ax.set_yticks(range(0, int(options["threats"].max()) + 1))
-    ax.set_title("Every option (circled: the recommendation)")
+    ax.set_title("Every option: a dot per strategy, a ringed dot per pair (circled: the recommendation)")
     ax.grid(alpha=0.3)
     return fig

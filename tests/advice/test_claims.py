@@ -1,0 +1,102 @@
+"""judge_claims(): the shipped claims file, and frozen tables that flip verdicts."""
+
+from __future__ import annotations
+
+import pytest
+from frozen import row, table
+
+from workbench.advice.claims import (FAILS, HOLDS, NO_DATA, PARTLY, UNTESTABLE, check_claims, judge_claims,
+                                     load_claims, verdict_of)
+from workbench.errors import UsageError
+
+REQUIRED = {"image-restores-slower", "clone-full-size", "raid1-halves-capacity", "mirror-copies-damage",
+            "backup-keeps-versions"}
+
+
+def _verdicts(results, claims) -> dict[str, str]:
+    return judge_claims(results, claims).set_index("id")["verdict"].to_dict()
+
+
+def test_shipped_claims_load_and_include_the_issues_five():
+    claims = load_claims()
+    ids = [c.id for c in claims]
+    assert len(ids) == len(set(ids))
+    assert REQUIRED <= set(ids)
+    untestable = [c for c in claims if c.untestable]
+    assert untestable and all(not c.checks for c in untestable)
+    assert any("Windows" in c.text for c in untestable)
+
+
+def _restore_times(image_s: float, clone_s: float, backup_s: float) -> list[dict]:
+    return [row(name, scenario, rto_s=seconds)
+            for scenario in ("deletion", "ransomware")
+            for name, seconds in (("image", image_s), ("clone", clone_s), ("backup", backup_s))]
+
+
+def test_restore_time_claim_flips_with_the_measured_times():
+    claims = [c for c in load_claims() if c.id == "image-restores-slower"]
+    assert _verdicts(table(*_restore_times(30.0, 40.0, 10.0)), claims)["image-restores-slower"] == HOLDS
+    assert _verdicts(table(*_restore_times(3.0, 4.0, 10.0)), claims)["image-restores-slower"] == FAILS
+    assert _verdicts(table(*_restore_times(30.0, 4.0, 10.0)), claims)["image-restores-slower"] == PARTLY
+
+
+def test_failed_recoveries_are_left_out_of_the_time_comparison():
+    """A recovery that brought nothing true back (RPO NaN) is quick, and proves nothing about speed."""
+    claims = [c for c in load_claims() if c.id == "image-restores-slower"]
+    rows = _restore_times(30.0, 40.0, 10.0) + [row("image", "partition-wipe", rto_s=0.1, rpo_hours=float("nan")),
+                                               row("backup", "partition-wipe", rto_s=2.0)]
+    outcomes = check_claims(table(*rows), claims)
+    assert "partition-wipe" not in set(outcomes["scenario"])
+    assert _verdicts(table(*rows), claims)["image-restores-slower"] == HOLDS
+
+
+def test_raid1_claim_needs_raid1_rows():
+    claims = [c for c in load_claims() if c.id == "raid1-halves-capacity"]
+    without = table(row("backup", "deletion"))
+    assert _verdicts(without, claims)["raid1-halves-capacity"] == NO_DATA
+    assert "raid1" in judge_claims(without, claims).loc[0, "evidence"]
+    halves = table(row("raid1", "deletion", footprint_bytes=40_000_000, reserved_bytes=40_000_000,
+                       protected_bytes=20_000_000, space_amplification=2.0))
+    assert _verdicts(halves, claims)["raid1-halves-capacity"] == HOLDS
+    cheap = table(row("raid1", "deletion", footprint_bytes=22_000_000, reserved_bytes=22_000_000,
+                      protected_bytes=20_000_000, space_amplification=1.1))
+    assert _verdicts(cheap, claims)["raid1-halves-capacity"] == FAILS
+    half = table(row("raid1", "deletion", footprint_bytes=22_000_000, reserved_bytes=40_000_000,
+                     protected_bytes=20_000_000, space_amplification=1.1))
+    assert _verdicts(half, claims)["raid1-halves-capacity"] == PARTLY
+
+
+def test_mirror_claim_flips_when_the_mirror_brings_the_data_back():
+    claims = [c for c in load_claims() if c.id == "mirror-copies-damage"]
+    copied = table(row("backup", "deletion", bytes_lost=1_000), row("backup", "ransomware", bytes_lost=1_000),
+                   row("mirror-sync", "deletion", bytes_lost=500_000),
+                   row("mirror-sync", "ransomware", bytes_lost=900_000, came_back_clean=False))
+    assert _verdicts(copied, claims)["mirror-copies-damage"] == HOLDS
+    spared = table(row("backup", "deletion", bytes_lost=1_000), row("backup", "ransomware", bytes_lost=1_000),
+                   row("mirror-sync", "deletion", bytes_lost=0),
+                   row("mirror-sync", "ransomware", bytes_lost=0, came_back_clean=True))
+    assert _verdicts(spared, claims)["mirror-copies-damage"] == FAILS
+
+
+def test_verdicts_agree_with_the_comparison_table():
+    claims = load_claims()
+    results = table(*_restore_times(30.0, 4.0, 10.0), row("mirror-sync", "ransomware", came_back_clean=False))
+    outcomes = check_claims(results, claims)
+    for judged in judge_claims(results, claims).itertuples():
+        mine = outcomes[(outcomes["claim"] == judged.id) & outcomes["passed"].notna()]
+        assert judged.evaluated == len(mine)
+        assert judged.passed == int(mine["passed"].astype(bool).sum())
+        expected = UNTESTABLE if any(c.untestable for c in claims if c.id == judged.id) else \
+            verdict_of(judged.passed, judged.evaluated)
+        assert judged.verdict == expected
+
+
+def test_a_broken_claims_file_is_refused_with_the_claim_named(tmp_path):
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("claims:\n  - id: odd\n    text: something\n    checks:\n      - {left: 1, right: 2, op: '=>'}\n")
+    with pytest.raises(UsageError, match="odd"):
+        load_claims(bad)
+    neither = tmp_path / "neither.yaml"
+    neither.write_text("claims:\n  - id: vague\n    text: something\n")
+    with pytest.raises(UsageError, match="vague"):
+        load_claims(neither)
