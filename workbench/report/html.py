@@ -36,13 +36,16 @@ STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1200px;
        padding: 1em 2em 4em; color: #1b1b1b; line-height: 1.45; }
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
-nav a { margin-right: 1em; } .muted { color: #666; } figure { margin: 1em 0; overflow-x: auto; }
-figure img { max-width: none; display: block; } figcaption { color: #444; max-width: 60em; }
+nav a { margin-right: 1em; } .muted { color: #666; } figure { margin: 1em 0; }
+figure img { max-width: 100%; height: auto; display: block; } figcaption { color: #444; max-width: 60em; }
+.linked { position: relative; display: inline-block; max-width: 100%; }
+.linked a { position: absolute; display: block; } .linked a:hover { outline: 2px solid #D55E00; }
 table { border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0 1em; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.55em; text-align: right; vertical-align: top; }
 th { background: #f3f3f3; } td.text, th.text { text-align: left; } tbody tr:nth-child(even) { background: #fafafa; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em;
           border: 1px solid #333; }
+#summary-table td:nth-child(-n+2), #failed-table td:nth-child(-n+2) { white-space: nowrap; }
 .bad { color: #b00020; font-weight: 600; } .good { color: #1a7f37; }
 .cell { margin: 1.5em 0; } .cell h3 { margin-bottom: 0.2em; } :target { background: #fff8d6; }
 .guide dt { font-weight: 600; margin-top: 0.6em; } .guide dd { margin-left: 1.2em; max-width: 60em; }
@@ -130,23 +133,30 @@ def _png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _figure(fig, alt: str, caption: str, extra: str = "") -> str:
+def _img(fig, alt: str) -> str:
     width, height = (round(v) for v in fig.get_size_inches() * fig.dpi)
-    return (f'<figure><img src="{_png(fig)}" alt="{escape(alt)}" width="{width}" height="{height}"{extra}>'
-            f"<figcaption>{escape(caption)}</figcaption></figure>")
+    return f'<img src="{_png(fig)}" alt="{escape(alt)}" width="{width}" height="{height}">'
+
+
+def _figure(fig, alt: str, caption: str) -> str:
+    return f"<figure>{_img(fig, alt)}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
 def _heatmap_figure(frame: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """The heatmap with a link over each cell that ran, placed in percent so it follows the image's scaling."""
     fig = plots.intact_heatmap(frame)
+    width, height = fig.get_size_inches() * fig.dpi
     ran = set(zip(summary["label"], summary["scenario"]))
-    areas = "".join(
-        f'<area shape="rect" coords="{",".join(map(str, box))}" href="#{tables.cell_id(label, scenario)}" '
-        f'alt="{escape(label)} / {escape(scenario)}" title="{escape(label)} / {escape(scenario)}">'
-        for label, scenario, box in plots.heatmap_cell_boxes(fig) if (label, scenario) in ran)
+    links = "".join(
+        f'<a href="#{tables.cell_id(label, scenario)}" title="{escape(label)} / {escape(scenario)}" '
+        f'aria-label="{escape(label)} / {escape(scenario)}" style="left:{100 * left / width:.3f}%;'
+        f'top:{100 * top / height:.3f}%;width:{100 * (right - left) / width:.3f}%;'
+        f'height:{100 * (bottom - top) / height:.3f}%"></a>'
+        for label, scenario, (left, top, right, bottom) in plots.heatmap_cell_boxes(fig) if (label, scenario) in ran)
     caption = ("The share of the disk's bytes (as they were just before the fault) that came back intact, median "
                "over repetitions. Click a cell for its rows.")
-    return _figure(fig, "Bytes recovered intact, strategy by scenario", caption,
-                   ' usemap="#intact-map"') + f'<map name="intact-map">{areas}</map>'
+    return (f"<figure><div class='linked' id='intact-heatmap'>{_img(fig, 'Bytes recovered intact, strategy by scenario')}"
+            f"{links}</div><figcaption>{escape(caption)}</figcaption></figure>")
 
 
 def _number(value: Any, digits: int = 1) -> str:
