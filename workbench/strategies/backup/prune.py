@@ -61,21 +61,20 @@ def prune(repo: Repository) -> PruneResult:
         by_pack: dict[str, list[tuple[bytes, Location]]] = defaultdict(list)
         for chunk, location in index.items():
             by_pack[location.pack].append((chunk, location))
-        keep_entries: dict[str, list[list]] = {}
+        keep_entries: dict[str, list[tuple[bytes, Location]]] = {}
         writer = PackWriter(repo)
         try:
             for pack, chunks in by_pack.items():
                 live = [(c, loc) for c, loc in chunks if c in used]
                 result.chunks_removed += len(chunks) - len(live)
                 if len(live) == len(chunks):
-                    keep_entries[pack] = [[c.hex(), loc.offset, loc.length, loc.raw_length, loc.codec] for c, loc in live]
+                    keep_entries[pack] = live
                     continue
                 result.packs_rewritten += 1 if live else 0
                 for chunk, location in sorted(live, key=lambda item: item[1].offset):
                     stored = _read_stored(repo, location)
                     writer.add(chunk, stored, location.raw_length, location.codec)
-            writer.finish_pack()
-            fsync_dir(repo.path / "packs")
+            writer.flush()
             new_index = repo.write_index({**keep_entries, **writer.entries})
         except OSError as exc:
             writer.abandon()

@@ -5,7 +5,10 @@ Layout (format version 1; docs in ``docs/formats.md`` would repeat this)::
     config              JSON: format name, version, chunker parameters, compression
     lock                flock'ed by a writer (released by the kernel if the writer dies)
     packs/<id>          concatenated blobs, each zstd-compressed (or raw if that is smaller)
-    index/<id>          zstd JSON {pack id: [[chunk id, offset, stored length, raw length, codec], ...]}
+    index/<id>          zstd of: u32 header length, JSON header {"packs": [pack ids]}, then one
+                        53-byte record per chunk: id (32), pack number u32, offset u64,
+                        stored length u32, raw length u32, codec u8 (little-endian); binary because
+                        loading the index is on every run's path and JSON made it 10x slower
     snapshots/<id>      zstd JSON: the snapshot header and its tree; id = blake3 of the JSON
     tmp/                files being written; anything here is garbage from a killed run
 
@@ -26,12 +29,13 @@ import fcntl
 import json
 import os
 import secrets
+import struct
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import blake3
 import zstandard
@@ -45,11 +49,11 @@ PACK_TARGET = 16 << 20
 CODEC_RAW = 0
 CODEC_ZSTD = 1
 ZSTD_LEVEL = 3
+_RECORD = struct.Struct("<32sIQIIB")
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where one chunk's stored bytes are."""
+class Location(NamedTuple):
+    """Where one chunk's stored bytes are (a tuple: cheap to make by the ten thousand)."""
 
     pack: str
     offset: int
@@ -189,8 +193,14 @@ class Repository:
     def pack_ids(self) -> list[str]:
         return sorted(p.name for p in (self.path / "packs").iterdir())
 
-    def write_index(self, entries: dict[str, list[list[Any]]]) -> Path:
-        data = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(json.dumps(entries).encode())
+    def write_index(self, entries: dict[str, list[tuple[bytes, Location]]]) -> Path:
+        packs = sorted(entries)
+        header = json.dumps({"packs": packs}).encode()
+        parts = [struct.pack("<I", len(header)), header]
+        for number, pack in enumerate(packs):
+            for chunk, loc in entries[pack]:
+                parts.append(_RECORD.pack(chunk, number, loc.offset, loc.length, loc.raw_length, loc.codec))
+        data = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(b"".join(parts))
         name = blake3.blake3(data).hexdigest()[:32]
         return write_atomic(self.path, self.path / "index" / name, data)
 
@@ -255,29 +265,40 @@ class ChunkDamaged(Exception):
 
 def read_index_file(file: Path) -> Iterator[tuple[bytes, Location]]:
     try:
-        entries = json.loads(zstandard.ZstdDecompressor().decompress(file.read_bytes()))
-    except (zstandard.ZstdError, ValueError) as exc:
+        raw = zstandard.ZstdDecompressor().decompress(file.read_bytes())
+        (header_length,) = struct.unpack_from("<I", raw)
+        packs = json.loads(raw[4 : 4 + header_length])["packs"]
+        records = memoryview(raw)[4 + header_length :]
+        if len(records) % _RECORD.size:
+            raise ValueError("truncated record")
+        for chunk, number, offset, length, raw_length, codec in _RECORD.iter_unpack(records):
+            yield chunk, Location(packs[number], offset, length, raw_length, codec)
+    except (zstandard.ZstdError, ValueError, struct.error, KeyError, IndexError) as exc:
         raise OperationFailed(f"index file {file.name} is damaged ({exc}); run 'workbench backup verify'") from None
-    for pack, blobs in entries.items():
-        for chunk_hex, offset, length, raw_length, codec in blobs:
-            yield bytes.fromhex(chunk_hex), Location(pack, offset, length, raw_length, codec)
 
 
 class PackWriter:
-    """Appends blobs to pack files in ``tmp/``; ``finish_pack`` makes one durable in ``packs/``."""
+    """Appends blobs to pack files in ``tmp/``; full packs are made durable in ``packs/``.
+
+    fsync of a full pack runs on a background thread, so reading and compressing the next
+    pack's data goes on meanwhile; ``flush`` waits for all of them (and raises their errors).
+    """
 
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
-        self.entries: dict[str, list[list[Any]]] = {}  # what the index file of this run will hold
-        self.written: list[Path] = []  # packs made durable by this run (removed again on failure)
+        self.entries: dict[str, list[tuple[bytes, Location]]] = {}  # what this run's index file will hold
         self.stored_bytes = 0
+        self._names: list[str] = []  # every pack this run started (removed again on failure)
         self._fd: int | None = None
         self._name = ""
         self._offset = 0
+        self._finisher: ThreadPoolExecutor | None = None
+        self._finishing: list[Future[None]] = []
 
     def add(self, chunk: bytes, stored: bytes | memoryview, raw_length: int, codec: int) -> Location:
         if self._fd is None:
             self._name = secrets.token_hex(16)
+            self._names.append(self._name)
             self._fd = os.open(
                 self.repo.path / "tmp" / self._name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600
             )
@@ -288,30 +309,44 @@ class PackWriter:
             view = view[os.write(self._fd, view) :]
         self._offset += location.length
         self.stored_bytes += location.length
-        self.entries.setdefault(self._name, []).append(
-            [chunk.hex(), location.offset, location.length, raw_length, codec]
-        )
+        self.entries.setdefault(self._name, []).append((chunk, location))
         if self._offset >= PACK_TARGET:
-            self.finish_pack()
+            self._finish_pack()
         return location
 
-    def finish_pack(self) -> None:
+    def _finish_pack(self) -> None:
         if self._fd is None:
             return
-        fd, self._fd = self._fd, None
+        fd, name, self._fd = self._fd, self._name, None
+        if self._finisher is None:
+            self._finisher = ThreadPoolExecutor(1, thread_name_prefix="pack-fsync")
+        self._finishing.append(self._finisher.submit(self._make_durable, fd, name))
+
+    def _make_durable(self, fd: int, name: str) -> None:
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-        final = self.repo.pack_path(self._name)
-        os.rename(self.repo.path / "tmp" / self._name, final)
-        self.written.append(final)
+        os.rename(self.repo.path / "tmp" / name, self.repo.pack_path(name))
+
+    def flush(self) -> None:
+        """Every pack written so far is durable in ``packs/`` when this returns."""
+        self._finish_pack()
+        try:
+            for future in self._finishing:
+                future.result()
+        finally:
+            self._finishing.clear()
+            if self._finisher is not None:
+                self._finisher.shutdown()
+                self._finisher = None
+        if self._names:
+            fsync_dir(self.repo.path / "packs")
 
     def commit(self) -> None:
-        """Make every pack durable and write the index naming them."""
-        self.finish_pack()
+        """Make every pack durable, then write the index naming them."""
+        self.flush()
         if self.entries:
-            fsync_dir(self.repo.path / "packs")
             self.repo.write_index(self.entries)
 
     def abandon(self) -> None:
@@ -319,9 +354,13 @@ class PackWriter:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-            (self.repo.path / "tmp" / self._name).unlink(missing_ok=True)
-        for pack in self.written:
-            pack.unlink(missing_ok=True)
+        if self._finisher is not None:
+            self._finisher.shutdown(wait=True)
+            self._finisher = None
+        self._finishing.clear()
+        for name in self._names:
+            (self.repo.path / "tmp" / name).unlink(missing_ok=True)
+            self.repo.pack_path(name).unlink(missing_ok=True)
 
 
 def fsync_dir(path: Path) -> None:

@@ -103,7 +103,8 @@ def scan(root: Path, selection: Selection) -> list[Entry]:
 
 
 def _walk(root: Path, rel_dir: str, selection: Selection, out: list[Entry], first_name: dict) -> None:
-    with os.scandir(root / rel_dir if rel_dir else root) as listing:
+    # plain strings, not pathlib: building a Path per entry cost more than the stat itself
+    with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as listing:
         children = sorted(listing, key=lambda d: d.name)
     for child in children:
         rel = f"{rel_dir}/{child.name}" if rel_dir else child.name
@@ -115,7 +116,7 @@ def _walk(root: Path, rel_dir: str, selection: Selection, out: list[Entry], firs
         is_dir = stat.S_ISDIR(st.st_mode)
         if not is_dir and not selection.included(rel):
             continue
-        out.append(describe(Path(child.path), rel, st, first_name))
+        out.append(describe(child.path, rel, st, first_name))
         if is_dir:
             _walk(root, rel, selection, out, first_name)
 
@@ -130,7 +131,7 @@ def _prune_empty_dirs(entries: list[Entry], selection: Selection) -> list[Entry]
     return [e for e in entries if e["type"] != "dir" or e["path"] in needed]
 
 
-def describe(path: Path, rel: str, st: os.stat_result, first_name: dict[tuple[int, int], str]) -> Entry:
+def describe(path: str | Path, rel: str, st: os.stat_result, first_name: dict[tuple[int, int], str]) -> Entry:
     mode = st.st_mode
     entry: Entry = {
         "path": rel,
@@ -163,7 +164,7 @@ def describe(path: Path, rel: str, st: os.stat_result, first_name: dict[tuple[in
     return entry
 
 
-def read_xattrs(path: Path) -> dict[str, str]:
+def read_xattrs(path: str | Path) -> dict[str, str]:
     try:
         names = os.listxattr(path, follow_symlinks=False)
     except OSError:
