@@ -155,8 +155,9 @@ def _heatmap_figure(frame: pd.DataFrame, summary: pd.DataFrame) -> str:
         for label, scenario, (left, top, right, bottom) in plots.heatmap_cell_boxes(fig) if (label, scenario) in ran)
     caption = ("The share of the disk's bytes (as they were just before the fault) that came back intact, median "
                "over repetitions. Click a cell for its rows.")
-    return (f"<figure><div class='linked' id='intact-heatmap'>{_img(fig, 'Bytes recovered intact, strategy by scenario')}"
-            f"{links}</div><figcaption>{escape(caption)}</figcaption></figure>")
+    image = _img(fig, "Bytes recovered intact, strategy by scenario")
+    return (f"<figure><div class='linked' id='intact-heatmap'>{image}{links}</div>"
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
 def _number(value: Any, digits: int = 1) -> str:
