@@ -16,6 +16,7 @@ import fnmatch
 import os
 import stat
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from ...errors import UsageError
 
 Entry = dict[str, Any]
+SCAN_WORKERS = 8  # directories listed at once: hides disk latency on a cold cache
 
 
 @dataclass(frozen=True)
@@ -81,31 +83,56 @@ def start_points(root: Path, selection: Selection) -> list[str]:
 
 
 def scan(root: Path, selection: Selection) -> list[Entry]:
-    """Stat the selected tree; parents come before their children."""
+    """Stat the selected tree; parents come before their children, siblings by name."""
     entries: list[Entry] = []
     seen_dirs: set[str] = set()
     first_name: dict[tuple[int, int], str] = {}
     for start in start_points(root, selection):
         parts = start.split("/") if start else []
-        for depth in range(1, len(parts)):  # ancestors of a selected folder, for their metadata
+        for depth in range(1, len(parts) + 1):  # a selected folder and its ancestors, for their metadata
             rel = "/".join(parts[:depth])
             if rel not in seen_dirs:
                 seen_dirs.add(rel)
-                entries.append(describe(root / rel, rel, os.lstat(root / rel), first_name))
-        if start:
-            if start not in seen_dirs:
-                seen_dirs.add(start)
-                entries.append(describe(root / start, start, os.lstat(root / start), first_name))
-        _walk(root, start, selection, entries, first_name)
+                entries.append(describe(os.path.join(root, rel), rel, os.lstat(root / rel)))
+        for entry in _walk(str(root), start, selection):
+            _settle_hard_link(entry, first_name)
+            entries.append(entry)
     if selection.include:
         entries = _prune_empty_dirs(entries, selection)
     return entries
 
 
-def _walk(root: Path, rel_dir: str, selection: Selection, out: list[Entry], first_name: dict) -> None:
+def _walk(root: str, start: str, selection: Selection) -> list[Entry]:
+    """List directories level by level on threads, then emit them in depth-first order.
+
+    Listing and stat'ing wait on the disk (and release the GIL), so several directories
+    in flight hide that latency on a cold cache; the order stays deterministic.
+    """
+    listings: dict[str, list[Entry]] = {}
+    level = [start]
+    with ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan") as pool:
+        while level:
+            for rel_dir, children in zip(level, pool.map(lambda d: _list_dir(root, d, selection), level)):
+                listings[rel_dir] = children
+            level = [c["path"] for d in level for c in listings[d] if c["type"] == "dir"]
+    ordered: list[Entry] = []
+    stack = [iter(listings[start])]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        ordered.append(entry)
+        if entry["type"] == "dir":
+            stack.append(iter(listings[entry["path"]]))
+    return ordered
+
+
+def _list_dir(root: str, rel_dir: str, selection: Selection) -> list[Entry]:
     # plain strings, not pathlib: building a Path per entry cost more than the stat itself
     with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as listing:
         children = sorted(listing, key=lambda d: d.name)
+    described = []
     for child in children:
         rel = f"{rel_dir}/{child.name}" if rel_dir else child.name
         if selection.excluded(rel):
@@ -113,12 +140,23 @@ def _walk(root: Path, rel_dir: str, selection: Selection, out: list[Entry], firs
         st = child.stat(follow_symlinks=False)
         if stat.S_ISSOCK(st.st_mode):
             continue
-        is_dir = stat.S_ISDIR(st.st_mode)
-        if not is_dir and not selection.included(rel):
+        if not stat.S_ISDIR(st.st_mode) and not selection.included(rel):
             continue
-        out.append(describe(child.path, rel, st, first_name))
-        if is_dir:
-            _walk(root, rel, selection, out, first_name)
+        described.append(describe(child.path, rel, st))
+    return described
+
+
+def _settle_hard_link(entry: Entry, first_name: dict[tuple[int, int], str]) -> None:
+    """The first name (in tree order) of a multiply-linked inode keeps the data; later names link to it."""
+    key = entry.pop("_inode_key", None)
+    if key is None:
+        return
+    if key not in first_name:
+        first_name[key] = entry["path"]
+        return
+    for field in ("size", "inode", "ctime_ns", "xattrs"):
+        entry.pop(field, None)
+    entry.update(type="hardlink", link_to=first_name[key])
 
 
 def _prune_empty_dirs(entries: list[Entry], selection: Selection) -> list[Entry]:
@@ -131,7 +169,7 @@ def _prune_empty_dirs(entries: list[Entry], selection: Selection) -> list[Entry]
     return [e for e in entries if e["type"] != "dir" or e["path"] in needed]
 
 
-def describe(path: str | Path, rel: str, st: os.stat_result, first_name: dict[tuple[int, int], str]) -> Entry:
+def describe(path: str | Path, rel: str, st: os.stat_result) -> Entry:
     mode = st.st_mode
     entry: Entry = {
         "path": rel,
@@ -142,14 +180,9 @@ def describe(path: str | Path, rel: str, st: os.stat_result, first_name: dict[tu
         "atime_ns": st.st_atime_ns,
     }
     if stat.S_ISREG(mode):
-        key = (st.st_dev, st.st_ino)
-        if st.st_nlink > 1 and key in first_name:
-            entry["type"] = "hardlink"
-            entry["link_to"] = first_name[key]
-            return entry
-        if st.st_nlink > 1:
-            first_name[key] = rel
         entry.update(type="file", size=st.st_size, inode=st.st_ino, ctime_ns=st.st_ctime_ns)
+        if st.st_nlink > 1:
+            entry["_inode_key"] = (st.st_dev, st.st_ino)  # resolved by _settle_hard_link, in tree order
     elif stat.S_ISDIR(mode):
         entry["type"] = "dir"
     elif stat.S_ISLNK(mode):
