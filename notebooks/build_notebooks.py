@@ -255,12 +255,14 @@ per_strategy.assign(footprint_bytes=per_strategy["footprint_bytes"].map(format_b
 runs = notebook_plots.protect_runs(folder)
 reserved = ok.groupby("strategy")["reserved_bytes"].median().to_dict()
 facts["protect_runs"] = runs.groupby("strategy").size().to_dict()
-notebook_plots.growth_over_days(runs, reserved)
-'''),
-        code('''
-growth = runs.groupby(["strategy", "kind"]).agg(runs=("seconds", "size"), median_s=("seconds", "median"),
-                                                median_stored=("stored_bytes", "median"))
-growth.assign(median_stored=growth["median_stored"].map(format_bytes)).round(2)
+if runs.empty:
+    display(Markdown("This results folder keeps no `cells/` details (the shipped example keeps only the tables): "
+                     "run `workbench compare --out DIR` and pass `results_dir=DIR` to see each run."))
+else:
+    display(notebook_plots.growth_over_days(runs, reserved))
+    growth = runs.groupby(["strategy", "kind"]).agg(runs=("seconds", "size"), median_s=("seconds", "median"),
+                                                    median_stored=("stored_bytes", "median"))
+    display(growth.assign(median_stored=growth["median_stored"].map(format_bytes)).round(2))
 '''),
         md("## Across data sizes and churn\n\nEach results folder is one data size (and one profile, whose daily churn differs). Give more folders in `sweep_dirs` — e.g. from `workbench compare --data-size 64M` or `--profile laptop` — to see the lines grow; with one folder there is one point per strategy."),
         code('''
@@ -477,6 +479,8 @@ with mounted(disk) as root:
                                at=day2 + timedelta(hours=11))
 nightly(day2 + timedelta(hours=23))
 encrypted = sorted(wave1.files + wave2.files)
+facts["encrypted"] = len(encrypted)
+facts["deleted_files"] = len(deleted.files)
 display(Markdown(f"{len(wave2.files)} more files encrypted: {len(encrypted)} in all. On day 3 a student finally "
                  "opens a document and finds gibberish."))
 '''),
