@@ -19,9 +19,8 @@ NOTEBOOKS = REPO / "notebooks"
 ROOT = os.geteuid() == 0
 ALL = ["01_tour.ipynb", "02_time_and_space.ipynb", "03_recovery_under_faults.ipynb",
        "04_mirror_is_not_a_backup.ipynb", "05_which_strategy.ipynb", "06_checking_the_article.ipynb"]
-#: The shared results set: every strategy the explorer weighs on a deletion, the main ones on ransomware.
-MATRIX = [(("none", "image", "backup", "clone", "mirror-sync"), ("deletion",)),
-          (("none", "image", "backup", "mirror-sync"), ("ransomware",))]
+#: The shared results set: every strategy the explorer weighs, on a mistaken deletion and on ransomware.
+SCENARIOS = ("deletion", "ransomware")
 DATA_SIZE = 8 << 20
 
 
@@ -49,20 +48,13 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not (example / "results.csv").exists():
             pytest.skip("needs root to make results, or the shipped examples/classroom")
         return example
-    from workbench.experiment.matrix import plan_cells, run_matrix
-    from workbench.results.store import RunRecord
+    from workbench.advice.explore import EXPLORER_STRATEGIES, run_comparison
 
     home = tmp_path_factory.mktemp("ws")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WORKBENCH_HOME", str(home))
-        out = home / "notebook-results"
-        cells = [cell for strategies, scenarios in MATRIX
-                 for cell in plan_cells(strategies, scenarios, profile="classroom", data_size=DATA_SIZE, seed=1,
-                                        repeat=1)]
-        record = RunRecord(profile="classroom", data_size_bytes=DATA_SIZE, seed=1, repeat=1,
-                           strategies=sorted({s for group, _ in MATRIX for s in group}),
-                           scenarios=sorted({c for _, group in MATRIX for c in group}))
-        run_matrix(cells, out, record)
+        out = run_comparison("notebook-results", strategies=EXPLORER_STRATEGIES, scenarios=SCENARIOS,
+                             profile="classroom", data_size=DATA_SIZE, quiet=True)
     return out
 
 
