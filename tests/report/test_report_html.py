@@ -131,3 +131,15 @@ def test_cli_prints_the_path_and_refuses_a_bad_folder(tiny_results: Path, tmp_pa
 def test_empty_results_are_a_usage_error(tmp_path: Path, name: str):
     (tmp_path / name).write_text(",".join(tables.TIMING_COLUMNS) + "\n")
     assert main(["report", str(tmp_path)]) == 2
+
+
+def test_summary_row_and_cell_rows_hold_the_measured_values(tiny_results: Path):
+    text = write_report(tiny_results).read_text(encoding="utf-8")
+    row = re.search(r"<tr><td class='text'>[^\n]*?href='#cell-backup--deletion'.*?</tr>", text)
+    assert row, "no summary row links to backup/deletion"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
+    assert cells[2:6] == ["2", "75.0", "12.0", "5.0 (4.0–6.0)"]  # runs, % intact, RPO, RTO median (range)
+    section = text[text.index("id='cell-backup--deletion'"):]
+    section = section[:section.index("</table>")]
+    assert section.count("<th>repetition") == 2
+    assert "<td>4</td><td>6</td>" in section  # rto_s of each repetition
