@@ -36,3 +36,28 @@ def test_scaled_profile_edge_cases(workspace: Path):
 
 def test_results_folder_prefers_what_it_is_given(tmp_path: Path):
     assert results_folder(tmp_path) == tmp_path
+
+
+def test_a_finished_run_of_the_same_matrix_is_reused_without_running(workspace: Path, monkeypatch):
+    """No root needed: the folder already holds that run, so nothing is measured again."""
+    import json
+
+    from workbench.advice import explore
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the matrix ran again")
+
+    monkeypatch.setattr(explore, "run_matrix", must_not_run)
+
+    folder = workspace / "explorer-run"
+    folder.mkdir()
+    record = {"profile": "classroom", "data_size_bytes": 8 << 20, "seed": 1, "strategies": ["none", "backup"],
+              "scenarios": ["deletion"], "finished": "2026-01-01T00:00:00+00:00"}
+    (folder / "run.json").write_text(json.dumps(record))
+    assert explore.run_comparison("explorer-run", strategies=("none", "backup"), scenarios=("deletion",),
+                                  data_size=8 << 20) == folder
+    record["finished"] = ""  # an unfinished run is measured again
+    (folder / "run.json").write_text(json.dumps(record))
+    with pytest.raises(Exception, match="ran again|root"):  # as root it tries to run; else it asks for root
+        explore.run_comparison("explorer-run", strategies=("none", "backup"), scenarios=("deletion",),
+                               data_size=8 << 20)

@@ -10,6 +10,7 @@ else a fresh small run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -52,18 +53,33 @@ def scaled_profile(name: str, change_factor: float) -> str:
 def run_comparison(out: str | Path, *, strategies: Sequence[str] = EXPLORER_STRATEGIES,
                    scenarios: Sequence[str] = SMALL_SCENARIOS, profile: str = "classroom",
                    data_size: int | None = None, seed: int = 1, quiet: bool | None = None) -> Path:
-    """Run the matrix (needs root: it makes loop disks) and return the results folder."""
+    """Run the matrix (needs root: it makes loop disks) and return the results folder.
+
+    A folder that already holds a finished run of the same matrix is returned as it is,
+    so the explorer measures a workload once, however often the advice is asked again.
+    """
     from ..proc import require_root
 
-    require_root("running experiments for the notebook")
     folder = workspace.resolve(out)
-    cells = plan_cells(list(strategies), list(scenarios), profile=profile, data_size=data_size, seed=seed, repeat=1)
     record = RunRecord(profile=profile, data_size_bytes=data_size, seed=seed, repeat=1,
                        strategies=list(strategies), scenarios=list(scenarios))
+    if _finished_same(folder, record):
+        return folder
+    require_root("running experiments for the notebook")
+    cells = plan_cells(list(strategies), list(scenarios), profile=profile, data_size=data_size, seed=seed, repeat=1)
     progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
     with progress:
         run_matrix(cells, folder, record, lambda done, total, row: progress.update(1))
     return folder
+
+
+def _finished_same(folder: Path, record: RunRecord) -> bool:
+    try:
+        saved = json.loads((folder / "run.json").read_text())
+    except (OSError, ValueError):
+        return False
+    same = ("profile", "data_size_bytes", "seed", "strategies", "scenarios")
+    return bool(saved.get("finished")) and all(saved.get(key) == getattr(record, key) for key in same)
 
 
 def results_folder(given: str | Path | None, *, out: str = "notebook-results", **run_options) -> Path:
