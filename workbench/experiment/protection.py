@@ -126,13 +126,25 @@ class DiskProtection(Protection):
             shutil.rmtree(disk.parent, ignore_errors=True)
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
-        _blank_disk(new_disk, size_bytes)
-        self.strategy.restore(self.target, point.id, new_disk)
+        new_disk.unlink(missing_ok=True)
+        self.strategy.restore(self.target, point.id, new_disk, size=size_bytes)
         return new_disk
 
 
 class ClonedDisk(DiskProtection):
-    """A clone reserves a whole disk, whatever it holds."""
+    """A clone is a disk already: it is browsed by mounting it, and "restored" by swapping it in.
+
+    It reserves a whole disk, whatever it holds.
+    """
+
+    @contextmanager
+    def browse(self, point: RestorePoint) -> Iterator[Path]:
+        with mounted(self.target, readonly=True) as root:
+            yield root
+
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
+        self.strategy.restore(self.target, point.id, self.target)  # checks the clone is whole; copies nothing
+        return self.target
 
     def reserved_bytes(self) -> int:
         files = [p for p in self.target.rglob("*.img")] if self.target.is_dir() else [self.target]
@@ -222,10 +234,3 @@ class NoProtection(Protection):
 
     def target_paths(self) -> list[Path]:
         return []
-
-
-def _blank_disk(path: Path, size_bytes: int) -> None:
-    """A new, empty (all holes) disk file: what a replacement drive is."""
-    path.unlink(missing_ok=True)
-    with open(path, "wb") as handle:
-        handle.truncate(size_bytes)

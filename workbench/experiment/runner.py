@@ -156,7 +156,8 @@ class _Trial:
                     spec, machine, seed=cell.seed, at=self.clock.now, folders=tuple(self.profile.home_dirs),
                     reachable=(protection.target_paths() if spec.kind == "target-corruption"
                                else protection.reachable(scenario.targets_online)),
-                    day_index=index, campaign=campaigns.setdefault(id(spec), RansomCampaign()))
+                    day_index=index, campaign=campaigns.setdefault(id(spec), RansomCampaign()),
+                    settle=protection.settle)
                 self.details["faults"] += [r.to_json() for r in records]
         assert prefault is not None and before is not None
 

@@ -8,6 +8,7 @@ for the scorer and never shown to recovery.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,7 +29,8 @@ class RansomCampaign:
 
 
 def strike(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folders: tuple[str, ...],
-           reachable: list, day_index: int = 0, campaign: RansomCampaign | None = None) -> list[FaultRecord]:
+           reachable: list, day_index: int = 0, campaign: RansomCampaign | None = None,
+           settle: Callable[[], None] = lambda: None) -> list[FaultRecord]:
     """Inject one fault (or one day of a slow one); return the records of what it damaged."""
     options = spec.options
     kind = spec.kind
@@ -39,7 +41,7 @@ def strike(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folder
         return [files.delete_files(root, seed=seed, count=int(options.get("count", 1)), folders=folders, at=at)]
     if kind == "ransomware":
         return _ransom(spec, machine, seed=seed, at=at, folders=folders, reachable=reachable,
-                       day_index=day_index, campaign=campaign or RansomCampaign())
+                       day_index=day_index, campaign=campaign or RansomCampaign(), settle=settle)
     if kind == "target-corruption":
         return [target.corrupt_target(path, seed=seed, count=int(options.get("count", 8)),
                                       mode=str(options.get("mode", "uniform")), at=at)
@@ -64,7 +66,8 @@ def strike(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folder
 
 
 def _ransom(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folders: tuple[str, ...],
-            reachable: list, day_index: int, campaign: RansomCampaign) -> list[FaultRecord]:
+            reachable: list, day_index: int, campaign: RansomCampaign,
+            settle: Callable[[], None]) -> list[FaultRecord]:
     root = machine.mount()
     days = int(spec.options.get("days", 1))
     if not campaign.days:
@@ -73,6 +76,7 @@ def _ransom(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folde
         campaign.days = ransomware.split_days(victims, days, rng("ransomware-days", seed))
     today = [name for name in campaign.days[day_index] if (root / name).exists()]
     records = [ransomware.encrypt_files(root, today, seed=seed, at=at)] if today else []
+    settle()  # a continuous mirror copies the damage first; then the ransomware walks the mirror too
     online = [path for path in reachable if path.is_dir()]
     if online:
         records.append(ransomware.encrypt_reachable_targets(online, seed=seed, at=at))

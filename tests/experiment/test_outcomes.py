@@ -1,0 +1,112 @@
+"""The comparison engine's verdicts, each from real runs on real disks (classroom profile, small)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cellkit import corrupted_paths, fault_files, missing_paths, scenario
+
+pytestmark = [pytest.mark.root, pytest.mark.slow]
+
+DELETION = scenario("deletion", [("deletion", "day 1 14:00", {"whole_folder": True})], "day 2 09:00")
+
+
+@pytest.mark.parametrize("strategy", ["backup", "image"])
+def test_a_deleted_folder_comes_back_from_history(run, strategy: str) -> None:
+    row, details = run(strategy, DELETION)
+    deleted = fault_files(details, "deletion")
+    assert deleted, "the fault deleted files"
+    assert row["files_missing"] == 0 and row["files_corrupted"] == 0
+    assert row["came_back_clean"] and row["files_restored"] >= len(deleted)
+
+
+def test_the_mirror_deletes_its_copy_too(run) -> None:
+    row, details = run("mirror-sync", DELETION)
+    deleted = fault_files(details, "deletion")
+    assert missing_paths(details, "file") == deleted, "exactly the deleted files are gone, from the mirror as well"
+    assert row["files_restored"] == 0
+
+
+def test_a_clone_has_the_file_only_if_refreshed_before_the_deletion(run) -> None:
+    before, details = run("clone", DELETION, schedules={"clone": "daily@12"})
+    assert before["files_missing"] == 0
+    after, details = run("clone", DELETION, schedules={"clone": "daily@20"})
+    assert missing_paths(details, "file") == fault_files(details, "deletion")
+
+
+SLOW_RANSOMWARE = scenario("slow-ransomware", [("ransomware", "day 1 11:00", {"fraction": 0.5, "days": 3})],
+                           "day 4 09:00")
+
+
+@pytest.mark.parametrize("strategy", ["backup", "image"])
+def test_history_recovers_clean_from_before_the_first_strike(run, strategy: str) -> None:
+    row, details = run(strategy, SLOW_RANSOMWARE)
+    assert row["came_back_clean"] is True
+    assert row["restore_point_time"] < "2026-01-06T11:00", "a point from before day 1's strike"
+    assert row["files_corrupted"] == 0 and row["files_unexpected"] == 0
+    assert missing_paths(details) <= fault_files(details, "ransomware"), \
+        "only files born after the point and then encrypted are lost"
+
+
+@pytest.mark.parametrize("strategy", ["mirror-sync", "mirror-continuous"])
+def test_mirrors_hold_the_encrypted_files(run, strategy: str) -> None:
+    row, details = run(strategy, SLOW_RANSOMWARE, schedules={"mirror-sync": "daily@23"})
+    encrypted = fault_files(details, "ransomware")
+    assert row["came_back_clean"] is False
+    assert encrypted <= missing_paths(details) | corrupted_paths(details), "no encrypted file came back"
+    unexpected = {v["path"] for v in details["verdicts"] if v["category"] == "unexpected"}
+    assert {p + ".locked" for p in encrypted if len((p + ".locked").rsplit("/", 1)[-1]) <= 255} <= unexpected
+
+
+# At night, after the nightly runs: nothing changed since, so what the strategy covers comes back whole.
+PARTITION_WIPE = scenario("partition-wipe", [("partition-wipe", "day 1 04:00", {"which": "both"})], "day 1 04:00")
+
+
+@pytest.mark.parametrize("strategy", ["image", "clone"])
+def test_block_level_brings_the_whole_disk_back(run, strategy: str) -> None:
+    row, _ = run(strategy, PARTITION_WIPE, schedules={"clone": "daily@03"})
+    assert row["recovery_level"] == "disk"
+    assert all(row[c] for c in ("partition_table_ok", "boot_ok", "esp_ok", "fsck_clean", "fs_uuid_ok"))
+    assert row["files_missing"] == 0 and row["files_corrupted"] == 0
+
+
+def test_backup_restores_the_files_but_not_the_system(run) -> None:
+    row, details = run("backup", PARTITION_WIPE)
+    assert row["recovery_level"] == "disk" and row["fsck_clean"]
+    assert not any(row[c] for c in ("partition_table_ok", "boot_ok", "esp_ok", "fs_uuid_ok"))
+    lost = missing_paths(details)
+    assert lost and all(not p.startswith("home/") for p in lost), "the homes came back; the OS did not"
+
+
+def test_none_rebuilds_nothing_after_a_full_wipe(run) -> None:
+    row, _ = run("none", PARTITION_WIPE)
+    assert not row["partition_table_ok"] and row["files_intact"] == 0
+
+
+TARGET_CORRUPTION = scenario("target-corruption", [("target-corruption", "day 1 10:00", {"count": 64}),
+                                                   ("disk-loss", "day 1 12:00", {})], "day 1 12:00")
+
+
+def test_a_corrupted_repository_is_detected_not_silently_restored(run) -> None:
+    row, _ = run("backup", TARGET_CORRUPTION)
+    assert row["damage_detected"] is True
+    assert row["came_back_clean"] is True and row["files_corrupted"] == 0
+
+
+def test_a_plain_mirror_restores_rot_silently(run) -> None:
+    row, _ = run("mirror-sync", TARGET_CORRUPTION)
+    assert row["damage_detected"] is False
+    assert row["came_back_clean"] is False and row["files_corrupted"] > 0
+
+
+BITROT = scenario("bitrot", [("bitrot", "day 1 12:00", {"count": 16, "mode": "uniform"})], "day 2 09:00")
+SYNC_AROUND_THE_ROT = {"mirror-sync": "daily@12+daily@20"}  # in step just before the rot, and once after
+
+
+def test_a_quick_check_mirror_keeps_the_good_copy_a_checksum_mirror_copies_the_rot(run) -> None:
+    quick, details = run("mirror-sync", BITROT, schedules=SYNC_AROUND_THE_ROT)
+    rotten = fault_files(details, "bitrot")
+    assert rotten and quick["files_corrupted"] == 0 and quick["came_back_clean"]
+    assert quick["files_restored"] == len(rotten), "the user copied the good copies back from the mirror"
+    checksum, details = run("mirror-sync:checksum", BITROT, schedules=SYNC_AROUND_THE_ROT)
+    assert corrupted_paths(details) == fault_files(details, "bitrot") and not checksum["came_back_clean"]
