@@ -48,7 +48,7 @@ def test_history_recovers_clean_from_before_the_first_strike(run, strategy: str)
         "only files born after the point and then encrypted are lost"
 
 
-@pytest.mark.parametrize("strategy", ["mirror-sync", "mirror-continuous"])
+@pytest.mark.parametrize("strategy", ["mirror-sync", "mirror-continuous", "raid1"])
 def test_mirrors_hold_the_encrypted_files(run, strategy: str) -> None:
     row, details = run(strategy, SLOW_RANSOMWARE, schedules={"mirror-sync": "daily@23"})
     encrypted = fault_files(details, "ransomware")
@@ -110,3 +110,10 @@ def test_a_quick_check_mirror_keeps_the_good_copy_a_checksum_mirror_copies_the_r
     assert quick["files_restored"] == len(rotten), "the user copied the good copies back from the mirror"
     checksum, details = run("mirror-sync:checksum", BITROT, schedules=SYNC_AROUND_THE_ROT)
     assert corrupted_paths(details) == fault_files(details, "bitrot") and not checksum["came_back_clean"]
+
+
+def test_raid1_heals_rot_under_one_half_and_its_scrub_says_so(run) -> None:
+    row, details = run("raid1", BITROT)
+    assert fault_files(details, "bitrot"), "bits were flipped under half A"
+    assert row["files_corrupted"] == 0 and row["came_back_clean"]
+    assert row["damage_detected"] is True, "the scrub found (and corrected) the bad copies"

@@ -21,6 +21,8 @@ from ..disk import esp, health
 from ..disk.mounting import drop_caches, mounted
 from ..disk.table import read_table
 from ..errors import WorkbenchError
+from ..faults.bitrot import inject_bitrot
+from ..faults.records import FaultRecord
 from ..truth.manifest import Manifest, take_manifest
 
 Listener = Callable[[Path | None], None]  # called with the mount point, or None on unmount
@@ -66,6 +68,19 @@ class Machine:
         self.unmount()
         if new_image != self.image:
             new_image.replace(self.image)
+
+    def usable(self) -> bool:
+        """What the user sees: the disk is there, it has its partitions and boot code, and the root mounts."""
+        return disk_is_usable(self.image)
+
+    def facts(self) -> dict | None:
+        """What the health columns compare (None when the disk is gone)."""
+        return disk_facts(self.image)
+
+    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...], at) -> FaultRecord:
+        """Silent rot under the filesystem, in the data of the user's files."""
+        self.unmount()
+        return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
 
     def manifest(self) -> Manifest | None:
         """The whole root tree as it is now, or None when the root cannot be mounted."""

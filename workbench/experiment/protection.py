@@ -59,6 +59,10 @@ class Protection:
     def keeps_history(self) -> bool:
         return True
 
+    def make_machine(self, workdir: Path, disk_size: int) -> Machine:
+        """The machine this strategy protects: by default a fresh system disk."""
+        return Machine(create_disk(workdir / "source.img", "system", disk_size))
+
     def attach(self, machine: Machine) -> None:
         """Called once the machine exists (a continuous mirror starts watching here)."""
 

@@ -29,7 +29,7 @@ from ..errors import WorkbenchError
 from ..faults.ransomware import EXTENSION, NOTE_NAME
 from ..faults.selfheal import rebuild_gpt_from_backup, repair_from_backup_superblock
 from ..strategies.base import RestorePoint
-from .machine import Machine, disk_is_usable
+from .machine import Machine
 
 
 @dataclass
@@ -69,7 +69,7 @@ def recover(machine: Machine, protection, *, disk_size: int, remembered_files: s
     started = time.perf_counter()
     points = usable_points(protection, outcome)
     verify_s = time.perf_counter() - started
-    if not disk_is_usable(machine.image):
+    if not machine.usable():
         outcome.level = "disk"
         _recover_disk(machine, protection, points, disk_size, outcome)
     else:

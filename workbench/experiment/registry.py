@@ -71,6 +71,13 @@ def _mirror(cls_name: str, continuous: bool = False) -> Callable[..., Protection
     return make
 
 
+def _raid1(target: Path, variant: str = "", **common) -> Protection:
+    from ..strategies.mirror.strategies import Raid1Strategy
+    from .raid1_machine import Raid1Protection
+
+    return Raid1Protection(strategy=Raid1Strategy(), target=target / "raid1", **common)
+
+
 _FACTORIES: dict[str, Callable[..., Protection]] = {
     "none": _none,
     "image": _image,
@@ -79,13 +86,12 @@ _FACTORIES: dict[str, Callable[..., Protection]] = {
     "mirror-sync": _mirror("MirrorSync"),
     "mirror-continuous": _mirror("MirrorContinuous", continuous=True),
     "mirror-two-way": _mirror("MirrorTwoWay"),
+    "raid1": _raid1,
 }
 
 
 def make_protection(text: str, *, target: Path, scratch: Path, schedules: dict[str, str] | None = None) -> Protection:
     name, variant = strategy_spec(text)
-    if name not in _FACTORIES:
-        raise UsageError(f"the strategy '{name}' cannot run in the comparison engine yet")
     schedule = parse_schedule((schedules or {}).get(name, DEFAULT_SCHEDULES[name]))
     common = {"name": name, "schedule": schedule, "scratch": scratch}
     protection = _FACTORIES[name](target, variant=variant, **common)

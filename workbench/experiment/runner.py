@@ -19,7 +19,6 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..disk.create import create_disk
 from ..disk.layout import MiB
 from ..errors import WorkbenchError
 from ..faults import crash
@@ -29,7 +28,6 @@ from ..workload.generate import build
 from ..workload.profile import Profile, load_profile
 from . import scoring
 from .clock import SimClock
-from .machine import Machine, disk_facts
 from .protection import Protection
 from .recovery import recover
 from .registry import make_protection, strategy_spec
@@ -111,8 +109,7 @@ class _Trial:
         self.protection = protection = make_protection(
             cell.strategy, target=self.workdir / "target", scratch=self.workdir / "scratch", schedules=schedules)
         self.scope = protection.scope
-        image = create_disk(self.workdir / "source.img", "system", self.disk_size)
-        self.machine = machine = Machine(image)
+        self.machine = machine = protection.make_machine(self.workdir, self.disk_size)
         build(self.profile, machine.mount(), data_size=self.data_size, seed=cell.seed, start=self.clock.start)
         protection.attach(machine)
 
@@ -147,7 +144,7 @@ class _Trial:
                 protection.settle()
                 prefault = scoring.TruthState(hour, self._manifest())
                 machine.unmount()
-                before = disk_facts(machine.image)
+                before = machine.facts()
                 at_fault = self._space_at_fault(prefault.manifest)
             for spec, index in strikes.get(hour, []):
                 if spec.kind == "crash-during-protect":
@@ -159,13 +156,13 @@ class _Trial:
                     day_index=index, campaign=campaigns.setdefault(id(spec), RansomCampaign()),
                     settle=protection.settle)
                 self.details["faults"] += [r.to_json() for r in records]
-        assert prefault is not None and before is not None
+        assert prefault is not None
 
         remembered = {p for p, e in prefault.manifest.entries.items() if e.kind in ("file", "symlink")}
         outcome = recover(machine, protection, disk_size=self.disk_size, remembered_files=remembered)
         self.details["recovery"] = {"level": outcome.level, "point": outcome.point_id, "actions": outcome.actions}
         restored = machine.manifest()
-        after = disk_facts(machine.image)
+        after = machine.facts()
         row = {
             "protect_s": round(sum(protect_s), 4),
             "protect_runs": len(protect_s),

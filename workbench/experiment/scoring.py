@@ -94,14 +94,17 @@ def space_columns(footprint_bytes: int, reserved_bytes: int, protected_bytes: in
     }
 
 
-def health_columns(before: dict, after: dict | None) -> dict:
+def health_columns(before: dict | None, after: dict | None) -> dict:
     """Restored-system health against the **pre-fault** disk facts (None: no disk came back).
 
+    ``before`` is None for a machine that is not a partitioned disk: every column is NaN then.
     ``before`` and ``after`` hold ``partition_entries``, ``boot_code``, ``esp_files``,
     ``fs_uuid`` and ``fsck_clean``, as ``experiment.machine.disk_facts`` returns them.
     A freshly made disk has new GUIDs, a new boot-code id and a new grub.cfg, so it
     does not pass for the old one.
     """
+    if before is None:  # not a partitioned disk (a raid1 pair): there is nothing of the kind to compare
+        return dict.fromkeys(("partition_table_ok", "boot_ok", "esp_ok", "fsck_clean", "fs_uuid_ok"), math.nan)
     if after is None:
         return {"partition_table_ok": False, "boot_ok": False, "esp_ok": False, "fsck_clean": False,
                 "fs_uuid_ok": False}

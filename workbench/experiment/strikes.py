@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..faults import bitrot, boot, files, loss, ransomware, sectors, superblock, table, target
+from ..faults import boot, files, loss, ransomware, sectors, superblock, table, target
 from ..faults.records import FaultRecord, rng
 from .machine import Machine
 from .scenario import FaultSpec
@@ -49,8 +49,8 @@ def strike(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folder
     machine.unmount()
     image = machine.image
     if kind == "bitrot":
-        return [bitrot.inject_bitrot(image, seed=seed, count=int(options.get("count", 8)),
-                                     mode=str(options.get("mode", "uniform")), folders=folders, at=at)]
+        return [machine.bitrot(seed=seed, count=int(options.get("count", 8)), mode=str(options.get("mode", "uniform")),
+                               folders=folders, at=at)]
     if kind == "bad-sectors":
         return [sectors.bad_sectors(image, seed=seed, sectors=int(options.get("count", 8)),
                                     where=str(options.get("where", "files")), folders=folders, at=at)]
