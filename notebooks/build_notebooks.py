@@ -37,7 +37,7 @@ from IPython.display import Markdown, display
 
 from workbench.advice.explore import results_folder
 from workbench.results.store import load_results
-from workbench.units import format_bytes, parse_size
+from workbench.units import parse_size
 
 folder = results_folder(results_dir, profile=profile, data_size=parse_size(data_size) if data_size else None)
 results, run_record = load_results(folder)
@@ -93,7 +93,7 @@ import json
 import os
 import shutil
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 os.environ["WORKBENCH_HOME"] = workspace_dir  # before the workbench reads it
@@ -233,8 +233,8 @@ data_size = "8M"
 facts_path = None
 '''),
         code(LOAD_RESULTS + '''
-from workbench.report import plots
-from workbench.report import notebook_plots
+from workbench.report import notebook_plots, plots
+from workbench.units import format_bytes
 from workbench.workload.profile import load_profile
 '''),
         md("## Time, footprint and amplification per strategy\n\nBars are medians over every scenario of the run; whiskers span min to max."),
@@ -631,7 +631,6 @@ import json
 from pathlib import Path
 
 import ipywidgets as widgets
-import pandas as pd
 from IPython.display import Markdown, display
 
 from workbench.advice import Needs, recommend
@@ -639,7 +638,7 @@ from workbench.advice.explore import EXPLORER_STRATEGIES, run_comparison, scaled
 from workbench.experiment.scenario import known_scenarios
 from workbench.report import notebook_plots, plots
 from workbench.results.store import load_results
-from workbench.units import format_bytes, parse_size
+from workbench.units import parse_size
 from workbench.workload.profile import known_profiles
 
 facts = {}
@@ -755,7 +754,7 @@ claims_file = None  # None: the shipped datasets/claims.yaml
 facts_path = None
 '''),
         code(LOAD_RESULTS + '''
-from workbench.advice.claims import check_claims, judge_claims, load_claims, verdict_of
+from workbench.advice.claims import check_claims, judge_claims, load_claims
 
 claims = load_claims(claims_file)
 '''),
