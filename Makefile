@@ -48,10 +48,8 @@ setup-bench: setup
 	$(call apt_install,$(APT_BENCH))
 
 demo: setup
-	$(WB) disk create demo.img --layout system --size 128M --force
-	$(WB) disk mount demo.img -- sh -c 'mkdir -p home/student && seq 1 100000 > home/student/numbers.txt && du -sh .'
-	$(WB) disk check demo.img
-	$(WB) disk list
+	$(WB) compare --profile classroom --scenarios demo --strategies demo --out $(DEMO_OUT)
+	@echo "open $(DEMO_OUT)/report.html, or run: .venv/bin/jupyter lab notebooks/"
 
 test: setup-test
 	$(PY) -m pytest

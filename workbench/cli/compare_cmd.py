@@ -16,7 +16,7 @@ from ..units import parse_size
 
 #: What `make demo` runs: the lessons that matter, in a few minutes.
 DEMO_SCENARIOS = "deletion,slow-ransomware,partition-wipe,bitrot"
-DEMO_STRATEGIES = "none,image,backup,clone,mirror-sync,mirror-continuous"
+DEMO_STRATEGIES = "none,image,backup,clone,mirror-sync,mirror-continuous,raid1"
 
 HELP = f"""\
 Each cell builds a fresh system disk from the workload profile, runs the
@@ -25,7 +25,7 @@ strikes with the faults, recovers the way a user of that strategy would, and
 scores what came back against the ground truth, byte for byte.
 
 strategies: {', '.join(STRATEGIES)}
-  (variants after a colon: mirror-sync:checksum, mirror-continuous:checksum)
+  (variants after a colon: mirror-sync:checksum, mirror-continuous:checksum; 'demo' = {DEMO_STRATEGIES})
 scenarios:  {', '.join(known_scenarios())}
   (or a path to a scenario YAML file; 'demo' = {DEMO_SCENARIOS})
 default schedules: {', '.join(f'{k}={v}' for k, v in DEFAULT_SCHEDULES.items())}
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--profile", default="classroom", help="workload profile (default: classroom)")
     parser.add_argument("--data-size", default=None, help="amount of data, e.g. 32M (default: the profile's)")
     parser.add_argument("--scenarios", default="demo", help="'all', 'demo' or a comma-separated list")
-    parser.add_argument("--strategies", default="all", help="'all' or a comma-separated list")
+    parser.add_argument("--strategies", default="demo", help="'all', 'demo' or a comma-separated list")
     parser.add_argument("--schedule", action="append", default=[], metavar="STRATEGY=RULE",
                         help="override a schedule, e.g. backup=daily@23 (repeatable)")
     parser.add_argument("--repeat", type=int, default=1, help="repetitions per cell (default: 1)")
@@ -73,7 +73,7 @@ def parse_schedules(items: list[str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     require_root("running the comparison")
     scenarios = select(DEMO_SCENARIOS if args.scenarios == "demo" else args.scenarios, known_scenarios(), "scenario")
-    strategies = _strategies(args.strategies)
+    strategies = _strategies(DEMO_STRATEGIES if args.strategies == "demo" else args.strategies)
     schedules = parse_schedules(args.schedule)
     data_size = parse_size(args.data_size) if args.data_size else None
     if args.repeat < 1:
