@@ -107,8 +107,9 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
         stats = PassStats()
         buf = buffers.get()
         view = memoryview(buf)[:seg_len]
-        stats.bytes_read = read_ranges(src_fd, buf, seg_start, seg_len, reads.get(seg_start // SEGMENT, ()),
-                                       buffers.zeros)
+        seg_reads = reads.get(seg_start // SEGMENT, ())
+        if seg_reads:
+            stats.bytes_read = read_ranges(src_fd, buf, seg_start, seg_len, seg_reads, buffers.zeros)
         nblocks = -(-seg_len // BLOCK)
         first = seg_start // BLOCK
         digests, runs = [], []
@@ -116,8 +117,8 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
         for j in range(nblocks):
             number = first + j
             lo, hi = j * BLOCK, min((j + 1) * BLOCK, seg_len)
-            nonzero.append(not (buf.startswith(zero_block, lo) if hi - lo == BLOCK  # memcmp in place
-                                else buf[lo:hi] == bytes(hi - lo)))
+            nonzero.append(bool(seg_reads) and not (  # a segment of holes is never read nor scanned
+                buf.startswith(zero_block, lo) if hi - lo == BLOCK else buf[lo:hi] == bytes(hi - lo)))
             digest = blake3.blake3(view[lo:hi]).digest() if nonzero[j] else (
                 zero_tail if number == count - 1 else zero_full)
             digests.append(digest)
