@@ -271,7 +271,8 @@ def with_size(frame, record):
     return frame.assign(data_size_bytes=size, run_profile=record.get("profile", "?"))
 
 
-sets = [with_size(results, run_record)] + [with_size(*load_results(d)) for d in sweep_dirs]
+extra = sweep_dirs.split(",") if isinstance(sweep_dirs, str) else sweep_dirs  # papermill -p gives a string
+sets = [with_size(results, run_record)] + [with_size(*load_results(d.strip())) for d in extra if d.strip()]
 sweep = pd.concat(sets, ignore_index=True)
 facts["sweep_sizes"] = sorted(int(s) for s in sweep["data_size_bytes"].unique())
 notebook_plots.size_sweep(sweep)
@@ -664,6 +665,7 @@ def advise(results, needs):
 '''),
         md("## Measure, then advise"),
         code('''
+threats = threats.split(",") if isinstance(threats, str) else list(threats)  # papermill -p gives a string
 results = measured_results(profile, data_size, change_factor, threats)
 needs = Needs(threats=tuple(threats), max_rpo_hours=max_rpo_hours, max_rto_s=max_rto_s,
               max_space_ratio=max_space_ratio, max_lost_share=max_lost_share)

@@ -96,3 +96,11 @@ def test_booleans_read_back_from_csv_as_text_are_understood():
     advice = recommend(results, Needs(threats=("ransomware",)))
     assert advice.choice.members == ("backup",)
     assert not advice.outcomes.set_index("strategy").loc["mirror-sync", "recovered"]
+
+
+def test_threats_as_one_comma_separated_string_and_none_measured():
+    results = table(*_baseline(), row("backup", "deletion"), row("backup", "ransomware"))
+    assert recommend(results, Needs(threats="deletion, ransomware")).choice.members == ("backup",)
+    nothing = recommend(results, Needs(threats=("bitrot",)))
+    assert nothing.choice is None and not nothing.meets_all_needs
+    assert list(nothing.outcomes.columns)[:2] == ["strategy", "scenario"]  # an empty table keeps its columns

@@ -36,6 +36,8 @@ from ..units import format_bytes
 from .table import normalise
 
 BASELINE = "none"
+OUTCOME_COLUMNS = ["strategy", "scenario", "repetitions", "recovered", "answered", "came_back_clean", "bytes_lost",
+                   "damage_bytes", "rpo_hours", "rto_s", "space_bytes", "protected_bytes", "why"]
 EVIDENCE_COLUMNS = ["strategy", "variant", "scenario", "repetition", "status", "came_back_clean", "bytes_lost",
                     "rpo_hours", "rto_s", "footprint_bytes", "reserved_bytes", "protected_bytes",
                     "space_amplification"]
@@ -95,6 +97,13 @@ def strategy_label(strategy: str, variant: str) -> str:
     return strategy if not variant or (variants and variant == variants[0]) else f"{strategy}:{variant}"
 
 
+def feared(needs: Needs, results: pd.DataFrame) -> list[str]:
+    """The feared scenarios ('a,b' is read as two); none given: every scenario in the results."""
+    given = needs.threats.split(",") if isinstance(needs.threats, str) else needs.threats
+    names = [name.strip() for name in given if name.strip()]
+    return names or sorted(results["scenario"].unique())
+
+
 def _labelled(results: pd.DataFrame, needs: Needs) -> pd.DataFrame:
     rows = normalise(results if needs.profile is None else results[results["profile"] == needs.profile])
     variants = rows["variant"] if "variant" in rows else pd.Series("", index=rows.index)
@@ -105,7 +114,7 @@ def _labelled(results: pd.DataFrame, needs: Needs) -> pd.DataFrame:
 def threat_outcomes(results: pd.DataFrame, needs: Needs) -> tuple[pd.DataFrame, list[str]]:
     """One row per (strategy label, feared scenario): the measured numbers and the verdicts."""
     rows = _labelled(results, needs)
-    threats = list(needs.threats) or sorted(rows["scenario"].unique())
+    threats = feared(needs, rows)
     notes = [f"'{t}' was not measured in these results: run 'workbench compare --scenarios {t}'"
              for t in threats if t not in set(rows["scenario"])]
     records = []
@@ -121,7 +130,7 @@ def threat_outcomes(results: pd.DataFrame, needs: Needs) -> tuple[pd.DataFrame, 
             if label == BASELINE:
                 continue
             records.append(_outcome(label, threat, group, reference, needs))
-    return pd.DataFrame(records), notes
+    return pd.DataFrame(records, columns=OUTCOME_COLUMNS), notes
 
 
 def _damage_reference(rows: pd.DataFrame) -> tuple[float, str]:
@@ -197,7 +206,7 @@ def _rank_key(option: Option) -> tuple:
 def recommend(results: pd.DataFrame, needs: Needs) -> Recommendation:
     """The strategy or pair that answers the feared threats within the limits, with the rows behind it."""
     outcomes, notes = threat_outcomes(results, needs)
-    threats = list(needs.threats) or sorted(results["scenario"].unique())  # an unmeasured one is not answered
+    threats = feared(needs, results)  # an unmeasured one is not answered
     if outcomes.empty:
         return Recommendation(None, False, ["no measured rows for these threats: nothing to recommend"],
                               pd.DataFrame(), outcomes, pd.DataFrame(), notes)
