@@ -100,3 +100,13 @@ def test_a_broken_claims_file_is_refused_with_the_claim_named(tmp_path):
     neither.write_text("claims:\n  - id: vague\n    text: something\n")
     with pytest.raises(UsageError, match="vague"):
         load_claims(neither)
+
+
+def test_variants_are_judged_apart():
+    """Quick-check leaves rot alone on the mirror; checksum copies it over: a glob sees both, separately."""
+    claims = [c for c in load_claims() if c.id == "mirror-cannot-stop-corruption"]
+    results = table(row("mirror-sync", "bitrot", variant="quick-check", came_back_clean=True),
+                    row("mirror-sync", "bitrot", variant="checksum", came_back_clean=False))
+    outcomes = check_claims(results, claims).set_index("strategy")["passed"]
+    assert outcomes.to_dict() == {"mirror-sync": False, "mirror-sync:checksum": True}
+    assert _verdicts(results, claims)["mirror-cannot-stop-corruption"] == PARTLY

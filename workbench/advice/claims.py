@@ -5,7 +5,9 @@ Claims live in ``datasets/claims.yaml`` (the format is described at its top).
 two numbers compared; ``judge_claims`` turns a claim's outcomes into a verdict
 by one rule: all pass -> holds, some -> partly, none -> does not hold, none
 evaluable -> cannot test with these results; a claim marked ``untestable`` is
-"cannot test here", with the reason.
+"cannot test here", with the reason. Strategies are named as the results label
+them: ``mirror-sync`` is its default variant, ``mirror-sync:checksum`` the other,
+and a glob (``mirror-*``) matches both, each as its own outcome.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import yaml
 
 from ..errors import UsageError
 from ..units import format_bytes
+from .recommend import strategy_label
 from .table import normalise
 
 CLAIMS_PATH = Path(__file__).resolve().parents[2] / "datasets" / "claims.yaml"
@@ -81,6 +84,8 @@ def load_claims(path: str | Path | None = None) -> list[Claim]:
 def check_claims(results: pd.DataFrame, claims: list[Claim]) -> pd.DataFrame:
     """One row per evaluated comparison: claim, check, strategy, scenario, left, op, right, passed."""
     table = normalise(results)
+    variants = table["variant"] if "variant" in table else [""] * len(table)
+    table["label"] = [strategy_label(s, v) for s, v in zip(table["strategy"], variants)]
     ok = table[table["status"] == "ok"] if "status" in table else table
     outcomes: list[_Outcome] = []
     for claim in claims:
@@ -156,14 +161,14 @@ def _in(scenarios: list[str] | None) -> str:
 
 
 def _matching(pattern: str, rows: pd.DataFrame) -> list[str]:
-    return sorted(s for s in rows["strategy"].unique() if fnmatch.fnmatchcase(s, pattern))
+    return sorted(s for s in rows["label"].unique() if fnmatch.fnmatchcase(s, pattern))
 
 
 def _side(spec: Any, rows: pd.DataFrame) -> Any:
     """A number or a bool as given, or a column aggregated over a strategy's rows (None: no rows, or all NaN)."""
     if not isinstance(spec, dict):
         return spec
-    picked = rows[rows["strategy"] == spec["strategy"]]
+    picked = rows[rows["label"] == spec["strategy"]]
     if picked.empty or spec["column"] not in picked:
         return None
     values = picked[spec["column"]]
