@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
-    p = verbs.add_parser("protect", help="clone the disk, or refresh an existing clone")
+    p = common.add_verb(verbs, HELP, "protect", "clone the disk, or refresh an existing clone")
     p.add_argument("--disk", required=True, help="the workspace disk to clone")
     common.add_target(p, "the clone's image file")
     common.add_now(p)
@@ -42,18 +42,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_json(p)
     p.set_defaults(func=_protect)
 
-    p = verbs.add_parser("points", help="the clone's one point")
+    p = common.add_verb(verbs, HELP, "points", "the clone's one point")
     common.add_target(p, "the clone's image file")
     common.add_json(p)
     p.set_defaults(func=_points)
 
-    p = verbs.add_parser("restore", help="copy the clone back onto a disk (checked against its hashes)")
+    p = common.add_verb(verbs, HELP, "restore", "copy the clone back onto a disk (checked against its hashes)")
     common.add_target(p, "the clone's image file")
     common.add_restore_options(p)
     common.add_json(p)
     p.set_defaults(func=_restore)
 
-    p = verbs.add_parser("verify", help="compare the clone with the hashes recorded at clone time")
+    p = common.add_verb(verbs, HELP, "verify", "compare the clone with the hashes recorded at clone time")
     common.add_target(p, "the clone's image file")
     common.add_json(p)
     p.set_defaults(func=_verify)

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
-    p = verbs.add_parser("protect", help="image a disk into the target (incremental when a parent exists)")
+    p = common.add_verb(verbs, HELP, "protect", "image a disk into the target (incremental when a parent exists)")
     p.add_argument("--disk", required=True, help="the workspace disk to image")
     common.add_target(p, "the image directory")
     common.add_now(p)
@@ -47,23 +47,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_json(p)
     p.set_defaults(func=_protect)
 
-    p = verbs.add_parser("points", help="list the image points, oldest first")
+    p = common.add_verb(verbs, HELP, "points", "list the image points, oldest first")
     common.add_target(p, "the image directory")
     common.add_json(p)
     p.set_defaults(func=_points)
 
-    p = verbs.add_parser("restore", help="restore a point onto a blank disk of the same size or larger")
+    p = common.add_verb(verbs, HELP, "restore", "restore a point onto a blank disk of the same size or larger")
     common.add_target(p, "the image directory")
     common.add_restore_options(p)
     common.add_json(p)
     p.set_defaults(func=_restore)
 
-    p = verbs.add_parser("verify", help="read every chunk of every point; exit 1 when damage is found")
+    p = common.add_verb(verbs, HELP, "verify", "read every chunk of every point; exit 1 when damage is found")
     common.add_target(p, "the image directory")
     common.add_json(p)
     p.set_defaults(func=_verify)
 
-    p = verbs.add_parser("forget", help="delete points: --keep-last N, or one --point (never a needed parent)")
+    p = common.add_verb(verbs, HELP, "forget", "delete points: --keep-last N, or one --point (never a needed parent)")
     common.add_target(p, "the image directory")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--keep-last", type=int, metavar="N", help="keep the newest N points and their parents")
@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     common.add_json(p)
     p.set_defaults(func=_forget)
 
-    p = verbs.add_parser("extract", help="copy a file or folder out of a point, without restoring the disk")
+    p = common.add_verb(verbs, HELP, "extract", "copy a file or folder out of a point, without restoring the disk")
     common.add_target(p, "the image directory")
     p.add_argument("--point", default="latest", help="point id, or 'latest' (default)")
     p.add_argument("path", metavar="PATH_IN_ROOT", help="a path inside the root filesystem, e.g. /etc/hostname")

@@ -19,6 +19,13 @@ from ..strategies.base import RestorePoint, RestoreReport, VerifyReport
 from ..units import format_bytes
 
 
+def add_verb(verbs: argparse._SubParsersAction, command_help: str, name: str, help: str) -> argparse.ArgumentParser:
+    """A verb parser whose --help teaches: its purpose, then the examples section of ``command_help``."""
+    examples = command_help[command_help.find("examples:"):] if "examples:" in command_help else None
+    return verbs.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".", epilog=examples,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def add_target(parser: argparse.ArgumentParser, what: str = "where the points are kept") -> None:
     parser.add_argument("--target", required=True, metavar="T",
                         help=f"{what}: a workspace path, or DATA.img:/folder on a data disk")
