@@ -26,7 +26,7 @@ class SyncPlan:
     specials: list[str] = field(default_factory=list)  # symlinks, fifos, devices to (re)create
     meta: list[str] = field(default_factory=list)  # same content, metadata to fix
     links: list[tuple[str, str]] = field(default_factory=list)  # (path, path of the first name of its inode)
-    dirs: list[str] = field(default_factory=list)  # every source directory, deepest first
+    dirs: list[str] = field(default_factory=list)  # folders whose metadata to set last, deepest first
 
     @property
     def empty(self) -> bool:
@@ -108,9 +108,10 @@ def make_plan(
         entry = src[path]
         have = None if path in gone else dst.get(path)
         if entry.kind == "d":
-            plan.dirs.append(path)
             if have is None and path:
                 plan.mkdirs.append(path)
+            elif have is None or not entry.same_meta(have):
+                plan.dirs.append(path)
         elif path in followers:
             continue
         elif entry.kind == "f":
@@ -136,7 +137,12 @@ def make_plan(
         if (have is None or have.kind != "f" or leader in rewritten or leader_have is None
                 or (have.dev, have.ino) != (leader_have.dev, leader_have.ino)):
             plan.links.append((path, leader))
-    plan.dirs.sort(key=lambda p: p.count("/") + (1 if p else 0), reverse=True)
+    # A folder whose entries change gets a new mtime from the kernel: set it back afterwards.
+    touched = {p for p, _ in plan.removals} | set(plan.mkdirs) | set(plan.copies) | set(plan.specials)
+    touched |= {p for pair in plan.renames for p in pair} | {p for p, _ in plan.links}
+    parents = {p.rpartition("/")[0] for p in touched}
+    dirs = (set(plan.dirs) | set(plan.mkdirs) | parents) & {p for p, e in src.items() if e.kind == "d"}
+    plan.dirs = sorted(dirs, key=lambda p: p.count("/") + (1 if p else 0), reverse=True)
     return plan
 
 

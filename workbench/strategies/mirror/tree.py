@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,14 +116,17 @@ def scan(
     """Every entry below ``root`` (or only below the given relative paths and their parents).
 
     Temporary files of an interrupted write are left out; ``temps`` collects their full paths.
+    The top levels are listed here; the subtrees below them are walked by threads, so
+    reading cold directories and inodes from disk overlaps.
     """
     base = os.fspath(root)
     skip_top = frozenset(exclude_top)
     tree: dict[str, Entry] = {}
-    stack: list[tuple[str, str]] = []
+    found_temps: list[str] = []
+    frontier: list[tuple[str, str]] = []
     if only is None:
         tree[""] = entry_of(base, xattrs=xattrs)
-        stack.append(("", base))
+        frontier.append(("", base))
     else:
         for rel in _tops(only):
             if rel.partition("/")[0] in skip_top:
@@ -137,31 +141,63 @@ def scan(
                 continue
             tree[rel] = entry
             if entry.kind == "d":
-                stack.append((rel, path))
+                frontier.append((rel, path))
+    for _level in range(2):  # split big trees into enough subtrees to walk in parallel
+        if len(frontier) >= _SCAN_THREADS:
+            break
+        deeper: list[tuple[str, str]] = []
+        for rel, path in frontier:
+            deeper += _list(rel, path, tree, found_temps, skip_top, xattrs)
+        frontier = deeper
+    if frontier:
+        with ThreadPoolExecutor(min(_SCAN_THREADS, len(frontier))) as pool:
+            for part, part_temps in pool.map(lambda item: _walk(item, skip_top, xattrs), frontier):
+                tree.update(part)
+                found_temps += part_temps
+    if temps is not None:
+        temps += found_temps
+    return tree
+
+
+_SCAN_THREADS = 8
+
+
+def _walk(top: tuple[str, str], skip_top: frozenset[str], xattrs: bool) -> tuple[dict[str, Entry], list[str]]:
+    """Scan one subtree (its top folder's own entry is the caller's)."""
+    tree: dict[str, Entry] = {}
+    temps: list[str] = []
+    stack = [top]
     while stack:
         rel, path = stack.pop()
-        try:
-            listing = os.scandir(path)
-        except FileNotFoundError:
-            continue
-        with listing:
-            for item in listing:
-                name = item.name
-                if name.startswith(TEMP_PREFIX):
-                    if temps is not None:
-                        temps.append(item.path)
-                    continue
-                if not rel and name in skip_top:
-                    continue
-                child = f"{rel}/{name}" if rel else name
-                try:
-                    entry = entry_of(item.path, item.stat(follow_symlinks=False), xattrs=xattrs)
-                except FileNotFoundError:
-                    continue  # vanished while we looked
-                tree[child] = entry
-                if entry.kind == "d":
-                    stack.append((child, item.path))
-    return tree
+        stack += _list(rel, path, tree, temps, skip_top, xattrs)
+    return tree, temps
+
+
+def _list(rel: str, path: str, tree: dict[str, Entry], temps: list[str], skip_top: frozenset[str],
+          xattrs: bool) -> list[tuple[str, str]]:
+    """Add one folder's entries to ``tree``; return its subfolders."""
+    folders: list[tuple[str, str]] = []
+    try:
+        listing = os.scandir(path)
+    except FileNotFoundError:
+        return folders
+    with listing:
+        for item in listing:
+            name = item.name
+            if name.startswith(TEMP_PREFIX):
+                temps.append(item.path)
+                continue
+            if not rel and name in skip_top:
+                continue
+            child = f"{rel}/{name}" if rel else name
+            try:
+                entry = entry_of(item.path, item.stat(follow_symlinks=False), xattrs=xattrs)
+            except FileNotFoundError:
+                continue  # vanished while we looked
+            tree[child] = entry
+            if entry.kind == "d":
+                folders.append((child, item.path))
+    return folders
 
 
 def _tops(paths: Iterable[str]) -> list[str]:
