@@ -30,6 +30,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,8 +163,9 @@ def sync_two_way(
     now = now or datetime.now(UTC)
     roots = (os.fspath(source), os.fspath(target))
     leftovers: list[str] = []
-    sides = (tree.scan(source, exclude_top=record.LEFT_OUT, temps=leftovers),
-             tree.scan(target, exclude_top=record.LEFT_OUT, temps=leftovers))
+    with ThreadPoolExecutor(2) as pool:  # both sides at once: reading cold folders overlaps
+        jobs = [pool.submit(tree.scan, root, exclude_top=record.LEFT_OUT, temps=leftovers) for root in (source, target)]
+        sides = (jobs[0].result(), jobs[1].result())
     tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
 
     def same_content(path: str) -> bool:
