@@ -261,18 +261,12 @@ def _set_xattrs(target: str | int, wanted: Xattrs, have: Xattrs | None) -> None:
             os.setxattr(target, name, value)
 
 
-class _CopyMethod:
-    """Remembers, per (source device, target device), whether copy_file_range works there."""
-
-    def __init__(self) -> None:
-        self.no_cfr: set[tuple[int, int]] = set()
-
-
-_METHOD = _CopyMethod()
+#: (source device, target device) pairs where copy_file_range failed (across filesystems): use sendfile.
+_NO_COPY_FILE_RANGE: set[tuple[int, int]] = set()
 
 
 def _copy_data(fin: int, fout: int, devices: tuple[int, int]) -> None:
-    if devices not in _METHOD.no_cfr:
+    if devices not in _NO_COPY_FILE_RANGE:
         try:
             while os.copy_file_range(fin, fout, _CHUNK * 64):
                 pass
@@ -280,7 +274,7 @@ def _copy_data(fin: int, fout: int, devices: tuple[int, int]) -> None:
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
                 raise
-            _METHOD.no_cfr.add(devices)
+            _NO_COPY_FILE_RANGE.add(devices)
             os.lseek(fin, 0, os.SEEK_SET)
             os.lseek(fout, 0, os.SEEK_SET)
             os.ftruncate(fout, 0)
