@@ -623,7 +623,7 @@ threats = ["deletion", "ransomware"]  # the scenarios you fear (see datasets/sce
 max_rpo_hours = 24.0  # hours of changes you can lose
 max_rto_s = 120.0  # seconds you can wait for the data to come back
 max_space_ratio = 4.0  # space the protection may take, as a multiple of the data
-max_lost_share = 0.05  # share of what a threat destroys that may stay lost
+max_lost_share = 0.25  # share of what a threat destroys that may stay lost (files newer than the last point)
 facts_path = None
 '''),
         code('''

@@ -9,6 +9,11 @@ The rules, stated once so the notebook and the tests can quote them:
   destroys is the ``bytes_lost`` of the unprotected baseline (strategy
   ``none``) in the same scenario; without a baseline row, the largest
   ``bytes_lost`` any strategy had there stands in for it (and the advice says so).
+  The default share, a quarter, leaves room for what even a good restore
+  loses (files created after the newest restore point, the price of the RPO)
+  and still fails a copy that holds the damage itself (a mirror loses it all).
+  The judge scores the whole disk, so a strategy that covers only the homes
+  loses the operating system when the whole disk is gone.
 - **Answered.** A recovered threat is answered when its RPO (worst
   ``rpo_hours``) and RTO (median ``rto_s``) are within the person's limits.
 - **Combinations.** A pair answers a threat when either member answers it; the
@@ -52,7 +57,7 @@ class Needs:
     max_rto_s: float | None = None
     max_space_bytes: int | None = None
     max_space_ratio: float | None = None  # space / the data's size
-    max_lost_share: float = 0.05  # of what the threat destroys on an unprotected disk
+    max_lost_share: float = 0.25  # of what the threat destroys on an unprotected disk (see the module docstring)
     profile: str | None = None  # only rows of this profile, when given
 
 
