@@ -50,6 +50,7 @@ class Protection:
     options: dict[str, dict] = field(default_factory=dict)  # schedule rule -> protect options ("weekly": {"full": True})
     subdir: str = ""  # file-level source inside the root tree ("" = the root, with a folder selection)
     events: list[dict] = field(default_factory=list)  # what a watcher saw, per mounted stretch
+    writes_source: bool = False  # a two-way mirror may change the protected tree itself
 
     @property
     def scope(self) -> str:

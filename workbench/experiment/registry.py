@@ -58,7 +58,7 @@ def _backup(target: Path, variant: str = "", **common) -> Protection:
                           folders=HOME, **common)
 
 
-def _mirror(cls_name: str, continuous: bool = False) -> Callable[..., Protection]:
+def _mirror(cls_name: str, continuous: bool = False, two_way: bool = False) -> Callable[..., Protection]:
     def make(target: Path, variant: str = "", *, name: str, **common) -> Protection:
         from ..strategies.mirror import strategies
 
@@ -66,7 +66,7 @@ def _mirror(cls_name: str, continuous: bool = False) -> Callable[..., Protection
         strategy = cls(checksum=variant == "checksum") if name in VARIANTS else cls()
         kind = ContinuousTree if continuous else TreeProtection
         return kind(name=name, strategy=strategy, target=target / "mirror", folders=HOME, subdir="home",
-                    always_online=True, **common)
+                    always_online=True, writes_source=two_way, **common)
 
     return make
 
@@ -85,7 +85,7 @@ _FACTORIES: dict[str, Callable[..., Protection]] = {
     "backup": _backup,
     "mirror-sync": _mirror("MirrorSync"),
     "mirror-continuous": _mirror("MirrorContinuous", continuous=True),
-    "mirror-two-way": _mirror("MirrorTwoWay"),
+    "mirror-two-way": _mirror("MirrorTwoWay", two_way=True),
     "raid1": _raid1,
 }
 

@@ -94,6 +94,7 @@ class _Trial:
         self.disk_size = disk_size_for(self.profile, self.data_size)
         self.machine: Machine | None = None
         self.protection: Protection | None = None
+        self._truth: Manifest | None = None  # the manifest of the current true state, while it lasts
         self.details: dict = {"cell": cell.label, "faults": [], "protect_runs": [], "recovery": {}}
         self.scope = ""
 
@@ -130,7 +131,8 @@ class _Trial:
             self.clock.advance_to(hour)
             if 1 <= hour < fault_hour:
                 day, hour_of_day = divmod(hour, 24)
-                churn(self.profile, machine.mount(), day=day, hours=[hour_of_day])
+                if churn(self.profile, machine.mount(), day=day, hours=[hour_of_day]).changed:
+                    self._truth = None
             protection.settle()
             event = protection.schedule.event(hour) if hour < scenario.detect_hour or hour == fault_hour else None
             crash_spec = next((s for s, _ in strikes.get(hour, []) if s.kind == "crash-during-protect"), None)
@@ -138,11 +140,11 @@ class _Trial:
                 self._crash(crash_spec, protect_s)
             elif event and (machine.exists or hour < fault_hour):
                 if hour <= fault_hour:
-                    history.append(scoring.TruthState(hour, self._manifest()))
+                    history.append(scoring.TruthState(hour, self._current_truth()))
                 failures += self._protect(event, protect_s)
             if hour == fault_hour and prefault is None:
                 protection.settle()
-                prefault = scoring.TruthState(hour, self._manifest())
+                prefault = scoring.TruthState(hour, self._current_truth())
                 machine.unmount()
                 before = machine.facts()
                 at_fault = self._space_at_fault(prefault.manifest)
@@ -182,11 +184,14 @@ class _Trial:
         self.details["verdicts"] = _verdict_summary(prefault.manifest, restored, history, fault_hour)
         return row
 
-    def _manifest(self) -> Manifest:
-        manifest = self.machine.manifest()
-        if manifest is None:
-            raise WorkbenchError("the source disk could not be read while it should be healthy")
-        return manifest
+    def _current_truth(self) -> Manifest:
+        """The tree's manifest now; taken again only when the workload changed something since the last one."""
+        if self._truth is None:
+            manifest = self.machine.manifest()
+            if manifest is None:
+                raise WorkbenchError("the source disk could not be read while it should be healthy")
+            self._truth = manifest
+        return self._truth
 
     def _protect(self, event: str, protect_s: list[float]) -> int:
         started = time.perf_counter()
@@ -197,6 +202,8 @@ class _Trial:
             return 1
         elapsed = time.perf_counter() - started
         protect_s.append(elapsed)
+        if self.protection.writes_source:
+            self._truth = None
         self.details["protect_runs"].append({"time": self.clock.now.isoformat(), "point": point.id,
                                              "kind": point.kind, "seconds": round(elapsed, 4),
                                              "stored_bytes": point.stored_bytes})
