@@ -12,6 +12,10 @@ Pairings (ours is timed through the CLI, ``python -m workbench ...``, start-up i
 - clone refresh after 1 % churn vs a full clone (ours), and an incremental image
   after the same churn vs a full image (ours).
 
+Records: ``{op, ours_s, reference, reference_s, ratio, ours_bytes, reference_bytes}`` plus
+``ours_cpu_s``/``reference_cpu_s`` (user + system CPU of the commands: on a busy machine
+it says more about the work than wall time).
+
 Method: one warm-up, then ``--runs`` runs (default 3), medians reported; the source
 disk stays in the page cache (warm). Every timed run writes into a freshly made
 filesystem: a new loop-mounted ext4 data disk, made before the clock starts.
@@ -28,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shlex
 import shutil
 import signal
@@ -38,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
@@ -97,23 +103,40 @@ def fresh_fs(bench: Bench, size: int) -> Iterator[Path]:
 Body = Callable[[Path], tuple[float, int]]
 
 
+class Result(NamedTuple):
+    seconds: float  # median wall time
+    bytes: int  # output (or written) bytes of the last run
+    cpu_s: float  # median CPU time (user + system) of the commands run
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(bench: Bench, size: int, bodies: dict[str, Body],
-            setups: dict[str, Callable[[Path], None]] | None = None) -> dict[str, tuple[float, int]]:
+            setups: dict[str, Callable[[Path], None]] | None = None) -> dict[str, Result]:
     """Warm-up + runs of every body, interleaved (so load changes hit all sides alike).
 
-    Each body runs in a fresh filesystem; returns {name: (median seconds, bytes of the last run)}.
+    Each body runs in a fresh filesystem. CPU time is measured too: on a busy
+    machine it says more about the work done than wall time does.
     """
     times: dict[str, list[float]] = {name: [] for name in bodies}
+    cpus: dict[str, list[float]] = {name: [] for name in bodies}
     out_bytes: dict[str, int] = {}
     for run in range(bench.runs + 1):
         for name, body in bodies.items():
             with fresh_fs(bench, size) as point:
                 if setups and name in setups:
                     setups[name](point)
+                before = _children_cpu()
                 seconds, out_bytes[name] = body(point)
+                cpu = _children_cpu() - before
             if run:
                 times[name].append(seconds)
-    return {name: (statistics.median(times[name]), out_bytes[name]) for name in bodies}
+                cpus[name].append(cpu)
+    return {name: Result(statistics.median(times[name]), out_bytes[name], statistics.median(cpus[name]))
+            for name in bodies}
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -122,10 +145,11 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def record(op: str, ours_s: float, reference: str, reference_s: float, ours_bytes: int,
-           reference_bytes: int) -> dict:
-    return {"op": op, "ours_s": round(ours_s, 3), "reference": reference, "reference_s": round(reference_s, 3),
-            "ratio": round(ours_s / reference_s, 3), "ours_bytes": ours_bytes, "reference_bytes": reference_bytes}
+def record(op: str, ours: Result, reference: str, theirs: Result) -> dict:
+    return {"op": op, "ours_s": round(ours.seconds, 3), "reference": reference,
+            "reference_s": round(theirs.seconds, 3), "ratio": round(ours.seconds / theirs.seconds, 3),
+            "ours_bytes": ours.bytes, "reference_bytes": theirs.bytes,
+            "ours_cpu_s": round(ours.cpu_s, 3), "reference_cpu_s": round(theirs.cpu_s, 3)}
 
 
 # ---------------------------------------------------------------- pairings
@@ -149,9 +173,8 @@ def bench_image(b: Bench) -> list[dict]:
         return timed(lambda: sh(f"dd if={src} bs=4M status=none | zstd -T0 -{b.level} -q > {out}")), allocated(out)
 
     m = measure(b, size, {"ours": ours_image, "partclone": partclone, "dd": dd})
-    (ours_s, ours_b), (pc_s, pc_b), (dd_s, dd_b) = m["ours"], m["partclone"], m["dd"]
-    return [record("image", ours_s, f"partclone.ext4 -c | zstd -T0 -{b.level}", pc_s, ours_b, pc_b),
-            record("image", ours_s, f"dd | zstd -T0 -{b.level}", dd_s, ours_b, dd_b)]
+    return [record("image", m["ours"], f"partclone.ext4 -c | zstd -T0 -{b.level}", m["partclone"]),
+            record("image", m["ours"], f"dd | zstd -T0 -{b.level}", m["dd"])]
 
 
 def bench_restore(b: Bench) -> list[dict]:
@@ -180,9 +203,8 @@ def bench_restore(b: Bench) -> list[dict]:
         return timed(lambda: sh(f"zstd -dc {pc} | partclone.ext4 -q -r -O {out} -s - 2>/dev/null")), allocated(out)
 
     m = measure(b, size, {"ours": ours_restore, "zstd": zstd_sparse, "partclone": partclone_restore})
-    (ours_s, ours_b), (z_s, z_b), (p_s, p_b) = m["ours"], m["zstd"], m["partclone"]
-    return [record("image restore", ours_s, "zstd -d --sparse (of dd | zstd)", z_s, ours_b, z_b),
-            record("image restore", ours_s, "zstd -d | partclone.ext4 -r", p_s, ours_b, p_b)]
+    return [record("image restore", m["ours"], "zstd -d --sparse (of dd | zstd)", m["zstd"]),
+            record("image restore", m["ours"], "zstd -d | partclone.ext4 -r", m["partclone"])]
 
 
 def bench_clone(b: Bench) -> list[dict]:
@@ -203,9 +225,8 @@ def bench_clone(b: Bench) -> list[dict]:
         return timed(lambda: sh(f"dd if={src} of={out} bs=4M conv=sparse status=none")), allocated(out)
 
     m = measure(b, size, {"ours": ours_clone, "cp": cp, "dd": dd})
-    (ours_s, ours_b), (cp_s, cp_b), (dd_s, dd_b) = m["ours"], m["cp"], m["dd"]
-    return [record("clone", ours_s, "cp --sparse=always", cp_s, ours_b, cp_b),
-            record("clone", ours_s, "dd conv=sparse", dd_s, ours_b, dd_b)]
+    return [record("clone", m["ours"], "cp --sparse=always", m["cp"]),
+            record("clone", m["ours"], "dd conv=sparse", m["dd"])]
 
 
 def bench_after_churn(b: Bench) -> list[dict]:
@@ -245,10 +266,8 @@ def bench_after_churn(b: Bench) -> list[dict]:
     m = measure(b, size, {"refresh": refresh, "full clone": full_clone, "incremental": incremental,
                           "full image": full_image},
                 {"refresh": clone_before, "incremental": image_before})
-    (r_s, r_b), (f_s, f_b), (i_s, i_b), (fi_s, fi_b) = (
-        m["refresh"], m["full clone"], m["incremental"], m["full image"])
-    return [record("clone refresh (1% churn)", r_s, "full clone (ours)", f_s, r_b, f_b),
-            record("image incremental (1% churn)", i_s, "full image (ours)", fi_s, i_b, fi_b)]
+    return [record("clone refresh (1% churn)", m["refresh"], "full clone (ours)", m["full clone"]),
+            record("image incremental (1% churn)", m["incremental"], "full image (ours)", m["full image"])]
 
 
 PAIRINGS = {"image": bench_image, "restore": bench_restore, "clone": bench_clone, "churn": bench_after_churn}
@@ -311,11 +330,12 @@ def used_bytes(disk: Path) -> int:
 
 def print_table(records: list[dict], used: int) -> None:
     print(f"\n{'op':30} {'ours s':>8} {'MiB/s':>7} {'reference':38} {'ref s':>8} {'ratio':>6} "
-          f"{'ours bytes':>11} {'ref bytes':>11}")
+          f"{'ours bytes':>11} {'ref bytes':>11} {'cpu ours':>8} {'cpu ref':>8}")
     for r in records:
         rate = used / MiB / r["ours_s"] if r["ours_s"] else 0
         print(f"{r['op']:30} {r['ours_s']:8.3f} {rate:7.0f} {r['reference']:38} {r['reference_s']:8.3f} "
-              f"{r['ratio']:6.2f} {format_bytes(r['ours_bytes']):>11} {format_bytes(r['reference_bytes']):>11}")
+              f"{r['ratio']:6.2f} {format_bytes(r['ours_bytes']):>11} {format_bytes(r['reference_bytes']):>11} "
+              f"{r['ours_cpu_s']:8.2f} {r['reference_cpu_s']:8.2f}")
 
 
 def _stop(signum: int, _frame: object) -> None:
