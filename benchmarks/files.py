@@ -6,7 +6,7 @@
     python benchmarks/files.py --only backup   # one group of pairings
 
 Method: every op runs once as warm-up, then ``--runs`` times (default 3); medians are
-reported. Each run writes into a freshly made filesystem (a new loop-mounted ext4 data
+reported. Within each run the tools take turns, so load changes hit all of them alike. Each run writes into a freshly made filesystem (a new loop-mounted ext4 data
 disk, when root) so no run lands right after a large delete. Our side is timed through
 the CLI as users run it (``python -m workbench ...``), so start-up is included.
 
@@ -58,7 +58,7 @@ class Context:
     work: Path
     runs: int
     churn_seed: int = 7
-    cache: dict[str, dict[str, list[float] | int]] = field(default_factory=dict)
+    cache: dict[str, dict] = field(default_factory=dict)  # measurements shared between pairings
 
 
 # ----- dataset and churn -----------------------------------------------------------------
@@ -207,55 +207,58 @@ def _init(name: str, repo: Path, env: dict[str, str]) -> None:
         proc.run(["borg", "init", "-e", "none", repo], env=env)
 
 
-def measure_tool(ctx: Context, tool: Tool) -> dict[str, list[float] | int]:
-    """Warm-up plus ``ctx.runs`` runs of the full -> restore -> churn -> incremental pipeline."""
-    if tool.name in ctx.cache:
-        return ctx.cache[tool.name]
-    times: dict[str, list[float]] = {"backup full": [], "backup incremental": [], "restore full": []}
-    repo_bytes: list[int] = []
+def _pipeline(ctx: Context, tool: Tool, run: int) -> dict[str, float]:
+    """One run on a fresh filesystem: full backup, full restore, 1 % churn, incremental."""
     disk_size = 4 * footprint(ctx.dataset) + (512 << 20)
-    for run in range(ctx.runs + 1):
-        with fresh_filesystem(ctx, disk_size) as fs:
-            source, repo, dest = fs / "source", fs / "repo", fs / "restored"
-            copy_tree(ctx.dataset, source)
-            dest.mkdir()
-            env = tool.env(fs)
-            _init(tool.name, repo, env)
-            os.sync()
-            cwd = source if tool.name == "borg" else None
-            full = timed(tool.full(source, repo), env, cwd)
-            repo_size = footprint(repo)
-            args, restore_cwd = tool.restore(repo, dest)
-            restore = timed(args, env, restore_cwd)
-            apply_churn(source, ctx.churn_seed + run)
-            os.sync()
-            incremental = timed(tool.incremental(source, repo), env, cwd)
-        if run == 0:
-            continue  # warm-up
-        times["backup full"].append(full)
-        times["restore full"].append(restore)
-        times["backup incremental"].append(incremental)
-        repo_bytes.append(repo_size)
-    result: dict[str, list[float] | int] = {**times, "repo_bytes": int(statistics.median(repo_bytes))}
-    ctx.cache[tool.name] = result
-    return result
+    with fresh_filesystem(ctx, disk_size) as fs:
+        source, repo, dest = fs / "source", fs / "repo", fs / "restored"
+        copy_tree(ctx.dataset, source)
+        dest.mkdir()
+        env = tool.env(fs)
+        _init(tool.name, repo, env)
+        os.sync()
+        cwd = source if tool.name == "borg" else None
+        full = timed(tool.full(source, repo), env, cwd)
+        repo_bytes = footprint(repo)
+        args, restore_cwd = tool.restore(repo, dest)
+        restore = timed(args, env, restore_cwd)
+        apply_churn(source, ctx.churn_seed + run)
+        os.sync()
+        incremental = timed(tool.incremental(source, repo), env, cwd)
+    return {"backup full": full, "restore full": restore, "backup incremental": incremental, "repo_bytes": repo_bytes}
 
 
-def _backup_vs(reference: Callable[[], Tool]) -> Callable[[Context], list[dict]]:
+def measure_backup_tools(ctx: Context) -> dict[str, dict[str, float]]:
+    """Medians per tool and op. The tools take turns within each run, so a change in the
+    machine's load during the benchmark hits all of them alike instead of one."""
+    if "backup" not in ctx.cache:
+        tools = [_ours(), _restic(), _borg()]
+        samples: dict[str, list[dict[str, float]]] = {tool.name: [] for tool in tools}
+        for run in range(ctx.runs + 1):
+            for tool in tools:
+                result = _pipeline(ctx, tool, run)
+                if run:  # run 0 is the warm-up
+                    samples[tool.name].append(result)
+        ctx.cache["backup"] = {
+            name: {key: statistics.median(r[key] for r in results) for key in results[0]}
+            for name, results in samples.items()
+        }
+    return ctx.cache["backup"]
+
+
+def _backup_vs(reference: str) -> Callable[[Context], list[dict]]:
     def pairing(ctx: Context) -> list[dict]:
-        ours = measure_tool(ctx, _ours())
-        tool = reference()
-        theirs = measure_tool(ctx, tool)
+        measured = measure_backup_tools(ctx)
+        ours, theirs = measured["ours"], measured[reference]
         records = []
         for op in ("backup full", "backup incremental", "restore full"):
-            ours_s = statistics.median(ours[op])
-            ref_s = statistics.median(theirs[op])
+            ours_s, ref_s = ours[op], theirs[op]
             is_full = op == "backup full"
             records.append({
-                "op": op, "ours_s": round(ours_s, 3), "reference": tool.name, "reference_s": round(ref_s, 3),
+                "op": op, "ours_s": round(ours_s, 3), "reference": reference, "reference_s": round(ref_s, 3),
                 "ratio": round(ours_s / ref_s, 3),
-                "ours_bytes": ours["repo_bytes"] if is_full else None,
-                "reference_bytes": theirs["repo_bytes"] if is_full else None,
+                "ours_bytes": int(ours["repo_bytes"]) if is_full else None,
+                "reference_bytes": int(theirs["repo_bytes"]) if is_full else None,
             })
         return records
 
@@ -263,11 +266,11 @@ def _backup_vs(reference: Callable[[], Tool]) -> Callable[[Context], list[dict]]
 
 
 def backup_vs_restic(ctx: Context) -> list[dict]:
-    return _backup_vs(_restic)(ctx)
+    return _backup_vs("restic")(ctx)
 
 
 def backup_vs_borg(ctx: Context) -> list[dict]:
-    return _backup_vs(_borg)(ctx)
+    return _backup_vs("borg")(ctx)
 
 
 #: (group, name, function). The mirror part adds its pairings here.
