@@ -164,7 +164,9 @@ def sync_two_way(
     roots = (os.fspath(source), os.fspath(target))
     leftovers: list[str] = []
     with ThreadPoolExecutor(2) as pool:  # both sides at once: reading cold folders overlaps
-        jobs = [pool.submit(tree.scan, root, exclude_top=record.LEFT_OUT, temps=leftovers) for root in (source, target)]
+        # xattrs are not part of a signature (a copy still takes them along), so do not read them here
+        jobs = [pool.submit(tree.scan, root, exclude_top=record.LEFT_OUT, temps=leftovers, xattrs=False)
+                for root in (source, target)]
         sides = (jobs[0].result(), jobs[1].result())
     tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
 
