@@ -36,7 +36,7 @@ FORMAT = 1
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.tmp")
     with open(tmp, "w") as handle:
-        json.dump(data, handle, separators=(",", ":"))
+        handle.write(json.dumps(data, separators=(",", ":")))  # dumps uses the C encoder; dump() does not
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
