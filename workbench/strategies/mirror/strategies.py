@@ -38,6 +38,8 @@ def _check_point(point_id: str) -> None:
 
 
 def _restore_copy(tree_root: Path, point_id: str, destination: Path) -> RestoreReport:
+    """Make ``destination`` an exact copy of the mirror: what the mirror lacks is removed there
+    (as ``rsync --delete`` back would), so a restored disk matches the mirror, not a mix."""
     _check_point(point_id)
     result = sync_tree(tree_root, destination, write_record=False)
     return RestoreReport(POINT, bytes_written=result.bytes_copied, files=result.files)
