@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import proc
 from ..disk import esp, health
-from ..disk.mounting import drop_caches, mounted
+from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import WorkbenchError
 from ..faults.bitrot import inject_bitrot
@@ -50,7 +50,11 @@ class Machine:
         return self.root
 
     def unmount(self) -> None:
-        """Unmount (no-op if not mounted) and drop caches, so raw readers and writers see the truth."""
+        """Unmount (no-op if not mounted): the loop device goes, and its cache with it.
+
+        What the filesystem wrote is in the image file's pages then, which raw
+        readers and writers share; raw faults drop those pages after writing.
+        """
         if self.root is None:
             return
         for listener in self.listeners:
@@ -58,7 +62,6 @@ class Machine:
         stack, self._stack, self.root = self._stack, None, None
         if stack is not None:
             stack.close()
-        drop_caches()
 
     def close(self) -> None:
         self.unmount()

@@ -44,7 +44,7 @@ def flip_bits(path: Path, flips: Iterable[BitFlip], *, drop: bool = True) -> Non
     finally:
         os.close(fd)
     if drop:
-        drop_caches()
+        drop_caches(path)
 
 
 def overwrite(path: Path, offset: int, data: bytes) -> int:
@@ -58,7 +58,7 @@ def overwrite(path: Path, offset: int, data: bytes) -> int:
         os.fsync(fd)
     finally:
         os.close(fd)
-    drop_caches()
+    drop_caches(path)
     return sum(a != b for a, b in zip(before, data))
 
 
@@ -73,5 +73,5 @@ def xor_region(path: Path, offset: int, mask: bytes) -> int:
         os.fsync(fd)
     finally:
         os.close(fd)
-    drop_caches()
+    drop_caches(path)
     return sum(1 for b in mask if b)

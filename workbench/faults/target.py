@@ -55,7 +55,7 @@ def corrupt_target(path: Path, *, seed: int = 0, count: int = 8, mode: str = "un
         times = os.stat(file)
         raw.flip_bits(Path(file), file_flips, drop=False)
         os.utime(file, ns=(times.st_atime_ns, times.st_mtime_ns))
-    drop_caches()
+    drop_caches(*by_file)
     return FaultRecord(
         kind="target-corruption", seed=seed, time=timestamp(at), target=str(base),
         files=sorted({flip.file for flip in flips}), bits=flips,
