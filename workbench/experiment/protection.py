@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..disk.create import create_disk
 from ..disk.mounting import mounted
+from ..errors import DamageFound
 from ..strategies.base import RestorePoint, Strategy, VerifyReport
 from .machine import Machine
 from .schedule import Schedule
@@ -102,13 +103,19 @@ class Protection:
         return [self.target] if (self.always_online or targets_online) else []
 
     @contextmanager
-    def browse(self, point: RestorePoint) -> Iterator[Path]:
-        """A read-only view of the point laid out like the root tree (paths as on the disk)."""
+    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
+        """A read-only view of the point laid out like the root tree (paths as on the disk).
+
+        ``rescue``: the point is known to be damaged; show whatever can still be read.
+        """
         raise NotImplementedError
         yield self.scratch
 
-    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
-        """Full recovery onto a blank disk of ``size_bytes``; returns the disk to swap in."""
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
+        """Full recovery onto a blank disk of ``size_bytes``; returns the disk to swap in.
+
+        ``rescue``: restore everything that can still be read from a damaged point.
+        """
         raise NotImplementedError
 
 
@@ -120,19 +127,19 @@ class DiskProtection(Protection):
         return machine.image
 
     @contextmanager
-    def browse(self, point: RestorePoint) -> Iterator[Path]:
+    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
         self.scratch.mkdir(parents=True, exist_ok=True)
         disk = Path(tempfile.mkdtemp(prefix="browse-", dir=self.scratch)) / "disk.img"
         try:
-            self.strategy.restore(self.target, point.id, disk)
+            self.strategy.restore(self.target, point.id, disk, rescue=rescue)
             with mounted(disk, readonly=True) as root:
                 yield root
         finally:
             shutil.rmtree(disk.parent, ignore_errors=True)
 
-    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         new_disk.unlink(missing_ok=True)
-        self.strategy.restore(self.target, point.id, new_disk, size=size_bytes)
+        self.strategy.restore(self.target, point.id, new_disk, size=size_bytes, rescue=rescue)
         return new_disk
 
 
@@ -143,11 +150,13 @@ class ClonedDisk(DiskProtection):
     """
 
     @contextmanager
-    def browse(self, point: RestorePoint) -> Iterator[Path]:
+    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
         with mounted(self.target, readonly=True) as root:
             yield root
 
-    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
+        if rescue:  # a damaged clone: copy what still matches its recorded hashes onto a new disk
+            return super().rebuild_disk(point, size_bytes, new_disk, rescue=True)
         self.strategy.restore(self.target, point.id, self.target)  # checks the clone is whole; copies nothing
         return self.target
 
@@ -164,23 +173,31 @@ class TreeProtection(Protection):
         return root / self.subdir if self.subdir else root
 
     @contextmanager
-    def browse(self, point: RestorePoint) -> Iterator[Path]:
+    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
         self.scratch.mkdir(parents=True, exist_ok=True)
         view = Path(tempfile.mkdtemp(prefix="browse-", dir=self.scratch))
         try:
-            self.strategy.restore(self.target, point.id, view / self.subdir if self.subdir else view)
+            self._restore(point, view / self.subdir if self.subdir else view, rescue)
             yield view
         finally:
             shutil.rmtree(view, ignore_errors=True)
 
-    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         """A file-level strategy has no partition table or boot area: a new disk, then the files."""
         create_disk(new_disk, "system", size_bytes, overwrite=True)
         with mounted(new_disk) as root:
             destination = root / self.subdir if self.subdir else root
             destination.mkdir(parents=True, exist_ok=True)
-            self.strategy.restore(self.target, point.id, destination)
+            self._restore(point, destination, rescue)
         return new_disk
+
+    def _restore(self, point: RestorePoint, destination: Path, rescue: bool) -> None:
+        """File-level restores write every file they can before reporting damage: rescue keeps those."""
+        try:
+            self.strategy.restore(self.target, point.id, destination)
+        except DamageFound:
+            if not rescue:
+                raise
 
 
 class ContinuousTree(TreeProtection):

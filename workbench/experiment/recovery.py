@@ -43,22 +43,26 @@ class RecoveryOutcome:
     actions: list[str] = field(default_factory=list)
 
 
-def usable_points(protection, outcome: RecoveryOutcome) -> list[RestorePoint]:
-    """The points the target holds now (when the damage is noticed) that verify clean, newest first."""
+def sort_points(protection, outcome: RecoveryOutcome) -> tuple[list[RestorePoint], list[RestorePoint]]:
+    """(points that verify clean, points verify found damage in), each newest first.
+
+    The points are those the target holds now, when the damage is noticed.
+    """
     try:
-        points = protection.points()
+        points = list(reversed(protection.points()))
         report = protection.verify()
     except WorkbenchError as exc:
         outcome.damage_detected = True
         outcome.actions.append(f"the target is unreadable: {exc}")
-        return []
+        return [], []
+    if not report.damage:
+        return points, []
+    outcome.damage_detected = True
+    outcome.actions.append(f"verify found {len(report.damage)} damaged item(s)")
     damaged = {pid for damage in report.damage for pid in damage.affects}
-    if report.damage:
-        outcome.damage_detected = True
-        outcome.actions.append(f"verify found {len(report.damage)} damaged item(s)")
-        if not damaged:  # damage not tied to particular points: trust none of them
-            return []
-    return [p for p in reversed(points) if p.id not in damaged]
+    if not damaged:  # damage not tied to particular points: trust none of them
+        return [], points
+    return [p for p in points if p.id not in damaged], [p for p in points if p.id in damaged]
 
 
 def recover(machine: Machine, protection, *, disk_size: int, remembered_files: set[str]) -> RecoveryOutcome:
@@ -67,32 +71,35 @@ def recover(machine: Machine, protection, *, disk_size: int, remembered_files: s
     protection.detach()
     machine.unmount()
     started = time.perf_counter()
-    points = usable_points(protection, outcome)
+    clean, damaged = sort_points(protection, outcome)
     verify_s = time.perf_counter() - started
     if not machine.usable():
         outcome.level = "disk"
-        _recover_disk(machine, protection, points, disk_size, outcome)
+        _recover_disk(machine, protection, clean, damaged, disk_size, outcome)
     else:
         outcome.level = "files"
-        _recover_files(machine, protection, points, remembered_files, outcome)
+        _recover_files(machine, protection, clean, damaged, remembered_files, outcome)
     machine.unmount()
     outcome.rto_s = time.perf_counter() - started - verify_s
     return outcome
 
 
-def _recover_disk(machine: Machine, protection, points: list[RestorePoint], disk_size: int,
-                  outcome: RecoveryOutcome) -> None:
-    for point in points:
+def _recover_disk(machine: Machine, protection, clean: list[RestorePoint], damaged: list[RestorePoint],
+                  disk_size: int, outcome: RecoveryOutcome) -> None:
+    """The newest clean point that restores; failing that, what can be rescued from a damaged one."""
+    tries = [(p, False) for p in clean] + [(p, True) for p in damaged[:1]]
+    for point, rescue in tries:
         new_disk = machine.image.with_name(machine.image.stem + "-restored.img")
         try:
-            restored = protection.rebuild_disk(point, disk_size, new_disk)
+            restored = protection.rebuild_disk(point, disk_size, new_disk, rescue=rescue)
         except WorkbenchError as exc:
             outcome.actions.append(f"restoring point {point.id} failed: {exc}")
             new_disk.unlink(missing_ok=True)
             continue
         machine.replace_with(restored)
         outcome.point_id, outcome.point_time = point.id, point.time
-        outcome.actions.append(f"restored point {point.id} onto a new disk and swapped it in")
+        how = "rescued what was readable from damaged point" if rescue else "restored point"
+        outcome.actions.append(f"{how} {point.id} onto a new disk and swapped it in")
         return
     if machine.image.exists():
         for repair in (rebuild_gpt_from_backup, repair_from_backup_superblock):
@@ -105,18 +112,19 @@ def _recover_disk(machine: Machine, protection, points: list[RestorePoint], disk
         outcome.actions.append("the disk is gone and nothing was kept to rebuild it from")
 
 
-def _recover_files(machine: Machine, protection, points: list[RestorePoint], remembered: set[str],
-                   outcome: RecoveryOutcome) -> None:
+def _recover_files(machine: Machine, protection, clean_points: list[RestorePoint], damaged: list[RestorePoint],
+                   remembered: set[str], outcome: RecoveryOutcome) -> None:
     live = machine.mount()
     missing = sorted(n for n in remembered if _in_scope(n, protection.folders) and not os.path.lexists(live / n))
     suspects = _written_since_the_note(live, protection.folders)
-    best = _best_point(protection, points, missing, outcome)
+    rescue = not clean_points and bool(damaged)
+    best = _best_point(protection, clean_points or damaged[:1], missing, outcome, rescue=rescue)
     if best is None:
         outcome.actions.append("no point to restore from")
         return
     point, clean = best
     try:
-        with protection.browse(point) as view:
+        with protection.browse(point, rescue=rescue) as view:
             rotten = _changed_without_modification(live, view, protection.folders)
             restored = _copy_back(view, live, [*missing, *rotten, *suspects])
     except WorkbenchError as exc:
@@ -129,8 +137,8 @@ def _recover_files(machine: Machine, protection, points: list[RestorePoint], rem
                            + (f"; removed {cleared} ransomware leftover(s)" if cleared else ""))
 
 
-def _best_point(protection, points: list[RestorePoint], missing: list[str],
-                outcome: RecoveryOutcome) -> tuple[RestorePoint, bool] | None:
+def _best_point(protection, points: list[RestorePoint], missing: list[str], outcome: RecoveryOutcome,
+                *, rescue: bool = False) -> tuple[RestorePoint, bool] | None:
     """The newest point with no sign of ransomware that holds the most of the missing files.
 
     Returns (point, clean): ``clean`` is False when every point shows the ransom note
@@ -139,7 +147,7 @@ def _best_point(protection, points: list[RestorePoint], missing: list[str],
     best, best_key = None, None
     for point in points:  # newest first
         try:
-            with protection.browse(point) as view:
+            with protection.browse(point, rescue=rescue) as view:
                 clean = not _has_ransom_note(view, protection.folders)
                 present = sum(os.path.lexists(view / n) for n in missing)
         except WorkbenchError as exc:
