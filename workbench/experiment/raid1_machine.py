@@ -108,7 +108,7 @@ class Raid1Protection(Protection):
         return []  # the ransomware writes through the filesystem, which is the pair itself
 
     @contextmanager
-    def browse(self, point: RestorePoint) -> Iterator[Path]:
+    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
         with raid1.mounted_pair(self.target, lost=self._lost(), readonly=True) as pair:
             yield pair.mountpoint
 
@@ -116,5 +116,5 @@ class Raid1Protection(Protection):
         present = [half.exists() for half in raid1.halves(self.target)]
         return None if all(present) else present.index(False)
 
-    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path) -> Path:
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         raise WorkbenchError("a raid1 pair is not rebuilt from a copy: it runs degraded until a disk is replaced")
