@@ -18,20 +18,22 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import Interrupted, WorkbenchError
 
-#: Command modules, in the order ``--help`` lists them.
-COMMANDS = [
-    "disk_cmd",
-    "cleanup_cmd",
-    "image_cmd",
-    "clone_cmd",
-    "backup_cmd",
-    "mirror_cmd",
-    "fault_cmd",
-    "dataset_cmd",
-    "manifest_cmd",
-    "compare_cmd",
-    "report_cmd",
-]
+#: Command name -> the module that registers it, in the order ``--help`` lists them.
+#: Only the module of the command being run is imported, so every command starts quickly.
+COMMANDS = {
+    "disk": "disk_cmd",
+    "cleanup": "cleanup_cmd",
+    "dataset": "dataset_cmd",
+    "manifest": "manifest_cmd",
+    "compare-tree": "manifest_cmd",
+    "image": "image_cmd",
+    "clone": "clone_cmd",
+    "backup": "backup_cmd",
+    "mirror": "mirror_cmd",
+    "fault": "fault_cmd",
+    "compare": "compare_cmd",
+    "report": "report_cmd",
+}
 
 EPILOG = """\
 exit codes: 0 all good, 1 damage found or a check failed, 2 bad input or usage,
@@ -41,14 +43,21 @@ The workspace (every disk image and target the workbench makes) is
 $WORKBENCH_HOME, or ~/.local/share/workbench. Relative paths are resolved inside it.
 
 examples:
+  workbench compare --out reports/today          # the default comparison, with report.html
   workbench disk create laptop.img --layout system --size 256M
+  workbench dataset build laptop --disk laptop.img --data-size 200M
+  workbench image protect --disk laptop.img --target images/laptop
+  workbench fault inject partition-wipe --disk laptop.img
+  workbench image restore --target images/laptop --to laptop.img --force
   workbench disk check laptop.img
-  workbench disk mount laptop.img -- ls -la
-  workbench cleanup
+  workbench cleanup                              # after a killed run: release its mounts
+
+Every command has its own --help with examples.
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command, or only ``command``'s module when it is known."""
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="Measure disk imaging, backup, cloning and mirroring on real loopback disks.",
@@ -58,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log commands (-vv: debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        importlib.import_module(f"{__package__}.{name}").register(sub)
+    modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for module in modules:
+        importlib.import_module(f"{__package__}.{module}").register(sub)
     return parser
 
 
@@ -68,8 +78,10 @@ def _raise_interrupted(signum: int, _frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    parser = build_parser(command)
+    args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="workbench: %(message)s",
