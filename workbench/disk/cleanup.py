@@ -9,11 +9,15 @@ device is ours when its backing file is inside the workspace.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Set
 from pathlib import Path
 
 from .. import proc, workspace
 from .loop import workspace_loops
 from .mounting import unmount
+
+RELEASE_WAIT_S = 5.0
 
 
 def workspace_mounts(root: Path | None = None) -> list[Path]:
@@ -30,22 +34,31 @@ def workspace_mounts(root: Path | None = None) -> list[Path]:
     return sorted(found, key=lambda p: len(p.parts), reverse=True)
 
 
-def release_leftovers() -> list[str]:
-    """Unmount and detach everything of the workspace's; return what was released."""
+def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set[str] = frozenset()) -> list[str]:
+    """Unmount and detach everything of the workspace's (but what is spared); return what was released.
+
+    A detach while a lazy unmount still holds the device completes on its last close,
+    so this waits briefly for the devices to go.
+    """
     proc.require_root("releasing loop devices and mounts")
     root = workspace.home()
     released = []
     for point in workspace_mounts(root):
+        if point in spare_mounts:
+            continue
         unmount(point)
         released.append(f"unmounted {point}")
         try:
             point.rmdir()
         except OSError:
             pass
-    for device in workspace_loops(root):
-        done = proc.run(["losetup", "--detach", device], check=False)
-        if done.returncode == 0:
+    detached = [device for device in workspace_loops(root) if device not in spare_loops]
+    for device in detached:
+        if proc.run(["losetup", "--detach", device], check=False).returncode == 0:
             released.append(f"detached {device}")
+    deadline = time.monotonic() + RELEASE_WAIT_S
+    while detached and set(detached) & set(workspace_loops(root)) and time.monotonic() < deadline:
+        time.sleep(0.05)
     return released
 
 

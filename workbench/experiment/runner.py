@@ -28,6 +28,7 @@ from ..workload.generate import build
 from ..workload.profile import Profile, load_profile
 from . import scoring
 from .clock import SimClock
+from .machine import Machine
 from .protection import Protection
 from .recovery import recover
 from .registry import make_protection, strategy_spec

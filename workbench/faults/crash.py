@@ -29,15 +29,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from ..disk.cleanup import workspace_mounts
-from ..disk.loop import detach, workspace_loops
-from ..disk.mounting import unmount
+from ..disk.cleanup import release_leftovers, workspace_mounts
+from ..disk.loop import workspace_loops
 from ..errors import UsageError
 from .records import FaultRecord, timestamp
 
 log = logging.getLogger("workbench.faults")
 POLL_S = 0.01
-RELEASE_WAIT_S = 5.0
 
 
 def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path: Path | None = None,
@@ -76,7 +74,7 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
         existed = _listing(watch) if watch is not None else {}
         errors.seek(0)
         stderr_tail = errors.read()[-2000:].decode(errors="replace")
-    released = _release_new(loops_before, mounts_before) if release else []
+    released = release_leftovers(spare_mounts=mounts_before, spare_loops=loops_before) if release else []
     return FaultRecord(
         kind="crash-during-protect", seed=seed, time=timestamp(at), target=shlex.join(argv),
         files=sorted(existed),
@@ -128,23 +126,3 @@ def _listing(path: Path) -> dict[str, int]:
     return found
 
 
-def _release_new(loops_before: set[str], mounts_before: set[Path]) -> list[str]:
-    """Unmount and detach what appeared during the run, and only that (as a reboot would)."""
-    released = []
-    for point in workspace_mounts():
-        if point not in mounts_before:
-            unmount(point)
-            released.append(f"unmounted {point}")
-            try:
-                point.rmdir()
-            except OSError:
-                pass
-    detached = [device for device in workspace_loops() if device not in loops_before]
-    for device in detached:
-        detach(device)
-        released.append(f"detached {device}")
-    # A detach while the device is still held (a lazy unmount finishing) completes on the last close.
-    deadline = time.monotonic() + RELEASE_WAIT_S
-    while detached and set(detached) & set(workspace_loops()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return released

@@ -21,7 +21,6 @@ import functools
 import os
 import random
 import shutil
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
