@@ -34,7 +34,9 @@ from . import plan as planning
 from . import record, tree
 from .tree import Entry
 
-#: Thread count for copying and hashing: both release the GIL.
+#: Threads for hashing and scanning (both release the GIL). Copies run one at a time:
+#: on fresh loop-mounted ext4 (1 GiB, 21k files) 1 copy thread took 5.3 s, 2 took 5.5 s
+#: and 4 took 6.6 s, with kernel time growing with the threads.
 WORKERS = 4
 
 
@@ -107,7 +109,7 @@ def sync_tree(
         if checksum:
             differs, renames = _compare_contents(pool, source, target, src, dst, renames, result)
         todo = planning.make_plan(src, dst, content_differs=differs, renames=renames)
-        _execute(pool, todo, source, target, src, dst, checksum, result, progress)
+        _execute(todo, source, target, src, dst, checksum, result, progress)
     followers = planning.hardlink_leaders(src)
     for path, leader in followers.items():
         if leader in result.hashes:
@@ -154,7 +156,7 @@ def _hash_or_none(job: tuple[str, int]) -> bytes | None:
 
 
 def _execute(
-    pool: ThreadPoolExecutor, todo: planning.SyncPlan, source: Path, target: Path,
+    todo: planning.SyncPlan, source: Path, target: Path,
     src: planning.Tree, dst: planning.Tree, checksum: bool, result: SyncResult,
     progress: ProgressCallback | None,
 ) -> None:
@@ -185,7 +187,7 @@ def _execute(
         except FileNotFoundError:
             return path, None, False
 
-    for path, digest, ok in pool.map(copy, todo.copies):
+    for path, digest, ok in map(copy, todo.copies):
         if not ok:
             result.vanished += 1
             continue
