@@ -30,7 +30,6 @@ from __future__ import annotations
 import errno
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -163,11 +162,9 @@ def sync_two_way(
     now = now or datetime.now(UTC)
     roots = (os.fspath(source), os.fspath(target))
     leftovers: list[str] = []
-    with ThreadPoolExecutor(2) as pool:  # both sides at once: reading cold folders overlaps
-        # xattrs are not part of a signature (a copy still takes them along), so do not read them here
-        jobs = [pool.submit(tree.scan, root, exclude_top=record.LEFT_OUT, temps=leftovers, xattrs=False)
-                for root in (source, target)]
-        sides = (jobs[0].result(), jobs[1].result())
+    # xattrs are not part of a signature (a copy still takes them along), so they are not read here
+    sides = (tree.scan(source, exclude_top=record.LEFT_OUT, temps=leftovers, xattrs=False),
+             tree.scan(target, exclude_top=record.LEFT_OUT, temps=leftovers, xattrs=False))
     tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
 
     def same_content(path: str) -> bool:
