@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,14 +15,18 @@ DAY0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
 def make_small_tree(root: Path) -> Path:
-    """Every kind of entry the snapshot format records, in a few hundred KiB plus one CDC-sized file."""
+    """Every kind of entry the snapshot format records, in a few hundred KiB plus one CDC-sized file.
+
+    Seeded bytes, so chunk cuts and pack contents (and so the kill points the crash tests hit) repeat.
+    """
+    rng = random.Random(5)
     (root / "home/alice/docs").mkdir(parents=True)
     (root / "home/bob").mkdir(parents=True)
     (root / "etc").mkdir()
     (root / "home/alice/docs/notes.txt").write_text("meeting notes\n" * 500)
     (root / "home/alice/docs/empty").write_bytes(b"")
-    (root / "home/alice/photo.jpg").write_bytes(os.urandom(200_000))
-    (root / "home/bob/big.db").write_bytes(os.urandom(3 << 20))  # above the one-chunk threshold
+    (root / "home/alice/photo.jpg").write_bytes(rng.randbytes(200_000))
+    (root / "home/bob/big.db").write_bytes(rng.randbytes(3 << 20))  # above the one-chunk threshold
     (root / "etc/shadow").write_text("root:*:1:0\n")
     os.chmod(root / "etc/shadow", 0o640)
     os.symlink("docs/notes.txt", root / "home/alice/latest")
@@ -39,10 +44,11 @@ def make_small_tree(root: Path) -> Path:
 
 
 def churn_small_tree(root: Path, day: int) -> None:
-    """Modify, add and delete a little, differently each day."""
+    """Modify, add and delete a little, differently (and repeatably) each day."""
+    rng = random.Random(day)
     with open(root / "home/bob/big.db", "r+b") as db:  # an edit in the middle of a large file
         db.seek(1 << 20)
-        db.write(os.urandom(1000))
+        db.write(rng.randbytes(1000))
     (root / "home/alice/docs/notes.txt").write_text(f"day {day} notes\n" * 600)
     (root / f"home/alice/docs/day{day}.txt").write_text(f"new on day {day}\n")
     if day > 1:
