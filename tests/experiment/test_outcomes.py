@@ -117,3 +117,18 @@ def test_raid1_heals_rot_under_one_half_and_its_scrub_says_so(run) -> None:
     assert fault_files(details, "bitrot"), "bits were flipped under half A"
     assert row["files_corrupted"] == 0 and row["came_back_clean"]
     assert row["damage_detected"] is True, "the scrub found (and corrected) the bad copies"
+
+
+# Small runs are quick: the kill comes at the first bytes the run adds to its target.
+CRASH = scenario("crash-during-protect", [("crash-during-protect", "day 1 02:00", {"after_fraction": 0.01}),
+                                          ("disk-loss", "day 1 04:00", {})], "day 1 04:00")
+
+
+@pytest.mark.parametrize("strategy", ["backup", "image"])
+def test_a_run_killed_mid_way_leaves_the_earlier_points_restorable(run, strategy: str) -> None:
+    row, details = run(strategy, CRASH)
+    crash = next(f for f in details["faults"] if f["kind"] == "crash-during-protect")
+    assert crash["details"]["killed"] and crash["details"]["returncode"] == -9, crash["details"]
+    # The point the recovery takes is a whole one: the killed run's, if it finished writing before the kill.
+    assert row["recovery_level"] == "disk" and row["restore_point_time"]
+    assert row["files_corrupted"] == 0 and row["came_back_clean"] and not row["damage_detected"]

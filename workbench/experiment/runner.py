@@ -8,11 +8,13 @@ matrix goes on.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 import traceback
@@ -95,6 +97,7 @@ class _Trial:
         self.disk_size = disk_size_for(self.profile, self.data_size)
         self.machine: Machine | None = None
         self.protection: Protection | None = None
+        self._stored: list[int] = []  # bytes each protect run added to the target
         self._truth: Manifest | None = None  # the manifest of the current true state, while it lasts
         self.details: dict = {"cell": cell.label, "faults": [], "protect_runs": [], "recovery": {}}
         self.scope = ""
@@ -203,6 +206,7 @@ class _Trial:
             return 1
         elapsed = time.perf_counter() - started
         protect_s.append(elapsed)
+        self._stored.append(point.stored_bytes)
         if self.protection.writes_source:
             self._truth = None
         self.details["protect_runs"].append({"time": self.clock.now.isoformat(), "point": point.id,
@@ -211,20 +215,33 @@ class _Trial:
         return 0
 
     def _crash(self, spec, protect_s: list[float]) -> None:
-        """Run the next protect as a real child process and SIGKILL it part-way."""
+        """Run the next protect as a real child process and SIGKILL it part-way.
+
+        Part-way is ``after_fraction`` of a typical run: of the bytes a run adds to
+        the target when runs add bytes (the kill comes as the target grows), else of
+        its seconds, counted from when the child has started up.
+        """
         if self.protection.schedule.continuous or not self.protection.keeps_history and not protect_s:
             self.details["faults"].append({"kind": "crash-during-protect", "details": {"killed": False,
                                            "why": "this strategy has no protect run to interrupt"}})
             return
-        typical = statistics.median(protect_s) if protect_s else 1.0
-        after_s = max(0.02, float(spec.options.get("after_fraction", 0.5)) * typical)
+        fraction = float(spec.options.get("after_fraction", 0.5))
+        target = self.protection.target
+        stored = statistics.median(self._stored) if self._stored else 0
         source = self.protection.source_for(self.machine)
         argv = [sys.executable, "-m", "workbench.experiment.child", json.dumps({
-            "strategy": self.cell.strategy, "target": str(self.protection.target),
+            "strategy": self.cell.strategy, "target": str(self.workdir / "target"),
             "scratch": str(self.protection.scratch), "source": str(source), "now": self.clock.now.isoformat(),
             "event": self.protection.schedule.event(self.clock.hour) or "daily",
             "schedules": {**self.cell.scenario.schedules, **self.cell.schedules}})]
-        record = crash.crash_during(argv, after_s=after_s, seed=self.cell.seed, at=self.clock.now)
+        if stored > 0 and target.is_dir():
+            grown = crash.folder_bytes(target) + max(1, int(fraction * stored))
+            record = crash.crash_during(argv, when_path=target, min_bytes=grown, seed=self.cell.seed,
+                                        at=self.clock.now)
+        else:
+            typical = statistics.median(protect_s) if protect_s else 1.0
+            record = crash.crash_during(argv, after_s=child_start_s() + fraction * typical, seed=self.cell.seed,
+                                        at=self.clock.now)
         self.details["faults"].append(record.to_json())
 
     def _space_at_fault(self, manifest: Manifest) -> dict:
@@ -238,6 +255,14 @@ class _Trial:
         except WorkbenchError:
             points, footprint, reserved = 0, 0, 0
         return {"points_at_fault": points, **scoring.space_columns(footprint, reserved, protected)}
+
+
+@functools.lru_cache(maxsize=1)
+def child_start_s() -> float:
+    """How long a protect child takes to start (Python and the package's imports), measured once."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import workbench.experiment.child"], check=True)
+    return time.perf_counter() - started
 
 
 def _verdict_summary(prefault: Manifest, restored: Manifest | None, history, fault_hour: int) -> list[dict]:

@@ -105,10 +105,15 @@ def _size(path: Path) -> int | None:
     """A file's size, a folder's total file size, or None when it does not exist (yet)."""
     try:
         if path.is_dir():
-            return sum(size for size in _listing(path).values())
+            return folder_bytes(path)
         return path.stat().st_size
     except FileNotFoundError:
         return None
+
+
+def folder_bytes(path: Path) -> int:
+    """The total size of the files in a folder (what a run adds to a target shows here)."""
+    return sum(_listing(path).values())
 
 
 def _listing(path: Path) -> dict[str, int]:
