@@ -24,7 +24,8 @@ from pathlib import Path
 from ..disk.layout import MiB
 from ..errors import WorkbenchError
 from ..faults import crash
-from ..truth.manifest import Manifest
+from ..truth.manifest import Manifest, take_manifest
+from ..workload.fsops import STATE_PATH
 from ..workload.churn import churn
 from ..workload.generate import build
 from ..workload.profile import Profile, load_profile
@@ -99,6 +100,7 @@ class _Trial:
         self.protection: Protection | None = None
         self._stored: list[int] = []  # bytes each protect run added to the target
         self._truth: Manifest | None = None  # the manifest of the current true state, while it lasts
+        self._stale_paths: set[str] = set()  # entries of it to take again
         self.details: dict = {"cell": cell.label, "faults": [], "protect_runs": [], "recovery": {}}
         self.scope = ""
 
@@ -137,6 +139,8 @@ class _Trial:
                 day, hour_of_day = divmod(hour, 24)
                 if churn(self.profile, machine.mount(), day=day, hours=[hour_of_day]).changed:
                     self._truth = None
+                else:
+                    self._stale_paths.add(STATE_PATH)  # a quiet hour still moves the workload's own clock
             protection.settle()
             event = protection.schedule.event(hour) if hour < scenario.detect_hour or hour == fault_hour else None
             crash_spec = next((s for s, _ in strikes.get(hour, []) if s.kind == "crash-during-protect"), None)
@@ -148,6 +152,7 @@ class _Trial:
                 failures += self._protect(event, protect_s)
             if hour == fault_hour and prefault is None:
                 protection.settle()
+                self._truth = None  # the judge's reference is always a whole, fresh manifest
                 prefault = scoring.TruthState(hour, self._current_truth())
                 machine.unmount()
                 before = machine.facts()
@@ -189,12 +194,20 @@ class _Trial:
         return row
 
     def _current_truth(self) -> Manifest:
-        """The tree's manifest now; taken again only when the workload changed something since the last one."""
+        """The tree's manifest now.
+
+        Taken whole after the workload changed files; after a quiet hour only the
+        workload's state file has moved, and only its entry is taken again.
+        """
         if self._truth is None:
             manifest = self.machine.manifest()
             if manifest is None:
                 raise WorkbenchError("the source disk could not be read while it should be healthy")
             self._truth = manifest
+        elif self._stale_paths:
+            fresh = take_manifest(self.machine.mount(), include=sorted(self._stale_paths))
+            self._truth = Manifest(entries={**self._truth.entries, **fresh.entries})
+        self._stale_paths.clear()
         return self._truth
 
     def _protect(self, event: str, protect_s: list[float]) -> int:
