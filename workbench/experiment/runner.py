@@ -144,11 +144,12 @@ class _Trial:
             protection.settle()
             event = protection.schedule.event(hour) if hour < scenario.detect_hour or hour == fault_hour else None
             crash_spec = next((s for s, _ in strikes.get(hour, []) if s.kind == "crash-during-protect"), None)
+            runs = crash_spec is not None or bool(event and (machine.exists or hour < fault_hour))
+            if runs and hour <= fault_hour:  # the state a run (even a killed one) may capture is a true one
+                history.append(scoring.TruthState(hour, self._current_truth()))
             if crash_spec is not None:
                 self._crash(crash_spec, protect_s)
-            elif event and (machine.exists or hour < fault_hour):
-                if hour <= fault_hour:
-                    history.append(scoring.TruthState(hour, self._current_truth()))
+            elif runs:
                 failures += self._protect(event, protect_s)
             if hour == fault_hour and prefault is None:
                 protection.settle()
