@@ -19,21 +19,31 @@ log = logging.getLogger("workbench.disk")
 
 @contextmanager
 def mounted(
-    image: Path, role: str = "root", *, readonly: bool = False, options: Sequence[str] = ()
+    image: Path, role: str = "root", *, readonly: bool = False, options: Sequence[str] = (),
+    at: Path | None = None,
 ) -> Iterator[Path]:
-    """Mount one partition (by role: 'root' or 'data') of a workspace image and yield the mount point."""
+    """Mount one partition (by role: 'root' or 'data') of a workspace image and yield the mount point.
+
+    ``at`` names a fixed mount point inside the workspace (a machine's root is always in the same
+    place, which path-keyed tools such as a two-way sync's state rely on); by default a fresh one.
+    """
     partition = read_table(image).by_role(role)
     with attached(image, partition, readonly=readonly) as device:
-        with mounted_device(device, readonly=readonly, options=options, label=Path(image).stem) as point:
+        with mounted_device(device, readonly=readonly, options=options, label=Path(image).stem, at=at) as point:
             yield point
 
 
 @contextmanager
 def mounted_device(
-    device: str, *, readonly: bool = False, options: Sequence[str] = (), label: str = "disk"
+    device: str, *, readonly: bool = False, options: Sequence[str] = (), label: str = "disk",
+    at: Path | None = None,
 ) -> Iterator[Path]:
-    """Mount a device we attached on a fresh directory inside the workspace."""
-    point = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=workspace.mount_dir()))
+    """Mount a device we attached on a fresh directory inside the workspace (or on ``at``, inside it too)."""
+    if at is None:
+        point = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=workspace.mount_dir()))
+    else:
+        point = workspace.resolve(at)
+        point.mkdir(parents=True)
     opts = list(options) + (["ro"] if readonly else [])
     args = ["mount", *(["-o", ",".join(opts)] if opts else []), device, point]
     try:

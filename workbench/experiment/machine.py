@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from .. import proc
+from .. import proc, workspace
 from ..disk import esp, health
 from ..disk.mounting import mounted
 from ..disk.table import read_table
@@ -31,6 +31,8 @@ Listener = Callable[[Path | None], None]  # called with the mount point, or None
 class Machine:
     def __init__(self, image: Path) -> None:
         self.image = image
+        #: Always the same place, as on a real machine (a two-way sync keys its state by the path).
+        self.mount_point = workspace.mount_dir() / f"{image.parent.name}-{image.stem}"
         self.root: Path | None = None
         self._stack: ExitStack | None = None
         self.listeners: list[Listener] = []
@@ -43,7 +45,7 @@ class Machine:
         """Mount the root filesystem read-write (no-op if mounted)."""
         if self.root is None:
             stack = ExitStack()
-            self.root = stack.enter_context(mounted(self.image))
+            self.root = stack.enter_context(mounted(self.image, at=self.mount_point))
             self._stack = stack
             for listener in self.listeners:
                 listener(self.root)
