@@ -65,7 +65,8 @@ def load_sync(target: Path) -> dict[str, Any] | None:
 
 
 def save_sync(
-    target: Path, result: SyncResult, *, checksum: bool, mode: str, scope: list[str] | None, source: Path
+    target: Path, result: SyncResult, *, checksum: bool, mode: str, scope: list[str] | None, source: Path,
+    now: datetime | None = None,
 ) -> None:
     """Record a finished sync; a scoped sync (continuous mode) updates the hashes of its paths only."""
     hashes = dict(result.hashes)
@@ -82,7 +83,7 @@ def save_sync(
         "mode": mode,
         "checksum": checksum,
         "source": str(source),
-        "synced_at": datetime.now(UTC).isoformat(),
+        "synced_at": (now or datetime.now(UTC)).isoformat(),
         "files": result.files,
         "bytes": result.bytes,
         "hashes": hashes if checksum else {},

@@ -86,7 +86,7 @@ class MirrorSync:
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         check_target(target)
-        result = sync_tree(source, target, checksum=self.checksum, progress=progress,
+        result = sync_tree(source, target, checksum=self.checksum, progress=progress, now=now,
                            mode=self.name.removeprefix("mirror-"))
         return RestorePoint(POINT, now, "sync", stored_bytes=result.bytes_copied, extra=result.to_json())
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,8 +91,12 @@ def sync_tree(
     progress: ProgressCallback | None = None,
     write_record: bool = True,
     mode: str = "sync",
+    now: datetime | None = None,
 ) -> SyncResult:
-    """Make ``target`` an exact copy of ``source``; ``only`` limits it to those relative paths."""
+    """Make ``target`` an exact copy of ``source``; ``only`` limits it to those relative paths.
+
+    ``now`` is the time the record gives the sync (simulated time in experiments; default: the clock).
+    """
     started = time.perf_counter()
     check_pair(source, target)
     target.mkdir(parents=True, exist_ok=True)
@@ -115,7 +120,7 @@ def sync_tree(
     result.bytes = sum(e.size for p, e in src.items() if e.kind == "f" and p not in followers)
     result.seconds = time.perf_counter() - started
     if write_record:
-        record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source)
+        record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source, now=now)
         if "" in src:
             _fix_dir(os.fspath(target), src[""])  # writing the record touched the top folder's mtime
     return result

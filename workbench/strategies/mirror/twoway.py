@@ -28,6 +28,7 @@ Hard links are not kept as links, and folder mtimes are not kept in step (like U
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -135,8 +136,18 @@ def decide(
     return actions, conflicts
 
 
+NAME_MAX = 255  # bytes in one file name on ext4, btrfs and most others
+
+
 def conflict_name(path: str, losing_side: int, when: datetime) -> str:
-    return f"{path}.conflict-{SIDES[losing_side]}-{when.strftime('%Y%m%dT%H%M%SZ')}"
+    """``NAME.conflict-SIDE-TIME`` next to the file; a name too long for that is shortened, keeping a hash."""
+    suffix = f".conflict-{SIDES[losing_side]}-{when.strftime('%Y%m%dT%H%M%SZ')}"
+    folder, _, name = path.rpartition("/")
+    if len(os.fsencode(name + suffix)) > NAME_MAX:
+        digest = hashlib.blake2s(os.fsencode(name), digest_size=4).hexdigest()
+        room = NAME_MAX - len(os.fsencode(suffix)) - len(digest) - 1
+        name = os.fsencode(name)[:room].decode(errors="ignore") + "~" + digest
+    return f"{folder}/{name}{suffix}" if folder else f"{name}{suffix}"
 
 
 def load_state(target: Path, source: Path | None = None) -> dict[str, Signature]:
