@@ -64,7 +64,7 @@ bench: setup-bench
 
 # The shipped example results (examples/classroom): a real classroom run, about 10 minutes as root.
 EXAMPLE_OUT := examples/classroom
-EXAMPLE_STRATEGIES := none,image,backup,clone,mirror-sync,mirror-continuous
+EXAMPLE_STRATEGIES := none,image,backup,clone,mirror-sync,mirror-continuous,raid1
 EXAMPLE_SCENARIOS := deletion,slow-ransomware,partition-wipe,bitrot,target-corruption
 .PHONY: example-results
 example-results: setup

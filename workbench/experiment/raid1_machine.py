@@ -104,6 +104,11 @@ class Raid1Protection(Protection):
         """The second disk: RAID1 ties up a whole extra disk of the same size."""
         return raid1.halves(self.target)[1].stat().st_size
 
+    def target_paths(self) -> list[Path]:
+        """RAID1 keeps no copy apart from the filesystem: damage to its halves is the bitrot and
+        bad-sectors scenarios' business, so target corruption finds nothing of its own to strike."""
+        return []
+
     def reachable(self, targets_online: bool) -> list[Path]:
         return []  # the ransomware writes through the filesystem, which is the pair itself
 

@@ -43,6 +43,7 @@ def strike(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folder
         return _ransom(spec, machine, seed=seed, at=at, folders=folders, reachable=reachable,
                        day_index=day_index, campaign=campaign or RansomCampaign(), settle=settle)
     if kind == "target-corruption":
+        machine.unmount()  # raid1's target is the machine's own pair: it must be at rest to be struck
         return [target.corrupt_target(path, seed=seed, count=int(options.get("count", 8)),
                                       mode=str(options.get("mode", "uniform")), at=at)
                 for path in reachable if path.exists()]

@@ -13,6 +13,7 @@ numbers.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import json
 import os
@@ -191,7 +192,21 @@ def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
     return any(path == p.strip("/") or fnmatch.fnmatchcase(path, p) for p in patterns)
 
 
+#: The hash recorded for a file whose bytes cannot be read (a disk's I/O error): never equal to a real one.
+UNREADABLE = "unreadable"
+
+
 def _hash_file(path: str, size: int) -> str:
+    """BLAKE3 of the file; ``UNREADABLE`` when the storage returns an I/O error (the judge calls it corrupted)."""
+    try:
+        return _blake3_of(path, size)
+    except OSError as exc:
+        if exc.errno != errno.EIO:
+            raise
+        return UNREADABLE
+
+
+def _blake3_of(path: str, size: int) -> str:
     if size >= BIG_FILE:
         hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
         hasher.update_mmap(path)
