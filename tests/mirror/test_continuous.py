@@ -47,3 +47,15 @@ def test_a_shell_writing_into_the_source_reaches_the_mirror(workspace: Path) -> 
     assert stats["batches"] >= 1 and stats["errors"] == []
     assert stats["delay_median_s"] is not None and stats["delay_median_s"] >= delay_s * 0.9  # debounce honoured
     assert len(mirror.stats.delays_s) == stats["paths_synced"] >= 4
+
+
+def test_a_write_through_one_hard_link_reaches_every_name_in_the_mirror(workspace: Path) -> None:
+    src, dst = workspace / "src", workspace / "dst"
+    src.mkdir()
+    (src / "key").write_text("old secret\n")
+    (src / "key-link").hardlink_to(src / "key")
+    with ContinuousMirror(src, dst, delay_s=0.1) as mirror:
+        subprocess.run(["sh", "-c", f"printf 'new secret\\n' > '{src}/key-link'"], check=True)  # in place
+        assert _eventually(lambda: (dst / "key-link").read_text() == "new secret\n")
+        assert mirror.wait_idle()
+    assert (dst / "key").read_text() == "new secret\n", "the other name of the same file changed too"

@@ -18,6 +18,7 @@ change inside the folder, and following each would rescan whole subtrees.
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -130,6 +131,32 @@ class ContinuousMirror:
             self._worker.join()
         return self.stats
 
+    def _link_siblings(self, batch: dict[str, float]) -> list[str]:
+        """The other names of hard-linked files in the batch.
+
+        A write through one name changes them all, but inotify reports only the name written;
+        syncing that name alone would leave its siblings in the mirror with the old bytes.
+        Finding the siblings takes a walk of the source, paid only when such a file changed.
+        """
+        inodes = set()
+        for path in batch:
+            try:
+                info = os.lstat(self.source / path)
+            except FileNotFoundError:
+                continue
+            if info.st_nlink > 1 and not os.path.isdir(self.source / path):
+                inodes.add((info.st_dev, info.st_ino))
+        if not inodes:
+            return []
+        siblings = []
+        for folder, _dirs, files in os.walk(self.source):
+            for name in files:
+                full = os.path.join(folder, name)
+                info = os.lstat(full)
+                if (info.st_dev, info.st_ino) in inodes:
+                    siblings.append(os.path.relpath(full, self.source))
+        return [path for path in siblings if path not in batch]
+
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
         """Wait until no change is pending or being applied; False if still busy after the timeout."""
         deadline = time.monotonic() + timeout_s
@@ -193,8 +220,8 @@ class ContinuousMirror:
 
     def _apply(self, batch: dict[str, float]) -> None:
         try:
-            result = sync_tree(self.source, self.target, checksum=self.checksum, only=list(batch),
-                               mode="continuous")
+            paths = list(batch) + self._link_siblings(batch)
+            result = sync_tree(self.source, self.target, checksum=self.checksum, only=paths, mode="continuous")
         except Exception as exc:  # keep watching; the stats say the mirror fell behind
             self.stats.errors.append(f"{type(exc).__name__}: {exc}")
             return
