@@ -22,7 +22,7 @@ from ..disk.bootcode import BOOT_CODE_SIZE
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import UsageError
-from .manifest import Manifest, take_manifest
+from .manifest import Manifest, read_json, take_manifest
 
 FORMAT = "workbench-disk-manifest"
 VERSION = 1
@@ -136,12 +136,7 @@ def _describe(entry: dict[str, Any] | None) -> str:
 
 def load_any(path: Path) -> tuple[Manifest, DiskManifest | None]:
     """Load a tree manifest or a disk manifest file: (the file manifest, the disk manifest or None)."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"manifest '{path}' does not exist: make one with 'workbench manifest'") from None
-    except ValueError as exc:
-        raise UsageError(f"'{path}' is not a manifest (bad JSON: {exc})") from exc
+    data = read_json(path)
     if isinstance(data, dict) and data.get("format") == FORMAT:
         disk = DiskManifest.from_json(data)
         if disk.root is None:

@@ -112,15 +112,20 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         """Load a manifest file; a disk manifest gives its root filesystem's manifest."""
-        try:
-            data = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise UsageError(f"manifest '{path}' does not exist: make one with 'workbench manifest'") from None
-        except ValueError as exc:
-            raise UsageError(f"'{path}' is not a manifest (bad JSON: {exc})") from exc
+        data = read_json(path)
         if isinstance(data, dict) and "root" in data and data.get("format") != FORMAT:
             data = data["root"]
         return cls.from_json(data)
+
+
+def read_json(path: Path) -> Any:
+    """A manifest file's JSON, or one clear line on what is wrong with the file."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UsageError(f"manifest '{path}' does not exist: make one with 'workbench manifest'") from None
+    except ValueError as exc:
+        raise UsageError(f"'{path}' is not a manifest (bad JSON: {exc})") from exc
 
 
 def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: Sequence[str] = (),
