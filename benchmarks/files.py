@@ -297,12 +297,22 @@ def print_table(records: list[dict], dataset_bytes: int, files: int) -> None:
         print(f"  {name}: {note}")
 
 
+def all_pairings() -> list[tuple[str, str, Callable[[Context], list[dict]]]]:
+    """Backup pairings and the mirror ones (``files_mirror.py``), so one run measures both on one dataset."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import files_mirror  # it imports this module's helpers; its pairings take the same Context
+
+    NOTES.update(files_mirror.NOTES)
+    return PAIRINGS + files_mirror.PAIRINGS
+
+
 def main(argv: list[str] | None = None) -> int:
+    pairings = all_pairings() if __name__ == "__main__" else PAIRINGS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="1G", help="synthetic dataset size (default 1G)")
     parser.add_argument("--dataset", help="use this tree instead of a synthetic one")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=sorted({g for g, _, _ in PAIRINGS}), help="run one group")
+    parser.add_argument("--only", choices=sorted({g for g, _, _ in pairings}), help="run one group")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     for tool in ("restic", "borg", "cp"):
@@ -316,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             make_dataset(dataset, parse_size(args.size))
         ctx = Context(dataset=dataset, work=work, runs=args.runs)
         records = []
-        for group, _name, pairing in PAIRINGS:
+        for group, _name, pairing in pairings:
             if args.only in (None, group):
                 records.extend(pairing(ctx))
         files = sum(1 for p in dataset.rglob("*") if p.is_file())
