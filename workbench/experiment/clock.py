@@ -27,6 +27,3 @@ class SimClock:
         if hour < self.hour:
             raise ValueError(f"the clock cannot go back from hour {self.hour} to {hour}")
         self.hour = hour
-
-    def day_and_hour(self, hour: int | None = None) -> tuple[int, int]:
-        return divmod(self.hour if hour is None else hour, 24)

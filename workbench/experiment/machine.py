@@ -11,7 +11,6 @@ mirror starts and stops its watcher there).
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -133,10 +132,3 @@ def disk_is_usable(image: Path) -> bool:
         return False
     result = health.check(image)
     return result.partition_table_ok and result.boot_code_ok and result.root_fsck_clean is True
-
-
-def remove_tree(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()

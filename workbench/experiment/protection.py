@@ -27,15 +27,6 @@ from .schedule import Schedule
 HOME = ("home",)
 
 
-def allocated_bytes(path: Path) -> int:
-    """Real bytes on disk under a path (allocated blocks, not apparent sizes)."""
-    if not path.exists():
-        return 0
-    if path.is_file():
-        return path.stat().st_blocks * 512
-    return sum(p.lstat().st_blocks * 512 for p in path.rglob("*"))
-
-
 @dataclass
 class Protection:
     """Common ground: name, variant, schedule, target; subclasses say how to reach the source."""
