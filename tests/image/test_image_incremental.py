@@ -6,22 +6,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from image_helpers import MiB, churn, fill, manifest, same_files
+from image_helpers import churn, manifest, same_files
 
 from workbench.disk import health
-from workbench.disk.create import create_disk
 from workbench.errors import UsageError
 from workbench.strategies.image import ImageStrategy
 
 pytestmark = pytest.mark.root
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def disk(workspace: Path) -> Path:
-    disk = create_disk("pc.img", "system", 96 * MiB)
-    fill(disk)
-    return disk
 
 
 def test_every_point_of_a_chain_restores_exactly(disk: Path, workspace: Path):

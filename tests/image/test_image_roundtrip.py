@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from image_helpers import MiB, allocated, fill, manifest, same_files, same_table, wipe_table_and_superblock
+from image_helpers import MiB, allocated, manifest, same_files, same_table, wipe_table_and_superblock
 
 from workbench.disk import health
 from workbench.disk.create import create_disk
@@ -17,13 +17,6 @@ from workbench.strategies.image import ImageStrategy
 
 pytestmark = pytest.mark.root
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def disk(workspace: Path) -> Path:
-    disk = create_disk("pc.img", "system", 96 * MiB)
-    fill(disk)
-    return disk
 
 
 def test_wiped_disk_comes_back_whole(disk: Path, workspace: Path):

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timezone
-from pathlib import Path
 
 from .. import targets, workspace
-from ..errors import DamageFound, UsageError
+from ..errors import DamageFound
 from ..units import format_bytes
+from . import strategy_common as common
 
 HELP = """\
 A backup keeps history: each 'protect' adds a snapshot (a complete tree with owners,
@@ -100,39 +97,10 @@ def _strategy(args: argparse.Namespace):
     return BackupStrategy(getattr(args, "mode", "incremental"), selection, getattr(args, "reread", False))
 
 
-@contextmanager
-def _source(args: argparse.Namespace) -> Iterator[Path]:
-    if args.source:
-        path = workspace.resolve(args.source)
-        if not path.is_dir():
-            raise UsageError(f"the source '{args.source}' does not exist or is not a directory: pass a folder to protect")
-        yield path
-        return
-    from ..disk.mounting import mounted
-
-    with mounted(workspace.resolve(args.disk, must_exist=True), role="root", readonly=True) as point:
-        yield point
-
-
-@contextmanager
-def _repository(spec: str, *, create: bool = False) -> Iterator[Path]:
-    with targets.opened(spec, create=create) as path:
-        yield path
-
-
-def _parse_now(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(timezone.utc)
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--now '{text}' is not an ISO 8601 time: write it like 2026-01-05T09:00") from None
-
-
 def _protect(args: argparse.Namespace) -> int:
-    now = _parse_now(args.now)
+    now = common.parse_now(args.now)
     strategy = _strategy(args)
-    with _source(args) as source, _repository(args.target, create=True) as target:
+    with common.tree_source(args) as source, targets.opened(args.target, create=True) as target:
         point = strategy.protect(source, target, now=now)
     if args.json:
         print(json.dumps(point.to_json()))
@@ -149,7 +117,7 @@ def _protect(args: argparse.Namespace) -> int:
 
 def _points(args: argparse.Namespace) -> int:
     strategy = _strategy(args)
-    with _repository(args.target) as target:
+    with targets.opened(args.target) as target:
         points = strategy.points(target)
         used = strategy.footprint(target)
     if args.json:
@@ -164,7 +132,7 @@ def _points(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     strategy = _strategy(args)
-    with _repository(args.target) as target:
+    with targets.opened(args.target) as target:
         if args.to:
             report = strategy.restore(target, args.point, workspace.resolve(args.to), path=args.path)
         else:
@@ -183,7 +151,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    with _repository(args.target) as target:
+    with targets.opened(args.target) as target:
         report = _strategy(args).verify(target, metadata_only=args.metadata_only)
     mode = "metadata-only" if args.metadata_only else "full"
     if args.json:
@@ -206,7 +174,7 @@ def _forget(args: argparse.Namespace) -> int:
 
     strategy = _strategy(args)
     policy = KeepPolicy(args.keep_last, args.keep_daily, args.keep_weekly)
-    with _repository(args.target) as target:
+    with targets.opened(args.target) as target:
         plan = strategy.forget(target, policy)
         pruned = strategy.prune(target) if args.prune else None
     if args.json:
@@ -222,7 +190,7 @@ def _forget(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    with _repository(args.target) as target:
+    with targets.opened(args.target) as target:
         result = _strategy(args).prune(target)
     if args.json:
         print(json.dumps(vars(result)))

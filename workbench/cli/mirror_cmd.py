@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import targets, workspace
 from ..errors import DamageFound, Interrupted, UsageError
 from ..units import format_bytes, parse_size
+from . import strategy_common as common
 
 HELP = """\
 A mirror keeps ONE copy in step with the source: a plain, browsable tree at the
@@ -102,25 +101,12 @@ def _detect(target: Path) -> str:
     raise UsageError(f"'{workspace.display(target)}' is not a mirror: run 'workbench mirror protect' first")
 
 
-@contextmanager
-def _source(args: argparse.Namespace) -> Iterator[Path]:
-    if args.source:
-        path = workspace.resolve(args.source)
-        if not path.is_dir():
-            raise UsageError(f"the source '{args.source}' does not exist or is not a directory: pass a folder")
-        yield path
-        return
-    from ..disk.mounting import mounted
-
-    writes_source = args.mode in ("two-way", "continuous")  # two-way writes back; continuous watches a live disk
-    with mounted(workspace.resolve(args.disk, must_exist=True), role="root", readonly=not writes_source) as point:
-        yield point
-
-
 def _protect(args: argparse.Namespace) -> int:
     strategy = _strategy(args.mode, args)
     now = datetime.now(UTC)
-    with _source(args) as source, targets.opened(args.target) as target:
+    # two-way writes back into the source; continuous watches a live disk
+    writable = args.mode in ("two-way", "continuous")
+    with common.tree_source(args, writable=writable) as source, targets.opened(args.target) as target:
         if args.mode == "continuous":
             return _watch(strategy, source, target, args)
         point = strategy.protect(source, target, now=now)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,23 @@ def parse_now(text: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise UsageError(f"--now '{text}' is not an ISO time: write it like 2026-01-31T12:00") from exc
+        raise UsageError(f"--now '{text}' is not an ISO 8601 time: write it like 2026-01-31T12:00") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@contextmanager
+def tree_source(args: argparse.Namespace, *, writable: bool = False) -> Iterator[Path]:
+    """``--source DIR`` as it is, or ``--disk D``'s root filesystem mounted (read-only unless ``writable``)."""
+    if args.source:
+        path = workspace.resolve(args.source)
+        if not path.is_dir():
+            raise UsageError(f"the source '{args.source}' does not exist or is not a directory: pass a folder to protect")
+        yield path
+        return
+    from ..disk.mounting import mounted
+
+    with mounted(source_disk(args.disk), role="root", readonly=not writable) as point:
+        yield point
 
 
 def source_disk(spec: str) -> Path:

@@ -7,7 +7,6 @@ tree in scan order. In-flight work is bounded so memory stays flat on large tree
 
 from __future__ import annotations
 
-import errno
 import os
 import time
 from collections import deque
@@ -20,7 +19,7 @@ from typing import Any
 
 from ...errors import OperationFailed, UsageError
 from .chunker import ChunkerParams, chunk_bounds
-from .repo import Location, PackWriter, Repository, chunk_id, encode, space_error
+from .repo import Location, PackWriter, Repository, chunk_id, encode, undone_on_failure
 from .snapshot import Entry, Selection, scan, unchanged
 
 READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
@@ -75,7 +74,7 @@ def take_snapshot(
         kind = request.mode if base_id is not None else "full"
         before = {e["path"]: e for e in base_tree}
         writer = PackWriter(repo)
-        try:
+        with undone_on_failure(writer, repo.path, "writing the backup"):
             stats = _store_files(repo, request, entries, before, index, writer, progress)
             writer.commit()
             snapshot = {
@@ -90,14 +89,6 @@ def take_snapshot(
                 "tree": entries,
             }
             snap_id = repo.write_snapshot(snapshot)
-        except OSError as exc:
-            writer.abandon()
-            if exc.errno == errno.ENOSPC:
-                raise space_error(repo.path, "writing the backup") from None
-            raise OperationFailed(f"backup into {repo.path} failed: {exc}") from None
-        except BaseException:
-            writer.abandon()
-            raise
     return BackupResult(snap_id, snapshot)
 
 

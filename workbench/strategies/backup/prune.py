@@ -13,13 +13,11 @@ Packs named by no index (a killed backup's or prune's leftovers) are removed at 
 
 from __future__ import annotations
 
-import errno
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from ...errors import OperationFailed
-from .repo import Location, PackWriter, Repository, fsync_dir, space_error
+from .repo import Location, PackWriter, Repository, fsync_dir, undone_on_failure
 from .retention import KeepPolicy, RetentionPlan, plan_retention
 
 
@@ -63,7 +61,7 @@ def prune(repo: Repository) -> PruneResult:
             by_pack[location.pack].append((chunk, location))
         keep_entries: dict[str, list[tuple[bytes, Location]]] = {}
         writer = PackWriter(repo)
-        try:
+        with undone_on_failure(writer, repo.path, "pruning"):
             for pack, chunks in by_pack.items():
                 live = [(c, loc) for c, loc in chunks if c in used]
                 result.chunks_removed += len(chunks) - len(live)
@@ -76,14 +74,6 @@ def prune(repo: Repository) -> PruneResult:
                     writer.add(chunk, stored, location.raw_length, location.codec)
             writer.flush()
             new_index = repo.write_index({**keep_entries, **writer.entries})
-        except OSError as exc:
-            writer.abandon()
-            if exc.errno == errno.ENOSPC:
-                raise space_error(repo.path, "pruning") from None
-            raise OperationFailed(f"prune of {repo.path} failed: {exc}") from None
-        except BaseException:
-            writer.abandon()
-            raise
         for file in old_index_files:
             if file != new_index:  # same content gives the same name
                 file.unlink(missing_ok=True)

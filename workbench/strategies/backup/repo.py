@@ -96,6 +96,24 @@ def space_error(target: Path, what: str) -> OperationFailed:
     )
 
 
+@contextmanager
+def undone_on_failure(writer: PackWriter, target: Path, what: str) -> Iterator[None]:
+    """Run a write; on any failure drop its unreferenced packs, so the repository stays as it was.
+
+    A full disk gets the one-line ``space_error``; other I/O errors say what was being done.
+    """
+    try:
+        yield
+    except OSError as exc:
+        writer.abandon()
+        if exc.errno == errno.ENOSPC:
+            raise space_error(target, what) from None
+        raise OperationFailed(f"{what} in {target} failed: {exc}") from None
+    except BaseException:
+        writer.abandon()
+        raise
+
+
 class Repository:
     """An opened repository. Reading is lock-free; writers hold ``lock()``."""
 
