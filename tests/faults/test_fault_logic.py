@@ -42,10 +42,24 @@ def test_uniform_bits_are_distinct_inside_located_data_and_repeatable() -> None:
         assert 0 <= flip.bit < 8
 
 
-def test_clustered_bits_fall_within_one_window() -> None:
+def test_clustered_bits_fall_within_one_window_of_the_data_in_path_order() -> None:
+    starts = {"a": 0, "b": 5096, "c": 305_096}  # where each file begins when the data is laid end to end
     for seed in range(20):
         flips = choose_bits(LOCATED, 16, "clustered", rng("bitrot", seed), cluster_bytes=4096)
-        assert max(f.offset for f in flips) - min(f.offset for f in flips) < 4096
+        places = [starts[f.file] + f.file_offset for f in flips]
+        assert max(places) - min(places) < 4096
+
+
+def test_the_same_files_at_other_disk_places_get_the_same_bits() -> None:
+    """Two disks built from one seed hold the same files wherever the allocator put them."""
+    moved = [(name, [Extent(e.file_offset, 7_000_000 - e.image_offset, e.length) for e in extents])
+             for name, extents in reversed(LOCATED)]
+    for mode in ("uniform", "clustered"):
+        for seed in range(10):
+            here = choose_bits(LOCATED, 16, mode, rng("bitrot", seed), cluster_bytes=4096)
+            there = choose_bits(moved, 16, mode, rng("bitrot", seed), cluster_bytes=4096)
+            assert sorted((f.file, f.file_offset, f.bit) for f in here) == \
+                sorted((f.file, f.file_offset, f.bit) for f in there)
 
 
 def test_clustered_window_widens_when_the_data_there_is_too_small() -> None:

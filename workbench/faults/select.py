@@ -8,6 +8,7 @@ files and the same bits. Choosing bits is pure, and tested without root.
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import random
 import stat
@@ -62,56 +63,39 @@ def choose_bits(located: Sequence[tuple[str, Sequence[Extent]]], count: int, mod
                 *, image: str = "", cluster_bytes: int = CLUSTER_BYTES) -> list[BitFlip]:
     """``count`` distinct bits in the located file data, sorted by image offset.
 
-    ``uniform`` spreads them over all located bytes; ``clustered`` puts them all
-    within ``cluster_bytes`` of the disk around one random spot (widening the
-    window if the data there is too small to hold them), as real media damage does.
+    The bits are drawn from the file data laid end to end in path order, not in
+    disk order. ext4 spreads top-level folders over block groups at random
+    (Orlov), so two disks built from the same seed hold the same files at
+    different places: drawing by disk position would rot other files on each
+    disk, and strategies compared on separate disks would face unequal damage.
+
+    ``uniform`` spreads the bits over all the data; ``clustered`` puts them in one
+    window of ``cluster_bytes`` (widened if it cannot hold them): a stretch of one
+    file, running into the next files of its folder, which ext4 keeps in the same
+    block group. That is the shape of real media damage, reproducibly.
     """
     if mode not in MODES:
         raise UsageError(f"unknown bit-rot mode '{mode}': choose one of {', '.join(MODES)}")
     if count < 1:
         raise UsageError(f"the count must be at least 1, not {count}")
     pieces = sorted(
-        ((extent.image_offset, extent.length, name, extent.file_offset) for name, extents in located
-         for extent in extents if extent.length > 0),
+        (name, extent.file_offset, extent.image_offset, extent.length) for name, extents in located
+        for extent in extents if extent.length > 0
     )
-    total = sum(piece[1] for piece in pieces)
+    starts = list(itertools.accumulate((piece[3] for piece in pieces), initial=0))
+    total = starts.pop()
     if total * 8 < count:
         raise UsageError(f"the chosen files hold only {total} bytes of data: too few for {count} flipped bits")
+    low, high = 0, total
     if mode == "clustered":
-        center = _position(pieces, rng.randrange(total))[0]
-        window = cluster_bytes
-        while True:
-            pieces_in = _clip(pieces, center - window // 2, center + window // 2)
-            if sum(p[1] for p in pieces_in) * 8 >= count:
-                break
-            window *= 2
-        pieces = pieces_in
-        total = sum(p[1] for p in pieces)
+        width = min(total, max(cluster_bytes, -(-count // 8)))
+        low = min(max(rng.randrange(total) - width // 2, 0), total - width)
+        high = low + width
     flips = []
-    for position in rng.sample(range(total * 8), count):
-        offset, name, file_offset = _position(pieces, position // 8)
-        flips.append(BitFlip(offset, position % 8, image, name, file_offset))
+    for position in rng.sample(range(low * 8, high * 8), count):
+        byte = position // 8
+        at = bisect.bisect_right(starts, byte) - 1
+        name, file_offset, image_offset, _length = pieces[at]
+        within = byte - starts[at]
+        flips.append(BitFlip(image_offset + within, position % 8, image, name, file_offset + within))
     return sorted(flips, key=lambda f: (f.offset, f.bit))
-
-
-def _position(pieces: Sequence[tuple[int, int, str, int]], index: int) -> tuple[int, str, int]:
-    """Byte number ``index`` of the concatenated pieces -> (image offset, file, file offset)."""
-    starts = []
-    running = 0
-    for piece in pieces:
-        starts.append(running)
-        running += piece[1]
-    at = bisect.bisect_right(starts, index) - 1
-    image_offset, _length, name, file_offset = pieces[at]
-    within = index - starts[at]
-    return image_offset + within, name, file_offset + within
-
-
-def _clip(pieces: Sequence[tuple[int, int, str, int]], low: int, high: int) -> list[tuple[int, int, str, int]]:
-    """The parts of the pieces that fall within [low, high) of the image."""
-    clipped = []
-    for image_offset, length, name, file_offset in pieces:
-        start, end = max(image_offset, low), min(image_offset + length, high)
-        if start < end:
-            clipped.append((start, end - start, name, file_offset + start - image_offset))
-    return clipped
