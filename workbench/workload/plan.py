@@ -114,7 +114,7 @@ def plan_build(profile: Profile, data_size: int, seed: int, start: datetime) -> 
         rng = rng_for(seed, "group", index, path)
         sizes = _sizes(group, budget, rng)
         folders = _folders(group, path, len(sizes), rng)
-        for folder in set(folders):
+        for folder in sorted(set(folders)):  # not set order: it changes with PYTHONHASHSEED
             add_dirs(dirs, folder, group.dir_mode, uid, gid, profile)
         names = _names(group, len(sizes), rng, folders, spaces=HOME in group.path)
         age_ns = int(group.age_days * DAY_NS)
