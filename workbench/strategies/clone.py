@@ -220,14 +220,13 @@ class CloneStrategy:
         size = source.stat().st_size
         reference = self._refreshable(target, size) if not full else None
         mode = "refresh" if reference is not None else "full"
-        if not target.exists():
+        with held_still(source, freeze=self.freeze):  # a refusal leaves the clone as it was
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.touch()
-        marker_path(target).touch()
-        with held_still(source, freeze=self.freeze):
+            target.touch()  # open_for_write does not create
             src_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
             dst_fd = guard.open_for_write(target)
             try:
+                marker_path(target).touch()  # from here on the clone may be a mix of two states
                 if mode == "full":
                     os.ftruncate(dst_fd, 0)
                     os.ftruncate(dst_fd, size)
