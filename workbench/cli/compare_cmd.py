@@ -80,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
         from ..errors import UsageError
 
         raise UsageError("--repeat must be 1 or more")
-    cells = plan_cells(strategies, scenarios, profile=args.profile, data_size=data_size, seed=args.seed,
-                       repeat=args.repeat, schedules=schedules)
     record = RunRecord(profile=args.profile, data_size_bytes=data_size, seed=args.seed, repeat=args.repeat,
                        strategies=strategies, scenarios=scenarios, schedules=schedules)
+    cells = plan_cells(strategies, scenarios, profile=args.profile, data_size=record.data_size_bytes,
+                       seed=args.seed, repeat=args.repeat, schedules=schedules)
     out = Path(args.out).expanduser().resolve()
     progress = bar(len(cells), "cells", unit="cell", quiet=True if args.quiet else None)
 

@@ -28,7 +28,7 @@ from ..truth.manifest import Manifest, take_manifest
 from ..workload.fsops import STATE_PATH
 from ..workload.churn import churn
 from ..workload.generate import build
-from ..workload.profile import Profile, load_profile
+from ..workload.profile import load_profile
 from . import scoring
 from .clock import SimClock
 from .machine import Machine
@@ -56,9 +56,15 @@ class Cell:
         return f"{self.strategy.replace(':', '-')}__{self.scenario.name}__r{self.repetition}"
 
 
-def disk_size_for(profile: Profile, data_size: int) -> int:
+def disk_size_for(data_size: int) -> int:
     """A system disk with room for the data, its churn and an ESP, in whole MiB."""
     return max(128 * MiB, -(-(data_size * 2 + 96 * MiB) // MiB) * MiB)
+
+
+def sizes_for(profile: str, data_size: int | None) -> tuple[int, int]:
+    """(data bytes, source disk bytes) of a cell: the profile's default data size when none is given."""
+    data = data_size or load_profile(profile).default_data_size
+    return data, disk_size_for(data)
 
 
 def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> dict:
@@ -71,7 +77,7 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> dict
     trial = _Trial(cell, workdir)
     try:
         row.update(trial.run())
-    except (WorkbenchError, OSError, ValueError, RuntimeError) as exc:
+    except Exception as exc:  # any bug in one cell is that cell's row; Ctrl-C still stops the matrix
         log.debug("cell %s failed", cell.label, exc_info=True)
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         trial.details["traceback"] = traceback.format_exc()
@@ -94,8 +100,7 @@ class _Trial:
         self.workdir = workdir
         self.clock = SimClock()
         self.profile = load_profile(cell.profile)
-        self.data_size = cell.data_size or self.profile.default_data_size
-        self.disk_size = disk_size_for(self.profile, self.data_size)
+        self.data_size, self.disk_size = sizes_for(cell.profile, cell.data_size)
         self.machine: Machine | None = None
         self.protection: Protection | None = None
         self._stored: list[int] = []  # bytes each protect run added to the target

@@ -30,6 +30,12 @@ TOOLS = {
 
 @dataclass
 class RunRecord:
+    """What a run was asked to do and what it ran on.
+
+    ``data_size_bytes`` may be given as None (the profile's default): the record
+    resolves it, and the source disk's size, to the bytes the cells really use.
+    """
+
     profile: str
     data_size_bytes: int | None
     seed: int
@@ -37,12 +43,19 @@ class RunRecord:
     strategies: list[str]
     scenarios: list[str]
     schedules: dict[str, str] = field(default_factory=dict)
+    disk_size_bytes: int | None = None
     started: str = ""
     finished: str = ""
     format_version: int = FORMAT_VERSION
     versions: dict[str, str] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
     failed_cells: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from ..experiment.runner import sizes_for
+
+        if self.data_size_bytes is None or self.disk_size_bytes is None:
+            self.data_size_bytes, self.disk_size_bytes = sizes_for(self.profile, self.data_size_bytes)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
