@@ -6,8 +6,15 @@ import errno
 import os
 
 
+_NO_SEEK_DATA = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS)  # a filesystem that cannot tell holes
+
+
 def data_extents(fd: int, size: int) -> list[tuple[int, int]]:
-    """(offset, length) of every data region of an open file; holes are skipped."""
+    """(offset, length) of every data region of an open file; holes are skipped.
+
+    Where SEEK_DATA is not supported, the rest of the file counts as data:
+    slower (holes are read as zeros) but the same bytes.
+    """
     extents = []
     offset = 0
     while offset < size:
@@ -16,8 +23,11 @@ def data_extents(fd: int, size: int) -> list[tuple[int, int]]:
         except OSError as exc:
             if exc.errno == errno.ENXIO:  # only a hole remains
                 break
-            raise
-        end = os.lseek(fd, start, os.SEEK_HOLE)
+            if exc.errno not in _NO_SEEK_DATA:
+                raise
+            start, end = offset, size
+        else:
+            end = os.lseek(fd, start, os.SEEK_HOLE)
         extents.append((start, end - start))
         offset = end
     return extents
