@@ -11,7 +11,7 @@ from workbench.errors import UsageError
 from workbench.experiment.registry import strategy_spec
 from workbench.experiment.scenario import known_scenarios, load_scenario, parse_at, select, SCENARIO_NAMES
 from workbench.experiment.schedule import parse_schedule
-from workbench.experiment.scoring import TruthState, file_columns, health_columns, rpo_hours
+from workbench.experiment.scoring import TruthState, file_columns, health_columns, rpo_hours, watch_columns
 from workbench.truth.manifest import Entry, Manifest
 
 
@@ -113,3 +113,12 @@ def test_health_compares_against_the_disk_before_the_fault() -> None:
     assert health_columns(before, fresh) == {"partition_table_ok": False, "boot_ok": False, "esp_ok": False,
                                              "fsck_clean": True, "fs_uuid_ok": False}
     assert not any(health_columns(before, None).values())
+
+
+def test_watch_columns_sum_the_stretches_and_are_nan_without_a_watcher() -> None:
+    stretches = [{"events_total": 5, "errors": []}, {"events_total": 2, "errors": ["OSError: gone"]}]
+    row = watch_columns(True, stretches, [0.3, 0.1, 0.2, 0.9])
+    assert (row["watch_events"], row["watch_errors"]) == (7, 1)
+    assert (row["propagation_delay_median_s"], row["propagation_delay_max_s"]) == (0.25, 0.9)
+    assert math.isnan(watch_columns(True, [{"events_total": 0, "errors": []}], [])["propagation_delay_max_s"])
+    assert all(math.isnan(v) for v in watch_columns(False, [], []).values())

@@ -41,7 +41,8 @@ class Protection:
     always_online: bool = False  # a live folder on the machine (a mirror): ransomware reaches it
     options: dict[str, dict] = field(default_factory=dict)  # schedule rule -> protect options ("weekly": {"full": True})
     subdir: str = ""  # file-level source inside the root tree ("" = the root, with a folder selection)
-    events: list[dict] = field(default_factory=list)  # what a watcher saw, per mounted stretch
+    events: list[dict] = field(default_factory=list)  # a watcher's summary, per mounted stretch
+    propagation_delays_s: list[float] = field(default_factory=list)  # per change a watcher applied
     writes_source: bool = False  # a two-way mirror may change the protected tree itself
 
     @property
@@ -51,6 +52,11 @@ class Protection:
     @property
     def keeps_history(self) -> bool:
         return True
+
+    @property
+    def watches(self) -> bool:
+        """Whether a watcher copies changes as they happen (its events and delays are then measured)."""
+        return False
 
     def make_machine(self, workdir: Path, disk_size: int) -> Machine:
         """The machine this strategy protects: by default a fresh system disk."""
@@ -194,6 +200,10 @@ class TreeProtection(Protection):
 class ContinuousTree(TreeProtection):
     """A continuous mirror: watches the source whenever it is mounted, and catches up every hour."""
 
+    @property
+    def watches(self) -> bool:
+        return True
+
     def attach(self, machine: Machine) -> None:
         self._machine = machine
         self._watcher = None
@@ -212,6 +222,7 @@ class ContinuousTree(TreeProtection):
         if self._watcher is not None:
             stats = self._watcher.stop()
             self.events.append(stats.summary())
+            self.propagation_delays_s.extend(stats.delays_s)
             self._watcher = None
 
     def settle(self) -> None:

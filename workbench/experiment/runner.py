@@ -193,9 +193,11 @@ class _Trial:
             "damage_detected": outcome.damage_detected,
             **scoring.file_columns(prefault, history, restored),
             **scoring.health_columns(before, after),
+            **scoring.watch_columns(protection.watches, protection.events, protection.propagation_delays_s),
             "fault_hour": fault_hour,
             "detect_hour": scenario.detect_hour,
         }
+        self.details["watch"] = protection.events
         self.details["verdicts"] = _verdict_summary(prefault.manifest, restored, history, fault_hour)
         return row
 

@@ -18,6 +18,7 @@ The vocabulary is shared by the notebooks, the report and ``results.csv``;
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 from ..truth.judge import compare
@@ -91,6 +92,26 @@ def space_columns(footprint_bytes: int, reserved_bytes: int, protected_bytes: in
         "reserved_bytes": reserved_bytes,
         "protected_bytes": protected_bytes,
         "space_amplification": footprint_bytes / protected_bytes if protected_bytes else math.nan,
+    }
+
+
+WATCH_COLUMNS = ("watch_events", "watch_errors", "propagation_delay_median_s", "propagation_delay_max_s")
+
+
+def watch_columns(watched: bool, summaries: list[dict], delays_s: list[float]) -> dict:
+    """What a continuous watcher saw and how long its changes took to reach the target.
+
+    ``summaries``: one ``ContinuousStats.summary()`` per mounted stretch; ``delays_s``:
+    per change applied, from the first event seen for the path to the change applied
+    on the target. Every column is NaN when no watcher ran.
+    """
+    if not watched:
+        return dict.fromkeys(WATCH_COLUMNS, math.nan)
+    return {
+        "watch_events": sum(s["events_total"] for s in summaries),
+        "watch_errors": sum(len(s["errors"]) for s in summaries),
+        "propagation_delay_median_s": round(statistics.median(delays_s), 4) if delays_s else math.nan,
+        "propagation_delay_max_s": round(max(delays_s), 4) if delays_s else math.nan,
     }
 
 
