@@ -1,7 +1,8 @@
 """Verify: collect every problem (not just the first) and name what it affects.
 
 Metadata-only mode reads the config, every index and snapshot file, and checks that every
-chunk a snapshot names is indexed and lies inside an existing pack. Full mode also reads
+chunk a snapshot names is indexed and that every indexed chunk lies inside an existing pack
+(an unused one too: the next backup would store nothing for it). Full mode also reads
 every indexed chunk back, decompresses it and checks its blake3 id; a damaged chunk is
 reported with the files and snapshots that use it.
 """
@@ -41,19 +42,16 @@ def verify_repository(repo: Repository, *, metadata_only: bool = False) -> Verif
             for chunk_hex in chunks_of.get(entry.get("link_to", entry["path"]), ()):
                 users[bytes.fromhex(chunk_hex)].append((snap_id, entry["path"]))
     pack_sizes = {pack: repo.pack_path(pack).stat().st_size for pack in repo.pack_ids()}
-    bad: dict[bytes, str] = {}
-    for chunk in users:
-        location = index.get(chunk)
-        if location is None:
-            bad[chunk] = "not in the index"
-        elif location.pack not in pack_sizes:
+    bad = {chunk: "not in the index" for chunk in users if chunk not in index}
+    for chunk, location in index.items():  # used or not: the next backup trusts every indexed chunk
+        if location.pack not in pack_sizes:
             bad[chunk] = f"its pack {location.pack} is missing"
         elif location.offset + location.length > pack_sizes[location.pack]:
             bad[chunk] = f"its pack {location.pack} is truncated"
     if not metadata_only:
         by_pack: dict[str, list[tuple[bytes, Location]]] = defaultdict(list)
         for chunk, location in index.items():
-            if chunk not in bad and location.pack in pack_sizes:
+            if chunk not in bad:
                 by_pack[location.pack].append((chunk, location))
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="verify") as pool:
             for found in pool.map(lambda item: _check_pack(repo, *item), by_pack.items()):

@@ -72,8 +72,7 @@ def prune(repo: Repository) -> PruneResult:
                 for chunk, location in sorted(live, key=lambda item: item[1].offset):
                     stored = _read_stored(repo, location)
                     writer.add(chunk, stored, location.raw_length, location.codec)
-            writer.flush()
-            new_index = repo.write_index({**keep_entries, **writer.entries})
+            new_index = writer.commit(carried=keep_entries)
         for file in old_index_files:
             if file != new_index:  # same content gives the same name
                 file.unlink(missing_ok=True)

@@ -20,6 +20,10 @@ fsynced and renamed into ``packs/``; then the directory is fsynced; then the ind
 names them is written the same way; only then the snapshot. A snapshot file therefore
 never names a chunk that is not durable. A pack without an index is unreferenced and
 removed by the next prune; ``tmp/`` is emptied whenever a writer takes the lock.
+
+A run that fails but lives on (a full disk, an I/O error, Ctrl-C) undoes only what no index
+names yet: see ``PackWriter.abandon``. An index never names a pack that is gone, because the
+next backup takes every indexed chunk as stored.
 """
 
 from __future__ import annotations
@@ -91,14 +95,14 @@ def decode(stored: bytes, location: Location) -> bytes:
 
 def space_error(target: Path, what: str) -> OperationFailed:
     return OperationFailed(
-        f"the target {target} is full (no space left on device) while {what}; the repository was left "
-        "as it was before this run: free space, or run 'workbench backup forget ... --prune'"
+        f"the target {target} is full (no space left on device) while {what}; the repository is still "
+        "consistent (every earlier snapshot restores): free space, or run 'workbench backup forget ... --prune'"
     )
 
 
 @contextmanager
 def undone_on_failure(writer: PackWriter, target: Path, what: str) -> Iterator[None]:
-    """Run a write; on any failure drop its unreferenced packs, so the repository stays as it was.
+    """Run a write; on any failure drop the packs no index names yet, so the repository stays consistent.
 
     A full disk gets the one-line ``space_error``; other I/O errors say what was being done.
     """
@@ -312,6 +316,7 @@ class PackWriter:
         self._offset = 0
         self._finisher: ThreadPoolExecutor | None = None
         self._finishing: list[Future[None]] = []
+        self._indexes_before: set[Path] | None = None  # the index files before ``commit`` wrote one
 
     def add(self, chunk: bytes, stored: bytes | memoryview, raw_length: int, codec: int) -> Location:
         if self._fd is None:
@@ -361,14 +366,29 @@ class PackWriter:
         if self._names:
             fsync_dir(self.repo.path / "packs")
 
-    def commit(self) -> None:
-        """Make every pack durable, then write the index naming them."""
+    def commit(self, carried: dict[str, list[tuple[bytes, Location]]] | None = None) -> Path | None:
+        """Make every pack durable, then write one index naming them and ``carried`` (entries prune keeps).
+
+        Returns the index file, or None if there was nothing to index.
+        """
         self.flush()
-        if self.entries:
-            self.repo.write_index(self.entries)
+        entries = {**(carried or {}), **self.entries}
+        if not entries:
+            return None
+        self._indexes_before = set(self.repo.index_files())
+        return self.repo.write_index(entries)
 
     def abandon(self) -> None:
-        """Remove what this run wrote; the repository is as it was before."""
+        """After a failure: remove this run's packs, unless this run's index is already in place.
+
+        Once the index is renamed into ``index/`` (a failure can come later: at the directory
+        fsync, while writing the snapshot, or as a Ctrl-C), it vouches for those chunks, and
+        removing their packs would make it lie: the next backup would take the chunks as
+        stored and commit a snapshot naming missing data. Kept, packs and index are a
+        consistent pair that no snapshot uses yet; the next backup reuses the chunks and
+        prune collects whatever no snapshot comes to use. Keeping is also the choice when
+        we cannot tell, because leftover data is harmless and missing data is not.
+        """
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -376,9 +396,24 @@ class PackWriter:
             self._finisher.shutdown(wait=True)
             self._finisher = None
         self._finishing.clear()
+        if self._index_may_exist():
+            return
         for name in self._names:
             (self.repo.path / "tmp" / name).unlink(missing_ok=True)
             self.repo.pack_path(name).unlink(missing_ok=True)
+
+    def _index_may_exist(self) -> bool:
+        """True if ``commit`` got as far as a new index file (under the lock, no one else writes one).
+
+        An index rewritten under the same name (same content) counts as absent: it then names
+        no pack of this run's, since a new pack's random name would change the content.
+        """
+        if self._indexes_before is None:
+            return False
+        try:
+            return set(self.repo.index_files()) != self._indexes_before
+        except OSError:
+            return True
 
 
 def fsync_dir(path: Path) -> None:
