@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,6 +19,21 @@ from workbench.strategies.clone import BLOCK, CloneStrategy, marker_path
 
 MiB = 1 << 20
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+REPO = Path(__file__).resolve().parents[2]
+
+SLOW_REFRESH = """
+import os, sys, time
+from datetime import datetime, timezone
+from pathlib import Path
+from workbench.strategies.clone import CloneStrategy
+real_pwrite = os.pwrite
+def slow_pwrite(fd, data, offset):  # each write lingers: the refresh is killed between two of them
+    written = real_pwrite(fd, data, offset)
+    time.sleep(1.0)
+    return written
+os.pwrite = slow_pwrite
+CloneStrategy(workers=1).protect(Path(sys.argv[1]), Path(sys.argv[2]), now=datetime.now(timezone.utc))
+"""
 
 
 def _digest(path: Path) -> str:
@@ -101,6 +120,47 @@ def test_interrupted_refresh_is_reported_and_redone_in_full(sparse_source: Path,
     again = strategy.protect(sparse_source, clone, now=NOW)
     assert again.extra["mode"] == "full"
     assert strategy.verify(clone).ok and not marker_path(clone).exists()
+
+
+def _kill_once_writing(child: subprocess.Popen, clone: Path) -> None:
+    """SIGKILL the child as soon as the refresh has started rewriting the clone."""
+    written_at = clone.stat().st_mtime_ns
+    deadline = time.monotonic() + 60
+    while not (marker_path(clone).exists() and clone.stat().st_mtime_ns != written_at):
+        assert child.poll() is None, "the refresh finished before it could be killed"
+        assert time.monotonic() < deadline, "the refresh never started writing"
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+
+
+def test_refresh_killed_midway_is_reported_then_redone(sparse_source: Path, workspace: Path):
+    clone = workspace / "clone.img"
+    strategy = CloneStrategy()
+    strategy.protect(sparse_source, clone, now=NOW)
+    old_clone = _digest(clone)
+    fd = os.open(sparse_source, os.O_RDWR)
+    try:
+        for i in range(8):  # every piece changes: eight separate writes for the refresh
+            os.pwrite(fd, os.urandom(BLOCK), i * 4 * MiB + 200_000)
+    finally:
+        os.close(fd)
+
+    child = subprocess.Popen([sys.executable, "-c", SLOW_REFRESH, str(sparse_source), str(clone)], cwd=REPO)
+    try:
+        _kill_once_writing(child, clone)
+    finally:
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert _digest(clone) not in (old_clone, _digest(sparse_source))  # a mix of two states
+
+    report = strategy.verify(clone)
+    assert not report.ok and "interrupted" in report.damage[0].detail
+    with pytest.raises(DamageFound, match="interrupted"):
+        strategy.restore(clone, None, workspace / "back.img")
+    again = strategy.protect(sparse_source, clone, now=NOW)
+    assert again.extra["mode"] == "full"
+    assert not marker_path(clone).exists() and strategy.verify(clone).ok
+    assert _digest(clone) == _digest(sparse_source)
 
 
 def test_restore_copies_back_and_checks_size(sparse_source: Path, workspace: Path):

@@ -221,8 +221,9 @@ class CloneStrategy:
         reference = self._refreshable(target, size) if not full else None
         mode = "refresh" if reference is not None else "full"
         with held_still(source, freeze=self.freeze):  # a refusal leaves the clone as it was
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.touch()  # open_for_write does not create
+            if not target.exists():  # open_for_write does not create
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.touch()
             src_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
             dst_fd = guard.open_for_write(target)
             try:
