@@ -1,11 +1,14 @@
-"""Checks made at the point of every raw write.
+"""Checks made at the point of every raw write and every raw read.
 
-The library, not only the CLI, enforces that raw bytes go only to:
+The library, not only the CLI, enforces that raw bytes go to or come from only:
 - a regular image file inside the workspace, or
 - a loop device whose backing file is such an image (so the workbench attached it).
 
 Anything else (``/dev/sda``, someone else's ``/dev/loop7``, a symlink leading
-out) raises ``SafetyError``. ``open_for_write`` is the one door for raw writes.
+out) raises ``SafetyError``. ``open_for_write`` is the one door for raw writes;
+readers of raw bytes (partition tables, the boot area) call ``check_target``.
+A loop device is recognised by its device numbers, never by its name, so a
+node called ``loop3`` that points at another disk is refused.
 """
 
 from __future__ import annotations
@@ -19,9 +22,19 @@ from .errors import SafetyError, UsageError
 
 
 def loop_backing_file(device: str | os.PathLike[str]) -> Path | None:
-    """The backing file of a loop device, from sysfs; None if it is not an attached loop."""
-    name = Path(os.path.realpath(device)).name
-    backing = Path("/sys/block") / name / "loop" / "backing_file"
+    """The backing file of a loop device, from sysfs; None if it is not an attached loop.
+
+    The device is found by its major:minor (``/sys/dev/block/M:N``), not by its
+    file name, which anyone can give to any block node.
+    """
+    try:
+        st = os.stat(device)
+    except OSError:
+        return None
+    if not stat.S_ISBLK(st.st_mode):
+        return None
+    numbers = f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"
+    backing = Path("/sys/dev/block") / numbers / "loop" / "backing_file"
     try:
         text = backing.read_text().strip()
     except OSError:
@@ -30,16 +43,29 @@ def loop_backing_file(device: str | os.PathLike[str]) -> Path | None:
 
 
 def check_image(path: str | os.PathLike[str]) -> Path:
-    """Return the real path of a workspace image file, or refuse."""
+    """Return the real path of a workspace image file, or refuse.
+
+    A device is refused even when it is one of ours; a foreign one is refused
+    as such first, so the message says whose it is.
+    """
+    if _is_device(path):
+        check_device(path)
+        raise SafetyError(f"'{path}' is a device, not a workspace image file: give the image file instead")
     real = workspace.resolve(path)
     if not real.exists():
         raise UsageError(f"'{path}' does not exist: create it with 'workbench disk create'")
-    mode = real.stat().st_mode
-    if stat.S_ISBLK(mode) or stat.S_ISCHR(mode):
-        raise SafetyError(f"'{path}' is a device, not a workspace image file: refusing to touch it")
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(real.stat().st_mode):
         raise SafetyError(f"'{path}' is not a regular image file: refusing to touch it")
     return real
+
+
+def _is_device(path: str | os.PathLike[str]) -> bool:
+    """A block or character device, after following symlinks."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISBLK(mode) or stat.S_ISCHR(mode)
 
 
 def check_device(device: str | os.PathLike[str]) -> Path:
@@ -54,7 +80,7 @@ def check_device(device: str | os.PathLike[str]) -> Path:
     backing = loop_backing_file(real)
     if backing is None:
         raise SafetyError(
-            f"'{device}' was not attached by the workbench: it only writes to loop devices of its own images"
+            f"'{device}' was not attached by the workbench: it only reads and writes loop devices of its own images"
         )
     if not workspace.is_inside(backing):
         raise SafetyError(
@@ -64,17 +90,14 @@ def check_device(device: str | os.PathLike[str]) -> Path:
 
 
 def check_target(path: str | os.PathLike[str]) -> Path:
-    """Accept a workspace image file or one of our loop devices; refuse anything else."""
-    given = str(path)
-    if given.startswith("/dev/"):
-        return check_device(given)
-    real = Path(os.path.realpath(given))
-    try:
-        mode = real.stat().st_mode
-    except OSError:
-        mode = 0
-    if stat.S_ISBLK(mode) or stat.S_ISCHR(mode):
-        return check_device(real)
+    """Accept a workspace image file or one of our loop devices; refuse anything else.
+
+    This holds for reads as well as writes: the workbench reads raw bytes only of
+    its own disks. The one outside read it makes, ``disk import``'s source, is
+    opened read-only by ``import_disk`` itself, which accepts only a regular file.
+    """
+    if str(path).startswith("/dev/") or _is_device(path):
+        return check_device(path)
     return check_image(path)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,9 @@ from workbench import guard, proc
 from workbench.workspace import resolve as workspace_resolve
 from workbench.disk import loop
 from workbench.disk.create import create_disk, import_disk
+from workbench.disk.table import gpt_problems, read_table
 from workbench.errors import MissingToolError, NotRootError, SafetyError, UsageError
+from workbench.truth.disk_manifest import take_disk_manifest
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
@@ -29,8 +32,6 @@ def test_relative_paths_land_inside_the_workspace(workspace: Path) -> None:
 def test_paths_outside_the_workspace_are_refused(workspace: Path, path: str) -> None:
     with pytest.raises(SafetyError, match="outside the workspace"):
         workspace_resolve(path)
-
-
 
 
 def test_a_symlink_leading_out_is_refused(workspace: Path, tmp_path: Path) -> None:
@@ -59,6 +60,27 @@ def test_existing_files_are_not_overwritten_unless_told(workspace: Path) -> None
 def test_foreign_devices_are_refused(workspace: Path, device: str) -> None:
     with pytest.raises(SafetyError):
         guard.open_for_write(device)
+
+
+@pytest.mark.parametrize("reader", [read_table, gpt_problems, take_disk_manifest])
+def test_raw_reads_are_guarded_like_writes(workspace: Path, tmp_path: Path, reader) -> None:
+    outside = tmp_path / "someone-elses.img"
+    outside.write_bytes(bytes(1 << 20))
+    with pytest.raises(SafetyError, match="outside the workspace"):
+        reader(outside)
+    with pytest.raises(SafetyError, match="not a block device"):
+        reader("/dev/null")
+    os.mkfifo(workspace / "pipe.img")
+    with pytest.raises(SafetyError, match="not a regular image file"):
+        reader(workspace / "pipe.img")
+
+
+def test_import_reads_an_outside_file_but_never_a_device(workspace: Path, tmp_path: Path) -> None:
+    link = tmp_path / "disk.raw"
+    link.symlink_to("/dev/null")
+    with pytest.raises(UsageError, match="not a file"):
+        import_disk(link)
+    assert not (workspace / "disk.raw").exists()
 
 
 def test_cli_refuses_outside_paths_and_devices_with_exit_2(workspace: Path) -> None:
@@ -113,3 +135,35 @@ def test_someone_elses_loop_device_is_refused_and_left_alone(workspace: Path, tm
         assert device in subprocess.run(["losetup", "--list"], capture_output=True, text=True).stdout
     finally:
         subprocess.run(["losetup", "--detach", device], check=True)
+
+
+def _foreign_disk_numbers() -> int:
+    """The device number of a real disk of this machine (not a loop device)."""
+    for entry in sorted(Path("/sys/block").iterdir()):
+        if not entry.name.startswith("loop"):
+            major, minor = (entry / "dev").read_text().split(":")
+            return os.makedev(int(major), int(minor))
+    pytest.skip("no disk other than loop devices on this machine")
+
+
+@pytest.mark.root
+def test_a_node_of_a_real_disk_is_refused_for_writes_and_reads(workspace: Path, tmp_path: Path) -> None:
+    node = tmp_path / "disk"
+    os.mknod(node, stat.S_IFBLK | 0o600, _foreign_disk_numbers())
+    for touch in (guard.open_for_write, read_table, take_disk_manifest):
+        with pytest.raises(SafetyError, match="not attached by the workbench"):
+            touch(node)
+
+
+@pytest.mark.root
+def test_a_node_named_like_our_loop_device_but_with_other_numbers_is_refused(workspace: Path, tmp_path: Path) -> None:
+    image = workspace / "raw.img"
+    image.write_bytes(bytes(1 << 20))
+    with loop.attached(image) as device:
+        assert guard.check_device(device) == Path(device)  # the real one is ours
+        impostor = tmp_path / "dev" / Path(device).name
+        impostor.parent.mkdir()
+        os.mknod(impostor, stat.S_IFBLK | 0o600, _foreign_disk_numbers())
+        for check in (guard.check_device, guard.check_target, read_table):
+            with pytest.raises(SafetyError, match="not attached by the workbench"):
+                check(impostor)

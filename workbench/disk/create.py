@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import tempfile
 import uuid
 from pathlib import Path
 
 from .. import guard, proc, workspace
-from ..errors import UsageError
+from ..errors import SafetyError, UsageError
 from ..sparse import sparse_copy
 from . import bootcode, esp
 from .layout import MiB, plan
@@ -80,7 +81,10 @@ def import_disk(source: str | os.PathLike[str], path: str | os.PathLike[str] | N
                 *, overwrite: bool = False) -> tuple[Path, PartitionTable]:
     """Copy an existing raw disk image (a VM's disk, say) into the workspace, sparsely.
 
-    The source is only ever opened read-only, wherever it lives.
+    This is the one raw read of a file outside the workspace, and the feature needs
+    it: the source may live anywhere, but it must be a regular file (checked on the
+    open descriptor, so a device is refused however it is named), and it is only
+    ever opened read-only. Everything after the copy reads the copy.
     """
     src = Path(source).expanduser()
     if not src.is_file():
@@ -88,10 +92,17 @@ def import_disk(source: str | os.PathLike[str], path: str | os.PathLike[str] | N
     target = workspace.new_file(path or src.name, overwrite=overwrite)
     if target == src.resolve():
         raise UsageError(f"'{source}' is already in the workspace")
-    with open(src, "rb") as head:
-        if head.read(4) == b"QFI\xfb":
-            raise UsageError(f"'{source}' is a qcow2 image: convert it with 'qemu-img convert -O raw' first")
-    src_fd = os.open(src, os.O_RDONLY)
+    src_fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _check_source(source, src_fd)
+        _copy_into(src_fd, target)
+    finally:
+        os.close(src_fd)
+    return target, read_table(target)
+
+
+def _copy_into(src_fd: int, target: Path) -> None:
+    """Copy sparsely; a half-made copy is removed."""
     try:
         dst_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         try:
@@ -101,6 +112,10 @@ def import_disk(source: str | os.PathLike[str], path: str | os.PathLike[str] | N
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    finally:
-        os.close(src_fd)
-    return target, read_table(target)
+
+
+def _check_source(source: str | os.PathLike[str], fd: int) -> None:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise SafetyError(f"'{source}' is not a regular file: refusing to read it")
+    if os.pread(fd, 4, 0) == b"QFI\xfb":
+        raise UsageError(f"'{source}' is a qcow2 image: convert it with 'qemu-img convert -O raw' first")

@@ -38,7 +38,8 @@ def copy_in(image: Path, esp: Partition, source_dir: Path) -> None:
 
 
 def copy_out(image: Path, esp: Partition, dest_dir: Path) -> None:
-    """Copy the whole ESP into a directory."""
+    """Copy the whole ESP into a directory (the image is checked like any raw read)."""
+    image = guard.check_target(image)
     dest_dir.mkdir(parents=True, exist_ok=True)
     listing = proc.run(["mdir", "-b", "-i", _drive(image, esp), "::/"], env=_ENV, check=False, what="reading the ESP")
     if listing.returncode != 0:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import proc
+from .. import guard, proc
 from ..errors import DamageFound
 from .layout import ESP_TYPE, SECTOR
 
@@ -92,9 +92,14 @@ def _role(entry: dict, largest_linux: dict | None, count: int) -> str:
     return "other"
 
 
-def read_table(image: Path) -> PartitionTable:
-    """The partition table of a disk image (or an empty one if there is none)."""
-    done = proc.run(["sfdisk", "--json", image], check=False)
+def read_table(image: str | Path) -> PartitionTable:
+    """The partition table of a disk image (or an empty one if there is none).
+
+    Only a workspace image or one of our loop devices is read (``guard.check_target``):
+    never a disk of the machine, and never a file outside the workspace, so
+    ``disk import`` reads the table of its copy, not of the source.
+    """
+    done = proc.run(["sfdisk", "--json", guard.check_target(image)], check=False)
     if done.returncode != 0 or not done.stdout.strip():
         return PartitionTable("", "", ())
     return parse_sfdisk_json(done.stdout.decode())
@@ -102,7 +107,7 @@ def read_table(image: Path) -> PartitionTable:
 
 def gpt_problems(image: Path) -> list[str]:
     """What ``sgdisk --verify`` finds wrong with the GPT (both copies); empty when sound."""
-    done = proc.run(["sgdisk", "--verify", image], check=False)
+    done = proc.run(["sgdisk", "--verify", guard.check_target(image)], check=False)
     out = done.stdout.decode(errors="replace")
     if "No problems found" in out and done.returncode == 0:
         return []

@@ -17,6 +17,7 @@ from typing import Any
 
 import blake3
 
+from .. import guard
 from ..disk import esp as esp_files
 from ..disk.bootcode import BOOT_CODE_SIZE
 from ..disk.mounting import mounted
@@ -80,7 +81,12 @@ class DiskManifest:
 
 
 def take_disk_manifest(image: Path, *, include: list[str] | None = None) -> DiskManifest:
-    """Read a disk image's table, boot code, ESP files and root (or data) filesystem manifest."""
+    """Read a disk image's table, boot code, ESP files and root (or data) filesystem manifest.
+
+    Only a workspace image file is read (``guard.check_image``): a device is refused,
+    even one of our loop devices, since the root is mounted by attaching the image.
+    """
+    image = guard.check_image(image)
     table = read_table(image)
     with open(image, "rb") as handle:
         boot = handle.read(BOOT_CODE_SIZE)
