@@ -63,3 +63,44 @@ def test_mount_runs_a_command_inside_and_returns_its_exit_code(workspace: Path, 
     check = subprocess.run([sys.executable, "-m", "workbench", "disk", "mount", "system.img", "--", "cat", "note.txt"],
                            capture_output=True, text=True, env={**os.environ, "WORKBENCH_HOME": str(workspace)})
     assert check.stdout == "hello\n"
+
+
+def test_an_exception_inside_mounted_releases_the_mount_and_the_loop(workspace: Path, system_disk: Path) -> None:
+    from workbench.disk.mounting import mounted
+
+    with pytest.raises(RuntimeError, match="boom"):
+        with mounted(system_disk) as point:
+            assert point.is_mount() and workspace_loops(workspace)
+            raise RuntimeError("boom")
+    assert _nothing_attached(workspace)
+    assert not point.exists()
+
+
+API_CHILD = """
+import signal, sys
+from pathlib import Path
+from workbench.disk.mounting import mounted
+
+with mounted(Path(sys.argv[1])) as point:
+    print(point, flush=True)
+    signal.pause()
+"""
+
+
+def test_sigterm_to_a_script_using_the_api_releases_everything(workspace: Path, system_disk: Path) -> None:
+    from workbench.disk.cleanup import release_leftovers
+
+    child = subprocess.Popen([sys.executable, "-c", API_CHILD, str(system_disk)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, "WORKBENCH_HOME": str(workspace)})
+    try:
+        point = child.stdout.readline().strip()
+        assert point and Path(point).is_mount(), child.stderr.read() if child.poll() is not None else point
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=30)
+        assert "Interrupted: stopped by signal SIGTERM" in child.stderr.read()
+        assert _nothing_attached(workspace)
+        assert not Path(point).exists()
+    finally:
+        child.kill()
+        child.wait()
+        release_leftovers()

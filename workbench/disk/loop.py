@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .. import guard, proc, workspace
+from ..errors import Interrupted
 from .table import Partition
 
 log = logging.getLogger("workbench.disk")
@@ -23,6 +26,7 @@ def attach(image: Path, partition: Partition | None = None, *, readonly: bool = 
     """Attach a workspace image (or one partition of it) and return the device path."""
     proc.require_root("attaching a loop device")
     real = guard.check_image(image)
+    _unwind_on_sigterm()
     args: list[str | Path] = ["losetup", "--find", "--show"]
     if readonly:
         args.append("--read-only")
@@ -31,6 +35,22 @@ def attach(image: Path, partition: Partition | None = None, *, readonly: bool = 
     device = proc.text([*args, real], what="attaching a loop device").strip()
     log.info("attached %s%s as %s", real.name, f" partition {partition.number}" if partition else "", device)
     return device
+
+
+def _unwind_on_sigterm() -> None:
+    """Make SIGTERM raise ``Interrupted``, so every ``finally`` detaches and unmounts on the way out.
+
+    The CLI installs such a handler itself; a notebook or script using the API would
+    otherwise be killed by SIGTERM's default action with its disks still attached.
+    Only the default action is replaced (a handler someone chose is kept), and only
+    from the main thread, the one where Python runs signal handlers.
+    """
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_interrupted)
+
+
+def _raise_interrupted(signum: int, _frame: object) -> None:
+    raise Interrupted(f"stopped by signal {signal.Signals(signum).name}")
 
 
 def detach(device: str) -> None:
