@@ -65,6 +65,7 @@ def test_restore_onto_a_larger_disk_moves_the_backup_gpt(disk: Path, workspace: 
     big = create_disk("big.img", "data", 128 * MiB)
     strategy.restore(workspace / "images", "latest", big, force=True)
     assert big.stat().st_size == 128 * MiB
+    assert allocated(big) < 0.4 * big.stat().st_size, allocated(big)  # sparse: free space and the growth stay holes
     assert health.check(big).ok, health.check(big).details
     assert same_table(disk, big)
     assert same_files(expected, big)
