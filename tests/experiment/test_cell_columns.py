@@ -21,3 +21,21 @@ def test_a_continuous_mirror_reports_what_it_watched_and_how_long_changes_took(r
     for column in ("propagation_delay_median_s", "propagation_delay_max_s"):
         assert math.isfinite(row[column]) and row[column] >= 0, column
     assert row["propagation_delay_median_s"] <= row["propagation_delay_max_s"]
+
+
+def _ransomware(online: bool):
+    # Struck at 03:00, after the 01:00 backup: the only question is whether the repository was within reach.
+    return scenario("ransomware", [("ransomware", "day 0 03:00", {"fraction": 0.5})], "day 0 03:00",
+                    targets_online=online)
+
+
+def test_a_backup_kept_online_is_encrypted_with_the_disk(run) -> None:
+    offline, _ = run("backup", _ransomware(False), schedules={"backup": "daily@01"})
+    online, details = run("backup", _ransomware(True), schedules={"backup": "daily@01"})
+    assert (offline["variant"], online["variant"]) == ("", "online-target")
+    assert offline["came_back_clean"] is True and offline["files_corrupted"] == 0
+    assert offline["restore_point_time"] and offline["files_restored"] > 0
+    assert "ransomware-targets" in [f["kind"] for f in details["faults"]], "the ransomware walked the repository"
+    assert online["damage_detected"] is True, "the repository no longer opens"
+    assert online["restore_point_time"] == "" and online["files_restored"] == 0
+    assert online["came_back_clean"] is False and online["files_missing"] > 0

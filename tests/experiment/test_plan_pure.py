@@ -9,6 +9,7 @@ import pytest
 
 from workbench.errors import UsageError
 from workbench.experiment.registry import strategy_spec
+from workbench.experiment.runner import tagged_variant
 from workbench.experiment.scenario import known_scenarios, load_scenario, parse_at, select, SCENARIO_NAMES
 from workbench.experiment.schedule import parse_schedule
 from workbench.experiment.scoring import TruthState, file_columns, health_columns, rpo_hours, watch_columns
@@ -122,3 +123,8 @@ def test_watch_columns_sum_the_stretches_and_are_nan_without_a_watcher() -> None
     assert (row["propagation_delay_median_s"], row["propagation_delay_max_s"]) == (0.25, 0.9)
     assert math.isnan(watch_columns(True, [{"events_total": 0, "errors": []}], [])["propagation_delay_max_s"])
     assert all(math.isnan(v) for v in watch_columns(False, [], []).values())
+
+
+def test_an_online_target_is_told_apart_in_the_variant_and_keeps_the_strategys_own() -> None:
+    assert tagged_variant("", False) == "" and tagged_variant("", True) == "online-target"
+    assert tagged_variant("checksum", True) == "checksum+online-target"

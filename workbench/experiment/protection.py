@@ -258,3 +258,6 @@ class NoProtection(Protection):
 
     def target_paths(self) -> list[Path]:
         return []
+
+    def reachable(self, targets_online: bool) -> list[Path]:
+        return []  # there is no target, online or not

@@ -87,9 +87,15 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> dict
             details_dir.mkdir(parents=True, exist_ok=True)
             (details_dir / f"{cell.label}.json").write_text(json.dumps(trial.details, indent=1, default=str))
         shutil.rmtree(workdir, ignore_errors=True)
-    row.setdefault("scope", trial.scope)
-    row["scope"] = row["scope"] or trial.scope
+    row["scope"] = trial.scope
+    row["variant"] = tagged_variant(variant, trial.online_target)
     return row
+
+
+def tagged_variant(variant: str, online_target: bool) -> str:
+    """The row's variant: the strategy's own (``checksum``), plus ``online-target`` when the
+    scenario left a target that is normally offline within the machine's reach."""
+    return "+".join(v for v in (variant, "online-target" if online_target else "") if v)
 
 
 class _Trial:
@@ -108,6 +114,7 @@ class _Trial:
         self._stale_paths: set[str] = set()  # entries of it to take again
         self.details: dict = {"cell": cell.label, "faults": [], "protect_runs": [], "recovery": {}}
         self.scope = ""
+        self.online_target = False  # the scenario's targets: online put this target within ransomware's reach
 
     def close(self) -> None:
         if self.protection is not None:
@@ -121,6 +128,7 @@ class _Trial:
         self.protection = protection = make_protection(
             cell.strategy, target=self.workdir / "target", scratch=self.workdir / "scratch", schedules=schedules)
         self.scope = protection.scope
+        self.online_target = scenario.targets_online and protection.reachable(True) != protection.reachable(False)
         self.machine = machine = protection.make_machine(self.workdir, self.disk_size)
         build(self.profile, machine.mount(), data_size=self.data_size, seed=cell.seed, start=self.clock.start)
         protection.attach(machine)
