@@ -15,7 +15,7 @@ from .base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 
 class NoStrategy:
     name = "none"
-    scope = "whole-disk"
+    scope = "nothing"
     source_kind = "disk"
 
     def protect(self, source: Path, target: Path, *, now: datetime,
