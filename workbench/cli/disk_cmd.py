@@ -6,6 +6,7 @@ import argparse
 import json
 import signal
 import sys
+import textwrap
 
 from .. import workspace
 from ..disk import create, health, layout
@@ -32,45 +33,77 @@ examples:
 """
 
 
+def _verb(verbs: argparse._SubParsersAction, name: str, help: str, details: str, examples: str
+          ) -> argparse.ArgumentParser:
+    """A verb whose --help says what it does, then shows how to call it."""
+    description = textwrap.fill(f"{help[0].upper()}{help[1:]}. {details}", width=78)
+    return verbs.add_parser(name, help=help, description=description,
+                            epilog="examples:\n" + examples, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _add_image(parser: argparse.ArgumentParser, help: str = "a disk image, relative to the workspace (e.g. pc.img)"
+               ) -> None:
+    parser.add_argument("path", metavar="PATH", help=help)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("disk", help="create, check, mount and remove loopback disks",
                             description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
-    p = verbs.add_parser("create", help="create a new disk image from a layout")
-    p.add_argument("path", help="image path, relative to the workspace (e.g. pc.img)")
+    p = _verb(verbs, "create", "create a new disk image from a layout",
+              "The image is sparse: it uses little space until written. An existing file is kept unless --force.",
+              "  workbench disk create pc.img --layout system --size 256M\n"
+              "  workbench disk create backup.img --layout data --size 2G\n"
+              "  workbench disk create pc.img --force              # replace an existing image\n")
+    _add_image(p, "the new image, relative to the workspace (e.g. pc.img)")
     p.add_argument("--layout", choices=sorted(layout.LAYOUTS), default="system", help="default: system")
     p.add_argument("--size", default="256M", help="disk size, e.g. 96M, 2G (default: 256M)")
     p.add_argument("--force", action="store_true", help="overwrite an existing image")
     p.set_defaults(func=_create)
 
-    p = verbs.add_parser("import", help="copy an existing raw disk image into the workspace (sparse)")
-    p.add_argument("source", help="a raw disk image anywhere; it is only read, never written")
-    p.add_argument("path", nargs="?", help="name in the workspace (default: the source's file name)")
+    p = _verb(verbs, "import", "copy an existing raw disk image into the workspace (sparse)",
+              "The source is only read, never written; it must be a raw image file (not a device, not qcow2).",
+              "  workbench disk import ~/vm/debian.raw             # becomes debian.raw in the workspace\n"
+              "  workbench disk import ~/vm/debian.raw vm.img --force\n")
+    p.add_argument("source", metavar="SOURCE", help="a raw disk image file anywhere; it is only read, never written")
+    p.add_argument("path", metavar="PATH", nargs="?",
+                   help="name in the workspace (default: the source's file name)")
     p.add_argument("--force", action="store_true", help="overwrite an existing image")
     p.set_defaults(func=_import)
 
-    p = verbs.add_parser("check", help="health check: partition table, boot code, ESP, fsck")
-    p.add_argument("path")
+    p = _verb(verbs, "check", "health check: partition table, boot code, ESP, fsck",
+              "Read-only. The exit code is 0 when everything is sound, 1 when something is damaged.",
+              "  workbench disk check pc.img\n"
+              "  workbench disk check pc.img --json                # the structured result\n")
+    _add_image(p)
     p.add_argument("--json", action="store_true", help="print the structured result")
     p.set_defaults(func=_check)
 
-    p = verbs.add_parser("mount", help="mount the root filesystem until Ctrl-C, or run a command in it",
-                         description="Mount the root (or data) partition. With '-- CMD ...' the command runs "
-                         "with the mount point as its working directory and in $WORKBENCH_MOUNT; the exit code "
-                         "is the command's, and the disk is released afterwards.")
-    p.add_argument("path")
+    p = _verb(verbs, "mount", "mount the root filesystem until Ctrl-C, or run a command in it",
+              "It mounts the root (or, on a data disk, the data) partition. With '-- CMD ...' the command runs "
+              "with the mount point as its working directory and in $WORKBENCH_MOUNT; the exit code "
+              "is the command's, and the disk is released afterwards.",
+              "  workbench disk mount pc.img                       # prints the mount point\n"
+              "  workbench disk mount pc.img --readonly -- du -sh .\n"
+              "  workbench disk mount backup.img --partition data -- ls\n")
+    _add_image(p)
     p.add_argument("--partition", default=None, help="partition role: root or data (default: root if present)")
-    p.add_argument("--readonly", action="store_true")
+    p.add_argument("--readonly", action="store_true", help="mount read-only")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARGS...")
     p.set_defaults(func=_mount)
 
-    p = verbs.add_parser("list", help="list the disk images in the workspace")
-    p.add_argument("--json", action="store_true")
+    p = _verb(verbs, "list", "list the disk images in the workspace",
+              "Each with its size, the space it really uses, and the loop devices attached to it.",
+              "  workbench disk list\n"
+              "  workbench disk list --json\n")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.set_defaults(func=_list)
 
-    p = verbs.add_parser("rm", help="delete a disk image (refused while attached)")
-    p.add_argument("path")
+    p = _verb(verbs, "rm", "delete a disk image (refused while attached)",
+              "Release a disk still attached by a killed run with 'workbench cleanup' first.",
+              "  workbench disk rm pc.img\n")
+    _add_image(p)
     p.set_defaults(func=_rm)
 
 
@@ -123,11 +156,15 @@ def _mount(args: argparse.Namespace) -> int:
             signal.pause()
 
 
+#: What ``disk list`` shows: the workbench's own images and imported raw disks.
+IMAGE_SUFFIXES = (".img", ".raw")
+
+
 def _images() -> list[dict]:
     root = workspace.home()
     rows = []
-    for path in sorted(root.rglob("*.img")):
-        if path.is_relative_to(workspace.mount_dir()) or not path.is_file():
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in IMAGE_SUFFIXES or path.is_relative_to(workspace.mount_dir()) or not path.is_file():
             continue
         st = path.stat()
         rows.append({"path": workspace.display(path), "size_bytes": st.st_size,

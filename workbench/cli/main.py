@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import Interrupted, WorkbenchError
@@ -56,9 +57,22 @@ Every command has its own --help with examples.
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors are one line, like every other error, and point to the right --help."""
+
+    help_hint: str | None = None  # set on the top parser once the command is known
+
+    def error(self, message: str) -> NoReturn:
+        hint = self.help_hint or f"{self.prog} --help"
+        self.exit(2, f"workbench: error: {message} (see '{hint}')\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser with every command, or only ``command``'s module when it is known."""
-    parser = argparse.ArgumentParser(
+    """The parser with every command, or only ``command``'s module when it is known.
+
+    Sub-parsers inherit the ``Parser`` class (argparse's ``add_subparsers`` default).
+    """
+    parser = Parser(
         prog="workbench",
         description="Measure disk imaging, backup, cloning and mirroring on real loopback disks.",
         epilog=EPILOG,
@@ -67,6 +81,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log commands (-vv: debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    if command in COMMANDS:
+        parser.help_hint = f"workbench {command} --help"
     modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     for module in modules:
         importlib.import_module(f"{__package__}.{module}").register(sub)

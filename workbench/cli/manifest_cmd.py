@@ -45,7 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("manifest", help="record a tree's or disk's ground truth (BLAKE3 manifest)",
                        description=MANIFEST_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("target", help="a disk image or a folder in the workspace")
-    p.add_argument("--out", required=True, help="where to write the manifest (JSON), in the workspace")
+    p.add_argument("--out", required=True, metavar="PATH",
+                   help="where to write the manifest (JSON), in the workspace; an existing file only with --force")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.add_argument("--include", action="append", help="only this folder of the filesystem (repeatable), e.g. home")
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
     p.set_defaults(func=_manifest)
@@ -67,8 +69,7 @@ def _is_disk(path: Path) -> bool:
 
 def _manifest(args: argparse.Namespace) -> int:
     target = workspace.resolve(args.target, must_exist=True)
-    out = workspace.resolve(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = workspace.new_file(args.out, overwrite=args.force)
     began = time.monotonic()
     if _is_disk(target):
         disk = take_disk_manifest(target, include=args.include)
