@@ -110,3 +110,36 @@ def test_variants_are_judged_apart():
     outcomes = check_claims(results, claims).set_index("strategy")["passed"]
     assert outcomes.to_dict() == {"mirror-sync": False, "mirror-sync:checksum": True}
     assert _verdicts(results, claims)["mirror-cannot-stop-corruption"] == PARTLY
+
+
+def _clone_and_image(clone_bytes: int, clone_disk: int, image_bytes: int) -> list[dict]:
+    """A clone using ``clone_bytes`` of a ``clone_disk``-byte disk for 20 MB of data, and an image of it."""
+    return [row("clone", "deletion", footprint_bytes=clone_bytes, reserved_bytes=clone_disk,
+                protected_bytes=20_000_000, space_amplification=clone_bytes / 20_000_000),
+            row("image", "deletion", footprint_bytes=image_bytes, reserved_bytes=image_bytes,
+                protected_bytes=20_000_000, space_amplification=image_bytes / 20_000_000)]  # fmt: skip
+
+
+def test_clone_size_claim_flips_with_the_clone_footprint():
+    claims = [c for c in load_claims() if c.id == "clone-full-size"]
+    whole_disk = table(*_clone_and_image(64_000_000, 64_000_000, 8_000_000))
+    assert _verdicts(whole_disk, claims)["clone-full-size"] == HOLDS
+    sparse_and_small = table(*_clone_and_image(6_000_000, 30_000_000, 8_000_000))
+    assert _verdicts(sparse_and_small, claims)["clone-full-size"] == FAILS
+
+
+def _versions(backup_points: int, mirror_points: int, backup_clean: bool) -> list[dict]:
+    rows = [row("backup", scenario, points_at_fault=backup_points, came_back_clean=backup_clean)
+            for scenario in ("deletion", "ransomware", "slow-ransomware", "bitrot")]
+    return rows + [row("mirror-sync", scenario, points_at_fault=mirror_points)
+                   for scenario in ("deletion", "slow-ransomware")]
+
+
+def test_backup_versions_claim_flips_when_the_backup_holds_one_point():
+    claims = [c for c in load_claims() if c.id == "backup-keeps-versions"]
+    kept = table(*_versions(backup_points=6, mirror_points=1, backup_clean=True))
+    assert _verdicts(kept, claims)["backup-keeps-versions"] == HOLDS
+    one_point = table(*_versions(backup_points=1, mirror_points=1, backup_clean=False))
+    assert _verdicts(one_point, claims)["backup-keeps-versions"] == FAILS
+    only_clean = table(*_versions(backup_points=1, mirror_points=1, backup_clean=True))
+    assert _verdicts(only_clean, claims)["backup-keeps-versions"] == PARTLY
