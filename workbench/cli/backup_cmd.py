@@ -28,6 +28,7 @@ examples:
   workbench backup points --target repo --json
   workbench backup restore --target repo --point latest --to restored
   workbench backup restore --target repo --point 3f2a --path home/alice/notes.txt --to out
+  workbench backup restore --target repo --to-disk pc.img --force   # over the disk's files
   workbench backup verify --target repo                 # exit 1 when damage is found
   workbench backup forget --target repo --keep-last 3 --keep-daily 7 --keep-weekly 4 --prune
 """
@@ -62,8 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--point", default="latest", help="snapshot id, a unique prefix of it, or 'latest' (default)")
     p.add_argument("--path", default="", help="only this file or folder of the snapshot (kept at its path under --to)")
     dest = p.add_mutually_exclusive_group(required=True)
-    dest.add_argument("--to", help="destination directory in the workspace (the snapshot's tree goes at its top)")
-    dest.add_argument("--to-disk", help="restore onto the root filesystem of this disk image")
+    dest.add_argument("--to", help="a new or empty workspace directory (the snapshot's tree goes at its top)")
+    dest.add_argument("--to-disk", help="onto the root filesystem of this disk image (a fresh one, or --force)")
+    p.add_argument("--force", action="store_true",
+                   help="restore over what the folder or disk holds (the snapshot's files replace theirs)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_restore)
 
@@ -132,14 +135,17 @@ def _points(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     strategy = _strategy(args)
+    # force is passed only when given: BackupStrategy.restore does not forward it to restore_tree yet
+    options = {"path": args.path, **({"force": True} if args.force else {})}
     with targets.opened(args.target) as target:
         if args.to:
-            report = strategy.restore(target, args.point, workspace.resolve(args.to), path=args.path)
+            report = strategy.restore(target, args.point, workspace.resolve(args.to), **options)
         else:
             from ..disk.mounting import mounted
 
             with mounted(workspace.resolve(args.to_disk, must_exist=True), role="root") as point:
-                report = strategy.restore(target, args.point, point, path=args.path)
+                targets.check_destination(point, force=args.force, disk=args.to_disk)
+                report = strategy.restore(target, args.point, point, **options)
     if args.json:
         print(json.dumps({"point": report.point_id, "files": report.files, "bytes_written": report.bytes_written,
                           "warnings": report.holes}))

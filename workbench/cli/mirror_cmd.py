@@ -77,7 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--mode", choices=MODES, help="default: recognised from the target")
         if verb == "restore":
             p.add_argument("--point", default="now", help="'now' (the only one a mirror has)")
-            p.add_argument("--to", required=True, help="destination directory in the workspace")
+            p.add_argument("--to", required=True, help="a new or empty directory in the workspace")
+            p.add_argument("--force", action="store_true",
+                           help="restore into a folder that holds files: it becomes an exact copy (extras deleted)")
         p.add_argument("--json", action="store_true")
         p.set_defaults(func={"points": _points, "restore": _restore, "verify": _verify}[verb])
 
@@ -172,7 +174,8 @@ def _points(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     with targets.opened(args.target, create=False) as target:
-        report = _strategy(args.mode or _detect(target), args).restore(target, args.point, workspace.resolve(args.to))
+        strategy = _strategy(args.mode or _detect(target), args)
+        report = strategy.restore(target, args.point, workspace.resolve(args.to), force=args.force)
     if args.json:
         print(json.dumps({"point": report.point_id, "files": report.files, "bytes_written": report.bytes_written}))
     else:

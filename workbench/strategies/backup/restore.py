@@ -8,6 +8,10 @@ changes a directory's mtime. Owners go before modes, since chown clears setuid b
 A damaged chunk does not stop the restore: every other file is written, the damaged
 files are left out (never written with wrong bytes) and the call ends with DamageFound
 naming them.
+
+The destination must be new or empty (``targets.check_destination``); with ``force``
+the snapshot is restored over what is there: what the snapshot holds replaces it,
+everything else stays.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import DamageFound, OperationFailed
+from ...targets import check_destination
 from .repo import ChunkDamaged, Location, Repository
 from .snapshot import Entry, select_subtree
 
@@ -35,7 +40,9 @@ class RestoreOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def restore_tree(repo: Repository, tree: list[Entry], destination: Path, path: str = "") -> RestoreOutcome:
+def restore_tree(repo: Repository, tree: list[Entry], destination: Path, path: str = "", *,
+                 force: bool = False) -> RestoreOutcome:
+    check_destination(destination, force=force)
     entries = select_subtree(tree, path)
     index = repo.load_index()
     destination.mkdir(parents=True, exist_ok=True)
@@ -90,7 +97,7 @@ def _write_file(
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
     try:
         fd = os.open(target, flags, 0o600)
-    except FileExistsError:  # restoring over an existing tree: replace, never write through a link
+    except FileExistsError:  # a forced restore over an existing tree: replace, never write through a link
         _remove_existing(target)
         fd = os.open(target, flags, 0o600)
     written = 0

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import UsageError
+from ...targets import check_destination
 from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from . import raid1, record, tree
 from .sync import check_target, sync_tree
@@ -37,10 +38,12 @@ def _check_point(point_id: str) -> None:
         raise UsageError(f"a mirror has one restore point, 'now' (its current state), not '{point_id}'")
 
 
-def _restore_copy(tree_root: Path, point_id: str, destination: Path) -> RestoreReport:
+def _restore_copy(tree_root: Path, point_id: str, destination: Path, force: bool) -> RestoreReport:
     """Make ``destination`` an exact copy of the mirror: what the mirror lacks is removed there
-    (as ``rsync --delete`` back would), so a restored disk matches the mirror, not a mix."""
+    (as ``rsync --delete`` back would), so a restored disk matches the mirror, not a mix.
+    That deletes, so the destination must be new or empty unless ``force``."""
     _check_point(point_id)
+    check_destination(destination, force=force)
     result = sync_tree(tree_root, destination, write_record=False)
     return RestoreReport(POINT, bytes_written=result.bytes_copied, files=result.files)
 
@@ -97,10 +100,10 @@ class MirrorSync:
         return [RestorePoint(POINT, datetime.fromisoformat(saved["synced_at"]), "sync", extra={
             "mode": saved["mode"], "checksum": saved["checksum"], "files": saved["files"], "bytes": saved["bytes"]})]
 
-    def restore(self, target: Path, point_id: str, destination: Path) -> RestoreReport:
+    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         if record.load_sync(target) is None:
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
-        return _restore_copy(target, point_id, destination)
+        return _restore_copy(target, point_id, destination, force)
 
     def verify(self, target: Path) -> VerifyReport:
         """Checksum variant: every file against the hash recorded at sync time. Quick: read everything."""
@@ -162,10 +165,10 @@ class MirrorTwoWay:
         when = last_synced(target)
         return [] if when is None else [RestorePoint(POINT, when, "two-way")]
 
-    def restore(self, target: Path, point_id: str, destination: Path) -> RestoreReport:
+    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         if last_synced(target) is None:
             raise UsageError(f"'{target}' is not a two-way mirror (no {record.TWOWAY_NAME}): run protect first")
-        return _restore_copy(target, point_id, destination)
+        return _restore_copy(target, point_id, destination, force)
 
     def verify(self, target: Path) -> VerifyReport:
         """Every file readable, and size and mtime as the state database recorded at the last sync."""
@@ -215,10 +218,11 @@ class Raid1Strategy:
         return [RestorePoint(POINT, datetime.fromtimestamp(newest).astimezone(), "raid1",
                              extra={"halves": [image.name for image in present]})]
 
-    def restore(self, target: Path, point_id: str, destination: Path) -> RestoreReport:
+    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         _check_point(point_id)
+        check_destination(destination, force=force)  # before mounting anything
         with raid1.mounted_pair(target, lost=self._lost(target), readonly=True) as pair:
-            return _restore_copy(pair.mountpoint, point_id, destination)
+            return _restore_copy(pair.mountpoint, point_id, destination, force)
 
     def verify(self, target: Path) -> VerifyReport:
         """A scrub: btrfs reads both copies of every block and repairs a bad one from the good one."""
