@@ -10,11 +10,13 @@ reported. Within each run the tools take turns, so load changes hit all of them 
 disk, when root) so no run lands right after a large delete. Our side is timed through
 the CLI as users run it (``python -m workbench ...``), so start-up is included.
 
-The dataset is ``--dataset DIR`` (any tree in the workspace) or, by default, a synthetic
-one: ~50 KiB average files, two thirds text-like (compressible), one third random
-(incompressible, like media), a few large files. Churn is 1 %: of every 200 files one
-is modified in place (a few KiB overwritten in the middle), half as many are added and
-half as many deleted (201/101/100 on 20k files, as in the issue).
+The dataset is ``--dataset DIR`` (any tree in the workspace) or, by default, the
+workload generator's ``laptop`` profile at ``--size`` (1 GiB gives about 20,000 files):
+an OS part and a home, with office documents, pictures, source trees, a SQLite
+database, hard links, a sparse file, a FIFO, setuid binaries and xattrs. Churn is
+1 %: 1 file in 100 (plus one) is modified in place (a few KiB overwritten in the
+middle), 1 in 200 (plus one) added and 1 in 200 deleted: 201/101/100 on 20k files,
+as in the issue.
 
 Pairings live in ``PAIRINGS``: one function per (our engine, reference tool), each
 returning records ``{op, ours_s, reference, reference_s, ratio, ours_bytes, reference_bytes}``.
@@ -64,38 +66,21 @@ class Context:
 # ----- dataset and churn -----------------------------------------------------------------
 
 
-def make_dataset(root: Path, size: int, seed: int = 1) -> None:
-    """A deterministic synthetic tree of about ``size`` bytes."""
-    rng = random.Random(seed)
-    words = [bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(5000)]
-    corpus = b" ".join(rng.choice(words) for _ in range(1_500_000))  # ~8 MiB of text to slice from
-    files = max(20, size // (50 << 10))
-    written = 0
-    for n in range(files):
-        folder = root / f"user{n % 4}" / f"dir{(n // 4) % 97:02d}" / f"sub{(n // 388) % 13}"
-        folder.mkdir(parents=True, exist_ok=True)
-        if n % 500 == 7:  # a few large media files
-            length = rng.randint(4 << 20, 24 << 20)
-        else:
-            length = min(int(rng.lognormvariate(9.6, 1.2)), 1 << 20)
-        length = max(1, min(length, size - written)) if written < size else 1
-        if n % 3 == 2 or length > (1 << 20):
-            data = rng.randbytes(length)
-            name = f"f{n:06d}.bin"
-        else:
-            start = rng.randrange(0, len(corpus) - length - 1)
-            data = f"file {n} seed {seed}\n".encode() + corpus[start : start + length]
-            name = f"f{n:06d}.txt"
-        (folder / name).write_bytes(data)
-        written += len(data)
+def make_dataset(root: Path, size: int, profile: str = "laptop", seed: int = 1) -> None:
+    """The workload profile's tree at ``size`` bytes of data, deterministic for the seed."""
+    from workbench.workload.generate import build
+    from workbench.workload.profile import load_profile
+
+    root.mkdir(parents=True)
+    build(load_profile(profile), root, data_size=size, seed=seed)
 
 
 def apply_churn(root: Path, seed: int) -> dict[str, int]:
-    """Modify 1/100, add 1/200, delete 1/200 of the files (by count), deterministically."""
+    """Modify 1/100 (+1), add 1/200 (+1), delete 1/200 of the regular files, deterministically."""
     rng = random.Random(seed)
-    files = sorted(p for p in root.rglob("*") if p.is_file())
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
     count = len(files)
-    picks = rng.sample(files, min(count, count // 100 + count // 200 + 2))
+    picks = rng.sample(files, min(count, count // 100 + 1 + count // 200))
     modify, delete = picks[: count // 100 + 1], picks[count // 100 + 1 :]
     for path in modify:
         size = path.stat().st_size
@@ -309,8 +294,9 @@ def all_pairings() -> list[tuple[str, str, Callable[[Context], list[dict]]]]:
 def main(argv: list[str] | None = None) -> int:
     pairings = all_pairings() if __name__ == "__main__" else PAIRINGS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", default="1G", help="synthetic dataset size (default 1G)")
-    parser.add_argument("--dataset", help="use this tree instead of a synthetic one")
+    parser.add_argument("--size", default="1G", help="data in the generated dataset (default 1G: ~20k files)")
+    parser.add_argument("--profile", default="laptop", help="workload profile to generate (default laptop)")
+    parser.add_argument("--dataset", help="use this tree (in the workspace) instead of generating one")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=sorted({g for g, _, _ in pairings}), help="run one group")
     parser.add_argument("--json", action="store_true")
@@ -323,14 +309,14 @@ def main(argv: list[str] | None = None) -> int:
             dataset = workspace.resolve(args.dataset, must_exist=True)
         else:
             dataset = work / "dataset"
-            make_dataset(dataset, parse_size(args.size))
+            make_dataset(dataset, parse_size(args.size), args.profile)
         ctx = Context(dataset=dataset, work=work, runs=args.runs)
         records = []
         for group, _name, pairing in pairings:
             if args.only in (None, group):
                 records.extend(pairing(ctx))
-        files = sum(1 for p in dataset.rglob("*") if p.is_file())
-        size = sum(p.stat().st_size for p in dataset.rglob("*") if p.is_file())
+        regular = [p.lstat() for p in dataset.rglob("*") if p.is_file() and not p.is_symlink()]
+        files, size = len(regular), sum(st.st_size for st in regular)
         if args.json:
             print(json.dumps(records, indent=1))
         else:

@@ -130,8 +130,6 @@ def test_cli_backup_restore_is_refused_in_one_line(
     assert _untouched(occupied)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="BackupStrategy.restore (strategies/backup/engine.py) does not forward force yet")
 def test_cli_backup_restore_with_force_writes_over_the_folder(
         workspace: Path, source: Path, occupied: Path) -> None:
     assert main(["backup", "protect", "--source", "src", "--target", "repo"]) == 0

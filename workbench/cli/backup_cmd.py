@@ -135,8 +135,7 @@ def _points(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     strategy = _strategy(args)
-    # force is passed only when given: BackupStrategy.restore does not forward it to restore_tree yet
-    options = {"path": args.path, **({"force": True} if args.force else {})}
+    options = {"path": args.path, "force": args.force}
     with targets.opened(args.target) as target:
         if args.to:
             report = strategy.restore(target, args.point, workspace.resolve(args.to), **options)

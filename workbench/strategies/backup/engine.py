@@ -68,12 +68,16 @@ class BackupStrategy:
             raise UsageError(f"{problem} matches '{point_id}' in {target}: see 'workbench backup points'")
         return matches[0]
 
-    def restore(self, target: Path, point_id: str, destination: Path, *, path: str = "") -> RestoreReport:
-        """Restore a snapshot (or the file/folder ``path`` of it) with the tree at ``destination``'s top."""
+    def restore(self, target: Path, point_id: str, destination: Path, *, path: str = "",
+                force: bool = False) -> RestoreReport:
+        """Restore a snapshot (or the file/folder ``path`` of it) with the tree at ``destination``'s top.
+
+        ``destination`` must be new or empty unless ``force`` (then what is there is written over).
+        """
         repo = Repository.open(target)
         snap_id = self.resolve_point(target, point_id)
         snapshot = repo.read_snapshot(snap_id)
-        outcome = restore_tree(repo, snapshot["tree"], destination, path)
+        outcome = restore_tree(repo, snapshot["tree"], destination, path, force=force)
         raise_if_damaged(outcome, snap_id)
         return RestoreReport(snap_id, bytes_written=outcome.bytes_written, files=outcome.files, holes=outcome.warnings)
 
