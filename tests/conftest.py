@@ -62,11 +62,20 @@ def _leftovers(base: Path) -> list[str]:
     return found
 
 
+_BASETEMP = pytest.StashKey[Path]()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _remember_basetemp(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> None:
+    """Note the run's temp base (public API), so the leak check knows where to look."""
+    request.config.stash[_BASETEMP] = tmp_path_factory.getbasetemp().resolve()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run if any test left a loop device or a mount behind."""
-    if not ROOT or not hasattr(session.config, "_tmp_path_factory"):
+    base = session.config.stash.get(_BASETEMP, None)
+    if not ROOT or base is None:  # None: no test ran, so nothing can have leaked
         return
-    base = session.config._tmp_path_factory.getbasetemp().resolve()
     leaks = _leftovers(base)
     if leaks:
         print("\nLEAK: the tests left these attached:\n  " + "\n  ".join(leaks))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,12 @@ def test_zeroed_superblock_is_the_only_thing_reported(system_disk: Path) -> None
     _zero(system_disk, root.start_bytes + 1024, 1024)
     result = health.check(system_disk)
     assert _states(result) == (True, True, True, False), result.details
+
+
+def test_deleted_boot_loader_is_the_only_thing_reported(system_disk: Path) -> None:
+    offset = read_table(system_disk).by_role("esp").start_bytes
+    subprocess.run(["mdel", "-i", f"{system_disk}@@{offset}", f"::/{bootcode.BOOT_LOADER_PATH}"],
+                   env={**os.environ, "MTOOLS_SKIP_CHECK": "1"}, check=True)
+    result = health.check(system_disk)
+    assert _states(result) == (True, True, False, True), result.details
+    assert result.details["esp"] == f"readable, but {bootcode.BOOT_LOADER_PATH} is missing"
