@@ -612,10 +612,11 @@ docstring, in short:
 
 Set the parameters below (or use the form further down, which reruns the advice).
 With `results_dir` set, the explorer reads those results; without it, it runs a small
-comparison for your threats (root, a few minutes).
+comparison for your threats as root (a few minutes), and without root it shows the shipped
+example results (`examples/classroom`) and says so.
 """),
         parameters('''
-results_dir = None  # a results folder to read; None: run the relevant experiments now (root)
+results_dir = None  # a results folder to read; None: measure now as root, else the shipped example
 profile = "classroom"  # workload profile: what the computer holds
 data_size = "8M"  # how much data
 change_factor = 1.0  # daily change rate, as a multiple of the profile's own churn
@@ -635,24 +636,23 @@ import ipywidgets as widgets
 from IPython.display import Markdown, display
 
 from workbench.advice import Needs, recommend
-from workbench.advice.explore import EXPLORER_STRATEGIES, run_comparison, scaled_profile
+from workbench.advice.explore import explorer_results
 from workbench.experiment.scenario import known_scenarios
 from workbench.report import notebook_plots, plots
 from workbench.results.store import load_results
-from workbench.units import parse_size
 from workbench.workload.profile import known_profiles
 
 facts = {}
 
 
 def measured_results(profile, data_size, change_factor, threats):
-    """The given results folder, or a small comparison of every strategy on the feared threats."""
-    if results_dir is not None:
-        return load_results(results_dir)[0]
-    churned = scaled_profile(profile, change_factor)
-    label = f"explorer-{Path(churned).stem}-{data_size}-{'-'.join(sorted(threats))}"
-    return load_results(run_comparison(label, strategies=EXPLORER_STRATEGIES, scenarios=threats,
-                                       profile=churned, data_size=parse_size(data_size)))[0]
+    """The given results folder; as root, a small comparison on the feared threats; else the shipped example."""
+    source = explorer_results(results_dir, profile=profile, data_size=data_size, change_factor=change_factor,
+                              threats=threats)
+    if source.note:
+        print(source.note)
+    facts.update(results_dir=str(source.folder), note=source.note)
+    return load_results(source.folder)[0]
 
 
 def advise(results, needs):
@@ -688,7 +688,7 @@ notebook_plots.options_map(advice.options, advice.choice.name if advice.choice e
 chosen_rows = results[results["scenario"].isin(threats)]
 plots.rpo_rto_bars(chosen_rows)
 '''),
-        md("## Try other needs\n\nChange the form and press **Advise**. With a results folder given, only the limits and threats it measured apply; without one, a new comparison runs (root) when the workload changes."),
+        md("## Try other needs\n\nChange the form and press **Advise**. With a results folder given (or without root, the shipped example), only the limits and threats it measured apply; without one, as root, a new comparison runs when the workload changes."),
         code('''
 form = {
     "profile": widgets.Dropdown(options=known_profiles(), value=profile, description="profile"),

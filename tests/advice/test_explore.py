@@ -61,3 +61,41 @@ def test_a_finished_run_of_the_same_matrix_is_reused_without_running(workspace: 
     with pytest.raises(Exception, match="ran again|root"):  # as root it tries to run; else it asks for root
         explore.run_comparison("explorer-run", strategies=("none", "backup"), scenarios=("deletion",),
                                data_size=8 << 20)
+
+
+def test_explorer_without_root_reads_the_shipped_example_and_says_so(workspace: Path, monkeypatch):
+    from workbench.advice import explore
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("measured without root")
+
+    monkeypatch.setattr(explore, "can_measure", lambda: False)
+    monkeypatch.setattr(explore, "run_matrix", must_not_run)
+    source = explore.explorer_results(None, profile="laptop", data_size="8M", change_factor=2.0,
+                                      threats=["deletion", "ransomware"])
+    assert source.folder == explore.EXAMPLE_RESULTS and (source.folder / "results.csv").exists()
+    assert "Not running as root" in source.note and "'laptop'" in source.note
+    assert "did not measure ransomware" in source.note  # the example has slow-ransomware only
+    measured = explore.explorer_results(None, profile="classroom", data_size="8M", change_factor=1.0,
+                                        threats=["deletion"])
+    assert "did not measure" not in measured.note
+    assert explore.explorer_results(workspace, profile="laptop", data_size="8M", change_factor=1.0,
+                                    threats=["deletion"]).folder == workspace
+
+
+def test_explorer_as_root_measures_the_workload_it_was_given(workspace: Path, monkeypatch):
+    from workbench.advice import explore
+
+    asked = {}
+
+    def fake_run(out, **options):
+        asked.update(options, out=out)
+        return workspace / out
+
+    monkeypatch.setattr(explore, "can_measure", lambda: True)
+    monkeypatch.setattr(explore, "run_comparison", fake_run)
+    source = explore.explorer_results(None, profile="classroom", data_size="8M", change_factor=2.0,
+                                      threats=["ransomware"])
+    assert source.note == "" and source.folder == workspace / asked["out"]
+    assert asked["scenarios"] == ["ransomware"] and asked["data_size"] == 8 << 20
+    assert load_profile(asked["profile"]).churn != load_profile("classroom").churn  # the scaled copy

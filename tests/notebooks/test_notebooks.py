@@ -175,6 +175,24 @@ def test_05_recommendation_is_backed_by_its_rows(tmp_path: Path, results_dir: Pa
 
 
 @pytest.mark.timeout(300)
+def test_05_without_root_reads_the_shipped_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The kernel is made to see a non-root user (os.geteuid patched at start-up): no run, the example, a note."""
+    example = REPO / "examples" / "classroom"
+    if not (example / "results.csv").exists():
+        pytest.skip("needs the shipped examples/classroom")
+    startup = tmp_path / "startup"
+    startup.mkdir()
+    (startup / "sitecustomize.py").write_text("import os\nos.geteuid = lambda: 65534\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(startup), os.environ["PYTHONPATH"]]))
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "ws"))
+    facts = execute("05_which_strategy.ipynb", tmp_path, threats=["deletion", "slow-ransomware"])
+    assert Path(facts["results_dir"]) == example
+    assert facts["note"].startswith("Not running as root") and "did not measure" not in facts["note"]
+    assert {o["scenario"] for o in facts["outcomes"]} == {"deletion", "slow-ransomware"}
+    assert not (tmp_path / "ws").exists() or not any((tmp_path / "ws").iterdir())  # nothing was measured
+
+
+@pytest.mark.timeout(300)
 def test_06_verdicts_agree_with_the_comparison_table(tmp_path: Path, results_dir: Path):
     from workbench.advice.claims import NO_DATA, UNTESTABLE, load_claims, verdict_of
 

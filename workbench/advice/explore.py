@@ -5,13 +5,18 @@ factor (the explorer's "daily change rate"), into the workspace. ``run_compariso
 runs the strategy x scenario matrix through the experiment engine, exactly as
 ``workbench compare`` does, and returns the results folder. ``results_folder``
 picks what a notebook reads: the folder it was given, else the shipped example,
-else a fresh small run.
+else a fresh small run. ``explorer_results`` picks what the explorer reads: the
+folder it was given, else (as root) a run measured for the person's workload and
+threats, else the shipped example with a note that says so, so the notebook opens
+without root.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -21,6 +26,7 @@ from ..errors import UsageError
 from ..experiment.matrix import plan_cells, run_matrix
 from ..progress import bar
 from ..results.store import RunRecord
+from ..units import parse_size
 from ..workload.profile import DATASETS_DIR, load_profile
 
 EXAMPLE_RESULTS = DATASETS_DIR.parent / "examples" / "classroom"
@@ -89,3 +95,39 @@ def results_folder(given: str | Path | None, *, out: str = "notebook-results", *
     if (EXAMPLE_RESULTS / "results.csv").exists():
         return EXAMPLE_RESULTS
     return run_comparison(out, **run_options)
+
+
+@dataclass(frozen=True)
+class ExplorerResults:
+    folder: Path
+    note: str  # why these are not results measured for what was asked ("" when they are)
+
+
+def can_measure() -> bool:
+    """Measuring makes loop disks, which takes root."""
+    return os.geteuid() == 0
+
+
+def explorer_results(given: str | Path | None, *, profile: str, data_size: str, change_factor: float,
+                     threats: Sequence[str]) -> ExplorerResults:  # fmt: skip
+    """The folder given; else, as root, a small comparison of the workload on ``threats``; else the shipped example.
+
+    Without root the notebook still opens: it reads the example run, and the note
+    says so and names the feared threats that run did not measure.
+    """
+    if given is not None:
+        return ExplorerResults(Path(given), "")
+    if can_measure() or not (EXAMPLE_RESULTS / "results.csv").exists():
+        churned = scaled_profile(profile, change_factor)
+        label = f"explorer-{Path(churned).stem}-{data_size}-{'-'.join(sorted(threats))}"
+        return ExplorerResults(run_comparison(label, strategies=EXPLORER_STRATEGIES, scenarios=threats,
+                                              profile=churned, data_size=parse_size(data_size)), "")  # fmt: skip
+    record = json.loads((EXAMPLE_RESULTS / "run.json").read_text())
+    note = (f"Not running as root, so nothing is measured for profile '{profile}' at {data_size} "
+            f"(churn x{change_factor:g}): showing the shipped example results in {EXAMPLE_RESULTS} "
+            f"(profile '{record.get('profile')}') instead. Run as root to measure your own.")  # fmt: skip
+    unmeasured = [t for t in threats if t not in record.get("scenarios", [])]
+    if unmeasured:
+        note += (f" The example did not measure {', '.join(unmeasured)}; it measured "
+                 f"{', '.join(record.get('scenarios', []))}.")  # fmt: skip
+    return ExplorerResults(EXAMPLE_RESULTS, note)
