@@ -4,9 +4,29 @@ from __future__ import annotations
 
 import pytest
 
-from cellkit import corrupted_paths, fault_files, missing_paths, scenario
+from workbench.experiment.runner import disk_size_for
+from workbench.experiment.schedule import DEFAULT_SCHEDULES, parse_schedule
+
+from cellkit import DATA_SIZE, corrupted_paths, fault_files, missing_paths, scenario
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
+
+#: What each strategy covers, as docs/results.md documents the scope column.
+SCOPES = {"none": "nothing", "image": "whole-disk", "clone": "whole-disk", "backup": "folders",
+          "mirror-sync": "folders", "mirror-continuous": "folders", "raid1": "filesystem"}
+DISK_BYTES = disk_size_for(DATA_SIZE)  # the source disk of every cell here
+
+
+@pytest.fixture
+def run(run):
+    """Every cell here also checks its row's scope."""
+    def scoped(strategy: str, scene, **options):
+        row, details = run(strategy, scene, **options)
+        assert row["scope"] == SCOPES[strategy.partition(":")[0]]
+        return row, details
+
+    return scoped
+
 
 DELETION = scenario("deletion", [("deletion", "day 1 14:00", {"whole_folder": True})], "day 2 09:00")
 
@@ -18,6 +38,12 @@ def test_a_deleted_folder_comes_back_from_history(run, strategy: str) -> None:
     assert deleted, "the fault deleted files"
     assert row["files_missing"] == 0 and row["files_corrupted"] == 0
     assert row["came_back_clean"] and row["files_restored"] >= len(deleted)
+    runs = parse_schedule(DEFAULT_SCHEDULES[strategy]).hours(0, DELETION.fault_hour + 1)
+    # Each scheduled run up to the fault left one point (backup daily@02: hours 2 and 26 before hour 38).
+    assert row["points_at_fault"] == len(runs)
+    # The folder comes back as it was at the last run before the fault: up to date unless the user
+    # changed some of it since (then it is stale by exactly the hours from that run to the fault).
+    assert row["rpo_hours"] == (DELETION.fault_hour - runs[-1] if row["files_stale"] else 0)
 
 
 def test_the_mirror_deletes_its_copy_too(run) -> None:
@@ -30,6 +56,7 @@ def test_the_mirror_deletes_its_copy_too(run) -> None:
 def test_a_clone_has_the_file_only_if_refreshed_before_the_deletion(run) -> None:
     before, details = run("clone", DELETION, schedules={"clone": "daily@12"})
     assert before["files_missing"] == 0
+    assert before["reserved_bytes"] == DISK_BYTES, "a clone ties up a whole disk, whatever it holds"
     after, details = run("clone", DELETION, schedules={"clone": "daily@20"})
     assert missing_paths(details, "file") == fault_files(details, "deletion")
 
@@ -114,6 +141,7 @@ def test_a_quick_check_mirror_keeps_the_good_copy_a_checksum_mirror_copies_the_r
 
 def test_raid1_heals_rot_under_one_half_and_its_scrub_says_so(run) -> None:
     row, details = run("raid1", BITROT)
+    assert row["reserved_bytes"] == DISK_BYTES, "the second half is a whole disk"
     assert fault_files(details, "bitrot"), "bits were flipped under half A"
     assert row["files_corrupted"] == 0 and row["came_back_clean"]
     assert row["damage_detected"] is True, "the scrub found (and corrected) the bad copies"
