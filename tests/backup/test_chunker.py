@@ -13,7 +13,7 @@ PARAMS = ChunkerParams(small_file=64 << 10, min_size=16 << 10, mask_bits=14, max
 
 def _brute_force_cuts(data: bytes, mask_bits: int) -> list[int]:
     """The cut test written plainly, one window at a time."""
-    values = np.frombuffer(data, np.uint8).astype(np.uint64)
+    values = np.frombuffer(data, np.uint8).astype(np.uint64) + 0x2545F491
     values = (values * 0x9E3779B1) & 0xFFFFFFFF
     values ^= values >> 15
     values = (values * 0x85EBCA77) & 0xFFFFFFFF
@@ -35,6 +35,12 @@ def test_small_files_are_one_chunk_and_sizes_are_bounded() -> None:
     assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))  # contiguous
     assert all(end - start <= PARAMS.max_size for start, end in bounds)
     assert all(end - start >= PARAMS.min_size for start, end in bounds[:-1])
+
+
+def test_a_run_of_one_byte_value_is_never_a_cut() -> None:
+    """Holes of sparse files read as zeros: a cut at every position would cost a list entry per byte."""
+    for value in range(256):
+        assert candidate_cuts(bytes([value]) * 4096, 20) == [], value
 
 
 def test_an_insertion_changes_only_nearby_chunks() -> None:

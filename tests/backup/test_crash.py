@@ -133,7 +133,8 @@ def test_kill_from_outside_at_random_moments(small_tree: Path, workspace: Path) 
         _assert_all_restore(repo, manifests, workspace)
 
 
-PRUNE_KILLS = [("add", 1), ("add", 4), ("rename", 2), ("write_index", 1), ("unlink", 2), ("unlink", 5)]
+# prune repacks 3 live chunks of this seeded history: the first and the last add are kill points
+PRUNE_KILLS = [("add", 1), ("add", 3), ("rename", 2), ("write_index", 1), ("unlink", 2), ("unlink", 5)]
 
 
 @pytest.mark.parametrize(("step", "nth"), PRUNE_KILLS)

@@ -10,7 +10,11 @@ Why content-defined, and why only for large files:
   That is the restic/borg choice, and it is why the repository stays small across days.
 
 The cut test is a rolling sum over a 64-byte window of per-byte pseudo-random values
-(a "gear"-like hash: each byte is spread over 32 bits by multiply-xorshift-multiply).
+(a "gear"-like hash: each byte is spread over 32 bits by add-multiply-xorshift-multiply).
+The add keeps byte 0 from mapping to 0: otherwise every window of a run of zeros (a
+sparse file's hole, a zeroed disk image) would sum to 0 and be a cut, and a 64 MiB
+hole cost 64 million candidate cuts (about 15 s) instead of none. No run of one
+repeated byte value is a cut at all (tested).
 A window ends a chunk where the low ``MASK_BITS`` of the sum are zero. It is computed
 with numpy on 1 MiB blocks and reused buffers: about 300 MB/s on one core here, while a
 per-byte Python gear loop measured 2.4 MB/s. numpy releases the GIL, so worker threads
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 
 WINDOW = 64
 _BLOCK = 1 << 20
+_K0 = 0x2545F491
 _K1 = 0x9E3779B1
 _K2 = 0x85EBCA77
 _SHIFT = 15
@@ -75,7 +80,7 @@ def candidate_cuts(data: bytes | memoryview, mask_bits: int) -> list[int]:
     """
     import numpy as np
 
-    k1, k2, shift = np.uint32(_K1), np.uint32(_K2), np.uint32(_SHIFT)
+    k0, k1, k2, shift = np.uint32(_K0), np.uint32(_K1), np.uint32(_K2), np.uint32(_SHIFT)
     view = memoryview(data)
     total = len(view)
     global _buffers
@@ -95,6 +100,7 @@ def candidate_cuts(data: bytes | memoryview, mask_bits: int) -> list[int]:
             break
         prefix = buffers.work[:n]
         np.copyto(prefix, block, casting="unsafe")
+        np.add(prefix, k0, out=prefix)
         np.multiply(prefix, k1, out=prefix)
         np.bitwise_xor(prefix, prefix >> shift, out=prefix)
         np.multiply(prefix, k2, out=prefix)

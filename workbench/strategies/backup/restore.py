@@ -30,6 +30,8 @@ from .repo import ChunkDamaged, Location, Repository
 from .snapshot import Entry, select_subtree
 
 WORKERS = max(4, 2 * (os.cpu_count() or 1))
+HOLE_BLOCK = 64 << 10  # zero blocks of this size come back as holes
+_ZEROS = bytes(HOLE_BLOCK)
 
 
 @dataclass
@@ -107,14 +109,8 @@ def _write_file(
             location = index.get(chunk)
             if location is None:
                 raise ChunkDamaged(chunk, "not in the index")
-            plain = repo.read_chunk(chunk, location, pack_fds[location.pack])
+            _write_leaving_holes(fd, repo.read_chunk(chunk, location, pack_fds[location.pack]), written)
             written += location.raw_length
-            if _all_zero(plain, location):
-                os.lseek(fd, location.raw_length, os.SEEK_CUR)  # leave a hole, as the source had
-                continue
-            data = memoryview(plain)
-            while data:
-                data = data[os.write(fd, data) :]
         os.ftruncate(fd, written)  # a file ending in a hole gets its full length
     except ChunkDamaged as damage:
         os.close(fd)
@@ -128,9 +124,31 @@ def _write_file(
     return written
 
 
-def _all_zero(plain: bytes, location: Location) -> bool:
-    """A chunk of zeros compresses to almost nothing; only then compare it (cheaply) with zeros."""
-    return location.length * 64 < location.raw_length and plain == bytes(location.raw_length)
+def _write_leaving_holes(fd: int, data: bytes, offset: int) -> None:
+    """Write ``data`` at ``offset``, skipping each 64 KiB block of zeros, so holes come back as holes.
+
+    Chunks do not follow a file's holes (a content-defined cut never falls inside a
+    run of zeros), so the zeros are found block by block, as ``restic restore --sparse``
+    does. A written block of zeros may come back as a hole: the bytes read the same.
+    """
+    view = memoryview(data)
+    run_start: int | None = None
+    for lo in range(0, len(data), HOLE_BLOCK):
+        hi = min(lo + HOLE_BLOCK, len(data))
+        if data.startswith(_ZEROS[: hi - lo], lo):
+            if run_start is not None:
+                _pwrite_all(fd, view[run_start:lo], offset + run_start)
+                run_start = None
+        elif run_start is None:
+            run_start = lo
+    if run_start is not None:
+        _pwrite_all(fd, view[run_start:], offset + run_start)
+
+
+def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
+    while data:
+        done = os.pwrite(fd, data, offset)
+        data, offset = data[done:], offset + done
 
 
 def _remove_existing(target: Path) -> None:
