@@ -118,11 +118,7 @@ def test_misfits_names_a_dropped_or_an_extra_required_parameter() -> None:
     assert misfits(MirrorSync, DiskStrategy) != []  # a tree engine takes no rescue= or size=
 
 
-_PENDING_FORCE = pytest.mark.xfail(strict=True, reason="restore() does not take force= yet (file not owned here)")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_PENDING_FORCE) if n in ("none",) else n
-                                  for n in STRATEGIES])
+@pytest.mark.parametrize("name", STRATEGIES)
 def test_every_shipped_strategy_fits_the_protocol_its_engine_wrapper_uses(name: str, tmp_path: Path) -> None:
     """Block-level engines are rebuilt from with rescue= and size=: they must fit DiskStrategy."""
     protection = make_protection(name, target=tmp_path / "target", scratch=tmp_path / "scratch")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 SourceKind = Literal["disk", "tree"]
-Scope = Literal["whole-disk", "partitions", "folders", "filesystem"]
+Scope = Literal["whole-disk", "partitions", "folders", "filesystem", "nothing"]
 
 #: Called with (done, total) in the unit the operation counts (usually bytes).
 ProgressCallback = Callable[[int, int], None]

@@ -25,7 +25,7 @@ class NoStrategy:
     def points(self, target: Path) -> list[RestorePoint]:
         return []
 
-    def restore(self, target: Path, point_id: str, destination: Path) -> RestoreReport:
+    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         raise UsageError("the 'none' strategy kept nothing to restore")
 
     def verify(self, target: Path) -> VerifyReport:
