@@ -19,6 +19,7 @@ an external drive (so neither side can use in-filesystem copy offload).
 from __future__ import annotations
 
 import os
+import stat
 import statistics
 import sys
 from collections.abc import Callable
@@ -31,7 +32,8 @@ from files import PYTHON, ROOT, Context, apply_churn, copy_tree, fresh_filesyste
 
 NOTES = {
     "rsync": "rsync -a --delete (no -H/-X); ours keeps hard links and xattrs as well",
-    "unison": "unison -batch -times, archive in a fresh directory per run; changes on one side",
+    "unison": "unison -batch -times, archive in a fresh directory per run; changes on one side; "
+              "FIFOs ignored (unison cannot sync them)",
 }
 
 
@@ -78,12 +80,20 @@ def _twoway_once(ctx: Context, tool: str, run: int, size: int) -> dict[str, floa
             command = _ours("--mode", "two-way", "--source", left, "--target", right)
             env = _ENV
         else:
-            command = ["unison", str(left), str(right), "-batch", "-times", "-ui", "text", "-terse"]
+            command = ["unison", str(left), str(right), "-batch", "-times", "-ui", "text", "-terse",
+                       *_unison_ignores(ctx.dataset)]
             env = {"UNISON": str(left_fs / "unison-state")}
         timed(command, env)
         apply_churn(left, ctx.churn_seed + run)
         os.sync()
         return {"two-way incremental": timed(command, env)}
+
+
+def _unison_ignores(dataset: Path) -> list[str]:
+    """Unison syncs only files, folders and symlinks: it stops on a FIFO or device, so those are left to ours."""
+    special = [p for p in dataset.rglob("*")
+               if not (p.is_symlink() or stat.S_ISREG(p.lstat().st_mode) or stat.S_ISDIR(p.lstat().st_mode))]
+    return [arg for p in special for arg in ("-ignore", f"Path {p.relative_to(dataset).as_posix()}")]
 
 
 def _interleaved(ctx: Context, once: Callable[[Context, str, int, int], dict[str, float]],
