@@ -24,6 +24,7 @@ TOOL_PACKAGES: dict[str, str] = {
     "mount": "mount",
     "umount": "mount",
     "findmnt": "util-linux",
+    "blockdev": "util-linux",
     "fsfreeze": "util-linux",
     "fstrim": "util-linux",
     "sfdisk": "fdisk",

@@ -11,6 +11,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,17 +56,39 @@ def _raise_interrupted(signum: int, _frame: object) -> None:
 
 def detach(device: str) -> None:
     guard.check_device(device)
+    backing = guard.loop_backing_file(device)
     proc.run(["losetup", "--detach", device], what=f"detaching {device}")
+    _wait_released(device, backing)
+
+
+#: How long a detach may take to land: a device whose filesystem was just unmounted can still be busy.
+RELEASE_WAIT_S = 10.0
+
+
+def _wait_released(device: str, backing: Path | None) -> None:
+    """Return once the device no longer holds ``backing`` (or after ``RELEASE_WAIT_S``).
+
+    ``losetup --detach`` on a device the kernel still holds (its filesystem was
+    unmounted a moment ago) only marks it to go when the last user lets go, and
+    returns at once. A raw write right after would still see the image attached.
+    """
+    deadline = time.monotonic() + RELEASE_WAIT_S
+    delay = 0.005
+    while backing is not None and guard.loop_backing_file(device) == backing and time.monotonic() < deadline:
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 @contextmanager
 def attached(image: Path, partition: Partition | None = None, *, readonly: bool = False) -> Iterator[str]:
     """A loop device for the image (or a partition of it), detached on the way out, whatever happens."""
     device = attach(image, partition, readonly=readonly)
+    backing = guard.loop_backing_file(device)
     try:
         yield device
     finally:
-        proc.run(["losetup", "--detach", device], check=False)
+        if proc.run(["losetup", "--detach", device], check=False).returncode == 0:
+            _wait_released(device, backing)
 
 
 def workspace_loops(root: Path | None = None) -> dict[str, Path]:

@@ -149,6 +149,10 @@ def locate(pair: MountedPair, relative: str) -> list[Placement]:
     logical_bytes = extents[0][1] * 4096
     device_image = {device: image for image, device in pair.devices.items()}
     placements = []
+    # btrfs writes its trees past the devices' page cache; pages cached by an earlier
+    # read would show btrfs-map-logical old trees (seen as a failed mapping under load).
+    for device in pair.devices.values():
+        proc.run(["blockdev", "--flushbufs", device], what="dropping the device's stale cache")
     any_device = next(iter(pair.devices.values()))
     mapped = proc.text(["btrfs-map-logical", "-l", str(logical_bytes), "-b", "4096", any_device],
                        what="mapping a btrfs logical address")
