@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -204,3 +206,21 @@ def test_clone_of_a_system_disk_is_usable_as_is(workspace: Path):
     with mounted(disk):
         with pytest.raises(UsageError, match="mounted"):
             strategy.protect(disk, clone, now=NOW)
+
+
+def test_a_hash_list_of_another_hash_is_refused_then_rewritten_in_full(sparse_source: Path, workspace: Path):
+    """A clone made before the hash changed: verify says how to fix it, and protect makes it anew."""
+    from workbench.strategies.clone import _MAGIC, hashes_path, read_record
+
+    clone = workspace / "clone.img"
+    strategy = CloneStrategy()
+    strategy.protect(sparse_source, clone, now=NOW)
+    meta, hashes = read_record(clone)
+    del meta["hash"]  # as an older workbench wrote it
+    body = json.dumps(meta).encode()
+    hashes_path(clone).write_bytes(_MAGIC + struct.pack("<I", len(body)) + body + b"".join(hashes))
+    report = strategy.verify(clone)
+    assert not report.ok and "clone protect --full" in str(report.damage)
+    point = strategy.protect(sparse_source, clone, now=NOW)
+    assert point.extra["mode"] == "full"
+    assert strategy.verify(clone).ok and _digest(clone) == _digest(sparse_source)
