@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -12,8 +14,36 @@ def quiet_by_default() -> bool:
 
 
 def bar(total: int, description: str, *, unit: str = "it", quiet: bool | None = None) -> Any:
-    """A tqdm bar (or a do-nothing one when quiet); use ``update(n)`` and ``set_postfix_str``."""
+    """A tqdm bar (or a do-nothing one when quiet); use ``update(n)`` and ``set_postfix_str``.
+
+    With ``unit="B"`` the counts are bytes, shown as KiB, MiB, GiB.
+    """
     from tqdm.auto import tqdm
 
     disable = quiet_by_default() if quiet is None else quiet
-    return tqdm(total=total, desc=description, unit=unit, disable=disable, dynamic_ncols=True)
+    scaled = {"unit_scale": True, "unit_divisor": 1024} if unit == "B" else {}
+    return tqdm(total=total, desc=description, unit=unit, disable=disable, dynamic_ncols=True, **scaled)
+
+
+@contextmanager
+def reporting(description: str, *, unit: str = "it",
+              quiet: bool | None = None) -> Iterator[Callable[[int, int], None]]:
+    """An engine's ``progress(done, total)`` callback drawn as a bar, closed on the way out.
+
+    The bar appears on the first call, when the total is known; engines count
+    in their own units (chunks, bytes, segments), so it shows the share done.
+    """
+    shown: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if not shown:
+            shown.append(bar(total, description, unit=unit, quiet=quiet))
+        progress = shown[0]
+        progress.total = total
+        progress.update(done - progress.n)
+
+    try:
+        yield update
+    finally:
+        if shown:
+            shown[0].close()

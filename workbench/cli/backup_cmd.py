@@ -7,6 +7,7 @@ import json
 
 from .. import targets, workspace
 from ..errors import DamageFound
+from ..progress import reporting
 from ..units import format_bytes
 from . import strategy_common as common
 
@@ -103,8 +104,9 @@ def _strategy(args: argparse.Namespace):
 def _protect(args: argparse.Namespace) -> int:
     now = common.parse_now(args.now)
     strategy = _strategy(args)
-    with common.tree_source(args) as source, targets.opened(args.target, create=True) as target:
-        point = strategy.protect(source, target, now=now)
+    with common.tree_source(args) as source, targets.opened(args.target, create=True) as target, \
+            reporting("backing up", unit="B") as progress:
+        point = strategy.protect(source, target, now=now, progress=progress)
     if args.json:
         print(json.dumps(point.to_json()))
     else:

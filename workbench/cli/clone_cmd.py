@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import targets, workspace
+from ..progress import reporting
 from ..units import parse_size
 from . import strategy_common as common
 
@@ -68,8 +69,9 @@ def _strategy(args: argparse.Namespace):
 
 def _protect(args: argparse.Namespace) -> int:
     disk = common.source_disk(args.disk)
-    with targets.opened(args.target) as target:
-        point = _strategy(args).protect(disk, target, now=common.parse_now(args.now), full=args.full)
+    with targets.opened(args.target) as target, reporting("cloning") as progress:
+        point = _strategy(args).protect(disk, target, now=common.parse_now(args.now), full=args.full,
+                                        progress=progress)
     return common.print_point(point, args.json, verb="cloned" if point.extra.get("mode") == "full" else "refreshed")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import targets, workspace
+from ..progress import reporting
 from ..units import parse_size
 from . import strategy_common as common
 
@@ -89,8 +90,9 @@ def _strategy(args: argparse.Namespace):
 
 def _protect(args: argparse.Namespace) -> int:
     disk = common.source_disk(args.disk)
-    with targets.opened(args.target) as target:
-        point = _strategy(args).protect(disk, target, now=common.parse_now(args.now), full=args.full)
+    with targets.opened(args.target) as target, reporting("imaging") as progress:
+        point = _strategy(args).protect(disk, target, now=common.parse_now(args.now), full=args.full,
+                                        progress=progress)
     return common.print_point(point, args.json)
 
 
@@ -105,8 +107,9 @@ def _restore(args: argparse.Namespace) -> int:
     size = parse_size(args.size) if args.size else None
     with targets.opened(args.target, create=False) as opened:
         target = common.existing(opened, args.target, "image")
-        report = _strategy(args).restore(target, args.point, destination, force=args.force,
-                                         rescue=args.rescue, size=size)
+        with reporting("restoring") as progress:
+            report = _strategy(args).restore(target, args.point, destination, force=args.force,
+                                             rescue=args.rescue, size=size, progress=progress)
     return common.print_restore(report, destination, args.json)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import targets, workspace
 from ..errors import DamageFound, Interrupted, UsageError
+from ..progress import reporting
 from ..units import format_bytes, parse_size
 from . import strategy_common as common
 
@@ -111,7 +112,8 @@ def _protect(args: argparse.Namespace) -> int:
     with common.tree_source(args, writable=writable) as source, targets.opened(args.target) as target:
         if args.mode == "continuous":
             return _watch(strategy, source, target, args)
-        point = strategy.protect(source, target, now=now)
+        with reporting("syncing", unit="B" if args.mode in ("sync", "raid1") else "file") as progress:
+            point = strategy.protect(source, target, now=now, progress=progress)
     data = {"strategy": strategy.name, "variant": strategy.variant, **point.to_json()}
     if args.json:
         print(json.dumps(data))

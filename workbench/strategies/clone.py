@@ -89,8 +89,8 @@ def _punch(fd: int, offset: int, length: int) -> None:
         os.pwrite(fd, bytes(length), offset)
 
 
-def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd: int | None,
-               write: str, workers: int = 2) -> tuple[list[bytes], PassStats]:
+def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd: int | None, write: str,
+               workers: int = 2, progress: ProgressCallback | None = None) -> tuple[list[bytes], PassStats]:
     """Read ``src_fd`` block by block; hash; write per ``write``; return (hashes, stats).
 
     ``write``: "all" (non-zero blocks, a fresh copy), "changed" (blocks whose
@@ -144,8 +144,11 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
 
     total = PassStats(blocks_total=count)
     hashes: list[bytes] = []
+    segments = range(0, size, SEGMENT)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clone") as pool:
-        for _, digests, stats in pool.map(segment, range(0, size, SEGMENT)):
+        for done, (_, digests, stats) in enumerate(pool.map(segment, segments), 1):
+            if progress is not None:
+                progress(done, len(segments))
             hashes += digests
             total.bytes_read += stats.bytes_read
             total.bytes_written += stats.bytes_written
@@ -241,7 +244,7 @@ class CloneStrategy:
                     os.ftruncate(dst_fd, size)
                 hashes, stats = block_pass(src_fd, size, reference=reference, dst_fd=dst_fd,
                                            write="changed" if reference is not None else "all",
-                                           workers=self.workers)
+                                           workers=self.workers, progress=progress)
                 if self.sync:
                     os.fsync(dst_fd)
             finally:
