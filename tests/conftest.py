@@ -12,7 +12,19 @@ import pytest
 ROOT = os.geteuid() == 0
 
 
+#: Each tier's bound on one test (pytest-timeout), unless the test names its own: a hang fails
+#: the test instead of eating the suite's 20 minutes. Bounds on hangs, never timings asserted.
+TIER_TIMEOUT_S = {"slow": 600, "root": 300, "pure": 60}
+
+
+def _tier(item: pytest.Item) -> str:
+    return next((tier for tier in ("slow", "root") if tier in item.keywords), "pure")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TIER_TIMEOUT_S[_tier(item)]))
     if ROOT:
         return
     skip = pytest.mark.skip(reason="needs root and loop devices (run 'make test' as root)")
