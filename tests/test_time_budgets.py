@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-def test_pure(request): assert request.node.get_closest_marker("timeout").args == (60,)
+
+def _budget(request: pytest.FixtureRequest) -> tuple:
+    return request.node.get_closest_marker("timeout").args
+
+
+def test_a_pure_test_gets_the_pure_budget(request: pytest.FixtureRequest) -> None:
+    assert _budget(request) == (60,)
+
+
 @pytest.mark.root
-def test_root(request): assert request.node.get_closest_marker("timeout").args == (300,)
+def test_a_root_test_gets_the_root_budget(request: pytest.FixtureRequest) -> None:
+    assert _budget(request) == (300,)
+
+
 @pytest.mark.slow
 @pytest.mark.root
-def test_slow(request): assert request.node.get_closest_marker("timeout").args == (600,)
+def test_a_slow_test_gets_the_slow_budget(request: pytest.FixtureRequest) -> None:
+    assert _budget(request) == (600,)
+
+
 @pytest.mark.timeout(7)
-def test_own(request): assert request.node.get_closest_marker("timeout").args == (7,)
+def test_a_test_may_name_its_own(request: pytest.FixtureRequest) -> None:
+    assert _budget(request) == (7,)
