@@ -85,6 +85,20 @@ def test_mirrors_hold_the_encrypted_files(run, strategy: str) -> None:
     assert {p + ".locked" for p in encrypted if len((p + ".locked").rsplit("/", 1)[-1]) <= 255} <= unexpected
 
 
+# Bad sectors the disk reports: the user replaces the disk, though it still mounts.
+BAD_SECTORS = scenario("bad-sectors", [("bad-sectors", "day 1 04:00", {"count": 64, "where": "files"})],
+                       "day 1 04:00", disk_failing=True)
+
+
+def test_a_failing_disk_is_replaced_and_only_whole_disk_copies_bring_the_system_back(run) -> None:
+    image, _ = run("image", BAD_SECTORS)
+    backup, _ = run("backup", BAD_SECTORS)
+    assert image["recovery_level"] == backup["recovery_level"] == "disk"
+    assert image["partition_table_ok"] and image["boot_ok"] and image["fsck_clean"] and image["bytes_lost"] == 0
+    assert backup["files_corrupted"] == 0, "the garbage stayed on the old disk"
+    assert not backup["boot_ok"], "a new disk from a file backup has no boot code of the old one"
+
+
 # At night, after the nightly runs: nothing changed since, so what the strategy covers comes back whole.
 PARTITION_WIPE = scenario("partition-wipe", [("partition-wipe", "day 1 04:00", {"which": "both"})], "day 1 04:00")
 

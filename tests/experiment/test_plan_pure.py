@@ -61,6 +61,15 @@ def test_a_malformed_scenario_names_file_line_and_key(tmp_path: Path) -> None:
     path.write_text("name: mine\nfaults:\n  - kind: deletion\n    at: day 3 10:00\ndetect_at: day 2 09:00\n")
     with pytest.raises(UsageError, match="noticed before the last fault"):
         load_scenario(str(path))
+    path.write_text("name: mine\nfaults:\n  - kind: deletion\n    at: day 1 10:00\ndetect_at: day 2 09:00\n"
+                    "noticed: smoke\n")
+    with pytest.raises(UsageError, match=r"mine.yaml:6: noticed is damaged-files or failing-disk, not 'smoke'"):
+        load_scenario(str(path))
+
+
+def test_what_the_user_notices_comes_from_the_scenario() -> None:
+    assert load_scenario("bad-sectors").disk_failing
+    assert not load_scenario("bitrot").disk_failing  # rot shows as broken files; the disk seems fine
 
 
 def test_unknown_names_list_the_known_ones() -> None:

@@ -65,15 +65,20 @@ def sort_points(protection, outcome: RecoveryOutcome) -> tuple[list[RestorePoint
     return [p for p in points if p.id not in damaged], [p for p in points if p.id in damaged]
 
 
-def recover(machine: Machine, protection, *, disk_size: int, remembered_files: set[str]) -> RecoveryOutcome:
-    """Bring the machine back as well as this protection allows; time it (RTO)."""
+def recover(machine: Machine, protection, *, disk_size: int, remembered_files: set[str],
+            disk_failing: bool = False) -> RecoveryOutcome:
+    """Bring the machine back as well as this protection allows; time it (RTO).
+
+    The whole disk is restored onto a new one when it no longer works, or when the
+    user saw it failing (``disk_failing``: it still mounts, but nobody keeps it).
+    """
     outcome = RecoveryOutcome()
     protection.detach()
     machine.unmount()
     started = time.perf_counter()
     clean, damaged = sort_points(protection, outcome)
     verify_s = time.perf_counter() - started
-    if not machine.usable():
+    if disk_failing or not machine.usable():
         outcome.level = "disk"
         _recover_disk(machine, protection, clean, damaged, disk_size, outcome)
     else:

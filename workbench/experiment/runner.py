@@ -184,7 +184,8 @@ class _Trial:
         assert prefault is not None
 
         remembered = {p for p, e in prefault.manifest.entries.items() if e.kind in ("file", "symlink")}
-        outcome = recover(machine, protection, disk_size=self.disk_size, remembered_files=remembered)
+        outcome = recover(machine, protection, disk_size=self.disk_size, remembered_files=remembered,
+                          disk_failing=scenario.disk_failing)
         self.details["recovery"] = {"level": outcome.level, "point": outcome.point_id, "actions": outcome.actions}
         restored = machine.manifest()
         after = machine.facts()

@@ -18,6 +18,10 @@ mirror or a refreshed clone picks up the damage. ``schedules`` overrides
 strategies' schedules for this scenario, and ``targets: online`` leaves
 backup, image and clone targets attached between runs, within reach of
 ransomware (the default, ``offline``, is the 3-2-1-1-0 rule's offline copy).
+``noticed`` says what the user sees when ``detect_at`` comes: ``damaged-files``
+(the default: missing or broken files, a ransom note) or ``failing-disk`` (the
+disk reports errors, as SMART or the kernel would, so the user replaces it and
+restores onto a new disk even though the old one still mounts).
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ FAULT_OPTIONS: dict[str, set[str]] = {
     "target-corruption": {"count", "mode"},
     "crash-during-protect": {"after_fraction"},
 }
-_TOP_KEYS = {"name", "summary", "faults", "detect_at", "schedules", "targets", "profile", "data_size"}
+_TOP_KEYS = {"name", "summary", "faults", "detect_at", "schedules", "targets", "noticed", "profile", "data_size"}
+NOTICED = ("damaged-files", "failing-disk")
 _AT = re.compile(r"^day\s+(\d+)\s+(\d{1,2}):00$")
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "datasets" / "scenarios"
@@ -73,6 +78,7 @@ class Scenario:
     detect_hour: int
     schedules: dict[str, str] = field(default_factory=dict)
     targets_online: bool = False
+    disk_failing: bool = False  # noticed: failing-disk
     profile: str | None = None
     data_size: str | None = None
     source: str = ""
@@ -113,9 +119,13 @@ def scenario_from_data(data: Any, source: str) -> Scenario:
     targets = str(data.get("targets", "offline"))
     if targets not in ("offline", "online"):
         raise UsageError(f"{source}:{line('targets')}: targets is 'offline' or 'online', not '{targets}'")
+    noticed = str(data.get("noticed", NOTICED[0]))
+    if noticed not in NOTICED:
+        raise UsageError(f"{source}:{line('noticed')}: noticed is {' or '.join(NOTICED)}, not '{noticed}'")
     return Scenario(
         name=str(data["name"]), summary=str(data.get("summary", "")), faults=faults, detect_hour=detect,
-        schedules=schedules, targets_online=targets == "online", profile=data.get("profile"),
+        schedules=schedules, targets_online=targets == "online", disk_failing=noticed == "failing-disk",
+        profile=data.get("profile"),
         data_size=data.get("data_size"), source=source,
     )
 
