@@ -223,11 +223,11 @@ What does each strategy cost? Three measures, from a real comparison run
 - **space amplification**: footprint divided by the data it protects (1.0 = one plain copy).
 
 Then the same over the simulated days of each run: how each protect run costs and how
-the target grows, run after run.
+the target grows, run after run; and across runs at other data sizes and daily churn rates.
 """),
         parameters('''
 results_dir = None  # a folder from 'workbench compare --out'; None: the shipped example, else a small run (root)
-sweep_dirs = []  # more results folders at other data sizes or profiles, to draw the sweep across them
+sweep_dirs = None  # more results folders (other data sizes, churn); None: the shipped sets in examples/; [] for none
 profile = "classroom"  # used only when a small run is needed
 data_size = "8M"
 facts_path = None
@@ -235,7 +235,6 @@ facts_path = None
         code(LOAD_RESULTS + '''
 from workbench.report import notebook_plots, plots
 from workbench.units import format_bytes
-from workbench.workload.profile import load_profile
 '''),
         md("## Time, footprint and amplification per strategy\n\nBars are medians over every scenario of the run; whiskers span min to max."),
         code('''
@@ -264,18 +263,37 @@ else:
                                                     median_stored=("stored_bytes", "median"))
     display(growth.assign(median_stored=growth["median_stored"].map(format_bytes)).round(2))
 '''),
-        md("## Across data sizes and churn\n\nEach results folder is one data size (and one profile, whose daily churn differs). Give more folders in `sweep_dirs` — e.g. from `workbench compare --data-size 64M` or `--profile laptop` — to see the lines grow; with one folder there is one point per strategy."),
+        md("""
+## Across data sizes and churn
+
+Each results folder is one data size and one daily churn: the profile's change rates as
+shipped (x1) or scaled (a profile written by `workbench.advice.explore.scaled_profile`,
+named `...-churn-xN`). By default the sweep reads, besides this run, the shipped sets
+(`examples/classroom` and `examples/sweep/*`, made by `make example-results`: three data
+sizes and two churn rates); give `sweep_dirs` to use your own. Only the scenarios every
+folder measured are compared, so a line moves with the size or the churn alone.
+"""),
         code('''
-def with_size(frame, record):
-    size = record.get("data_size_bytes") or load_profile(record.get("profile", profile)).default_data_size
-    return frame.assign(data_size_bytes=size, run_profile=record.get("profile", "?"))
-
-
-extra = sweep_dirs.split(",") if isinstance(sweep_dirs, str) else sweep_dirs  # papermill -p gives a string
-sets = [with_size(results, run_record)] + [with_size(*load_results(d.strip())) for d in extra if d.strip()]
-sweep = pd.concat(sets, ignore_index=True)
+extra = notebook_plots.shipped_sweep_dirs() if sweep_dirs is None else sweep_dirs
+extra = extra.split(",") if isinstance(extra, str) else extra  # papermill -p gives a string
+sweep = notebook_plots.sweep_frame([folder, *(str(d).strip() for d in extra if str(d).strip())])
+facts["sweep_sets"] = sweep.groupby("results_dir")[["data_size_bytes", "churn_factor"]].first().to_dict(orient="index")
 facts["sweep_sizes"] = sorted(int(s) for s in sweep["data_size_bytes"].unique())
+facts["sweep_churn_factors"] = sorted(float(f) for f in sweep["churn_factor"].unique())
+facts["sweep_scenarios"] = sorted(sweep["scenario"].unique())
 notebook_plots.size_sweep(sweep)
+'''),
+        md("The same strategies against the daily churn, at one data size. More churn means more files created "
+           "and rewritten each day: the data itself grows, and so does every copy that follows it, while an image "
+           "or a backup also keeps what was overwritten. A clone refreshed weekly holds its last copy, and its "
+           "reserved disk (dashed) does not move. The table gives each strategy's median footprint per churn."),
+        code('''
+at_size = sweep[sweep["data_size_bytes"] == notebook_plots.churn_size(sweep)]
+by_churn = at_size[at_size["status"] == "ok"].groupby(["strategy", "churn_factor"])["footprint_bytes"].median()
+facts["churn_footprint"] = {s: {f"x{f:g}": int(v) for f, v in row.items() if v == v}
+                           for s, row in by_churn.unstack().iterrows()}
+display(notebook_plots.churn_sweep(sweep))
+by_churn.unstack().rename(columns=lambda f: f"footprint at x{f:g}").map(lambda v: format_bytes(v) if v == v else "–")
 '''),
         code('''
 clone = per_strategy.loc["clone"] if "clone" in per_strategy.index else None

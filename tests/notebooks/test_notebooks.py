@@ -122,7 +122,20 @@ def test_02_time_and_space(tmp_path: Path, results_dir: Path):
     facts = execute("02_time_and_space.ipynb", tmp_path, results_dir=str(results_dir))
     results, _ = load_results(results_dir)
     assert set(facts["per_strategy"]) == set(results.loc[results["status"] == "ok", "strategy"])
-    assert len(facts["sweep_sizes"]) == 1
+    # the default sweep reads this run and the shipped sets: three data sizes, two churn rates,
+    # each as the folder's own run record says
+    sets = facts["sweep_sets"]
+    assert str(results_dir.resolve()) in sets
+    for folder, tags in sets.items():
+        record = json.loads((Path(folder) / "run.json").read_text())
+        assert tags["data_size_bytes"] == record["data_size_bytes"] or record["data_size_bytes"] is None, folder
+        assert tags["churn_factor"] == (4.0 if "churn-x4" in record["profile"] else 1.0), folder
+    assert facts["sweep_sizes"] == sorted({t["data_size_bytes"] for t in sets.values()})
+    assert len(facts["sweep_sizes"]) >= 3
+    assert facts["sweep_churn_factors"] == [1.0, 4.0]
+    assert "deletion" in facts["sweep_scenarios"]
+    # what the churn plot shows: a versioned backup keeps every change, so 4x the churn takes more room
+    assert facts["churn_footprint"]["backup"]["x4"] > facts["churn_footprint"]["backup"]["x1"]
     if (results_dir / "cells").is_dir():
         assert facts["protect_runs"]["image"] > 0 and facts["protect_runs"]["backup"] > 0
     # what the notebook says at a glance: a clone ties up more than the image's whole footprint

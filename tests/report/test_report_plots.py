@@ -97,3 +97,77 @@ def test_rto_bars_are_medians_with_the_repetition_range(tiny_frame):
 def test_plots_never_touch_pyplot(tiny_frame):
     plots.time_space(tiny_frame)
     assert "matplotlib.pyplot" not in matplotlib.sys.modules or not matplotlib.pyplot.get_fignums()
+
+
+def _results_folder(path, rows, *, profile, data_size):
+    """A results folder as compare writes it: results.csv and a run record naming the profile and data size."""
+    import json
+
+    import pandas as pd
+
+    path.mkdir()
+    pd.DataFrame(rows).to_csv(path / "results.csv", index=False)
+    (path / "run.json").write_text(json.dumps({"profile": profile, "data_size_bytes": data_size, "seed": 1}))
+    return path
+
+
+@pytest.fixture
+def sweep_folders(tmp_path, tiny_frame):
+    """Three runs of backup and clone: 8 MiB and 24 MiB as shipped, 24 MiB at 4x the churn (one has bitrot too)."""
+    base = tiny_frame.iloc[0].to_dict()  # an ok backup row on a deletion
+
+    def rows(backup_footprint, clone_footprint, scenarios=("deletion",)):
+        return [{**base, "strategy": s, "scenario": c, "footprint_bytes": f, "reserved_bytes": r,
+                 "protect_s_median": t}
+                for c in scenarios
+                for s, f, r, t in (("backup", backup_footprint, backup_footprint, 0.5),
+                                   ("clone", clone_footprint, 64 << 20, 2.0))]
+
+    return [
+        _results_folder(tmp_path / "small", rows(4 << 20, 10 << 20), profile="classroom", data_size=8 << 20),
+        _results_folder(tmp_path / "default", rows(12 << 20, 30 << 20, ("deletion", "bitrot")),
+                        profile="classroom", data_size=24 << 20),
+        _results_folder(tmp_path / "churned", rows(20 << 20, 31 << 20),
+                        profile="examples/sweep/classroom-churn-x4/classroom-churn-x4.yaml", data_size=24 << 20),
+    ]
+
+
+def test_sweep_frame_tags_rows_with_their_runs_size_and_churn(sweep_folders):
+    from workbench.report import notebook_plots
+
+    sweep = notebook_plots.sweep_frame([*sweep_folders, sweep_folders[0]])  # a folder given twice is read once
+    assert len(sweep) == 6  # two strategies x three runs; bitrot, measured by one run only, left out
+    assert set(sweep["scenario"]) == {"deletion"}
+    tags = sweep.groupby("results_dir")[["data_size_bytes", "churn_factor", "base_profile"]].first()
+    assert tags.loc[str(sweep_folders[0]), "data_size_bytes"] == 8 << 20
+    assert tags.loc[str(sweep_folders[2]), "churn_factor"] == 4.0
+    assert tags.loc[str(sweep_folders[1]), "churn_factor"] == 1.0
+    assert set(tags["base_profile"]) == {"classroom"}
+    assert notebook_plots.churn_size(sweep) == 24 << 20
+
+
+def test_churn_sweep_draws_each_strategys_footprint_per_churn_in_its_colour(sweep_folders):
+    from workbench.report import notebook_plots
+
+    fig = notebook_plots.churn_sweep(notebook_plots.sweep_frame(sweep_folders))
+    space_ax, time_ax = fig.axes[:2]
+    solid = {to_hex(line.get_color()): list(zip(line.get_xdata(), line.get_ydata()))
+             for line in space_ax.get_lines() if line.get_linestyle() == "-"}
+    assert solid[colour_of("backup").lower()] == [(1.0, 12 << 20), (4.0, 20 << 20)]  # the 8 MiB run is not drawn
+    assert solid[colour_of("clone").lower()] == [(1.0, 30 << 20), (4.0, 31 << 20)]
+    times = {to_hex(line.get_color()): list(line.get_ydata()) for line in time_ax.get_lines()}
+    assert times[colour_of("clone").lower()] == [2.0, 2.0]
+    for ax in (space_ax, time_ax):
+        assert UNIT.search(ax.get_ylabel()) and "(ratio" in ax.get_xlabel()
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["x1", "x4"]
+
+
+def test_size_sweep_draws_only_the_runs_at_the_profiles_own_churn(sweep_folders):
+    from workbench.report import notebook_plots
+
+    fig = notebook_plots.size_sweep(notebook_plots.sweep_frame(sweep_folders))
+    space_ax = fig.axes[0]
+    solid = {to_hex(line.get_color()): list(zip(line.get_xdata(), line.get_ydata()))
+             for line in space_ax.get_lines() if line.get_linestyle() == "-"}
+    assert solid[colour_of("backup").lower()] == [(8 << 20, 4 << 20), (24 << 20, 12 << 20)]  # not the x4 run's 20 MiB
+    assert UNIT.search(space_ax.get_ylabel()) and "(bytes" in space_ax.get_xlabel()

@@ -1,22 +1,32 @@
-"""Figures the notebooks need beyond the report's: protect runs over simulated days, a size sweep,
-what each copy holds after an attack, and the explorer's options.
+"""Figures the notebooks need beyond the report's: protect runs over simulated days, sweeps across
+data sizes and daily churn, what each copy holds after an attack, and the explorer's options.
 
 Same rules as ``plots``: DataFrame in, ``matplotlib.figure.Figure`` out, no pyplot, colours
 from ``style``, units on every axis. ``protect_runs`` reads the per-cell details a results
-folder keeps (``cells/*.json``), which hold each protect run's time and stored bytes.
+folder keeps (``cells/*.json``), which hold each protect run's time and stored bytes;
+``sweep_frame`` reads several results folders (``results.csv`` and ``run.json`` are enough)
+into one table tagged with each run's data size and churn factor.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .style import bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
+from ..results.store import load_results
+from ..workload.profile import DATASETS_DIR, load_profile
+from .style import binary_bytes, bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
 
+#: The shipped sweep sets (``make example-results``): the classroom run plus examples/sweep/*.
+EXAMPLES_DIR = DATASETS_DIR.parent / "examples"
+#: How ``workbench.advice.explore.scaled_profile`` names a profile with its churn scaled.
+CHURNED_NAME = re.compile(r"^(?P<base>.+)-churn-x(?P<factor>[0-9]+(?:\.[0-9]+)?)$")
 HOLDING_COLOURS = {"intact": "#009E73", "stale": "#F0E442", "missing": "#999999", "corrupted": "#D55E00",
                    "unexpected": "#CC79A7"}
 
@@ -94,35 +104,121 @@ def growth_over_days(runs: pd.DataFrame, reserved: dict[str, float] | None = Non
     return fig
 
 
-def size_sweep(frame: pd.DataFrame) -> Figure:
-    """Footprint (log) and one protect run's time against the data size; needs a ``data_size_bytes`` column."""
-    fig = _figure(12.0, 4.2)
-    space_ax, time_ax = fig.subplots(1, 2)
+def shipped_sweep_dirs() -> list[Path]:
+    """The shipped results folders a sweep can read without root: examples/classroom and examples/sweep/*."""
+    candidates = [EXAMPLES_DIR / "classroom", *sorted((EXAMPLES_DIR / "sweep").glob("*"))]
+    return [folder for folder in candidates if (folder / "results.csv").is_file()]
+
+
+def churn_factor(profile: str) -> tuple[str, float]:
+    """(base profile, churn factor) of a run's profile: 'classroom' -> ('classroom', 1.0);
+    '.../classroom-churn-x4.yaml' (a ``scaled_profile`` copy) -> ('classroom', 4.0)."""
+    stem = Path(str(profile)).stem if str(profile).endswith((".yaml", ".yml")) else Path(str(profile)).name
+    match = CHURNED_NAME.match(stem)
+    return (match["base"], float(match["factor"])) if match else (stem, 1.0)
+
+
+def sweep_frame(folders: Iterable[str | Path]) -> pd.DataFrame:
+    """The rows of several results folders in one table, for ``size_sweep`` and ``churn_sweep``.
+
+    Each row gains ``data_size_bytes`` (from its run record; the profile's default in
+    records that predate it), ``base_profile`` and
+    ``churn_factor`` (from the profile the run recorded) and ``results_dir``. Only the
+    scenarios every folder measured are kept, so two points differ in size or churn, not in
+    which faults struck (the fault hour changes the footprint). A folder given twice is read once.
+    """
+    frames, seen = [], set()
+    for folder in folders:
+        real = Path(folder).resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        results, record = load_results(real)
+        base, factor = churn_factor(record.get("profile") or str(results["profile"].iloc[0]))
+        size = record.get("data_size_bytes") or load_profile(base).default_data_size  # older records: the default
+        frames.append(results.assign(data_size_bytes=int(size), base_profile=base, churn_factor=factor,
+                                     results_dir=str(real)))
+    if not frames:
+        raise ValueError("no results folders to sweep")
+    common = set.intersection(*(set(f["scenario"]) for f in frames))
+    if not common:
+        raise ValueError(f"the folders share no scenario, so no point can be set beside another: {sorted(seen)}")
+    sweep = pd.concat(frames, ignore_index=True)
+    return sweep[sweep["scenario"].isin(common)].reset_index(drop=True)
+
+
+def _typical(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Medians per strategy and ``by`` of footprint, reserved capacity and one protect run's time (ok rows)."""
     ok = frame[frame["status"].astype(str) == "ok"]
-    typical = ok.groupby(["strategy", "data_size_bytes"], as_index=False).agg(
+    return ok.groupby(["strategy", by], as_index=False).agg(
         footprint=("footprint_bytes", "median"), reserved=("reserved_bytes", "median"),
         seconds=("protect_s_median", "median"))
+
+
+def _sweep_figure(typical: pd.DataFrame, by: str) -> tuple[Figure, object, object, list[str]]:
+    """Footprint (solid, log) with reserved capacity (dashed) on the left, protect time on the right."""
+    fig = _figure(12.0, 4.2)
+    space_ax, time_ax = fig.subplots(1, 2)
     names = strategy_order(typical["strategy"])
     for name in names:
-        mine = typical[typical["strategy"] == name].sort_values("data_size_bytes")
+        mine = typical[typical["strategy"] == name].sort_values(by)
         style = {"color": colour_of(name), "marker": "o", "linewidth": 1.4}
         shown = mine[mine["footprint"] > 0]
-        space_ax.plot(shown["data_size_bytes"], shown["footprint"], **style)
-        space_ax.plot(mine["data_size_bytes"], mine["reserved"].where(mine["reserved"] > 0), color=colour_of(name),
+        space_ax.plot(shown[by], shown["footprint"], **style)
+        space_ax.plot(mine[by], mine["reserved"].where(mine["reserved"] > 0), color=colour_of(name),
                       linestyle="--", linewidth=1.0)
-        time_ax.plot(mine["data_size_bytes"], mine["seconds"], **style)
+        time_ax.plot(mine[by], mine["seconds"], **style)
     bytes_axis(space_ax, "y", log=True)
-    bytes_axis(space_ax, "x")
-    space_ax.set_title("Footprint (solid) and capacity reserved (dashed)")
     space_ax.set_ylabel("bytes on the target (bytes, log scale)")
-    space_ax.set_xlabel("data on the disk (bytes)")
-    bytes_axis(time_ax, "x")
-    time_ax.set_title("Time of one protect run")
     label_axes(time_ax, y="protect_s_median")
-    time_ax.set_xlabel("data on the disk (bytes)")
     for ax in (space_ax, time_ax):
         ax.grid(alpha=0.3)
     fig.legend(handles=legend_handles(names), loc="outside right upper", title="strategy")
+    return fig, space_ax, time_ax, names
+
+
+def size_sweep(frame: pd.DataFrame) -> Figure:
+    """Footprint (log) and one protect run's time against the data size; needs a ``data_size_bytes`` column.
+
+    With a ``churn_factor`` column (``sweep_frame``), only the runs at the lowest churn are
+    drawn, so a line moves with the data size alone.
+    """
+    if "churn_factor" in frame:
+        frame = frame[frame["churn_factor"] == frame["churn_factor"].min()]
+    typical = _typical(frame, "data_size_bytes")
+    fig, space_ax, time_ax, _ = _sweep_figure(typical, "data_size_bytes")
+    for ax in (space_ax, time_ax):
+        bytes_axis(ax, "x")
+        ax.set_xticks(sorted(typical["data_size_bytes"].unique()))  # a tick at each size measured
+        ax.set_xlabel("data on the disk (bytes)")
+    space_ax.set_title("Footprint (solid) and capacity reserved (dashed)")
+    time_ax.set_title("Time of one protect run")
+    return fig
+
+
+def churn_size(frame: pd.DataFrame) -> int:
+    """The data size the churn sweep is drawn at: the one measured at the most churn factors (then the most rows)."""
+    per_size = frame.groupby("data_size_bytes").agg(factors=("churn_factor", "nunique"), rows=("churn_factor", "size"))
+    return int(per_size.sort_values(["factors", "rows"], ascending=False).index[0])
+
+
+def churn_sweep(frame: pd.DataFrame) -> Figure:
+    """Footprint (log) and one protect run's time against the daily churn, at one data size.
+
+    Needs ``data_size_bytes`` and ``churn_factor`` columns (``sweep_frame``). The churn is
+    the factor the profile's daily change rates were scaled by (1 = the profile as shipped).
+    """
+    size = churn_size(frame)
+    fig, space_ax, time_ax, _ = _sweep_figure(_typical(frame[frame["data_size_bytes"] == size], "churn_factor"),
+                                              "churn_factor")
+    factors = sorted(frame.loc[frame["data_size_bytes"] == size, "churn_factor"].unique())
+    for ax in (space_ax, time_ax):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(factors, labels=[f"x{f:g}" for f in factors])
+        ax.minorticks_off()
+        ax.set_xlabel("daily churn, times the profile's own rates (ratio, log scale)")
+    space_ax.set_title(f"Footprint (solid), capacity reserved (dashed); {binary_bytes(size)} of data")
+    time_ax.set_title(f"Time of one protect run; {binary_bytes(size)} of data")
     return fig
 
 
