@@ -124,6 +124,29 @@ def test_none_rebuilds_nothing_after_a_full_wipe(run) -> None:
     assert not row["partition_table_ok"] and row["files_intact"] == 0
 
 
+SUPERBLOCK = scenario("superblock", [("superblock", "day 1 12:00", {})], "day 1 12:00")
+ONE_GPT_COPY = scenario("gpt-primary", [("partition-wipe", "day 1 12:00", {"which": "primary"})], "day 1 12:00")
+
+
+@pytest.mark.parametrize("scene", [SUPERBLOCK, ONE_GPT_COPY], ids=["superblock", "one-gpt-copy"])
+def test_none_repairs_what_the_disk_itself_keeps_a_copy_of(run, scene) -> None:
+    """No protection, but e2fsck -b finds a backup superblock and the GPT has a backup copy."""
+    row, details = run("none", scene)
+    assert row["recovery_level"] == "disk" or scene is ONE_GPT_COPY
+    assert row["fsck_clean"] and row["partition_table_ok"]
+    assert row["files_missing"] == row["files_corrupted"] == 0, details["recovery"]
+
+
+BOOT_WIPE = scenario("boot-wipe", [("boot-wipe", "day 1 12:00", {})], "day 1 12:00")
+
+
+def test_an_image_brings_the_boot_code_back_and_none_does_not(run) -> None:
+    image, _ = run("image", BOOT_WIPE)
+    none, _ = run("none", BOOT_WIPE)
+    assert image["boot_ok"] and image["recovery_level"] == "disk"
+    assert not none["boot_ok"]
+
+
 TARGET_CORRUPTION = scenario("target-corruption", [("target-corruption", "day 1 10:00", {"count": 64}),
                                                    ("disk-loss", "day 1 12:00", {})], "day 1 12:00")
 
