@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from workbench.advice.explore import results_folder, scaled_profile
@@ -71,11 +72,13 @@ def test_explorer_without_root_reads_the_shipped_example_and_says_so(workspace: 
 
     monkeypatch.setattr(explore, "can_measure", lambda: False)
     monkeypatch.setattr(explore, "run_matrix", must_not_run)
+    shipped = set(pd.read_csv(explore.EXAMPLE_RESULTS / "results.csv")["scenario"])
+    assert "disk-loss" not in shipped and "deletion" in shipped
     source = explore.explorer_results(None, profile="laptop", data_size="8M", change_factor=2.0,
-                                      threats=["deletion", "ransomware"])
+                                      threats=["deletion", "disk-loss"])
     assert source.folder == explore.EXAMPLE_RESULTS and (source.folder / "results.csv").exists()
     assert "Not running as root" in source.note and "'laptop'" in source.note
-    assert "did not measure ransomware" in source.note  # the example has slow-ransomware only
+    assert "did not measure disk-loss" in source.note
     measured = explore.explorer_results(None, profile="classroom", data_size="8M", change_factor=1.0,
                                         threats=["deletion"])
     assert "did not measure" not in measured.note
