@@ -103,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="workbench: %(message)s",
     )
     signal.signal(signal.SIGTERM, _raise_interrupted)
+    # Ctrl-C always means "release and stop", even when started with SIGINT ignored,
+    # as a non-interactive shell does for background jobs ('cmd &' in a script).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return int(args.func(args) or 0)
     except WorkbenchError as exc:
