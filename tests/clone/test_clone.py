@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -18,6 +17,8 @@ import pytest
 
 from workbench.errors import DamageFound, UsageError
 from workbench.strategies.clone import BLOCK, CloneStrategy, marker_path
+
+from clonekit import digest, flip
 
 MiB = 1 << 20
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
@@ -38,20 +39,9 @@ CloneStrategy(workers=1).protect(Path(sys.argv[1]), Path(sys.argv[2]), now=datet
 """
 
 
-def _digest(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes()).hexdigest()
-
-
 def _allocated(path: Path) -> int:
     return path.stat().st_blocks * 512
 
-
-def _flip(path: Path, offset: int) -> None:
-    fd = os.open(path, os.O_RDWR)
-    try:
-        os.pwrite(fd, bytes([os.pread(fd, 1, offset)[0] ^ 0x5A]), offset)
-    finally:
-        os.close(fd)
 
 
 @pytest.fixture
@@ -70,7 +60,7 @@ def sparse_source(workspace: Path) -> Path:
 def test_clone_is_byte_identical_and_sparse(sparse_source: Path, workspace: Path):
     clone = workspace / "clone.img"
     point = CloneStrategy().protect(sparse_source, clone, now=NOW)
-    assert _digest(clone) == _digest(sparse_source)
+    assert digest(clone) == digest(sparse_source)
     assert clone.stat().st_size == sparse_source.stat().st_size
     assert _allocated(clone) <= _allocated(sparse_source) + 8 * BLOCK
     assert point.extra["bytes_read"] <= _allocated(sparse_source)  # holes are not read
@@ -90,7 +80,7 @@ def test_refresh_writes_only_changed_blocks_and_punches_new_holes(sparse_source:
         os.close(fd)
     refreshed = strategy.protect(sparse_source, clone, now=NOW)
     assert refreshed.extra["mode"] == "refresh"
-    assert _digest(clone) == _digest(sparse_source)
+    assert digest(clone) == digest(sparse_source)
     assert refreshed.extra["bytes_written"] <= 2 * BLOCK
     assert refreshed.extra["bytes_written"] < 0.10 * full.extra["bytes_written"]
     assert refreshed.extra["bytes_punched"] >= MiB - 2 * BLOCK  # ...and a hole in the clone
@@ -102,7 +92,7 @@ def test_verify_names_the_damaged_range_and_restore_refuses(sparse_source: Path,
     clone = workspace / "clone.img"
     strategy = CloneStrategy()
     strategy.protect(sparse_source, clone, now=NOW)
-    _flip(clone, 4 * MiB + 200_000)
+    flip(clone, 4 * MiB + 200_000)
     report = strategy.verify(clone)
     assert len(report.damage) == 1
     start = (4 * MiB + 200_000) // BLOCK * BLOCK
@@ -139,7 +129,7 @@ def test_refresh_killed_midway_is_reported_then_redone(sparse_source: Path, work
     clone = workspace / "clone.img"
     strategy = CloneStrategy()
     strategy.protect(sparse_source, clone, now=NOW)
-    old_clone = _digest(clone)
+    old_clone = digest(clone)
     fd = os.open(sparse_source, os.O_RDWR)
     try:
         for i in range(8):  # every piece changes: eight separate writes for the refresh
@@ -153,7 +143,7 @@ def test_refresh_killed_midway_is_reported_then_redone(sparse_source: Path, work
     finally:
         child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
-    assert _digest(clone) not in (old_clone, _digest(sparse_source))  # a mix of two states
+    assert digest(clone) not in (old_clone, digest(sparse_source))  # a mix of two states
 
     report = strategy.verify(clone)
     assert not report.ok and "interrupted" in report.damage[0].detail
@@ -162,7 +152,7 @@ def test_refresh_killed_midway_is_reported_then_redone(sparse_source: Path, work
     again = strategy.protect(sparse_source, clone, now=NOW)
     assert again.extra["mode"] == "full"
     assert not marker_path(clone).exists() and strategy.verify(clone).ok
-    assert _digest(clone) == _digest(sparse_source)
+    assert digest(clone) == digest(sparse_source)
 
 
 def test_restore_copies_back_and_checks_size(sparse_source: Path, workspace: Path):
@@ -175,7 +165,7 @@ def test_restore_copies_back_and_checks_size(sparse_source: Path, workspace: Pat
     with pytest.raises(UsageError, match="too small"):
         strategy.restore(clone, None, small, force=True)
     report = strategy.restore(clone, None, workspace / "back.img")
-    assert _digest(workspace / "back.img") == _digest(sparse_source)
+    assert digest(workspace / "back.img") == digest(sparse_source)
     assert report.bytes_written <= 8 * MiB + 16 * BLOCK
 
 
@@ -192,14 +182,14 @@ def test_clone_of_a_system_disk_is_usable_as_is(workspace: Path):
     clone = workspace / "clones" / "pc.img"
     strategy = CloneStrategy()
     full = strategy.protect(disk, clone, now=NOW)
-    assert _digest(clone) == _digest(disk)
+    assert digest(clone) == digest(disk)
     assert health.check(clone).ok
     with mounted(disk) as root:
         with open(root / "file2.bin", "r+b") as handle:
             handle.seek(MiB)
             handle.write(os.urandom(80 * 1024))  # ~1 % of the used bytes
     refreshed = strategy.protect(disk, clone, now=NOW)
-    assert _digest(clone) == _digest(disk)
+    assert digest(clone) == digest(disk)
     assert refreshed.extra["bytes_written"] < 0.10 * full.extra["bytes_written"]
     with mounted(clone, readonly=True) as root:
         assert (root / "file3.bin").stat().st_size == 2 * MiB
@@ -223,4 +213,4 @@ def test_a_hash_list_of_another_hash_is_refused_then_rewritten_in_full(sparse_so
     assert not report.ok and "clone protect --full" in str(report.damage)
     point = strategy.protect(sparse_source, clone, now=NOW)
     assert point.extra["mode"] == "full"
-    assert strategy.verify(clone).ok and _digest(clone) == _digest(sparse_source)
+    assert strategy.verify(clone).ok and digest(clone) == digest(sparse_source)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,29 +14,20 @@ from workbench.disk.table import read_table
 from workbench.errors import UsageError
 from workbench.strategies.clone import CloneStrategy, hashes_path, marker_path
 
+from clonekit import digest, flip
+
 pytestmark = pytest.mark.root
 MiB = 1 << 20
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
 
 
-def _digest(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes()).hexdigest()
-
-
-def _flip(path: Path, offset: int) -> None:
-    """XOR one byte (writing a constant would be a no-op whenever the byte already holds it)."""
-    fd = os.open(path, os.O_RDWR)
-    try:
-        os.pwrite(fd, bytes([os.pread(fd, 1, offset)[0] ^ 0x01]), offset)
-    finally:
-        os.close(fd)
 
 
 def test_refused_protect_leaves_a_good_clone_good(system_disk: Path, workspace: Path):
     clone = workspace / "clones" / "pc.img"
     strategy = CloneStrategy()
     strategy.protect(system_disk, clone, now=NOW)
-    before = _digest(clone)
+    before = digest(clone)
     with mounted(system_disk) as root:
         (root / "new.txt").write_text("written while mounted")
         with pytest.raises(UsageError, match="mounted"):
@@ -47,12 +37,12 @@ def test_refused_protect_leaves_a_good_clone_good(system_disk: Path, workspace: 
     assert strategy.verify(clone).ok, strategy.verify(clone).damage
     assert not marker_path(clone).exists()
     assert not (workspace / "clones" / "other.img").exists()
-    assert _digest(clone) == before
+    assert digest(clone) == before
     report = strategy.restore(clone, None, workspace / "back.img")
     assert not report.holes and health.check(workspace / "back.img").ok
     again = strategy.protect(system_disk, clone, now=NOW)  # the clone is still refreshable
     assert again.extra["mode"] == "refresh"
-    assert _digest(clone) == _digest(system_disk)
+    assert digest(clone) == digest(system_disk)
 
 
 def test_verify_uses_hashes_from_clone_time_not_the_source(system_disk: Path, workspace: Path):
@@ -62,12 +52,12 @@ def test_verify_uses_hashes_from_clone_time_not_the_source(system_disk: Path, wo
     recorded = hashes_path(clone).read_bytes()
     with mounted(system_disk) as root:
         (root / "later.bin").write_bytes(os.urandom(MiB))
-    assert _digest(clone) != _digest(system_disk)  # the source moved on...
+    assert digest(clone) != digest(system_disk)  # the source moved on...
     assert strategy.verify(clone).ok  # ...and the clone is still what it was
     assert hashes_path(clone).read_bytes() == recorded
 
     root_part = read_table(clone).by_role("root")
-    _flip(clone, root_part.start_bytes + 1024 + 100)  # inside the ext4 superblock
+    flip(clone, root_part.start_bytes + 1024 + 100)  # inside the ext4 superblock
     report = strategy.verify(clone)
     assert not report.ok and len(report.damage) == 1
     block_start = (root_part.start_bytes + 1124) // (64 << 10) * (64 << 10)

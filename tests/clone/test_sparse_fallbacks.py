@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import random
 from datetime import datetime, timezone
@@ -14,13 +13,12 @@ import pytest
 from workbench.sparse import data_extents, sparse_copy
 from workbench.strategies.clone import CloneStrategy
 
+from clonekit import digest
+
 MiB = 1 << 20
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
 PIECES = [(MiB + 5_000, 300_000), (5 * MiB, 2 * MiB), (9 * MiB - 70_000, 70_000)]
 
-
-def _digest(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
@@ -103,14 +101,14 @@ def test_copy_without_copy_file_range_or_seek_data_is_identical(holey: Path, tmp
     copy = tmp_path / "copy.img"
     assert _copy(holey, copy) == 9 * MiB  # every byte read, holes as zeros
     assert copy.stat().st_size == holey.stat().st_size
-    assert _digest(copy) == _digest(holey)
+    assert digest(copy) == digest(holey)
 
 
 def test_copy_without_copy_file_range_keeps_holes(holey: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     _no_copy_file_range(monkeypatch, errno.EXDEV)
     copy = tmp_path / "copy.img"
     _copy(holey, copy)
-    assert _digest(copy) == _digest(holey)
+    assert digest(copy) == digest(holey)
     assert copy.stat().st_blocks * 512 < 4 * MiB
 
 
@@ -122,6 +120,6 @@ def test_clone_without_seek_data_is_identical_and_verifies(holey: Path, workspac
     _no_seek_data(monkeypatch, errno.EINVAL)
     point = CloneStrategy().protect(source, clone, now=NOW)
     assert point.extra["bytes_read"] == 9 * MiB  # no hole information: everything is read
-    assert _digest(clone) == _digest(source)
+    assert digest(clone) == digest(source)
     assert clone.stat().st_blocks * 512 < 4 * MiB  # zero blocks are still not written
     assert CloneStrategy().verify(clone).ok
