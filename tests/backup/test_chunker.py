@@ -51,3 +51,17 @@ def test_an_insertion_changes_only_nearby_chunks() -> None:
     new = [c for c in after if c not in before]
     assert len(before) > 40
     assert 1 <= len(new) <= 2  # fixed-size chunks would have changed every chunk after the insertion
+
+
+def test_a_small_file_is_read_with_a_buffer_of_its_own_size(tmp_path, monkeypatch) -> None:
+    """os.read(fd, n) allocates n bytes first: asking for the 64 MiB window per small file cost an mmap each."""
+    from workbench.strategies.backup import create
+
+    asked: list[int] = []
+    real_read = create.os.read
+    monkeypatch.setattr(create.os, "read", lambda fd, n: asked.append(n) or real_read(fd, n))
+    path = tmp_path / "note.txt"
+    path.write_bytes(b"x" * 1000)
+    pieces = create._read_file(path, ChunkerParams(), set())
+    assert [p[1] for p in pieces] == [1000]
+    assert max(asked) <= 1001

@@ -166,8 +166,12 @@ def _read_file(path: Path, params: ChunkerParams, known) -> list[Piece]:
         raise OperationFailed(f"cannot read {path}: {exc.strerror}") from None
     try:
         carry = b""
+        # os.read(fd, n) allocates n bytes before it reads: ask for what the file holds (plus one
+        # byte, to see it grow), not READ_BLOCK, or each small file costs a 64 MiB mmap and munmap.
+        left = os.fstat(fd).st_size
         while True:
-            block = os.read(fd, READ_BLOCK)
+            block = os.read(fd, min(READ_BLOCK, max(left, 0) + 1))
+            left -= len(block)
             data = carry + block if carry else block
             if not data:
                 break
