@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import struct
 import subprocess
@@ -18,7 +17,7 @@ import pytest
 from workbench.errors import DamageFound, UsageError
 from workbench.strategies.clone import BLOCK, CloneStrategy, marker_path
 
-from clonekit import digest, flip
+from clonekit import digest, flip, sparse_file
 
 MiB = 1 << 20
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
@@ -47,14 +46,8 @@ def _allocated(path: Path) -> int:
 @pytest.fixture
 def sparse_source(workspace: Path) -> Path:
     """A 32 MiB file: 8 MiB of random data in pieces, the rest holes (no root needed)."""
-    rng = random.Random(3)
-    path = workspace / "src.img"
-    with open(path, "wb") as handle:
-        handle.truncate(32 * MiB)
-        for i in range(8):
-            handle.seek(i * 4 * MiB + 100_000)
-            handle.write(rng.randbytes(MiB))
-    return path
+    pieces = [(i * 4 * MiB + 100_000, MiB) for i in range(8)]
+    return sparse_file(workspace / "src.img", 32 * MiB, pieces, seed=3)
 
 
 def test_clone_is_byte_identical_and_sparse(sparse_source: Path, workspace: Path):

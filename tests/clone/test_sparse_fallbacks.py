@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import random
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from workbench.sparse import data_extents, sparse_copy
 from workbench.strategies.clone import CloneStrategy
 
-from clonekit import digest
+from clonekit import digest, sparse_file
 
 MiB = 1 << 20
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
@@ -24,14 +23,7 @@ PIECES = [(MiB + 5_000, 300_000), (5 * MiB, 2 * MiB), (9 * MiB - 70_000, 70_000)
 @pytest.fixture
 def holey(tmp_path: Path) -> Path:
     """A 9 MiB file with three pieces of random data (the last one ends the file), the rest holes."""
-    rng = random.Random(7)
-    path = tmp_path / "holey.img"
-    with open(path, "wb") as handle:
-        handle.truncate(9 * MiB)
-        for offset, length in PIECES:
-            handle.seek(offset)
-            handle.write(rng.randbytes(length))
-    return path
+    return sparse_file(tmp_path / "holey.img", 9 * MiB, PIECES, seed=7)
 
 
 def _no_seek_data(monkeypatch: pytest.MonkeyPatch, code: int, *, after: int = 0,
