@@ -72,11 +72,15 @@ def holds_data(folder: Path) -> bool:
     """
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name == FRESH_FILESYSTEM_ENTRY and entry.is_dir(follow_symlinks=False) \
-                    and not any(os.scandir(entry.path)):
-                continue
-            return True
+            if not (entry.name == FRESH_FILESYSTEM_ENTRY and entry.is_dir(follow_symlinks=False)
+                    and _is_empty(entry.path)):
+                return True
     return False
+
+
+def _is_empty(folder: str) -> bool:
+    with os.scandir(folder) as entries:
+        return next(entries, None) is None
 
 
 def check_destination(destination: Path, *, force: bool = False, disk: str | None = None) -> None:

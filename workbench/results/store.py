@@ -52,10 +52,14 @@ class RunRecord:
     failed_cells: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from ..experiment.runner import sizes_for
+        if self.data_size_bytes is not None and self.disk_size_bytes is not None:
+            return  # a record read back: never look up the profile (its file may have moved since)
+        from ..experiment.runner import disk_size_for, sizes_for
 
-        if self.data_size_bytes is None or self.disk_size_bytes is None:
-            self.data_size_bytes, self.disk_size_bytes = sizes_for(self.profile, self.data_size_bytes)
+        if self.data_size_bytes is None:
+            self.data_size_bytes, self.disk_size_bytes = sizes_for(self.profile, None)
+        else:
+            self.disk_size_bytes = disk_size_for(self.data_size_bytes)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
