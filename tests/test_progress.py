@@ -37,3 +37,19 @@ def test_the_clone_reports_every_segment(workspace: Path) -> None:
     CloneStrategy().protect(source, workspace / "clone.img", now=datetime.now(timezone.utc),
                             progress=lambda done, total: calls.append((done, total)))
     assert calls == [(n, 4) for n in range(1, 5)]
+
+
+def test_bars_are_drawn_on_a_terminal_or_in_a_notebook_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not progress.in_jupyter_kernel(), "a test runner is no kernel, whatever it imported"
+    for name in ("CI", "WORKBENCH_QUIET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: False)
+    monkeypatch.setattr(progress, "in_jupyter_kernel", lambda: False)
+    assert progress.quiet_by_default(), "a pipe or a log file gets no bar"
+    monkeypatch.setattr(progress, "in_jupyter_kernel", lambda: True)
+    assert not progress.quiet_by_default(), "a notebook gets its widget bar"
+    monkeypatch.setattr(progress, "in_jupyter_kernel", lambda: False)
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True)
+    assert not progress.quiet_by_default()
+    monkeypatch.setenv("WORKBENCH_QUIET", "1")
+    assert progress.quiet_by_default()

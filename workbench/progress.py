@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 
 def quiet_by_default() -> bool:
-    """Quiet in CI or when WORKBENCH_QUIET is set."""
-    return bool(os.environ.get("WORKBENCH_QUIET") or os.environ.get("CI"))
+    """Quiet in CI, when WORKBENCH_QUIET is set, or when stderr is no terminal (a pipe, a log file).
+
+    In a Jupyter kernel stderr is no terminal either, but tqdm.auto draws widgets there.
+    """
+    if os.environ.get("WORKBENCH_QUIET") or os.environ.get("CI"):
+        return True
+    return not (sys.stderr.isatty() or in_jupyter_kernel())
+
+
+def in_jupyter_kernel() -> bool:
+    """Running as a Jupyter kernel's code (merely importing ipykernel, as a test runner may, is not enough)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def bar(total: int, description: str, *, unit: str = "it", quiet: bool | None = None) -> Any:
