@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..disk.table import read_table
 from . import raw
-from .locate import Extent, locate_files
-from .records import FaultRecord, rng, timestamp
+from .locate import locate_files
+from .records import Extent, FaultRecord, rng, timestamp
 from .select import choose_bits
 
 

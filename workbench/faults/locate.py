@@ -21,11 +21,11 @@ import fcntl
 import os
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..disk.mounting import mounted
 from ..errors import UsageError
+from .records import Extent
 from .select import files_under
 
 FS_IOC_FIEMAP = 0xC020660B
@@ -36,15 +36,6 @@ _BATCH = 256
 # Extents whose physical address is not a plain place on the disk.
 _UNPLACEABLE = 0x2 | 0x4 | 0x8 | 0x80 | 0x200 | 0x800  # UNKNOWN DELALLOC ENCODED ENCRYPTED INLINE UNWRITTEN
 _LAST = 0x1
-
-
-@dataclass(frozen=True)
-class Extent:
-    """``length`` bytes of a file at ``file_offset``, stored at ``image_offset`` in the disk image."""
-
-    file_offset: int
-    image_offset: int
-    length: int
 
 
 def fiemap(fd: int) -> list[tuple[int, int, int, int]]:

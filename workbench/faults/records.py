@@ -1,4 +1,4 @@
-"""What a fault injector damaged: the record every injector returns (pure data).
+"""What a fault injector damaged: the record every injector returns, and the places it works on (pure data).
 
 The record is for the scorer and the tests, never for recovery: a user does
 not get to read it. It says exactly what was touched, so a test can compare
@@ -44,6 +44,15 @@ class BitFlip:
     path: str = ""
     file: str = ""  # the file whose data lives there, when known
     file_offset: int | None = None  # where in that file
+
+
+@dataclass(frozen=True)
+class Extent:
+    """``length`` bytes of a file at ``file_offset``, stored at ``image_offset`` in the disk image."""
+
+    file_offset: int
+    image_offset: int
+    length: int
 
 
 @dataclass

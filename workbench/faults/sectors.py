@@ -20,8 +20,8 @@ from ..disk.layout import SECTOR
 from ..disk.table import read_table
 from ..errors import UsageError
 from . import raw
-from .locate import Extent, locate_files
-from .records import ByteRange, FaultRecord, random_bytes, rng, timestamp
+from .locate import locate_files
+from .records import ByteRange, Extent, FaultRecord, random_bytes, rng, timestamp
 
 
 def bad_sectors(image: Path, *, seed: int = 0, sectors: int = 8, where: str = "files",

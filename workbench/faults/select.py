@@ -14,13 +14,9 @@ import random
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from .records import BitFlip
-
-if TYPE_CHECKING:
-    from .locate import Extent
+from .records import BitFlip, Extent
 
 MODES = ("uniform", "clustered")
 #: Clustered rot falls within this many bytes of the disk: a few neighbouring sectors or blocks.

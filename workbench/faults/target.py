@@ -25,8 +25,7 @@ from ..disk.mounting import drop_caches
 from ..errors import UsageError
 from ..sparse import data_extents
 from . import raw
-from .locate import Extent
-from .records import BitFlip, FaultRecord, rng, timestamp
+from .records import BitFlip, Extent, FaultRecord, rng, timestamp
 from .select import choose_bits, files_under
 
 

@@ -44,7 +44,8 @@ from watchdog.events import (
 )
 from watchdog.observers.inotify import InotifyObserver
 
-from .sync import SyncResult, check_pair, check_target, sync_tree
+from .record import SyncResult
+from .sync import check_pair, check_target, sync_tree
 
 # watchdog warns when a folder made and filled at once (mkdir -p a/b) gets its watch twice;
 # it replaces the watch itself and nothing is lost, so the warning is only noise.

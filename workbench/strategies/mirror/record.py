@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import UsageError
 from .tree import TEMP_PREFIX
-
-if TYPE_CHECKING:
-    from .sync import SyncResult
 
 SYNC_NAME = ".workbench-mirror.json"
 TWOWAY_NAME = ".workbench-twoway.json"
@@ -31,6 +29,30 @@ NAMES = (SYNC_NAME, TWOWAY_NAME)
 #: (a target on a data disk's root has its own, which is not the source's).
 LEFT_OUT = (*NAMES, "lost+found")
 FORMAT = 1
+
+
+@dataclass
+class SyncResult:
+    """What one one-way sync did, and what its record keeps (``save_sync``)."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0  # tops removed: a deleted folder counts once
+    renamed: int = 0
+    linked: int = 0
+    metadata: int = 0
+    bytes_copied: int = 0
+    hashed_files: int = 0
+    vanished: int = 0  # source files that disappeared while we copied them
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    hashes: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["hashes"]
+        return data
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:

@@ -24,42 +24,19 @@ import os
 import time
 from collections.abc import Iterable
 from datetime import datetime
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ...errors import UsageError
 from ..base import ProgressCallback
 from . import plan as planning
 from . import record, tree
+from .record import SyncResult
 from .tree import Entry
 
 # Everything runs in one thread on purpose. Measured on this machine (1 GiB, 21k files):
 # scanning with threads, copying with 2 or 4 threads and hashing with 2 or 4 threads were
 # each slower than one thread (GIL hand-offs around every system call, kernel contention);
 # big files still hash on several cores inside blake3.
-
-
-@dataclass
-class SyncResult:
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0  # tops removed: a deleted folder counts once
-    renamed: int = 0
-    linked: int = 0
-    metadata: int = 0
-    bytes_copied: int = 0
-    hashed_files: int = 0
-    vanished: int = 0  # source files that disappeared while we copied them
-    files: int = 0
-    bytes: int = 0
-    seconds: float = 0.0
-    hashes: dict[str, str] = field(default_factory=dict, repr=False)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        del data["hashes"]
-        return data
 
 
 def check_pair(source: Path, target: Path) -> None:
