@@ -8,10 +8,10 @@ import pytest
 from fault_helpers import FILES, changed_offsets, content, image_bytes, read_files
 
 from workbench.disk import health
+from workbench.disk.repair import rebuild_gpt_from_backup, repair_from_backup_superblock
 from workbench.disk.table import read_table
 from workbench.errors import UsageError
-from workbench.faults import (bad_sectors, damage_superblock, lose_disk, rebuild_gpt_from_backup,
-                              repair_from_backup_superblock, wipe_boot_code, wipe_table)
+from workbench.faults import bad_sectors, damage_superblock, lose_disk, wipe_boot_code, wipe_table
 
 pytestmark = pytest.mark.root
 

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
+from workbench.disk.repair import backup_superblocks
 from workbench.errors import UsageError
-from workbench.faults.locate import Extent, placeable
+from workbench.faults.locate import placeable
 from workbench.faults.ransomware import choose_victims, file_nonce, ransom_key, split_days
-from workbench.faults.records import BitFlip, ByteRange, FaultRecord, rng
+from workbench.faults.records import BitFlip, ByteRange, Extent, FaultRecord, rng
 from workbench.faults.select import choose_bits, choose_files
-from workbench.faults.selfheal import backup_superblocks
 from workbench.faults.table import table_regions
 
 LOCATED = [

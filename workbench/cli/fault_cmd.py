@@ -7,7 +7,8 @@ import json
 import shlex
 
 from .. import workspace
-from ..faults import KINDS, FaultRecord, inject, rebuild_gpt_from_backup, repair_from_backup_superblock
+from ..disk.repair import rebuild_gpt_from_backup, repair_from_backup_superblock
+from ..faults import KINDS, FaultRecord, inject
 from ..faults.select import MODES
 from ..faults.table import FILLS, WHICH
 from ..units import format_bytes, parse_size

@@ -1,4 +1,4 @@
-"""Mounting partitions of workspace images, always released on the way out."""
+"""Mounting partitions of workspace images, always released on the way out; finding and freezing mounts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .. import proc, workspace
-from .loop import attached
+from .loop import attached, loops_of
 from .table import read_table
 
 log = logging.getLogger("workbench.disk")
@@ -65,6 +65,37 @@ def unmount(point: Path) -> None:
         time.sleep(0.1 * (attempt + 1))
     log.warning("%s stayed busy; unmounting lazily", point)
     proc.run(["umount", "--lazy", point], check=False)
+
+
+def mounts_of(image: Path) -> list[Path]:
+    """Mount points of filesystems on loop devices backed by this image."""
+    devices = set(loops_of(image))
+    if not devices:
+        return []
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        source = fields[fields.index("-") + 2]
+        if source in devices:
+            points.append(Path(fields[4].encode().decode("unicode_escape")))
+    return points
+
+
+@contextmanager
+def frozen(points: Sequence[Path]) -> Iterator[list[Path]]:
+    """Freeze each mounted filesystem (``fsfreeze``: dirty data flushed, writers blocked); yield those frozen.
+
+    Whatever happens, every one frozen is thawed on the way out.
+    """
+    done: list[Path] = []
+    try:
+        for point in points:
+            proc.run(["fsfreeze", "--freeze", point], what=f"freezing {point}")
+            done.append(point)
+        yield done
+    finally:
+        for point in done:
+            proc.run(["fsfreeze", "--unfreeze", point], check=False)
 
 
 def drop_caches(*paths: Path) -> None:

@@ -1,4 +1,4 @@
-"""Reading partition tables (``sfdisk --json``) into plain data."""
+"""Reading partition tables (``sfdisk --json``) into plain data, and checking and moving the GPT."""
 
 from __future__ import annotations
 
@@ -113,3 +113,9 @@ def gpt_problems(image: Path) -> list[str]:
         return []
     problems = [ln.strip() for ln in out.splitlines() if ln.strip().startswith(("Main", "Backup", "Problem"))]
     return problems or ["sgdisk --verify found problems"]
+
+
+def move_backup_gpt(image: Path) -> None:
+    """On a larger disk, put the backup GPT at the new end (``sgdisk -e``)."""
+    guard.check_image(image)
+    proc.run(["sgdisk", "-e", image], what="moving the backup GPT to the end of the larger disk")

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from .. import proc, workspace
-from ..disk import esp, health
+from .. import workspace
+from ..disk import esp, ext4, health
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import WorkbenchError
@@ -118,10 +118,7 @@ def disk_facts(image: Path) -> dict | None:
             pass
     if "root" in roles:
         part = table.by_role("root")
-        done = proc.run(["dumpe2fs", "-h", f"{image}?offset={part.start_bytes}"], check=False)
-        for line in done.stdout.decode(errors="replace").splitlines():
-            if line.startswith("Filesystem UUID:"):
-                facts["fs_uuid"] = line.split(":", 1)[1].strip()
+        facts["fs_uuid"] = ext4.filesystem_uuid(image, part)
         facts["fsck_clean"] = health.fsck(image, part)[0]
     return facts
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..disk.repair import rebuild_gpt_from_backup, repair_from_backup_superblock
 from ..errors import WorkbenchError
 from ..faults.ransomware import EXTENSION, NOTE_NAME
-from ..faults.selfheal import rebuild_gpt_from_backup, repair_from_backup_superblock
 from ..strategies.base import RestorePoint
 from .machine import Machine
 

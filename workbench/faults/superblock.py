@@ -2,7 +2,7 @@
 
 The backups (in block groups 1, 3, 5, 7, 9, 25, 27, ... with sparse_super)
 are untouched, which is why ``e2fsck -b`` can still bring the filesystem
-back: see :mod:`workbench.faults.selfheal`.
+back: see :mod:`workbench.disk.repair`.
 """
 
 from __future__ import annotations

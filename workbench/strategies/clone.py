@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import guard, workspace
-from ..disk.table import read_table
+from ..disk.table import move_backup_gpt, read_table
 from ..errors import DamageFound, UsageError
 from ..sparse import data_extents
 from .base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
@@ -332,8 +332,6 @@ class CloneStrategy:
             raise DamageFound(f"the clone differs from its recorded hashes at {'; '.join(holes[:3])}: "
                               f"{workspace.display(path)} is incomplete; pass --rescue to copy the rest")
         if path.stat().st_size > meta["disk_size"]:
-            from .image.destination import move_backup_gpt
-
             move_backup_gpt(path)
         return RestoreReport(meta["id"], stats.bytes_written, 0, holes)
 

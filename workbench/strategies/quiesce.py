@@ -14,23 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import proc
-from ..disk.loop import loops_of
+from ..disk.mounting import frozen, mounts_of
 from ..errors import UsageError
-
-
-def mounts_of(image: Path) -> list[Path]:
-    """Mount points of filesystems on loop devices backed by this image."""
-    devices = set(loops_of(image))
-    if not devices:
-        return []
-    points = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        fields = line.split()
-        source = fields[fields.index("-") + 2]
-        if source in devices:
-            points.append(Path(fields[4].encode().decode("unicode_escape")))
-    return points
 
 
 @contextmanager
@@ -43,12 +28,5 @@ def held_still(image: Path, *, freeze: bool = False) -> Iterator[list[Path]]:
             f"'{image.name}' is mounted at {where}: unmount it first (block-level strategies read an "
             "unmounted disk), or pass --freeze to fsfreeze it while it is read"
         )
-    frozen: list[Path] = []
-    try:
-        for point in points:
-            proc.run(["fsfreeze", "--freeze", point], what=f"freezing {point}")
-            frozen.append(point)
-        yield frozen
-    finally:
-        for point in frozen:
-            proc.run(["fsfreeze", "--unfreeze", point], check=False)
+    with frozen(points) as done:
+        yield done

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ... import guard, proc, workspace
+from ... import guard, workspace
 from ...disk.loop import loops_of
 from ...errors import UsageError
 from ...units import format_bytes
@@ -51,9 +51,3 @@ def prepare(destination: Path, disk_size: int, *, force: bool = False, size: int
     finally:
         os.close(fd)
     return path, wanted
-
-
-def move_backup_gpt(path: Path) -> None:
-    """On a larger disk, put the backup GPT at the new end (sgdisk -e)."""
-    guard.check_image(path)
-    proc.run(["sgdisk", "-e", path], what="moving the backup GPT to the end of the larger disk")

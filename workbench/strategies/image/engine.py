@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from ... import __version__, guard, workspace
-from ...disk.table import read_table
+from ...disk.table import move_backup_gpt, read_table
 from ...errors import DamageFound, UsageError
 from ..base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from ..quiesce import held_still
 from . import format as fmt
 from . import store
-from .destination import move_backup_gpt, prepare
+from .destination import prepare
 from .extract import extract
 from .plan import describe_span
 from .protect import survey, write_point

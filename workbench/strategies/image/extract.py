@@ -13,7 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ... import guard, proc, workspace
+from ... import guard, workspace
+from ...disk import ext4
 from ...errors import DamageFound, UsageError
 from .restore import write_chain
 from .store import PointFile
@@ -53,11 +54,10 @@ def extract(point_chain: list[PointFile], path_in_fs: str, dest_dir: Path, *, ro
             spans = "; ".join(f"chunk {d.index} ({d.reason})" for d in result.damage[:5])
             raise DamageFound(f"the {role} partition of point {point_chain[0].id} is damaged: {spans}; "
                               "see 'workbench image verify'")
-        out = proc.run(["debugfs", "-R", f'rdump "{inner}" "{dest_dir}"', part_file],
-                       what=f"copying {inner} out of the image")
+        messages = ext4.rdump(part_file, inner, dest_dir)
         copied = dest_dir / Path(inner).name
         if not copied.exists():
-            message = out.stderr.decode(errors="replace").strip().splitlines()
+            message = messages.strip().splitlines()
             detail = message[-1] if message else "not found"
             raise UsageError(f"'{inner}' cannot be copied out of point {point_chain[0].id}: {detail}")
         return copied

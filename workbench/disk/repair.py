@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import guard, proc
-from ..disk.table import gpt_problems, read_table
+from .table import gpt_problems, read_table
 
 BLOCK_SIZES = (1024, 4096, 2048)
 #: Groups holding backup superblocks under sparse_super: 1 and the powers of 3, 5 and 7.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.strategies.mirror import raid1
+from workbench.disk import btrfs
 
 SCRUB_REPAIRED = """scrub done for 0c954bfb-d7fa-4006-aab9-9f4e2aaa9562
 Scrub started:    Wed Nov 25 16:26:20 2026
@@ -32,24 +32,24 @@ USAGE = """Overall:
 
 
 def test_scrub_counts_are_read_from_its_summary() -> None:
-    report = raid1.parse_scrub(SCRUB_REPAIRED)
+    report = btrfs.parse_scrub(SCRUB_REPAIRED)
     assert (report.status, report.errors, report.corrected, report.uncorrectable) == ("finished", {"csum": 3}, 2, 1)
     assert not report.clean and report.scrubbed_bytes == 248 << 20
-    assert raid1.parse_scrub(SCRUB_CLEAN).clean
+    assert btrfs.parse_scrub(SCRUB_CLEAN).clean
 
 
 def test_usable_capacity_is_raw_over_the_data_ratio() -> None:
-    size = raid1.parse_usage(USAGE)
+    size = btrfs.parse_usage(USAGE)
     assert (size.raw_bytes, size.usable_bytes, size.used_bytes) == (268435456, 134217728, 335872)
 
 
 def test_device_stats_filefrag_and_map_logical() -> None:
-    stats = raid1.parse_device_stats("[/dev/loop0].corruption_errs  1\n[/dev/loop1].corruption_errs  0\n")
+    stats = btrfs.parse_device_stats("[/dev/loop0].corruption_errs  1\n[/dev/loop1].corruption_errs  0\n")
     assert stats == {"/dev/loop0": {"corruption_errs": 1}, "/dev/loop1": {"corruption_errs": 0}}
     frag = (" ext:     logical_offset:        physical_offset: length:   expected: flags:\n"
             "   0:        0..       4:      21520..     21524:      5:             last,eof\n"
             "   1:        5..       5:          0..         0:      1:             inline\n")
-    assert raid1.parse_filefrag(frag) == [(0, 21520, 5)]
+    assert btrfs.parse_filefrag(frag) == [(0, 21520, 5)]
     mapped = ("mirror 1 logical 88145920 physical 88145920 device /dev/loop0\n"
               "mirror 2 logical 88145920 physical 67174400 device /dev/loop1\n")
-    assert raid1.parse_map_logical(mapped) == [(1, 88145920, "/dev/loop0"), (2, 67174400, "/dev/loop1")]
+    assert btrfs.parse_map_logical(mapped) == [(1, 88145920, "/dev/loop0"), (2, 67174400, "/dev/loop1")]
