@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from workbench.cli.main import main
+from workbench.disk.targets import check_destination
 from workbench.errors import UsageError
 from workbench.strategies.backup import BackupStrategy
 from workbench.strategies.backup.repo import Repository
 from workbench.strategies.backup.restore import restore_tree
 from workbench.strategies.mirror.strategies import MirrorSync
-from workbench.targets import check_destination
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REFUSED = "is not empty: restore into a new or empty folder, or pass --force to overwrite it"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import targets
+from workbench.disk import targets
 from workbench.disk.table import read_table
 from workbench.errors import UsageError
 from workbench.strategies.mirror import make, record

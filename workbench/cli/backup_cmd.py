@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from .. import targets, workspace
+from .. import workspace
+from ..disk import targets
 from ..errors import DamageFound
 from ..progress import reporting
 from ..units import format_bytes

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import targets, workspace
+from .. import workspace
+from ..disk import targets
 from ..progress import reporting
 from ..units import parse_size
 from . import strategy_common as common

@@ -8,7 +8,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import targets, workspace
+from .. import workspace
+from ..disk import targets
 from ..errors import DamageFound, Interrupted, UsageError
 from ..progress import reporting
 from ..units import format_bytes, parse_size

@@ -7,7 +7,7 @@ mounted root filesystem, or a folder of it). ``source_kind`` says which, so the
 experiment engine knows whether to mount the disk first. Targets are plain
 paths already resolved inside the workspace (a directory or an image file);
 turning ``DATA.img:/folder`` into a mounted directory is done by
-``workbench.targets`` before a strategy sees it.
+``workbench.disk.targets`` before a strategy sees it.
 
 External engines (restic, borg, partclone, rsync, unison run as subprocesses)
 fit the same protocol: callers only see these methods, with these arguments.
@@ -97,7 +97,7 @@ class Strategy(Protocol):
         """Bring back ``point_id`` (an id, or 'latest') at ``destination``.
 
         A restore never loses data: the destination must not exist yet or be an
-        empty folder (``workbench.targets.check_destination``; for a disk
+        empty folder (``workbench.disk.targets.check_destination``; for a disk
         strategy, a disk image path that does not exist), else ``UsageError``.
         ``force``: overwrite what the destination holds instead. Stored data
         found damaged raises ``DamageFound`` naming what was not restored.

@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...disk.targets import check_destination
 from ...errors import DamageFound, OperationFailed
-from ...targets import check_destination
 from .repo import ChunkDamaged, Location, Repository
 from .snapshot import Entry, select_subtree
 

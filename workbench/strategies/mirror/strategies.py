@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...disk.targets import check_destination
 from ...errors import UsageError
-from ...targets import check_destination
 from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from . import raid1, record, tree
 from .sync import check_target, sync_tree

@@ -8,6 +8,9 @@ A restore never loses data: ``check_destination`` is the one rule every
 file-level restore goes through, in the library, so a notebook calling a
 strategy is protected as the CLI is. Block-level restores apply the same rule
 to disk files in ``strategies.image.destination.prepare``.
+
+This sits in ``disk/`` because opening a ``DATA.img:/folder`` target mounts
+that disk: a strategy or a command asks here for the path, never mounts itself.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from . import workspace
-from .errors import UsageError
+from .. import workspace
+from ..errors import UsageError
+from .mounting import mounted
 
 #: What mkfs leaves at a filesystem's root: the root of a fresh disk still counts as empty.
 FRESH_FILESYSTEM_ENTRY = "lost+found"
@@ -53,8 +57,6 @@ def opened(spec: str, *, create: bool = True) -> Iterator[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
         yield path
         return
-    from .disk.mounting import mounted
-
     image = workspace.resolve(disk, must_exist=True)
     with mounted(image, "data") as point:
         path = (point / folder.lstrip("/")).resolve()
