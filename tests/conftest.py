@@ -1,4 +1,9 @@
-"""Shared fixtures: a private workspace per test, small disks, and a leak check for the whole run."""
+"""Shared fixtures: a private workspace per test, small disks, and a leak check for the whole run.
+
+The whole suite runs with the privilege check on (``proc.CHECK_ENV``): a disk tool asked
+for by a workbench module outside ``workbench.disk`` fails the test. It is an environment
+variable, so the commands the tests start (the CLI, a crashed protect) are checked too.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from workbench.proc import CHECK_ENV
+
+os.environ[CHECK_ENV] = "1"
 ROOT = os.geteuid() == 0
 
 

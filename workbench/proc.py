@@ -2,6 +2,12 @@
 
 It logs the command line, captures stderr, and turns failures into
 ``WorkbenchError``s a user can act on (a missing tool names its apt package).
+
+It also keeps privilege in one place: ``TOOLS`` marks the disk tools (losetup,
+mount, mkfs, fsck, sgdisk, btrfs, debugfs, ...), and with checking on
+(``WORKBENCH_CHECK_DISK_TOOLS=1``, which the test suite sets for itself and the
+commands it starts) a disk tool asked for by a module outside ``workbench.disk``
+is refused. ``tests/test_privilege.py`` checks the call sites by AST as well.
 """
 
 from __future__ import annotations
@@ -10,64 +16,90 @@ import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .errors import MissingToolError, NotRootError, OperationFailed, UsageError
 
 log = logging.getLogger("workbench.proc")
 
-#: Which Debian package provides each tool the workbench calls.
-TOOL_PACKAGES: dict[str, str] = {
-    "losetup": "mount",
-    "mount": "mount",
-    "umount": "mount",
-    "findmnt": "util-linux",
-    "blockdev": "util-linux",
-    "fsfreeze": "util-linux",
-    "fstrim": "util-linux",
-    "sfdisk": "fdisk",
-    "sgdisk": "gdisk",
-    "mkfs.ext4": "e2fsprogs",
-    "mke2fs": "e2fsprogs",
-    "e2fsck": "e2fsprogs",
-    "debugfs": "e2fsprogs",
-    "dumpe2fs": "e2fsprogs",
-    "tune2fs": "e2fsprogs",
-    "filefrag": "e2fsprogs",
-    "mkfs.fat": "dosfstools",
-    "fsck.fat": "dosfstools",
-    "mcopy": "mtools",
-    "mdir": "mtools",
-    "mmd": "mtools",
-    "mkfs.btrfs": "btrfs-progs",
-    "btrfs": "btrfs-progs",
-    "btrfs-map-logical": "btrfs-progs",
-    "rsync": "rsync",
-    "unison": "unison",
-    "zstd": "zstd",
-    "partclone.ext4": "partclone",
-    "setfattr": "attr",
-    "getfattr": "attr",
-    "b3sum": "b3sum",  # benchmarks/manifest.py reference
-    "sha256sum": "coreutils",  # its fallback
-    "find": "findutils",
-    "xargs": "findutils",
-    "sh": "dash",
-    "restic": "restic",  # benchmarks only
-    "borg": "borgbackup",  # benchmarks only
-    "cp": "coreutils",
+@dataclass(frozen=True)
+class Tool:
+    """What the workbench knows of one external tool."""
+
+    package: str  # the Debian package that provides it
+    disk: bool = False  # attaches, mounts, formats, repairs or reads a disk: only ``workbench.disk`` runs it
+    version_args: tuple[str, ...] = ("--version",)  # how it names its version
+
+
+#: Every tool the workbench, its tests and its benchmarks call. Each disk tool is run only
+#: from ``workbench.disk`` (see ``run``); a grep cannot tell, because ``blockdev`` is also an entry type.
+TOOLS: dict[str, Tool] = {
+    "losetup": Tool("mount", disk=True),
+    "mount": Tool("mount", disk=True),
+    "umount": Tool("mount", disk=True),
+    "findmnt": Tool("util-linux"),
+    "blockdev": Tool("util-linux", disk=True),
+    "fsfreeze": Tool("util-linux", disk=True),
+    "fstrim": Tool("util-linux", disk=True),
+    "sfdisk": Tool("fdisk", disk=True),
+    "sgdisk": Tool("gdisk", disk=True),
+    "mkfs.ext4": Tool("e2fsprogs", disk=True, version_args=("-V",)),
+    "mke2fs": Tool("e2fsprogs", disk=True, version_args=("-V",)),
+    "e2fsck": Tool("e2fsprogs", disk=True),
+    "fsck.ext4": Tool("e2fsprogs", disk=True),
+    "debugfs": Tool("e2fsprogs", disk=True),
+    "dumpe2fs": Tool("e2fsprogs", disk=True),
+    "tune2fs": Tool("e2fsprogs", disk=True),
+    "filefrag": Tool("e2fsprogs", disk=True),
+    "mkfs.fat": Tool("dosfstools", disk=True, version_args=("--help",)),
+    "fsck.fat": Tool("dosfstools", disk=True),
+    "mcopy": Tool("mtools", disk=True),
+    "mdir": Tool("mtools", disk=True),
+    "mmd": Tool("mtools", disk=True),
+    "mkfs.btrfs": Tool("btrfs-progs", disk=True),
+    "btrfs": Tool("btrfs-progs", disk=True),
+    "btrfs-map-logical": Tool("btrfs-progs", disk=True),
+    "partclone.ext4": Tool("partclone", disk=True),  # benchmarks/block.py reference
+    "rsync": Tool("rsync"),
+    "unison": Tool("unison"),
+    "zstd": Tool("zstd"),
+    "setfattr": Tool("attr"),
+    "getfattr": Tool("attr"),
+    "b3sum": Tool("b3sum"),  # benchmarks/manifest.py reference
+    "sha256sum": Tool("coreutils"),  # its fallback
+    "find": Tool("findutils"),
+    "xargs": Tool("findutils"),
+    "sh": Tool("dash"),
+    "restic": Tool("restic"),  # benchmarks only
+    "borg": Tool("borgbackup"),  # benchmarks only
+    "cp": Tool("coreutils"),
 }
+
+#: The tools only ``workbench.disk`` may run.
+DISK_TOOLS: frozenset[str] = frozenset(name for name, tool in TOOLS.items() if tool.disk)
+
+#: Set to 1 (tests/conftest.py does) to refuse a disk tool run from outside ``workbench.disk``.
+CHECK_ENV = "WORKBENCH_CHECK_DISK_TOOLS"
+DISK_PACKAGE = "workbench.disk"
 
 Arg = str | os.PathLike[str]
 
 
+def _which(name: str) -> str | None:
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin:/bin")
+
+
 def require_tool(name: str) -> str:
     """Return the full path of ``name``, or raise naming the apt package to install."""
-    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin:/bin")
+    path = _which(name)
     if path is None:
-        package = TOOL_PACKAGES.get(name, name)
+        package = TOOLS[name].package if name in TOOLS else name
         raise MissingToolError(
             f"the tool '{name}' is not installed: run 'apt-get install {package}' (or 'make setup')"
         )
@@ -96,8 +128,7 @@ def run(
     With ``check`` (the default) a non-zero exit raises ``OperationFailed``
     carrying the last line of stderr.
     """
-    argv = [os.fspath(a) for a in args]
-    argv[0] = require_tool(argv[0]) if os.sep not in argv[0] else argv[0]
+    argv = _argv(args)
     log.debug("run: %s", shlex.join(argv))
     full_env = None if env is None else {**os.environ, **env}
     try:
@@ -114,6 +145,82 @@ def run(
 def text(args: Sequence[Arg], **kwargs) -> str:
     """Run a command and return its stdout decoded as text."""
     return run(args, **kwargs).stdout.decode(errors="replace")
+
+
+Child = subprocess.Popen[bytes]
+
+
+def spawn(args: Sequence[Arg], *, stderr: IO[bytes], env: Mapping[str, str] | None = None) -> Child:
+    """Start a command in its own process group (no stdin, stdout discarded) and return at once.
+
+    For a run that must be stopped mid-way (the crash fault), where ``run``
+    would wait for it to end; ``kill_group`` stops it and everything it started.
+    """
+    argv = _argv(args)
+    log.debug("spawn: %s", shlex.join(argv))
+    full_env = None if env is None else {**os.environ, **env}
+    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                            start_new_session=True, env=full_env)
+
+
+def kill_group(child: Child) -> bool:
+    """SIGKILL a spawned child's whole process group, as a power cut would; False when it was gone already."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def version(tool: str) -> str | None:
+    """The first line a tool gives about its version (at most 80 characters), or None when it is not installed.
+
+    Asking a version touches no disk, so any module may ask it of any tool.
+    """
+    path = _which(tool)
+    if path is None:
+        return None
+    args = TOOLS[tool].version_args if tool in TOOLS else ("--version",)
+    done = subprocess.run([path, *args], capture_output=True, check=False)
+    lines = (done.stdout or done.stderr).decode(errors="replace").strip().splitlines()
+    return lines[0][:80] if lines else "?"
+
+
+class DiskToolOutsideDisk(RuntimeError):
+    """A module outside ``workbench.disk`` asked for a disk tool: a bug in the layering, not a user error."""
+
+
+def _argv(args: Sequence[Arg]) -> list[str]:
+    """The command line as strings, its tool found on the path, refused when privilege is misplaced."""
+    argv = [os.fspath(a) for a in args]
+    if os.environ.get(CHECK_ENV) == "1":
+        check_caller(Path(argv[0]).name, caller_module())
+    argv[0] = require_tool(argv[0]) if os.sep not in argv[0] else argv[0]
+    return argv
+
+
+def caller_module() -> str:
+    """The ``__name__`` of the first module up the stack that is not this one (who asked for the command)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    return "" if frame is None else str(frame.f_globals.get("__name__", ""))
+
+
+def check_caller(tool: str, module: str) -> None:
+    """Refuse a disk tool asked for by a workbench module outside ``workbench.disk``.
+
+    Only the package is held to this: tests and benchmarks may run a disk tool
+    to look at a disk from outside.
+    """
+    if tool not in DISK_TOOLS or not (module == "workbench" or module.startswith("workbench.")):
+        return
+    if module == DISK_PACKAGE or module.startswith(DISK_PACKAGE + "."):
+        return
+    raise DiskToolOutsideDisk(
+        f"{module} runs the disk tool '{tool}': only {DISK_PACKAGE} runs disk tools, "
+        f"so ask a function there for the path, byte range or result instead"
+    )
 
 
 def _failure_message(argv: list[str], done: subprocess.CompletedProcess[bytes], what: str | None) -> str:

@@ -14,13 +14,13 @@ import logging
 import math
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import proc
 from ..disk.layout import MiB
 from ..errors import WorkbenchError
 from ..faults import crash
@@ -291,7 +291,7 @@ class _Trial:
 def child_start_s() -> float:
     """How long a protect child takes to start (Python and the package's imports), measured once."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import workbench.experiment.child"], check=True)
+    proc.run([sys.executable, "-c", "import workbench.experiment.child"], what="starting a protect child")
     return time.perf_counter() - started
 
 

@@ -11,30 +11,26 @@ what a reboot would release; with ``release`` (the default) exactly those
 new ones are released again, and the record lists them. Timings are real, so
 unlike the other injectors this record's ``elapsed_s`` varies between runs.
 
-``subprocess.Popen`` is used here rather than ``proc.run``, because the
-helper waits for the command to end and this one must be stopped mid-way.
+The child is started with ``proc.spawn`` rather than ``proc.run``, because
+``run`` waits for the command to end and this one must be stopped mid-way.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import shlex
-import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from .. import proc
 from ..disk.cleanup import release_leftovers, workspace_mounts
 from ..disk.loop import workspace_loops
 from ..errors import UsageError
 from .records import FaultRecord, timestamp
 
-log = logging.getLogger("workbench.faults")
 POLL_S = 0.01
 
 
@@ -51,25 +47,19 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
         raise UsageError("a crash needs a moment: give after_s (seconds) or when_path (a file in the target)")
     loops_before, mounts_before = set(workspace_loops()), set(workspace_mounts())
     watch = watch if watch is not None else when_path
-    log.debug("crash run: %s", shlex.join(argv))
     with tempfile.TemporaryFile() as errors:
         started = time.monotonic()
-        child = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
-                                 start_new_session=True, env=None if env is None else {**os.environ, **env})
+        child = proc.spawn(argv, stderr=errors, env=env)
         try:
             trigger = _wait_for_trigger(child, started, after_s, when_path, min_bytes, timeout_s)
         except BaseException:  # interrupted ourselves: the child must not outlive us
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGKILL)
+            proc.kill_group(child)
             child.wait()
             raise
         elapsed = time.monotonic() - started
         killed = trigger is not None and child.poll() is None
         if killed:
-            try:
-                os.killpg(child.pid, signal.SIGKILL)
-            except ProcessLookupError:  # it ended in the last instant
-                killed = False
+            killed = proc.kill_group(child)  # False: it ended in the last instant
         returncode = child.wait()
         existed = _listing(watch) if watch is not None else {}
         errors.seek(0)
@@ -85,7 +75,7 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
     )
 
 
-def _wait_for_trigger(child: subprocess.Popen, started: float, after_s: float | None, when_path: Path | None,
+def _wait_for_trigger(child: proc.Child, started: float, after_s: float | None, when_path: Path | None,
                       min_bytes: int, timeout_s: float) -> str | None:
     """'time', 'file' or 'timeout' when a trigger fires while the child runs; None when it ended first."""
     while child.poll() is None:
