@@ -9,10 +9,10 @@ call whose command line starts with a disk tool. A grep would not do:
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -86,8 +86,11 @@ def test_a_spawned_child_runs_in_its_own_group_and_is_killed_with_it() -> None:
 
 # ---- by AST, over the package ----
 
-def _package_files() -> Iterator[Path]:
-    yield from sorted(PACKAGE.rglob("*.py"))
+@functools.cache
+def _package_trees() -> tuple[tuple[str, ast.Module], ...]:
+    """(path relative to the checkout, parsed module) of every module of the package, parsed once."""
+    return tuple((str(path.relative_to(PACKAGE.parent)), ast.parse(path.read_text()))
+                 for path in sorted(PACKAGE.rglob("*.py")))
 
 
 def _assignments(tree: ast.AST) -> dict[int, dict[str, list[ast.expr]]]:
@@ -132,9 +135,8 @@ def _imported_calls(tree: ast.AST) -> set[str]:
             for alias in node.names if alias.name in CALLS}
 
 
-def command_sites(source: str) -> list[tuple[int, str]]:
-    """(line, tool) of every proc.run/text/spawn call in ``source`` whose command's first word is known."""
-    tree = ast.parse(source)
+def command_sites(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, tool) of every proc.run/text/spawn call in a module whose command's first word is known."""
     imported = _imported_calls(tree)
     scopes = _assignments(tree)
     sites = []
@@ -172,17 +174,16 @@ def f(device, real, entry):
     entry.update(type="blockdev")
     run(["mount", real])  # not proc's run
 '''
-    assert command_sites(source) == [(7, "losetup"), (9, "e2fsck"), (10, "blockdev"), (11, "python3")]
+    assert command_sites(ast.parse(source)) == [(7, "losetup"), (9, "e2fsck"), (10, "blockdev"), (11, "python3")]
 
 
 def test_disk_tools_are_called_only_under_disk() -> None:
     outside, inside = [], set()
-    for path in _package_files():
-        relative = path.relative_to(PACKAGE.parent)
-        for line, tool in command_sites(path.read_text()):
+    for relative, tree in _package_trees():
+        for line, tool in command_sites(tree):
             if tool not in proc.DISK_TOOLS:
                 continue
-            if relative.parts[:2] == ("workbench", "disk"):
+            if relative.startswith("workbench/disk/"):
                 inside.add(tool)
             else:
                 outside.append(f"{relative}:{line} runs {tool}")
@@ -192,10 +193,10 @@ def test_disk_tools_are_called_only_under_disk() -> None:
             "dumpe2fs", "filefrag", "blockdev", "fsfreeze", "mcopy"} <= inside
 
 
-def process_starts(source: str) -> list[tuple[int, str]]:
-    """(line, what) of every way ``source`` could start a process itself: subprocess and friends, os.system..."""
+def process_starts(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, what) of every way a module could start a process itself: subprocess and friends, os.system..."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
         found.extend((node.lineno, name) for name in modules
@@ -208,16 +209,15 @@ def process_starts(source: str) -> list[tuple[int, str]]:
 
 def test_the_process_scan_sees_imports_and_os_calls() -> None:
     source = "import subprocess\nfrom multiprocessing import Pool\nimport os\nos.system('x')\nos.path.join('a')\n"
-    assert process_starts(source) == [(1, "subprocess"), (2, "multiprocessing"), (4, "os.system")]
+    assert process_starts(ast.parse(source)) == [(1, "subprocess"), (2, "multiprocessing"), (4, "os.system")]
 
 
 def test_only_proc_starts_processes() -> None:
     found, pending = [], set()
-    for path in _package_files():
-        relative = str(path.relative_to(PACKAGE.parent))
-        if path == PACKAGE / "proc.py":
+    for relative, tree in _package_trees():
+        if relative == "workbench/proc.py":
             continue
-        starts = process_starts(path.read_text())
+        starts = process_starts(tree)
         if relative in NOT_YET_THROUGH_PROC and starts:
             pending.add(relative)
             continue
