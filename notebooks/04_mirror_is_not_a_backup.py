@@ -107,7 +107,8 @@ display(Markdown(f"{len(wave2.files)} more files encrypted: {len(encrypted)} in 
 backup = copies["backup"]
 display(pd.DataFrame([{"snapshot": p.id[:10], "taken": p.time, "kind": p.kind} for p in backup.points()]))
 restored = lesson / "restored"
-backup.restore(restored, backup.point_before(day1).id)
+report = backup.restore(restored, backup.point_before(day1).id)
+display(Markdown(f"Restored snapshot `{report.point_id[:10]}` (the last before day 1): {report.files} files."))
 
 # %%
 judged = {name: lab.judge(truth, copies[name]) for name in ("mirror", "raid1", "clone")}  # each read in place
