@@ -6,6 +6,7 @@ import inspect
 import json
 import os
 import shutil
+import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -206,3 +207,24 @@ def test_make_build_protect_strike_recover_judge(workspace: Path):
     assert lab.health(disk).ok
     verdict = lab.judge(truth, disk)
     assert verdict.ok and verdict.counts()["intact"] == len(truth.manifest.entries)
+
+
+def _tutorial() -> str:
+    """The first code block of lab's module docstring: the indented lines after the first '::'."""
+    lines = []
+    for line in lab.__doc__.split("::\n", 1)[1].splitlines():
+        if line.strip() and not line.startswith("    "):
+            break
+        lines.append(line)
+    return textwrap.dedent("\n".join(lines))
+
+
+@pytest.mark.root
+def test_the_tutorial_in_the_docstring_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    code = _tutorial()
+    assert "lab.judge(truth, disk)" in code and "lab.strike" in code
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "unused"))
+    namespace: dict = {}
+    exec(compile(code.replace("/tmp/my-lab", str(tmp_path / "lab")), "lab tutorial", "exec"), namespace)
+    assert os.environ["WORKBENCH_HOME"] == str(tmp_path / "lab")
+    assert lab.judge(namespace["truth"], namespace["disk"]).ok and lab.health(namespace["disk"]).ok

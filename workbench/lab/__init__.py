@@ -1,7 +1,7 @@
 """One import for notebooks and scripts: ``from workbench import lab``.
 
 A disk, protected, broken and brought back, judged file by file (as root: it makes
-loop devices; about 20 seconds)::
+loop devices)::
 
     from datetime import datetime, timezone
     from workbench import lab
