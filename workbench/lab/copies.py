@@ -84,7 +84,7 @@ def _none(variant: str, folder: str, **options: Any) -> Strategy:
     return NoStrategy()
 
 
-def _mirror(class_name: str) -> Callable[..., Strategy]:
+def _mirror_engine(class_name: str) -> Callable[..., Strategy]:
     def make(variant: str, folder: str, **options: Any) -> Strategy:
         from ..strategies.mirror import strategies
 
@@ -101,10 +101,10 @@ _KINDS: dict[str, _Kind] = {
     "image": _Kind(_image, "disk"),
     "clone": _Kind(_clone, "disk", _mounted_clone),
     "backup": _Kind(_backup, "root"),
-    "mirror-sync": _Kind(_mirror("MirrorSync"), "folder", _as_it_is, LEFT_OUT),
-    "mirror-continuous": _Kind(_mirror("MirrorContinuous"), "folder", _as_it_is, LEFT_OUT),
-    "mirror-two-way": _Kind(_mirror("MirrorTwoWay"), "folder", _as_it_is, LEFT_OUT),
-    "raid1": _Kind(_mirror("Raid1Strategy"), "folder", _mounted_pair, LEFT_OUT),
+    "mirror-sync": _Kind(_mirror_engine("MirrorSync"), "folder", _as_it_is, LEFT_OUT),
+    "mirror-continuous": _Kind(_mirror_engine("MirrorContinuous"), "folder", _as_it_is, LEFT_OUT),
+    "mirror-two-way": _Kind(_mirror_engine("MirrorTwoWay"), "folder", _as_it_is, LEFT_OUT),
+    "raid1": _Kind(_mirror_engine("Raid1Strategy"), "folder", _mounted_pair, LEFT_OUT),
 }
 
 
@@ -118,11 +118,6 @@ class Copy:
     target: Path
     folder: str  # the disk's folder a file-level engine covers ('' = the whole root filesystem)
     reads: Reads
-
-    @property
-    def scope(self) -> str:
-        """What the engine covers: 'whole-disk', 'folders', 'filesystem' or 'nothing'."""
-        return str(self.engine.scope)
 
     @property
     def covers(self) -> str:
@@ -205,6 +200,7 @@ def strategy(name: str, target: str | Path, *, folder: str = "home", **options: 
     ``target``: a folder in the workspace (an image file for 'clone'). ``folder``: what a
     file-level strategy covers ('home', the users' files, as in the comparisons; '' the whole
     root filesystem). ``options`` go to the engine, e.g. ``half_bytes=`` for raid1.
+    A continuous mirror syncs once per ``protect`` here: lab runs no watcher.
     """
     base, variant = strategy_spec(name)
     kind = _KINDS[base]
