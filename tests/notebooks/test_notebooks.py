@@ -2,6 +2,7 @@
 
 Each notebook writes its key facts as JSON to ``facts_path``; the tests assert on
 those facts, that is on the data the notebook produced, never on printed text.
+(``test_sources.py`` checks the notebooks without running them.)
 Notebooks 02, 03, 05 and 06 share one small results set, made once per test run
 (as root; without root they read the shipped examples/classroom run).
 """
@@ -17,9 +18,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 ROOT = os.geteuid() == 0
-ALL = ["01_tour.ipynb", "02_time_and_space.ipynb", "03_recovery_under_faults.ipynb",
-       "04_mirror_is_not_a_backup.ipynb", "05_which_strategy.ipynb", "06_checking_the_article.ipynb"]
-#: The shared results set: every strategy the explorer weighs, on a mistaken deletion and on ransomware.
+#: The shared results set: every strategy the explorer weighs (lab.compare's default), on a mistaken
+#: deletion and on ransomware.
 SCENARIOS = ("deletion", "ransomware")
 DATA_SIZE = 8 << 20
 
@@ -48,34 +48,14 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not (example / "results.csv").exists():
             pytest.skip("needs root to make results, or the shipped examples/classroom")
         return example
-    from workbench.advice.explore import EXPLORER_STRATEGIES, run_comparison
+    from workbench import lab
 
     home = tmp_path_factory.mktemp("ws")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WORKBENCH_HOME", str(home))
-        out = run_comparison("notebook-results", strategies=EXPLORER_STRATEGIES, scenarios=SCENARIOS,
-                             profile="classroom", data_size=DATA_SIZE, quiet=True)
-    return out
-
-
-def test_committed_notebooks_are_what_the_generator_writes():
-    """No outputs, a tagged parameters cell first, and no drift from notebooks/build_notebooks.py."""
-    import importlib.util
-
-    import nbformat
-
-    spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS / "build_notebooks.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    assert sorted(build.NOTEBOOKS) == ALL
-    for name in ALL:
-        text = (NOTEBOOKS / name).read_text()
-        assert text == build.render(name), f"{name} differs: run notebooks/build_notebooks.py"
-        book = nbformat.reads(text, as_version=4)
-        code = [c for c in book.cells if c.cell_type == "code"]
-        assert "parameters" in code[0].metadata.get("tags", [])
-        assert all(not c.outputs and c.execution_count is None for c in code)
-        assert "facts_path" in code[0].source
+        run = lab.compare("notebook-results", scenarios=SCENARIOS, profile="classroom", data_size=DATA_SIZE,
+                          quiet=True)
+    return run.folder
 
 
 @pytest.mark.root
