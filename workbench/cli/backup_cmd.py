@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from ..commands import backup
 from ..errors import DamageFound
-from ..strategies.backup.prune import PruneResult
 from ..units import format_bytes
 from . import strategy_common as common
+
+if TYPE_CHECKING:
+    from ..strategies.backup.prune import PruneResult
 
 HELP = """\
 A backup keeps history: each 'protect' adds a snapshot (a complete tree with owners,

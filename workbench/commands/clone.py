@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import targets, workspace
 from ..progress import reporting
 from ..strategies.base import RestorePoint, VerifyReport
-from ..strategies.clone import CloneStrategy
 from .common import PointList, Restored, list_points, moment, opened_existing, size_of, source_disk, verify_target
 
+if TYPE_CHECKING:
+    from ..strategies.clone import CloneStrategy
+
 COMMAND = "clone"
+
+
+def _strategy(*, freeze: bool = False, sync: bool = False) -> CloneStrategy:
+    from ..strategies.clone import CloneStrategy  # the engine loads when a verb runs, not for --help
+
+    return CloneStrategy(freeze=freeze, sync=sync)
 
 
 def clone_protect(*, disk: str | Path, target: str, now: datetime | str | None = None, full: bool = False,
@@ -22,12 +31,12 @@ def clone_protect(*, disk: str | Path, target: str, now: datetime | str | None =
     """
     source = source_disk(disk)
     with targets.opened(target) as opened, reporting("cloning", quiet=quiet) as progress:
-        return CloneStrategy(freeze=freeze, sync=sync).protect(source, opened, now=moment(now), full=full,
+        return _strategy(freeze=freeze, sync=sync).protect(source, opened, now=moment(now), full=full,
                                                                progress=progress)
 
 
 def clone_points(*, target: str) -> PointList:
-    return list_points(CloneStrategy(), target, COMMAND)
+    return list_points(_strategy(), target, COMMAND)
 
 
 def clone_restore(*, target: str, to: str | Path, point: str = "latest", force: bool = False,
@@ -35,9 +44,9 @@ def clone_restore(*, target: str, to: str | Path, point: str = "latest", force: 
     """Copy the clone back onto a disk ``to``, each block checked against the hashes recorded at clone time."""
     destination = workspace.resolve(to)
     with opened_existing(target, COMMAND) as opened:
-        report = CloneStrategy().restore(opened, point, destination, force=force, rescue=rescue, size=size_of(size))
+        report = _strategy().restore(opened, point, destination, force=force, rescue=rescue, size=size_of(size))
     return Restored(report, destination)
 
 
 def clone_verify(*, target: str) -> VerifyReport:
-    return verify_target(CloneStrategy(), target, COMMAND)
+    return verify_target(_strategy(), target, COMMAND)

@@ -5,15 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import targets, workspace
 from ..errors import UsageError
 from ..progress import reporting
 from ..strategies.base import RestorePoint, VerifyReport
-from ..strategies.image import ImageStrategy
 from .common import PointList, Restored, list_points, moment, opened_existing, size_of, source_disk, verify_target
 
+if TYPE_CHECKING:
+    from ..strategies.image import ImageStrategy
+
 COMMAND = "image"
+
+
+def _strategy(*, level: int = 3, freeze: bool = False, sync: bool = False) -> ImageStrategy:
+    from ..strategies.image import ImageStrategy  # the engine (and zstd) load when a verb runs, not for --help
+
+    return ImageStrategy(level=level, freeze=freeze, sync=sync)
 
 
 @dataclass(frozen=True)
@@ -27,13 +36,13 @@ def image_protect(*, disk: str | Path, target: str, now: datetime | str | None =
                   quiet: bool | None = None) -> RestorePoint:
     """Image ``disk`` into the target directory: incremental when a parent exists, unless ``full``."""
     source = source_disk(disk)
-    strategy = ImageStrategy(level=level, freeze=freeze, sync=sync)
+    strategy = _strategy(level=level, freeze=freeze, sync=sync)
     with targets.opened(target) as opened, reporting("imaging", quiet=quiet) as progress:
         return strategy.protect(source, opened, now=moment(now), full=full, progress=progress)
 
 
 def image_points(*, target: str) -> PointList:
-    return list_points(ImageStrategy(), target, COMMAND)
+    return list_points(_strategy(), target, COMMAND)
 
 
 def image_restore(*, target: str, to: str | Path, point: str = "latest", force: bool = False,
@@ -41,20 +50,20 @@ def image_restore(*, target: str, to: str | Path, point: str = "latest", force: 
     """Restore a point onto a disk ``to`` (a new one, or an existing one with ``force``) of its size or larger."""
     destination = workspace.resolve(to)
     with opened_existing(target, COMMAND) as opened, reporting("restoring", quiet=quiet) as progress:
-        report = ImageStrategy().restore(opened, point, destination, force=force, rescue=rescue,
+        report = _strategy().restore(opened, point, destination, force=force, rescue=rescue,
                                          size=size_of(size), progress=progress)
     return Restored(report, destination)
 
 
 def image_verify(*, target: str) -> VerifyReport:
-    return verify_target(ImageStrategy(), target, COMMAND)
+    return verify_target(_strategy(), target, COMMAND)
 
 
 def image_forget(*, target: str, keep_last: int | None = None, point: str | None = None) -> Forgotten:
     """Delete one point, or all but the newest ``keep_last`` (never a point a kept one depends on)."""
     if (keep_last is None) == (point is None):
         raise UsageError("say what to forget: --keep-last N, or one --point")
-    strategy = ImageStrategy()
+    strategy = _strategy()
     with opened_existing(target, COMMAND) as opened:
         if point is not None:
             strategy.forget(opened, point)
@@ -67,4 +76,4 @@ def image_extract(*, target: str, path: str, to: str | Path, point: str = "lates
     """Copy a file or folder of a point's filesystem into the workspace folder ``to``; returns the copy."""
     destination = workspace.resolve(to)
     with opened_existing(target, COMMAND) as opened:
-        return ImageStrategy().extract(opened, point, path, destination, role=partition)
+        return _strategy().extract(opened, point, path, destination, role=partition)
