@@ -31,21 +31,21 @@ class Restored:
     destination: Path
 
 
-def moment(now: datetime | str | None) -> datetime:
-    """A point's time: an ISO 8601 text or a datetime (naive means UTC), or now."""
-    if now is None:
+def moment(when: datetime | str | None, *, option: str = "--now") -> datetime:
+    """A time given as ISO 8601 text or a datetime (naive means UTC); None is now."""
+    if when is None:
         return datetime.now(timezone.utc)
-    if isinstance(now, str):
+    if isinstance(when, str):
         try:
-            now = datetime.fromisoformat(now)
+            when = datetime.fromisoformat(when)
         except ValueError:
-            raise UsageError(f"--now '{now}' is not an ISO 8601 time: write it like 2026-01-31T12:00") from None
-    return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+            raise UsageError(f"{option} '{when}' is not an ISO 8601 time: write it like 2026-01-31T12:00") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def size_of(size: int | str | None) -> int | None:
     """A size in bytes, or a text like 2G; None stays None."""
-    return parse_size(size) if isinstance(size, str) else size
+    return None if size is None else parse_size(size)
 
 
 def source_disk(disk: str | Path) -> Path:

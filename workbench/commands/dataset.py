@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from .. import guard, workspace
@@ -16,6 +16,7 @@ from ..units import format_bytes, parse_size
 from ..workload.churn import ChurnRecord, churn
 from ..workload.generate import DEFAULT_START, BuildRecord, build
 from ..workload.profile import known_profiles, load_profile
+from .common import moment
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,13 @@ def dataset_build(profile: str, *, disk: str | Path | None = None, into: str | P
     profile, size and seed give byte-identical files. ``start`` is day 0 on the simulated clock.
     """
     chosen = load_profile(profile)
-    size = chosen.default_data_size if data_size is None else _size(data_size)
+    size = chosen.default_data_size if data_size is None else parse_size(data_size)
     chosen.check_data_size(size)
+    day0 = DEFAULT_START if start is None else moment(start, option="--start")
     began = time.monotonic()
     with _tree(disk=disk, into=into, create=True) as root:
         _check_room(root, size, disk=disk, into=into)
-        record = build(chosen, root, data_size=size, seed=seed, start=_start(start))
+        record = build(chosen, root, data_size=size, seed=seed, start=day0)
     return Built(record, time.monotonic() - began)
 
 
@@ -80,21 +82,6 @@ def parse_hours(text: str) -> list[int]:
     if not hours or hours[0] < 0 or hours[-1] > 23:
         raise UsageError(f"--hours '{text}' is not an hour range: write it like 8-12, 14 or 0-23")
     return hours
-
-
-def _size(data_size: int | str) -> int:
-    return parse_size(data_size) if isinstance(data_size, str) else data_size
-
-
-def _start(start: datetime | str | None) -> datetime:
-    if start is None:
-        return DEFAULT_START
-    if isinstance(start, str):
-        try:
-            start = datetime.fromisoformat(start)
-        except ValueError:
-            raise UsageError(f"--start '{start}' is not an ISO time: write it like 2026-01-05T00:00+00:00") from None
-    return start if start.tzinfo else start.replace(tzinfo=timezone.utc)
 
 
 @contextlib.contextmanager

@@ -29,8 +29,7 @@ class DiskImage:
 
 def disk_create(path: str | Path, *, layout: str = "system", size: int | str = "256M", force: bool = False) -> Path:
     """A new sparse disk image from a layout ('system' or 'data'); an existing file is kept unless ``force``."""
-    size_bytes = parse_size(size) if isinstance(size, str) else size
-    return create.create_disk(path, layout, size_bytes, overwrite=force)
+    return create.create_disk(path, layout, parse_size(size), overwrite=force)
 
 
 def disk_import(source: str | Path, path: str | Path | None = None, *,

@@ -42,8 +42,7 @@ class Checked:
 
 
 def _strategy(mode: str, *, checksum: bool = False, delay: float = 0.2, half_size: int | str = "256M") -> Strategy:
-    half = parse_size(half_size) if isinstance(half_size, str) else half_size
-    return mirror.make(mode, checksum=checksum, delay_s=delay, half_bytes=half)
+    return mirror.make(mode, checksum=checksum, delay_s=delay, half_bytes=parse_size(half_size))
 
 
 def mirror_protect(*, target: str, source: str | Path | None = None, disk: str | Path | None = None,

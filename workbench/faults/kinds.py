@@ -116,12 +116,6 @@ class FaultKind:
     options: tuple[Option, ...] = ()
     strikes_protection: bool = False  # it damages what a strategy keeps, not the user's data
 
-    def option(self, name: str) -> Option:
-        for option in self.options:
-            if option.name == name:
-                return option
-        raise KeyError(name)
-
     def accepts(self, origin: Origin) -> tuple[Option, ...]:
         return tuple(o for o in self.options if (o.scenario if origin == "scenario" else o.cli))
 
