@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from workbench.experiment.runner import disk_size_for
-from workbench.experiment.schedule import DEFAULT_SCHEDULES, parse_schedule
+from workbench.experiment.schedule import parse_schedule
+from workbench.strategies import catalog
 
 from cellkit import DATA_SIZE, corrupted_paths, fault_files, missing_paths, scenario
 
@@ -38,7 +39,7 @@ def test_a_deleted_folder_comes_back_from_history(run, strategy: str) -> None:
     assert deleted, "the fault deleted files"
     assert row["files_missing"] == 0 and row["files_corrupted"] == 0
     assert row["came_back_clean"] and row["files_restored"] >= len(deleted)
-    runs = parse_schedule(DEFAULT_SCHEDULES[strategy]).hours(0, DELETION.fault_hour + 1)
+    runs = parse_schedule(catalog.row(strategy).schedule).hours(0, DELETION.fault_hour + 1)
     # Each scheduled run up to the fault left one point (backup daily@02: hours 2 and 26 before hour 38).
     assert row["points_at_fault"] == len(runs)
     # The folder comes back as it was at the last run before the fault: up to date unless the user

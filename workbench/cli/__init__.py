@@ -1,1 +1,1 @@
-"""Command-line interface: argument parsing only; the work happens in the package."""
+"""Command-line interface: argument parsing and printing only; the commands are ``workbench.commands``."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-from .. import workspace
-from ..disk import targets
+from ..commands import backup
 from ..errors import DamageFound
-from ..progress import reporting
 from ..units import format_bytes
 from . import strategy_common as common
+
+if TYPE_CHECKING:
+    from ..strategies.backup.prune import PruneResult
 
 HELP = """\
 A backup keeps history: each 'protect' adds a snapshot (a complete tree with owners,
@@ -32,122 +34,85 @@ examples:
   workbench backup restore --target repo --point 3f2a --path home/alice/notes.txt --to out
   workbench backup restore --target repo --to-disk pc.img --force   # over the disk's files
   workbench backup verify --target repo                 # exit 1 when damage is found
+  workbench backup verify --target repo --metadata-only
   workbench backup forget --target repo --keep-last 3 --keep-daily 7 --keep-weekly 4 --prune
+  workbench backup prune --target repo                  # free what forgotten snapshots used
 """
+
+VERBS = {
+    "protect": "take a snapshot of a folder or of a disk's root filesystem",
+    "points": "list the snapshots, oldest first",
+    "restore": "restore a snapshot, or one file or folder of it, into a folder or onto a disk",
+    "verify": "check the repository; exit 1 when damage is found",
+    "forget": "drop snapshots by a keep policy (then --prune frees their space)",
+    "prune": "delete chunks no snapshot uses, so their space is freed",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("backup", help="versioned, deduplicated file backup",
-                            description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    verbs = common.register(sub, "backup", help="versioned, deduplicated file backup", description=HELP,
+                            verbs=VERBS, target="the repository")
 
-    p = verbs.add_parser("protect", help="take a snapshot of a folder or of a disk's root filesystem")
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--source", help="a directory in the workspace")
-    source.add_argument("--disk", help="a workbench disk image: its root filesystem is mounted and backed up")
-    p.add_argument("--folders", action="append", default=[], help="top-level folder(s) to take, e.g. home (repeatable; default: all)")
+    p = verbs["protect"]
+    p.add_argument("--folders", action="append", default=[],
+                   help="top-level folder(s) to take, e.g. home (repeatable; default: all)")
     p.add_argument("--include", action="append", default=[], help="only paths matching this pattern (repeatable)")
-    p.add_argument("--exclude", action="append", default=[], help="skip paths matching this pattern, e.g. '*.tmp' (repeatable)")
-    p.add_argument("--target", required=True, help="repository: a workspace directory or DATA.img:/folder")
+    p.add_argument("--exclude", action="append", default=[],
+                   help="skip paths matching this pattern, e.g. '*.tmp' (repeatable)")
     p.add_argument("--mode", choices=("full", "incremental", "differential"), default="incremental")
     p.add_argument("--reread", action="store_true", help="hash every file, even those that look unchanged")
-    p.add_argument("--now", help="snapshot time, ISO 8601 (default: the current time); the simulated clock sets it")
-    p.add_argument("--json", action="store_true")
     p.set_defaults(func=_protect)
 
-    p = verbs.add_parser("points", help="list the snapshots, oldest first")
-    p.add_argument("--target", required=True)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_points)
+    verbs["points"].set_defaults(func=_points)
 
-    p = verbs.add_parser("restore", help="restore a snapshot, or one file or folder of it, into a path")
-    p.add_argument("--target", required=True)
-    p.add_argument("--point", default="latest", help="snapshot id, a unique prefix of it, or 'latest' (default)")
+    p = verbs["restore"]
     p.add_argument("--path", default="", help="only this file or folder of the snapshot (kept at its path under --to)")
-    dest = p.add_mutually_exclusive_group(required=True)
-    dest.add_argument("--to", help="a new or empty workspace directory (the snapshot's tree goes at its top)")
-    dest.add_argument("--to-disk", help="onto the root filesystem of this disk image (a fresh one, or --force)")
-    p.add_argument("--force", action="store_true",
-                   help="restore over what the folder or disk holds (the snapshot's files replace theirs)")
-    p.add_argument("--json", action="store_true")
     p.set_defaults(func=_restore)
 
-    p = verbs.add_parser("verify", help="check the repository; exit 1 when damage is found")
-    p.add_argument("--target", required=True)
+    p = verbs["verify"]
     p.add_argument("--metadata-only", action="store_true", help="check indexes and snapshots only, read no chunk data")
-    p.add_argument("--json", action="store_true")
     p.set_defaults(func=_verify)
 
-    p = verbs.add_parser("forget", help="drop snapshots by a keep policy (then --prune frees their space)")
-    p.add_argument("--target", required=True)
+    p = verbs["forget"]
     p.add_argument("--keep-last", type=int, default=0)
     p.add_argument("--keep-daily", type=int, default=0)
     p.add_argument("--keep-weekly", type=int, default=0)
     p.add_argument("--prune", action="store_true", help="also delete chunks no remaining snapshot uses")
-    p.add_argument("--json", action="store_true")
     p.set_defaults(func=_forget)
 
-    p = verbs.add_parser("prune", help="delete chunks no snapshot uses, so their space is freed")
-    p.add_argument("--target", required=True)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_prune)
-
-
-def _strategy(args: argparse.Namespace):
-    from ..strategies.backup import BackupStrategy, Selection
-
-    selection = Selection(
-        tuple(getattr(args, "folders", ())), tuple(getattr(args, "include", ())), tuple(getattr(args, "exclude", ()))
-    )
-    return BackupStrategy(getattr(args, "mode", "incremental"), selection, getattr(args, "reread", False))
+    verbs["prune"].set_defaults(func=_prune)
 
 
 def _protect(args: argparse.Namespace) -> int:
-    now = common.parse_now(args.now)
-    strategy = _strategy(args)
-    with common.tree_source(args) as source, targets.opened(args.target, create=True) as target, \
-            reporting("backing up", unit="B") as progress:
-        point = strategy.protect(source, target, now=now, progress=progress)
+    point = backup.backup_protect(target=args.target, source=args.source, disk=args.disk, folders=args.folders,
+                                  include=args.include, exclude=args.exclude, mode=args.mode, reread=args.reread,
+                                  now=args.now)
     if args.json:
         print(json.dumps(point.to_json()))
-    else:
-        extra = point.extra
-        print(
-            f"snapshot {point.id} ({point.kind}) at {point.time.isoformat()}: {extra['files']} files, "
-            f"{format_bytes(extra['bytes'])}; read {extra['changed_files']} changed files "
-            f"({format_bytes(extra['changed_bytes'])}), stored {format_bytes(point.stored_bytes)} new "
-            f"in {extra['seconds']:.2f} s"
-        )
+        return 0
+    extra = point.extra
+    print(f"snapshot {point.id} ({point.kind}) at {point.time.isoformat()}: {extra['files']} files, "
+          f"{format_bytes(extra['bytes'])}; read {extra['changed_files']} changed files "
+          f"({format_bytes(extra['changed_bytes'])}), stored {format_bytes(point.stored_bytes)} new "
+          f"in {extra['seconds']:.2f} s")
     return 0
 
 
 def _points(args: argparse.Namespace) -> int:
-    strategy = _strategy(args)
-    with targets.opened(args.target) as target:
-        points = strategy.points(target)
-        used = strategy.footprint(target)
+    listed = backup.backup_points(target=args.target)
     if args.json:
-        print(json.dumps([p.to_json() for p in points], indent=1))
+        print(json.dumps([p.to_json() for p in listed.points], indent=1))
         return 0
-    print(f"{len(points)} snapshots; the repository uses {format_bytes(used)} on disk")
-    for p in points:
+    print(f"{len(listed.points)} snapshots; the repository uses {format_bytes(listed.footprint_bytes)} on disk")
+    for p in listed.points:
         print(f"{p.id}  {p.time.isoformat():32}  {p.kind:12}  {p.extra['files']:7} files  "
               f"{format_bytes(p.extra['bytes']):>10}  +{format_bytes(p.stored_bytes)}")
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    strategy = _strategy(args)
-    options = {"path": args.path, "force": args.force}
-    with targets.opened(args.target) as target:
-        if args.to:
-            report = strategy.restore(target, args.point, workspace.resolve(args.to), **options)
-        else:
-            from ..disk.mounting import mounted
-
-            with mounted(workspace.resolve(args.to_disk, must_exist=True), role="root") as point:
-                targets.check_destination(point, force=args.force, disk=args.to_disk)
-                report = strategy.restore(target, args.point, point, **options)
+    report = backup.backup_restore(target=args.target, point=args.point, to=args.to, to_disk=args.to_disk,
+                                   path=args.path, force=args.force).report
     if args.json:
         print(json.dumps({"point": report.point_id, "files": report.files, "bytes_written": report.bytes_written,
                           "warnings": report.holes}))
@@ -159,8 +124,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    with targets.opened(args.target) as target:
-        report = _strategy(args).verify(target, metadata_only=args.metadata_only)
+    report = backup.backup_verify(target=args.target, metadata_only=args.metadata_only)
     mode = "metadata-only" if args.metadata_only else "full"
     if args.json:
         print(json.dumps({"mode": mode, "ok": report.ok, "checked": report.checked,
@@ -178,13 +142,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _forget(args: argparse.Namespace) -> int:
-    from ..strategies.backup import KeepPolicy
-
-    strategy = _strategy(args)
-    policy = KeepPolicy(args.keep_last, args.keep_daily, args.keep_weekly)
-    with targets.opened(args.target) as target:
-        plan = strategy.forget(target, policy)
-        pruned = strategy.prune(target) if args.prune else None
+    result = backup.backup_forget(target=args.target, keep_last=args.keep_last, keep_daily=args.keep_daily,
+                                  keep_weekly=args.keep_weekly, prune=args.prune)
+    plan, pruned = result.plan, result.pruned
     if args.json:
         print(json.dumps({"keep": plan.keep, "forget": plan.forget, "prune": vars(pruned) if pruned else None}))
         return 0
@@ -198,8 +158,7 @@ def _forget(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    with targets.opened(args.target) as target:
-        result = _strategy(args).prune(target)
+    result = backup.backup_prune(target=args.target)
     if args.json:
         print(json.dumps(vars(result)))
     else:
@@ -207,6 +166,6 @@ def _prune(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_prune(result) -> None:
+def _print_prune(result: PruneResult) -> None:
     print(f"pruned: {result.chunks_removed} chunks removed, {result.packs_deleted} packs deleted, "
           f"{result.packs_rewritten} rewritten, {format_bytes(result.bytes_freed)} freed")

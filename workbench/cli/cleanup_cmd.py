@@ -5,21 +5,26 @@ from __future__ import annotations
 import argparse
 
 from .. import workspace
-from ..disk.cleanup import release_leftovers
+from ..commands.cleanup import cleanup
+
+HELP = """\
+Find every mount and loop device that belongs to the workspace (mount point inside it,
+or a loop device backed by one of its images) and release it. Nothing else is touched:
+other loop devices and mounts on the machine are left alone.
+
+examples:
+  workbench cleanup                              # after a killed run: release its mounts
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "cleanup", help="release loop devices and mounts left by a killed run",
-        description="Find every mount and loop device that belongs to the workspace (mount point inside it, "
-        "or a loop device backed by one of its images) and release it. Nothing else is touched: "
-        "other loop devices and mounts on the machine are left alone.",
-    )
+    parser = sub.add_parser("cleanup", help="release loop devices and mounts left by a killed run",
+                            description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    released = release_leftovers()
+    released = cleanup()
     for line in released:
         print(line)
     if not released:

@@ -4,41 +4,43 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
+from collections import defaultdict
 
-from .. import workspace
-from ..disk.repair import rebuild_gpt_from_backup, repair_from_backup_superblock
-from ..faults import KINDS, FaultRecord, inject
-from ..faults.select import MODES
-from ..faults.table import FILLS, WHICH
-from ..units import format_bytes, parse_size
+from ..commands import fault
+from ..faults import FaultRecord, kinds
+from ..units import format_bytes
+from .helptext import examples_of, verb_parser
 
-HELP = """\
+
+def _kinds_help() -> str:
+    width = max(len(k.name) for k in kinds.KINDS) + 2
+    lines = []
+    for k in kinds.KINDS:
+        options = " ".join(f"[{o.flag}]" for o in k.accepts("cli"))
+        lines.append(f"  {k.name:<{width}}{k.summary}" + (f"\n  {'':<{width}}{options}" if options else ""))
+    return "\n".join(lines)
+
+
+HELP = f"""\
 Each fault is done the way it happens for real, is repeatable for a seed, and
 prints a record of exactly what it touched (bytes, bits, files, key).
 
 kinds:
-  deletion              files (--count) or a whole folder (--whole-folder) under --folder
-  bitrot                --count bits flipped in file data under the filesystem (uniform|clustered)
-  bad-sectors           --count sectors become random bytes (--where files|root|esp|disk)
-  ransomware            --fraction of the files under --folder encrypted (AES-256-CTR), renamed, a note left
-  partition-wipe        protective MBR entries + both GPT copies (--which both|primary|backup)
-  boot-wipe             bytes 0-439 of sector 0 zeroed
-  superblock            the root filesystem's primary superblock XORed with random bytes
-  disk-loss             the disk image is deleted
-  target-corruption     --count bits flipped in --target (a repository folder, an image, a clone)
-  crash-during-protect  runs --run 'CMD' and SIGKILLs it (--after S, or --when-path P [--min-bytes N])
+{_kinds_help()}
 
-Raw-byte faults need the disk detached (not mounted). Paths are inside the workspace.
+Raw-byte faults need the disk detached (not mounted); file-level ones mount it
+themselves. Paths are inside the workspace. Scenario files name the same kinds
+and options (--whole-folder is whole_folder there).
 
 examples:
   workbench fault inject bitrot --disk pc.img --seed 1 --count 16 --mode clustered
   workbench fault inject deletion --disk pc.img --folder home/alice --count 3 --json
+  workbench fault inject deletion --disk pc.img --whole-folder
   workbench fault inject ransomware --disk pc.img --fraction 0.3 --seed 7 --json > attack.json
   workbench fault inject partition-wipe --disk pc.img --which primary
   workbench fault inject target-corruption --target backups/repo --count 4
   workbench fault inject crash-during-protect --when-path backups/repo --min-bytes 1M \\
-      --run 'workbench backup protect pc.img backups/repo'
+      --run 'workbench backup protect --disk pc.img --target backups/repo'
   workbench fault repair superblock --disk pc.img     # e2fsck with a backup superblock
   workbench fault repair gpt --disk pc.img            # rebuild the GPT from its other copy
 """
@@ -49,44 +51,54 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
-    p = verbs.add_parser("inject", help="inject one fault and print its record",
-                         description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("kind", choices=KINDS, metavar="KIND", help=", ".join(KINDS))
+    p = verb_parser(verbs, "inject", "inject one fault and print its record",
+                    examples_of(HELP, "workbench fault inject"),
+                    details="The kinds and their options are listed in 'workbench fault --help'; an option "
+                            "the kind does not take is refused.")
+    p.add_argument("kind", choices=kinds.names(), metavar="KIND", help=", ".join(kinds.names()))
     p.add_argument("--disk", help="the disk image to damage (relative to the workspace)")
     p.add_argument("--target", help="target-corruption: a repository folder, an image or a clone")
     p.add_argument("--seed", type=int, default=0, help="the same seed on the same disk does the same damage")
-    p.add_argument("--count", type=int, help="files to delete, bits to flip or sectors to spoil")
     p.add_argument("--folder", action="append", dest="folders",
                    help="folder on the disk to choose from (repeatable; default: home)")
-    p.add_argument("--whole-folder", action="store_true", help="deletion: delete one whole folder")
-    p.add_argument("--mode", choices=MODES, default="uniform", help="bit flips spread out, or clustered")
-    p.add_argument("--which", choices=WHICH, default="both", help="partition-wipe: which table copies")
-    p.add_argument("--fill", choices=FILLS, default="zero", help="partition-wipe: zeros, or random garbage")
-    p.add_argument("--fraction", type=float, default=0.5, help="ransomware: share of the files (default 0.5)")
-    p.add_argument("--where", default="files", help="bad-sectors: files, a partition role (root, esp) or disk")
-    p.add_argument("--after", type=float, help="crash: kill after this many seconds")
-    p.add_argument("--when-path", help="crash: kill when this file or folder appears (or grows past --min-bytes)")
-    p.add_argument("--min-bytes", default="0", help="crash: size --when-path must reach, e.g. 1M")
+    _add_kind_options(p)
     p.add_argument("--json", action="store_true", help="print the record as JSON")
-    p.add_argument("--run", metavar="'CMD ARGS'", help="crash: the command to run and kill, quoted as one argument")
     p.set_defaults(func=_inject)
 
-    p = verbs.add_parser("repair", help="what the disk can do for itself: backup superblock, GPT backup copy")
-    p.add_argument("what", choices=("superblock", "gpt"))
+    p = verb_parser(verbs, "repair", "what the disk can do for itself: a backup superblock, the GPT's other copy",
+                    examples_of(HELP, "workbench fault repair"),
+                    details="The exit code is 0 when the repair worked, 1 when it did not.")
+    p.add_argument("what", choices=fault.REPAIRS)
     p.add_argument("--disk", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_repair)
 
 
+def _add_kind_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per option name of the table's kinds (``--count`` serves several); unset means the kind's default."""
+    users: dict[str, list[tuple[str, kinds.Option]]] = defaultdict(list)
+    for k in kinds.KINDS:
+        for option in k.accepts("cli"):
+            users[option.name].append((k.name, option))
+    for name, uses in users.items():
+        first = uses[0][1]
+        said: dict[str, list[str]] = defaultdict(list)  # the same words for several kinds are said once
+        for kind, option in uses:
+            default = "" if option.default is None or option.default == () or option.default is False \
+                else f" (default {option.default})"
+            said[option.help + default].append(kind)
+        help = "; ".join(f"{', '.join(names)}: {words}" for words, names in said.items())
+        if isinstance(first.default, bool):
+            parser.add_argument(first.flag, dest=name, action="store_true", default=None, help=help)
+        elif first.choices:
+            parser.add_argument(first.flag, dest=name, choices=first.choices, default=None, help=help)
+        else:
+            parser.add_argument(first.flag, dest=name, metavar=name.upper(), default=None, help=help)
+
 def _inject(args: argparse.Namespace) -> int:
-    command = shlex.split(args.run) if args.run else []
-    record = inject(
-        args.kind, disk=args.disk, target=args.target, seed=args.seed, count=args.count,
-        folders=args.folders or ["home"], whole_folder=args.whole_folder, mode=args.mode, which=args.which,
-        fill=args.fill, fraction=args.fraction, where=args.where, command=command, after_s=args.after,
-        when_path=None if args.when_path is None else workspace.resolve(args.when_path),
-        min_bytes=parse_size(args.min_bytes),
-    )
+    options = {o.name: getattr(args, o.name) for k in kinds.KINDS for o in k.accepts("cli")}
+    record = fault.fault_inject(args.kind, disk=args.disk, target=args.target, seed=args.seed,
+                                folders=args.folders or ["home"], **options)
     print(record.dumps() if args.json else describe(record))
     return 0
 
@@ -115,8 +127,7 @@ def describe(record: FaultRecord, *, limit: int = 10) -> str:
 
 
 def _repair(args: argparse.Namespace) -> int:
-    image = workspace.resolve(args.disk, must_exist=True)
-    result = repair_from_backup_superblock(image) if args.what == "superblock" else rebuild_gpt_from_backup(image)
+    result = fault.fault_repair(args.what, disk=args.disk)
     if args.json:
         print(json.dumps({"ok": result.ok, "command": result.command, "detail": result.detail}, indent=2))
     else:

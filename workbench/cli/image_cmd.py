@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import workspace
-from ..disk import targets
-from ..progress import reporting
-from ..units import parse_size
+from ..commands import image
 from . import strategy_common as common
 
 HELP = """\
@@ -32,116 +30,81 @@ examples:
   workbench image forget --target images/pc --keep-last 3
 """
 
+VERBS = {
+    "protect": "image a disk into the target (incremental when a parent exists)",
+    "points": "list the image points, oldest first",
+    "restore": "restore a point onto a blank disk of the same size or larger",
+    "verify": "read every chunk of every point; exit 1 when damage is found",
+    "forget": "delete points: --keep-last N, or one --point (never a needed parent)",
+    "extract": "copy a file or folder out of a point, without restoring the disk",
+}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("image", help="whole-disk images (full and incremental)", description=HELP,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    verbs = common.register(sub, "image", help="whole-disk images (full and incremental)", description=HELP,
+                            verbs=VERBS, target="the image directory")
 
-    p = common.add_verb(verbs, HELP, "protect", "image a disk into the target (incremental when a parent exists)")
-    p.add_argument("--disk", required=True, help="the workspace disk to image")
-    common.add_target(p, "the image directory")
-    common.add_now(p)
+    p = verbs["protect"]
     p.add_argument("--full", action="store_true", help="a full image even if a parent exists")
     p.add_argument("--level", type=int, default=3, help="zstd level (default: 3)")
     p.add_argument("--freeze", action="store_true", help="fsfreeze the disk's mounted filesystems while reading")
     p.add_argument("--sync", action="store_true", help="fsync what was written (durable across a power cut)")
-    common.add_json(p)
     p.set_defaults(func=_protect)
 
-    p = common.add_verb(verbs, HELP, "points", "list the image points, oldest first")
-    common.add_target(p, "the image directory")
-    common.add_json(p)
-    p.set_defaults(func=_points)
+    verbs["points"].set_defaults(func=_points)
+    verbs["restore"].set_defaults(func=_restore)
+    verbs["verify"].set_defaults(func=_verify)
 
-    p = common.add_verb(verbs, HELP, "restore", "restore a point onto a blank disk of the same size or larger")
-    common.add_target(p, "the image directory")
-    common.add_restore_options(p)
-    common.add_json(p)
-    p.set_defaults(func=_restore)
-
-    p = common.add_verb(verbs, HELP, "verify", "read every chunk of every point; exit 1 when damage is found")
-    common.add_target(p, "the image directory")
-    common.add_json(p)
-    p.set_defaults(func=_verify)
-
-    p = common.add_verb(verbs, HELP, "forget", "delete points: --keep-last N, or one --point (never a needed parent)")
-    common.add_target(p, "the image directory")
+    p = verbs["forget"]
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--keep-last", type=int, metavar="N", help="keep the newest N points and their parents")
     group.add_argument("--point", help="delete this one point (refused if others depend on it)")
-    common.add_json(p)
     p.set_defaults(func=_forget)
 
-    p = common.add_verb(verbs, HELP, "extract", "copy a file or folder out of a point, without restoring the disk")
-    common.add_target(p, "the image directory")
+    p = verbs["extract"]
     p.add_argument("--point", default="latest", help="point id, or 'latest' (default)")
     p.add_argument("path", metavar="PATH_IN_ROOT", help="a path inside the root filesystem, e.g. /etc/hostname")
-    p.add_argument("--to", required=True, dest="destination", metavar="DIR", help="a workspace directory")
+    p.add_argument("--to", required=True, metavar="DIR", help="a workspace directory")
     p.add_argument("--partition", default="root", help="partition role: root (default) or data")
     p.set_defaults(func=_extract)
 
 
-def _strategy(args: argparse.Namespace):
-    from ..strategies.image import ImageStrategy
-
-    return ImageStrategy(level=getattr(args, "level", 3), freeze=getattr(args, "freeze", False),
-                         sync=getattr(args, "sync", False))
-
-
 def _protect(args: argparse.Namespace) -> int:
-    disk = common.source_disk(args.disk)
-    with targets.opened(args.target) as target, reporting("imaging") as progress:
-        point = _strategy(args).protect(disk, target, now=common.parse_now(args.now), full=args.full,
-                                        progress=progress)
+    point = image.image_protect(disk=args.disk, target=args.target, now=args.now, full=args.full, level=args.level,
+                                freeze=args.freeze, sync=args.sync)
     return common.print_point(point, args.json)
 
 
 def _points(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as opened:
-        target = common.existing(opened, args.target, "image")
-        return common.print_points(_strategy(args).points(target), args.json)
+    return common.print_points(image.image_points(target=args.target).points, args.json)
 
 
 def _restore(args: argparse.Namespace) -> int:
-    destination = workspace.resolve(args.destination)
-    size = parse_size(args.size) if args.size else None
-    with targets.opened(args.target, create=False) as opened:
-        target = common.existing(opened, args.target, "image")
-        with reporting("restoring") as progress:
-            report = _strategy(args).restore(target, args.point, destination, force=args.force,
-                                             rescue=args.rescue, size=size, progress=progress)
-    return common.print_restore(report, destination, args.json)
+    restored = image.image_restore(target=args.target, to=args.to, point=args.point, force=args.force,
+                                   rescue=args.rescue, size=args.size)
+    return common.print_restore(restored.report, restored.destination, args.json)
 
 
 def _verify(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as opened:
-        target = common.existing(opened, args.target, "image")
-        return common.print_verify(_strategy(args).verify(target), args.json)
+    return common.print_verify(image.image_verify(target=args.target), args.json)
 
 
 def _forget(args: argparse.Namespace) -> int:
-    strategy = _strategy(args)
-    with targets.opened(args.target, create=False) as opened:
-        target = common.existing(opened, args.target, "image")
-        if args.point:
-            strategy.forget(target, args.point)
-            deleted, held = [args.point], []
-        else:
-            deleted, held = strategy.keep_last(target, args.keep_last)
+    result = image.image_forget(target=args.target, keep_last=args.keep_last, point=args.point)
     if args.json:
-        common.emit({"deleted": deleted, "kept_as_parents": held})
-    else:
-        print(f"deleted {len(deleted)} point(s): {', '.join(deleted) or '-'}")
-        if held:
-            print(f"kept {', '.join(held)}: newer points still depend on them")
+        common.emit({"deleted": result.deleted, "kept_as_parents": result.kept_as_parents})
+        return 0
+    print(f"deleted {len(result.deleted)} point(s): {', '.join(result.deleted) or '-'}")
+    if result.kept_as_parents:
+        print(f"kept {', '.join(result.kept_as_parents)}: newer points still depend on them")
     return 0
 
 
 def _extract(args: argparse.Namespace) -> int:
-    destination = workspace.resolve(args.destination)
-    with targets.opened(args.target, create=False) as opened:
-        target = common.existing(opened, args.target, "image")
-        copied = _strategy(args).extract(target, args.point, args.path, destination, role=args.partition)
-    print(f"copied {args.path} to {workspace.display(copied)}")
+    copied = image.image_extract(target=args.target, path=args.path, to=args.to, point=args.point,
+                                 partition=args.partition)
+    if args.json:
+        common.emit({"path": args.path, "copied": str(copied)})
+    else:
+        print(f"copied {args.path} to {workspace.display(copied)}")
     return 0

@@ -1,7 +1,8 @@
 """``workbench`` entry point.
 
 Each command lives in its own ``*_cmd.py`` module exposing ``register(subparsers)``;
-``register`` adds a parser whose ``func(args) -> int`` does the work. Errors of the
+``register`` adds a parser whose ``func(args) -> int`` turns the arguments into one call
+of a ``workbench.commands`` function and prints what it returns. Errors of the
 ``WorkbenchError`` family become one line on stderr and their exit code:
 0 all good, 1 damage found, 2 bad input or usage, 3 the operation failed.
 """

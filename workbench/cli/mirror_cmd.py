@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import workspace
-from ..disk import targets
-from ..errors import DamageFound, Interrupted, UsageError
-from ..progress import reporting
-from ..units import format_bytes, parse_size
+from ..commands import mirror
+from ..errors import DamageFound
+from ..units import format_bytes
 from . import strategy_common as common
 
 HELP = """\
@@ -47,80 +43,43 @@ examples:
   workbench mirror protect --mode raid1 --source trees/docs --target pair --half-size 256M
   workbench mirror points --target mirror --json
   workbench mirror restore --target mirror --to restored
+  workbench mirror restore --target pair --to-disk fresh.img
   workbench mirror verify --target pair             # exit 1 when damage is found
 """
 
-MODES = ("sync", "continuous", "two-way", "raid1")
+VERBS = {
+    "protect": "sync the target with the source (or build the raid1 pair)",
+    "points": "list the restore point ('now')",
+    "restore": "copy the mirror back into a folder, or onto a disk's root filesystem",
+    "verify": "check the mirror; exit 1 when damage is found",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("mirror", help="mirroring: one-way, continuous, two-way, raid1",
-                            description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-
-    p = verbs.add_parser("protect", help="sync the target with the source (or build the raid1 pair)")
-    p.add_argument("--mode", choices=MODES, default="sync")
+    verbs = common.register(sub, "mirror", help="mirroring: one-way, continuous, two-way, raid1", description=HELP,
+                            verbs=VERBS, target="the mirror's folder")
+    p = verbs["protect"]
     p.add_argument("--checksum", action="store_true", help="compare content, not size+mtime (sync, continuous)")
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--source", help="a directory in the workspace")
-    source.add_argument("--disk", help="a workbench disk image: its root filesystem is mounted and mirrored")
-    p.add_argument("--target", required=True, help="a workspace directory or DATA.img:/folder")
     p.add_argument("--delay", type=float, default=0.2, help="continuous: seconds to gather events (default 0.2)")
     p.add_argument("--for", dest="seconds", type=float, help="continuous: stop after this many seconds")
     p.add_argument("--half-size", default="256M", help="raid1: size of each half (default 256M)")
-    p.add_argument("--json", action="store_true")
     p.set_defaults(func=_protect)
-
-    for verb, text in (("points", "list the restore point ('now')"),
-                       ("restore", "copy the mirror back into a directory"),
-                       ("verify", "check the mirror; exit 1 when damage is found")):
-        p = verbs.add_parser(verb, help=text)
-        p.add_argument("--target", required=True)
-        p.add_argument("--mode", choices=MODES, help="default: recognised from the target")
-        if verb == "restore":
-            p.add_argument("--point", default="now", help="'now' (the only one a mirror has)")
-            p.add_argument("--to", required=True, help="a new or empty directory in the workspace")
-            p.add_argument("--force", action="store_true",
-                           help="restore into a folder that holds files: it becomes an exact copy (extras deleted)")
-        p.add_argument("--json", action="store_true")
-        p.set_defaults(func={"points": _points, "restore": _restore, "verify": _verify}[verb])
-
-
-def _strategy(mode: str, args: argparse.Namespace):
-    from ..strategies.mirror import make
-
-    return make(mode, checksum=getattr(args, "checksum", False), delay_s=getattr(args, "delay", 0.2),
-                half_bytes=parse_size(getattr(args, "half_size", "256M")))
-
-
-def _detect(target: Path) -> str:
-    from ..strategies.mirror import raid1, record
-
-    if any(image.exists() for image in raid1.halves(target)):
-        return "raid1"
-    if (target / record.TWOWAY_NAME).exists():
-        return "two-way"
-    if (target / record.SYNC_NAME).exists():
-        return "sync"
-    raise UsageError(f"'{workspace.display(target)}' is not a mirror: run 'workbench mirror protect' first")
+    verbs["points"].set_defaults(func=_points)
+    verbs["restore"].set_defaults(func=_restore)
+    verbs["verify"].set_defaults(func=_verify)
 
 
 def _protect(args: argparse.Namespace) -> int:
-    strategy = _strategy(args.mode, args)
-    now = datetime.now(UTC)
-    # two-way writes back into the source; continuous watches a live disk
-    writable = args.mode in ("two-way", "continuous")
-    with common.tree_source(args, writable=writable) as source, targets.opened(args.target) as target:
-        if args.mode == "continuous":
-            return _watch(strategy, source, target, args)
-        with reporting("syncing", unit="B" if args.mode in ("sync", "raid1") else "file") as progress:
-            point = strategy.protect(source, target, now=now, progress=progress)
-    data = {"strategy": strategy.name, "variant": strategy.variant, **point.to_json()}
+    if args.mode == "continuous":
+        return _watch(args)
+    synced = mirror.mirror_protect(target=args.target, source=args.source, disk=args.disk, mode=args.mode,
+                                   checksum=args.checksum, now=args.now, half_size=args.half_size)
+    point = synced.point
     if args.json:
-        print(json.dumps(data))
+        print(json.dumps({"strategy": synced.strategy, "variant": synced.variant, **point.to_json()}))
         return 0
     extra = point.extra
-    label = f"{strategy.name}" + (f" ({strategy.variant})" if strategy.variant else "")
+    label = synced.strategy + (f" ({synced.variant})" if synced.variant else "")
     if args.mode == "two-way":
         print(f"{label}: {extra['to_target']} to the target, {extra['to_source']} to the source, deleted "
               f"{extra['deleted_on_target']} + {extra['deleted_on_source']}, {format_bytes(point.stored_bytes)} "
@@ -136,18 +95,14 @@ def _protect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _watch(strategy, source: Path, target: Path, args: argparse.Namespace) -> int:
-    watcher = strategy.watch(source, target)
-    try:
-        with watcher:
-            if not args.json:
-                print(f"watching {source} (delay {args.delay:g} s); Ctrl-C stops", flush=True)
-            deadline = None if args.seconds is None else time.monotonic() + args.seconds
-            while deadline is None or time.monotonic() < deadline:
-                time.sleep(0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic())))
-    except (KeyboardInterrupt, Interrupted):
-        pass  # the normal way to stop watching; the context manager applied what was pending
-    summary = {"strategy": strategy.name, "variant": strategy.variant, **watcher.stats.summary()}
+def _watch(args: argparse.Namespace) -> int:
+    def started(source: Path) -> None:
+        if not args.json:
+            print(f"watching {source} (delay {args.delay:g} s); Ctrl-C stops", flush=True)
+
+    watched = mirror.mirror_watch(target=args.target, source=args.source, disk=args.disk, checksum=args.checksum,
+                                  delay=args.delay, seconds=args.seconds, on_start=started)
+    summary = {"strategy": watched.strategy, "variant": watched.variant, **watched.summary}
     if args.json:
         print(json.dumps(summary))
         return 0
@@ -163,8 +118,7 @@ def _watch(strategy, source: Path, target: Path, args: argparse.Namespace) -> in
 
 
 def _points(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as target:
-        points = _strategy(args.mode or _detect(target), args).points(target)
+    points = mirror.mirror_points(target=args.target, mode=args.mode).points
     if args.json:
         print(json.dumps([p.to_json() for p in points], indent=1))
         return 0
@@ -176,9 +130,8 @@ def _points(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as target:
-        strategy = _strategy(args.mode or _detect(target), args)
-        report = strategy.restore(target, args.point, workspace.resolve(args.to), force=args.force)
+    report = mirror.mirror_restore(target=args.target, to=args.to, to_disk=args.to_disk, point=args.point,
+                                   mode=args.mode, force=args.force).report
     if args.json:
         print(json.dumps({"point": report.point_id, "files": report.files, "bytes_written": report.bytes_written}))
     else:
@@ -187,9 +140,8 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    with targets.opened(args.target, create=False) as target:
-        mode = args.mode or _detect(target)
-        report = _strategy(mode, args).verify(target)
+    checked = mirror.mirror_verify(target=args.target, mode=args.mode)
+    mode, report = checked.mode, checked.report
     if args.json:
         print(json.dumps({"mode": mode, "ok": report.ok, "checked": report.checked,
                           "damage": [vars(d) | {"affects": list(d.affects)} for d in report.damage]}, indent=1))

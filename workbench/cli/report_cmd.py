@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from ..errors import UsageError
+from ..commands.report import report
 
 HELP = """\
 Reads results.csv (or results.parquet) and run.json from a folder written by
@@ -32,12 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report.html import write_report  # pandas and matplotlib load only when a report is made
-
-    folder = Path(args.results_dir).expanduser()
-    if not folder.is_dir():
-        raise UsageError(f"'{args.results_dir}' is not a folder: give the --out folder of 'workbench compare'")
-    path = write_report(folder.resolve())
+    path = report(args.results_dir)
     if args.json:
         print(json.dumps({"report": str(path), "bytes": path.stat().st_size}))
     else:

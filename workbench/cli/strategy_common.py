@@ -1,91 +1,99 @@
-"""CLI plumbing shared by the strategy commands (image, clone, backup, mirror).
+"""The strategy commands' verbs, generated from the strategy table, and the output they share.
 
-Every strategy command has the same verbs; this module gives them the same
-options and the same output: a table for people, ``--json`` for machines.
+Every strategy command (image, clone, backup, mirror) has the verbs the table
+(``strategies.catalog``) lists for it. ``register`` makes them all, each with
+its description and its examples, and adds the options every strategy shares
+once: the target, the source (a disk, or for a file-level strategy a folder
+or a disk), the point's time, where a restore goes, ``--mode`` for a command
+that drives several strategies, and ``--json``. A command's module then adds
+only its own options and verbs' handlers. Output is a table for people and
+``--json`` for machines.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import workspace
-from ..errors import UsageError
+from ..strategies import catalog
 from ..strategies.base import RestorePoint, RestoreReport, VerifyReport
 from ..units import format_bytes
+from .helptext import examples_of, verb_parser
 
 
-def add_verb(verbs: argparse._SubParsersAction, command_help: str, name: str, help: str) -> argparse.ArgumentParser:
-    """A verb parser whose --help teaches: its purpose, then the examples section of ``command_help``."""
-    examples = command_help[command_help.find("examples:"):] if "examples:" in command_help else None
-    return verbs.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".", epilog=examples,
+def register(sub: argparse._SubParsersAction, command: str, *, help: str, description: str,
+             verbs: Mapping[str, str], target: str) -> dict[str, argparse.ArgumentParser]:
+    """The command's parser and one parser per verb of the table, with the shared options; returns the verbs.
+
+    ``verbs`` gives each verb its one-line help and must name exactly the table's
+    verbs for the command; ``description`` is the command's --help, whose examples
+    section gives each verb its examples; ``target`` says what the target holds.
+    """
+    listed = catalog.verbs_of(command)
+    if set(verbs) != set(listed):
+        raise ValueError(f"{command}: verbs {sorted(verbs)} differ from the strategy table's {sorted(listed)}")
+    sources = {row.source for row in catalog.rows_of(command)}
+    if len(sources) != 1:
+        raise ValueError(f"{command}: its strategies read different sources {sorted(sources)}")
+    source = sources.pop()
+    modes = catalog.modes_of(command)
+    parser = sub.add_parser(command, help=help, description=description,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    subparsers = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    made = {}
+    for verb in listed:
+        p = verb_parser(subparsers, verb, verbs[verb], examples_of(description, f"workbench {command} {verb}"))
+        p.add_argument("--target", required=True, metavar="T",
+                       help=f"{target}: a workspace path, or DATA.img:/folder on a data disk")
+        if modes:
+            _add_mode(p, modes, protect=verb == "protect")
+        if verb == "protect":
+            _add_source(p, source)
+            p.add_argument("--now", metavar="ISO", default=None,
+                           help="the (simulated) time of the point, e.g. 2026-01-31T12:00 (default: now, UTC)")
+        elif verb == "restore":
+            p.add_argument("--point", default="latest", help="point id (or unique prefix), or 'latest' (default)")
+            _add_destination(p, source)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        made[verb] = p
+    return made
 
 
-def add_target(parser: argparse.ArgumentParser, what: str = "where the points are kept") -> None:
-    parser.add_argument("--target", required=True, metavar="T",
-                        help=f"{what}: a workspace path, or DATA.img:/folder on a data disk")
+def _add_mode(parser: argparse.ArgumentParser, modes: Sequence[str], *, protect: bool) -> None:
+    if protect:
+        parser.add_argument("--mode", choices=modes, default=modes[0], help=f"default: {modes[0]}")
+    else:
+        parser.add_argument("--mode", choices=modes, help="default: recognised from the target")
 
 
-def add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-
-
-def add_now(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--now", metavar="ISO", default=None,
-                        help="the (simulated) time of the point, e.g. 2026-01-31T12:00 (default: now, UTC)")
-
-
-def add_restore_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--point", default="latest", help="point id (or unique prefix), or 'latest' (default)")
-    parser.add_argument("--to", required=True, dest="destination", metavar="DISK_OR_PATH",
-                        help="a workspace disk (overwritten only with --force), a new path, or an empty directory")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing disk")
-    parser.add_argument("--rescue", action="store_true",
-                        help="restore everything readable and report the damaged ranges as holes")
-    parser.add_argument("--size", default=None, help="size of a new destination disk, e.g. 2G (default: the source's)")
-
-
-def parse_now(text: str | None) -> datetime:
-    """An ISO time (naive means UTC), or now."""
-    if text is None:
-        return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(f"--now '{text}' is not an ISO 8601 time: write it like 2026-01-31T12:00") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-@contextmanager
-def tree_source(args: argparse.Namespace, *, writable: bool = False) -> Iterator[Path]:
-    """``--source DIR`` as it is, or ``--disk D``'s root filesystem mounted (read-only unless ``writable``)."""
-    if args.source:
-        path = workspace.resolve(args.source)
-        if not path.is_dir():
-            raise UsageError(f"the source '{args.source}' does not exist or is not a directory: pass a folder to protect")
-        yield path
+def _add_source(parser: argparse.ArgumentParser, source: str) -> None:
+    if source == "disk":
+        parser.add_argument("--disk", required=True, help="the workspace disk to read (not mounted, or --freeze)")
         return
-    from ..disk.mounting import mounted
-
-    with mounted(source_disk(args.disk), role="root", readonly=not writable) as point:
-        yield point
-
-
-def source_disk(spec: str) -> Path:
-    return workspace.resolve(spec, must_exist=True)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--source", help="a directory in the workspace")
+    group.add_argument("--disk", help="a workbench disk image: its root filesystem is mounted and read")
 
 
-def existing(target: Path, spec: str, verb: str) -> Path:
-    """The opened target, or a usage error naming the protect to run first."""
-    if not target.exists():
-        raise UsageError(f"the target '{spec}' does not exist: run 'workbench {verb} protect --target {spec}' first")
-    return target
+def _add_destination(parser: argparse.ArgumentParser, source: str) -> None:
+    if source == "disk":
+        parser.add_argument("--to", required=True, metavar="DISK_OR_PATH",
+                            help="a workspace disk (overwritten only with --force), a new path, or an empty directory")
+        parser.add_argument("--force", action="store_true", help="overwrite an existing disk")
+        parser.add_argument("--rescue", action="store_true",
+                            help="restore everything readable and report the damaged ranges as holes")
+        parser.add_argument("--size", default=None,
+                            help="size of a new destination disk, e.g. 2G (default: the source's)")
+        return
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--to", help="a new or empty workspace directory (the point's tree goes at its top)")
+    group.add_argument("--to-disk", help="onto the root filesystem of this disk image (a fresh one, or --force)")
+    parser.add_argument("--force", action="store_true",
+                        help="restore over what the folder or disk holds (the point's files replace theirs)")
 
 
 def emit(data: Any) -> None:

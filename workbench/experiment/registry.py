@@ -1,10 +1,10 @@
-"""The strategies the engine knows, by the names results use, and how each is set up for a cell.
+"""How the experiment engine sets each strategy of the table up for a cell.
 
-Names: ``none``, ``image``, ``backup``, ``clone``, ``mirror-sync``,
-``mirror-continuous``, ``mirror-two-way``, ``raid1``. A variant follows a
-colon: ``mirror-sync:checksum``. What each covers by default follows how
-people use it: image and clone the whole disk; backup and the mirrors the
-users' folders (``home``); raid1 the filesystem that lives on it.
+The strategies themselves, their names, variants, scopes and default schedules
+are rows of ``workbench.strategies.catalog``; this module adds, per row, how a
+cell builds its protection. What each covers by default follows how people use
+it: image and clone the whole disk; backup and the mirrors the users' folders
+(``home``); raid1 the filesystem that lives on it.
 """
 
 from __future__ import annotations
@@ -12,24 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import UsageError
+from ..strategies import catalog
 from .protection import HOME, ClonedDisk, ContinuousTree, DiskProtection, NoProtection, Protection, TreeProtection
-from .schedule import DEFAULT_SCHEDULES, parse_schedule
+from .schedule import parse_schedule
 
-STRATEGIES = ("none", "image", "backup", "clone", "mirror-sync", "mirror-continuous", "mirror-two-way", "raid1")
-VARIANTS = {"mirror-sync": ("quick-check", "checksum"), "mirror-continuous": ("quick-check", "checksum")}
+#: Results names, in the table's order.
+STRATEGIES = catalog.names()
+#: Results name -> its variants (the first is the default), for the strategies that have some.
+VARIANTS = {row.name: row.variants for row in catalog.STRATEGIES if row.variants}
 
 
 def strategy_spec(text: str) -> tuple[str, str]:
     """'mirror-sync:checksum' -> ('mirror-sync', 'checksum'); checks both (pure)."""
-    name, _, variant = text.partition(":")
-    if name not in STRATEGIES:
-        raise UsageError(f"unknown strategy '{name}': choose from {', '.join(STRATEGIES)}")
-    allowed = VARIANTS.get(name, ())
-    if variant and variant not in allowed:
-        choices = ", ".join(allowed) or "none"
-        raise UsageError(f"unknown variant '{variant}' of {name}: variants are {choices}")
-    return name, variant or (allowed[0] if allowed else "")
+    choice = catalog.parse(text)
+    return choice.name, choice.variant
 
 
 def _none(target: Path, variant: str = "", **common) -> Protection:
@@ -58,12 +54,11 @@ def _backup(target: Path, variant: str = "", **common) -> Protection:
                           folders=HOME, **common)
 
 
-def _mirror(cls_name: str, continuous: bool = False, two_way: bool = False) -> Callable[..., Protection]:
+def _mirror(continuous: bool = False, two_way: bool = False) -> Callable[..., Protection]:
     def make(target: Path, variant: str = "", *, name: str, **common) -> Protection:
-        from ..strategies.mirror import strategies
+        from ..strategies import mirror
 
-        cls = getattr(strategies, cls_name)
-        strategy = cls(checksum=variant == "checksum") if name in VARIANTS else cls()
+        strategy = mirror.make(catalog.row(name).mode or "", checksum=variant == "checksum")
         kind = ContinuousTree if continuous else TreeProtection
         return kind(name=name, strategy=strategy, target=target / "mirror", folders=HOME, subdir="home",
                     always_online=True, writes_source=two_way, **common)
@@ -78,22 +73,24 @@ def _raid1(target: Path, variant: str = "", **common) -> Protection:
     return Raid1Protection(strategy=Raid1Strategy(), target=target / "raid1", **common)
 
 
+#: Results name -> how a cell builds its protection: one entry per row of the strategy table.
 _FACTORIES: dict[str, Callable[..., Protection]] = {
     "none": _none,
     "image": _image,
     "clone": _clone,
     "backup": _backup,
-    "mirror-sync": _mirror("MirrorSync"),
-    "mirror-continuous": _mirror("MirrorContinuous", continuous=True),
-    "mirror-two-way": _mirror("MirrorTwoWay", two_way=True),
+    "mirror-sync": _mirror(),
+    "mirror-continuous": _mirror(continuous=True),
+    "mirror-two-way": _mirror(two_way=True),
     "raid1": _raid1,
 }
 
 
 def make_protection(text: str, *, target: Path, scratch: Path, schedules: dict[str, str] | None = None) -> Protection:
-    name, variant = strategy_spec(text)
-    schedule = parse_schedule((schedules or {}).get(name, DEFAULT_SCHEDULES[name]))
+    choice = catalog.parse(text)
+    name = choice.name
+    schedule = parse_schedule((schedules or {}).get(name, choice.row.schedule))
     common = {"name": name, "schedule": schedule, "scratch": scratch}
-    protection = _FACTORIES[name](target, variant=variant, **common)
-    protection.variant = variant
+    protection = _FACTORIES[name](target, variant=choice.variant, **common)
+    protection.variant = choice.variant
     return protection

@@ -74,15 +74,3 @@ def parse_schedule(text: str) -> Schedule:
             rules.append(Rule(24 if period == "daily" else 24 * 7, hour, period))
     return Schedule(text, tuple(rules))
 
-
-#: How people usually run each strategy.
-DEFAULT_SCHEDULES = {
-    "none": "never",
-    "image": "weekly@01+daily@01",
-    "backup": "daily@02",
-    "clone": "weekly@03",
-    "mirror-sync": "hourly",
-    "mirror-continuous": "continuous",
-    "mirror-two-way": "hourly",
-    "raid1": "continuous",
-}

@@ -1,67 +1,87 @@
-"""One entry point for every fault kind by its scenario name (what the CLI and scenario files call)."""
+"""One fault of any kind, by its name, on a disk image at rest: what ``workbench fault inject`` does.
+
+The kinds, their injectors and their defaults are the table in ``faults.kinds``;
+this is the way in for a disk that is not a running cell's machine: it is
+mounted for a file-level fault and left detached for a raw one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from .. import workspace
 from ..disk.mounting import mounted
 from ..errors import UsageError
+from . import kinds
 from .bitrot import inject_bitrot
-from .boot import wipe_boot_code
-from .crash import crash_during
-from .files import delete_on_disk
-from .loss import lose_disk
-from .ransomware import encrypt
 from .records import FaultRecord
-from .sectors import bad_sectors
-from .superblock import damage_superblock
-from .table import wipe_table
-from .target import corrupt_target
 
 #: Fault kinds, named as the scenarios are.
-KINDS = ("deletion", "bitrot", "bad-sectors", "ransomware", "partition-wipe", "boot-wipe", "superblock",
-         "disk-loss", "target-corruption", "crash-during-protect")
+KINDS = kinds.names()
 
 
-def inject(kind: str, *, disk: Path | None = None, target: Path | None = None, seed: int = 0,
-           count: int | None = None, folders: Sequence[str] = ("home",), whole_folder: bool = False,
-           mode: str = "uniform", which: str = "both", fill: str = "zero", fraction: float = 0.5,
-           where: str = "files", command: Sequence[str] = (), after_s: float | None = None,
-           when_path: Path | None = None, min_bytes: int = 0, at: datetime | None = None) -> FaultRecord:
-    """Inject one fault of ``kind``; options a kind does not use are ignored."""
-    if kind not in KINDS:
-        raise UsageError(f"unknown fault kind '{kind}': choose one of {', '.join(KINDS)}")
-    if kind == "target-corruption":
+class DiskAtRest:
+    """A workspace disk image that a fault strikes: its root mounted on request, released on the way out."""
+
+    def __init__(self, image: Path) -> None:
+        self.image = image
+        self.root: Path | None = None
+        self._stack: ExitStack | None = None
+
+    def mount(self) -> Path:
+        if self._stack is None:
+            self._stack = ExitStack()
+            self.root = self._stack.enter_context(mounted(self.image))
+        return self.root
+
+    def unmount(self) -> None:
+        if self._stack is not None:
+            stack, self._stack, self.root = self._stack, None, None
+            stack.close()
+
+    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
+               at: datetime | None) -> FaultRecord:
+        self.unmount()
+        return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
+
+    def __enter__(self) -> DiskAtRest:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.unmount()
+
+
+def inject(kind: str, *, disk: str | Path | None = None, target: str | Path | None = None, seed: int = 0,
+           folders: Sequence[str] = ("home",), at: datetime | None = None, **options: Any) -> FaultRecord:
+    """Inject one fault of ``kind`` and return its record.
+
+    ``options`` are the kind's, named as in ``faults.kinds`` (``count=3``,
+    ``whole_folder=True``); one the kind does not take is refused. A disk fault
+    needs ``disk``, target corruption ``target``, a crash the ``run`` option.
+    """
+    row = kinds.kind(kind)
+    settings = {name: value for name, value in options.items() if value is not None}
+    row.settings(settings, "cli")  # refuse a wrong option before touching anything
+    strike = {"options": settings, "seed": seed, "at": at, "folders": folders, "origin": "cli"}
+    if row.access == "process":
+        (record,) = kinds.strike(kind, None, **strike)
+        return record
+    if row.access == "target":
         if target is None:
             raise UsageError("target corruption needs --target: a backup repository folder, an image or a clone")
-        return corrupt_target(target, seed=seed, count=count or 8, mode=mode, at=at)
-    if kind == "crash-during-protect":
-        if not command:
-            raise UsageError("a crash needs the command to run and kill: add --run 'workbench ... protect ...'")
-        return crash_during(command, after_s=after_s, when_path=when_path, min_bytes=min_bytes, seed=seed, at=at)
+        (record,) = kinds.strike(kind, None, targets=[workspace.resolve(target, must_exist=True)], **strike)
+        return record
     if disk is None:
         raise UsageError(f"the '{kind}' fault needs --disk: the disk image to damage")
     image = workspace.resolve(disk, must_exist=True)
-    if kind == "deletion":
-        if whole_folder:
-            return delete_on_disk(image, folder=True, seed=seed, folders=folders, at=at)
-        return delete_on_disk(image, seed=seed, count=count or 1, folders=folders, at=at)
-    if kind == "bitrot":
-        return inject_bitrot(image, seed=seed, count=count or 8, mode=mode, folders=folders, at=at)
-    if kind == "bad-sectors":
-        return bad_sectors(image, seed=seed, sectors=count or 8, where=where, folders=folders, at=at)
-    if kind == "ransomware":
-        with mounted(image) as point:
-            record = encrypt(point, seed=seed, fraction=fraction, folders=folders, at=at)
-        record.target = str(image)
-        return record
-    if kind == "partition-wipe":
-        return wipe_table(image, which=which, fill=fill, seed=seed, at=at)
-    if kind == "boot-wipe":
-        return wipe_boot_code(image, seed=seed, at=at)
-    if kind == "superblock":
-        return damage_superblock(image, seed=seed, at=at)
-    return lose_disk(image, seed=seed, at=at)
+    with DiskAtRest(image) as at_rest:
+        (record,) = kinds.strike(kind, at_rest, **strike)
+    if row.access == "mounted":
+        record.target = str(image)  # the disk, not the mount point it had for a moment
+    return record

@@ -1,9 +1,12 @@
 """Mirroring: one copy kept in step with the source (which is why it is not a backup).
 
-Four modes, named as in results: ``mirror-sync`` (one-way, rsync -a --delete
-semantics; ``variant`` quick-check or checksum), ``mirror-continuous``
-(inotify, lsyncd-like delay), ``mirror-two-way`` (Unison-like) and ``raid1``
-(btrfs raid1 over two loop disks). ``make(mode)`` builds the strategy.
+Four modes, one row each in the strategy table (``strategies.catalog``), which
+names them as results do and gives each its ``workbench mirror --mode``:
+``mirror-sync`` (``sync``: one-way, rsync -a --delete semantics; variant
+quick-check or checksum), ``mirror-continuous`` (``continuous``: inotify,
+lsyncd-like delay), ``mirror-two-way`` (``two-way``: Unison-like) and ``raid1``
+(``raid1``: btrfs raid1 over two loop disks). ``make(mode)`` builds the
+strategy; ``detect_mode(target)`` recognises which one a target holds.
 
 Modules: ``tree`` (scan, atomic writes with metadata), ``plan`` (what a one-way
 sync must do, pure), ``sync``, ``continuous``, ``twoway``, ``raid1``,
@@ -12,24 +15,44 @@ sync must do, pure), ``sync``, ``continuous``, ``twoway``, ``raid1``,
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ... import workspace
 from ...errors import UsageError
+from .. import catalog
 from ..base import Strategy
 
-MODES = ("sync", "continuous", "two-way", "raid1")
+#: The --mode values, as the strategy table lists them.
+MODES = catalog.modes_of("mirror")
 
 
 def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes: int = 256 << 20) -> Strategy:
     """The strategy for a mode name ('sync', 'continuous', 'two-way', 'raid1')."""
     from . import strategies
 
-    if mode == "sync":
-        return strategies.MirrorSync(checksum)
-    if mode == "continuous":
-        return strategies.MirrorContinuous(checksum, delay_s)
-    if checksum:
+    row = catalog.by_mode("mirror", mode)
+    if checksum and not row.variants:
         raise UsageError(f"--checksum applies to the sync and continuous modes, not to {mode}")
-    if mode == "two-way":
+    if row.strategy == "mirror-sync":
+        return strategies.MirrorSync(checksum)
+    if row.strategy == "mirror-continuous":
+        return strategies.MirrorContinuous(checksum, delay_s)
+    if row.strategy == "mirror-two-way":
         return strategies.MirrorTwoWay()
-    if mode == "raid1":
-        return strategies.Raid1Strategy(half_bytes)
-    raise UsageError(f"unknown mirror mode '{mode}': use one of {', '.join(MODES)}")
+    return strategies.Raid1Strategy(half_bytes)
+
+
+def detect_mode(target: Path) -> str:
+    """The mode of the mirror a target holds, from the records it keeps at its top level.
+
+    A continuous mirror keeps a one-way sync's record, and reads back as ``sync``.
+    """
+    from . import raid1, record
+
+    if any(image.exists() for image in raid1.halves(target)):
+        return "raid1"
+    if (target / record.TWOWAY_NAME).exists():
+        return "two-way"
+    if (target / record.SYNC_NAME).exists():
+        return "sync"
+    raise UsageError(f"'{workspace.display(target)}' is not a mirror: run 'workbench mirror protect' first")

@@ -1,0 +1,104 @@
+"""``workbench compare``: run the strategy x scenario matrix, write the results (and the report)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+from ..experiment.matrix import plan_cells, run_matrix
+from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
+from ..experiment.schedule import parse_schedule
+from ..progress import bar
+from ..proc import require_root
+from ..results.store import RunRecord
+from ..strategies import catalog
+from .common import size_of
+
+#: Called after each cell with (cells done, cells in all, the cell's row).
+OnCell = Callable[[int, int, dict], None]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    out: Path  # the results folder: results.csv, results.parquet, run.json, cells/
+    rows: list[dict]  # one per cell, as results.csv holds them
+    report: Path | None  # report.html, unless it was not asked for
+
+    @property
+    def failed(self) -> list[dict]:
+        return [row for row in self.rows if row["status"] == "failed"]
+
+
+def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
+            strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
+            data_size: int | str | None = None, repeat: int = 1, seed: int = 1, report: bool = True,
+            quiet: bool | None = None, on_cell: OnCell | None = None) -> Comparison:
+    """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
+
+    ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
+    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``).
+    """
+    scenario_names = scenario_selection(scenarios)
+    strategy_names = strategy_selection(strategies)
+    overrides = schedule_overrides(schedules or {})
+    if repeat < 1:
+        raise UsageError("--repeat must be 1 or more")
+    require_root("running the comparison")
+    size = size_of(data_size)
+    record = RunRecord(profile=profile, data_size_bytes=size, seed=seed, repeat=repeat,
+                       strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
+    cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
+                       seed=seed, repeat=repeat, schedules=overrides)
+    folder = Path(out).expanduser().resolve()
+    progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
+
+    def each(done: int, total: int, row: dict) -> None:
+        progress.set_postfix_str(f"{row['strategy']}/{row['scenario']}: {row['status']}")
+        progress.update(1)
+        if on_cell is not None:
+            on_cell(done, total, row)
+
+    with progress:
+        rows = run_matrix(cells, folder, record, each)
+    written = None
+    if report:
+        from ..report.html import write_report  # pandas and matplotlib load only when a report is made
+
+        written = write_report(folder)
+    return Comparison(folder, rows, written)
+
+
+def scenario_selection(scenarios: str | Sequence[str]) -> list[str]:
+    """'all', 'demo', 'a,b' or a list -> the scenario names (or YAML paths), each one checked (pure)."""
+    if isinstance(scenarios, str):
+        text = ",".join(DEMO_SCENARIOS) if scenarios.strip() == "demo" else scenarios
+        return select(text, known_scenarios(), "scenario")
+    return select(",".join(scenarios), known_scenarios(), "scenario")
+
+
+def strategy_selection(strategies: str | Sequence[str]) -> list[str]:
+    """'all', 'demo', 'a,b:variant' or a list -> the strategies, each one checked (pure)."""
+    return catalog.select(strategies if isinstance(strategies, str) else ",".join(strategies))
+
+
+def schedule_overrides(schedules: Mapping[str, str] | Sequence[str]) -> dict[str, str]:
+    """``{"backup": "daily@23"}`` or ``["backup=daily@23"]`` -> the overrides, each strategy and rule checked."""
+    pairs = schedules.items() if isinstance(schedules, Mapping) else [_split(item) for item in schedules]
+    overrides = {}
+    for name, rule in pairs:
+        if name not in catalog.names():
+            raise UsageError(f"'{name}={rule}': no strategy '{name}'; strategies: {', '.join(catalog.names())}")
+        parse_schedule(rule)
+        overrides[name] = rule
+    return overrides
+
+
+def _split(item: str) -> tuple[str, str]:
+    name, sep, rule = item.partition("=")
+    if not sep:
+        raise UsageError(f"'{item}' is not STRATEGY=RULE (e.g. backup=daily@23); strategies: "
+                         f"{', '.join(catalog.names())}")
+    return name, rule
+
