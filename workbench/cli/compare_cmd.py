@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..experiment.matrix import plan_cells, run_matrix
+from ..experiment.matrix import plan_cells, run_matrix, run_record
 from ..experiment.registry import STRATEGIES
 from ..experiment.scenario import known_scenarios, select
 from ..experiment.schedule import DEFAULT_SCHEDULES, parse_schedule
 from ..progress import bar
 from ..proc import require_root
-from ..results.store import RunRecord
 from ..units import parse_size
 
 #: What `make demo` runs: the lessons that matter, in a few minutes.
@@ -80,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
         from ..errors import UsageError
 
         raise UsageError("--repeat must be 1 or more")
-    record = RunRecord(profile=args.profile, data_size_bytes=data_size, seed=args.seed, repeat=args.repeat,
-                       strategies=strategies, scenarios=scenarios, schedules=schedules)
+    record = run_record(profile=args.profile, data_size=data_size, seed=args.seed, repeat=args.repeat,
+                        strategies=strategies, scenarios=scenarios, schedules=schedules)
     cells = plan_cells(strategies, scenarios, profile=args.profile, data_size=record.data_size_bytes,
                        seed=args.seed, repeat=args.repeat, schedules=schedules)
     out = Path(args.out).expanduser().resolve()
