@@ -15,7 +15,7 @@ APT_TEST := chromium
 # The reference tools the benchmarks compare against.
 APT_BENCH := partclone restic borgbackup rsync unison b3sum
 
-.PHONY: setup setup-test setup-bench demo test test-fast bench notebooks clean-venv
+.PHONY: setup setup-test setup-bench demo test test-fast bench notebooks docs clean-venv
 .DEFAULT_GOAL := help
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "make test    set up and run the whole test suite (as root: it uses loop devices)"
 	@echo "make bench   set up with the reference tools and run the benchmarks"
 	@echo "make notebooks  write notebooks/*.ipynb from their Python sources (notebooks/NN_name.py)"
+	@echo "make docs    render the generated documents (docs/results.md, from the results schema)"
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -57,6 +58,10 @@ test: setup-test
 
 test-fast: setup
 	$(PY) -m pytest -m "not root and not slow"
+
+# docs/results.md is rendered from workbench/results/schema.py; a test checks it is current.
+docs: setup
+	$(PY) -m workbench.results.docs
 
 bench: setup-bench
 	$(PY) benchmarks/block.py --size 512M

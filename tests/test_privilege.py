@@ -21,11 +21,6 @@ from workbench import proc
 
 PACKAGE = Path(proc.__file__).parent
 CALLS = {"run", "text", "spawn"}
-#: Modules still starting processes themselves, each with the task that moves it onto proc.
-#: An entry that no longer applies fails the test, so the list only shrinks.
-NOT_YET_THROUGH_PROC = {
-    "workbench/results/store.py": "the results-schema task (tool versions through proc.version)",
-}
 
 
 # ---- at run time ----
@@ -213,15 +208,6 @@ def test_the_process_scan_sees_imports_and_os_calls() -> None:
 
 
 def test_only_proc_starts_processes() -> None:
-    found, pending = [], set()
-    for relative, tree in _package_trees():
-        if relative == "workbench/proc.py":
-            continue
-        starts = process_starts(tree)
-        if relative in NOT_YET_THROUGH_PROC and starts:
-            pending.add(relative)
-            continue
-        found.extend(f"{relative}:{line} {what}" for line, what in starts)
+    found = [f"{relative}:{line} {what}" for relative, tree in _package_trees() if relative != "workbench/proc.py"
+             for line, what in process_starts(tree)]
     assert found == [], "processes started outside workbench/proc.py (use proc.run/text/spawn):\n" + "\n".join(found)
-    assert pending == set(NOT_YET_THROUGH_PROC), "done, so drop from NOT_YET_THROUGH_PROC: " + ", ".join(
-        sorted(set(NOT_YET_THROUGH_PROC) - pending))

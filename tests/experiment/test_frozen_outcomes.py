@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.experiment.matrix import plan_cells, run_matrix
-from workbench.results.store import RunRecord
+from workbench.experiment.matrix import plan_cells, run_matrix, run_record
 
 FROZEN = Path(__file__).parent / "frozen" / "outcomes.csv"
 KEYS = ("strategy", "scenario")
@@ -37,8 +36,8 @@ def test_fixed_matrix_matches_frozen_outcomes(workspace: Path, tmp_path: Path) -
     frozen = _frozen()
     strategies = list(dict.fromkeys(k[0] for k in frozen))
     scenarios = list(dict.fromkeys(k[1] for k in frozen))
-    record = RunRecord(profile="classroom", data_size_bytes=8 << 20, seed=1, repeat=1,
-                       strategies=strategies, scenarios=scenarios)
+    record = run_record(profile="classroom", data_size=8 << 20, seed=1, repeat=1,
+                        strategies=strategies, scenarios=scenarios)
     cells = plan_cells(strategies, scenarios, profile="classroom", data_size=8 << 20, seed=1, repeat=1)
     rows = run_matrix(cells, tmp_path / "out", record)
     assert len(rows) == len(frozen)

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 
 from workbench.experiment import registry
-from workbench.experiment.matrix import run_matrix
+from workbench.experiment.matrix import run_matrix, run_record
 from workbench.experiment.runner import Cell, disk_size_for
-from workbench.results.store import RunRecord
 from workbench.workload.profile import load_profile
 
 from cellkit import DATA_SIZE, scenario
@@ -21,8 +20,8 @@ DISK_LOSS = scenario("disk-loss", [("disk-loss", "day 0 03:00", {})], "day 0 03:
 
 
 def test_the_record_holds_the_sizes_the_cells_use_even_with_the_profiles_default() -> None:
-    record = RunRecord(profile="classroom", data_size_bytes=None, seed=1, repeat=1, strategies=["none"],
-                       scenarios=["deletion"])
+    record = run_record(profile="classroom", data_size=None, seed=1, repeat=1, strategies=["none"],
+                        scenarios=["deletion"])
     default = load_profile("classroom").default_data_size
     assert record.to_json()["data_size_bytes"] == default
     assert record.to_json()["disk_size_bytes"] == disk_size_for(default)
@@ -45,8 +44,8 @@ def test_a_cell_that_crashes_is_a_failed_row_and_the_matrix_goes_on(workspace: P
     monkeypatch.setitem(registry._FACTORIES, "backup", broken_backup)
     cells = [Cell(name, DISK_LOSS, data_size=DATA_SIZE, seed=7, schedules={"backup": "daily@01"})
              for name in ("backup", "none")]
-    record = RunRecord(profile="classroom", data_size_bytes=DATA_SIZE, seed=7, repeat=1,
-                       strategies=["backup", "none"], scenarios=["disk-loss"])
+    record = run_record(profile="classroom", data_size=DATA_SIZE, seed=7, repeat=1,
+                        strategies=["backup", "none"], scenarios=["disk-loss"])
     out = tmp_path / "results"
     rows = run_matrix(cells, out, record)
 

@@ -23,7 +23,7 @@ import yaml
 
 from .. import workspace
 from ..errors import UsageError
-from ..experiment.matrix import plan_cells, run_matrix
+from ..experiment.matrix import plan_cells, run_matrix, run_record
 from ..progress import bar
 from ..results.store import RunRecord
 from ..units import parse_size
@@ -67,8 +67,8 @@ def run_comparison(out: str | Path, *, strategies: Sequence[str] = EXPLORER_STRA
     from ..proc import require_root
 
     folder = workspace.resolve(out)
-    record = RunRecord(profile=profile, data_size_bytes=data_size, seed=seed, repeat=1,
-                       strategies=list(strategies), scenarios=list(scenarios))
+    record = run_record(profile=profile, data_size=data_size, seed=seed, repeat=1, strategies=strategies,
+                        scenarios=scenarios)
     if _finished_same(folder, record):
         return folder
     require_root("running experiments for the notebook")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Columns that hold True/False (docs/results.md); CSV may give them as strings when a failed row left them empty.
-BOOL_COLUMNS = ("damage_detected", "came_back_clean", "partition_table_ok", "boot_ok", "esp_ok", "fsck_clean",
-                "fs_uuid_ok")
+from ..results.schema import names
+
+#: Columns that hold True/False; CSV may give them as strings when a failed row left them empty.
+BOOL_COLUMNS = names(dtype="bool")
 _TRUTH = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
 
 

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..experiment.matrix import plan_cells, run_matrix
+from ..experiment.matrix import plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
 from ..progress import bar
 from ..proc import require_root
-from ..results.store import RunRecord
 from ..strategies import catalog
 from .common import size_of
 
@@ -47,8 +46,8 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
         raise UsageError("--repeat must be 1 or more")
     require_root("running the comparison")
     size = size_of(data_size)
-    record = RunRecord(profile=profile, data_size_bytes=size, seed=seed, repeat=repeat,
-                       strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
+    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
+                        strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
                        seed=seed, repeat=repeat, schedules=overrides)
     folder = Path(out).expanduser().resolve()

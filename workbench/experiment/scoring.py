@@ -1,7 +1,8 @@
 """Scoring one recovery against the ground truth (pure: manifests in, one row out).
 
 The vocabulary is shared by the notebooks, the report and ``results.csv``;
-``docs/results.md`` documents every column with its unit.
+``results/schema.py`` declares every column (``docs/results.md`` is rendered
+from it), and ``phases/score.py`` puts these groups together into one row.
 
 - The judge compares the restored root tree with the **whole** disk's state
   just before the fault, whatever the strategy covered: what the user lost.

@@ -13,16 +13,15 @@ import re
 
 import pandas as pd
 
+from ..results.schema import COLUMNS, DERIVED, names
 from .style import strategy_order
 
 #: Timing columns summarised as median and min–max over repetitions.
-TIMING_COLUMNS = ("protect_s", "protect_s_median", "rto_s")
-#: Numeric outcome columns summarised as the median over repetitions.
-OUTCOME_COLUMNS = ("intact_fraction", "rpo_hours", "footprint_bytes", "reserved_bytes", "protected_bytes",
-                   "space_amplification", "files_intact", "files_missing", "files_corrupted", "files_stale",
-                   "files_metadata_differs", "files_unexpected")
+TIMING_COLUMNS = names(summary="range")
+#: Numeric outcome columns (the derived ones first) summarised as the median over repetitions.
+OUTCOME_COLUMNS = names(summary="median", columns=DERIVED + COLUMNS)
 #: Pass/fail columns, summarised as the share of repetitions that passed.
-CHECK_COLUMNS = ("came_back_clean", "partition_table_ok", "boot_ok", "esp_ok", "fs_uuid_ok", "fsck_clean")
+CHECK_COLUMNS = names(summary="share")
 
 
 def as_flag(values: pd.Series) -> pd.Series:

@@ -1,65 +1,56 @@
 """Writing and reading a results folder: ``results.csv``, ``results.parquet`` and ``run.json``.
 
 ``run.json`` is the run record: its ``format_version`` says how to read the
-folder, and ``upgrade`` brings older records up to date (as asv does), so
-old results keep opening. Rows are appended as cells finish, so a run that
-crashes part-way keeps what it finished.
+folder, and ``results.upgrade`` brings older records and tables up to date (as
+asv does), so old results keep opening. The tables' columns, their order and
+their types are ``results.schema``'s. Rows are appended as cells finish, so a
+run that crashes part-way keeps what it finished; every file is replaced
+durably (written aside, fsynced, renamed, the folder fsynced).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
-import shutil
-import subprocess
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import __version__
 from ..errors import UsageError
+from .schema import COLUMNS, NAMES, SCHEMA_VERSION
+from .upgrade import FORMAT_VERSION, METADATA_KEY, UNVERSIONED, parquet_version, upgrade_record, upgrade_table
 
-FORMAT_VERSION = 1
-TOOLS = {
-    "sfdisk": ["sfdisk", "--version"], "mkfs.ext4": ["mke2fs", "-V"], "mkfs.fat": ["mkfs.fat", "--help"],
-    "mtools": ["mcopy", "--version"], "btrfs": ["btrfs", "--version"], "zstd": ["zstd", "--version"],
-}
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
-
-@dataclass
+@dataclass(kw_only=True)
 class RunRecord:
     """What a run was asked to do and what it ran on.
 
-    ``data_size_bytes`` may be given as None (the profile's default): the record
-    resolves it, and the source disk's size, to the bytes the cells really use.
+    ``data_size_bytes`` and ``disk_size_bytes`` are the bytes the cells really
+    use, and ``versions`` and ``machine`` what produced them: whoever plans the
+    cells fills them in (``experiment.matrix.run_record``), so this layer
+    neither reaches up to the engine nor runs a tool.
     """
 
     profile: str
-    data_size_bytes: int | None
+    data_size_bytes: int
     seed: int
     repeat: int
     strategies: list[str]
     scenarios: list[str]
     schedules: dict[str, str] = field(default_factory=dict)
-    disk_size_bytes: int | None = None
+    disk_size_bytes: int
     started: str = ""
     finished: str = ""
     format_version: int = FORMAT_VERSION
+    schema_version: int = SCHEMA_VERSION
     versions: dict[str, str] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
     failed_cells: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if self.data_size_bytes is not None and self.disk_size_bytes is not None:
-            return  # a record read back: never look up the profile (its file may have moved since)
-        from ..experiment.runner import disk_size_for, sizes_for
-
-        if self.data_size_bytes is None:
-            self.data_size_bytes, self.disk_size_bytes = sizes_for(self.profile, None)
-        else:
-            self.disk_size_bytes = disk_size_for(self.data_size_bytes)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,46 +60,21 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python, the package, its key libraries and the system tools used."""
-    found = {"python": platform.python_version(), "workbench": __version__}
-    for module in ("zstandard", "blake3", "pandas", "matplotlib"):
-        try:
-            found[module] = __import__(module).__version__
-        except (ImportError, AttributeError):
-            continue
-    for tool, argv in TOOLS.items():
-        if shutil.which(argv[0]):
-            out = subprocess.run(argv, capture_output=True, text=True, check=False)
-            text = (out.stdout or out.stderr).strip().splitlines()
-            found[tool] = text[0][:80] if text else "?"
-    return found
-
-
-def machine_facts() -> dict[str, Any]:
-    facts: dict[str, Any] = {"kernel": platform.release(), "arch": platform.machine(), "cpus": os.cpu_count()}
-    try:
-        mem = Path("/proc/meminfo").read_text().split("\n", 1)[0].split()
-        facts["memory_bytes"] = int(mem[1]) * 1024
-    except (OSError, IndexError, ValueError):
-        pass
-    return facts
-
-
 class ResultsWriter:
     """Appends rows as cells finish and rewrites the tables, so nothing finished is lost."""
 
     def __init__(self, out: Path, record: RunRecord) -> None:
         self.out = out
         self.record = record
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[Mapping[str, Any]] = []
         out.mkdir(parents=True, exist_ok=True)
         record.started = record.started or now_iso()
-        record.versions = record.versions or versions()
-        record.machine = record.machine or machine_facts()
         self._write_record()
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: Mapping[str, Any]) -> None:
+        unknown = [name for name in row if name not in NAMES]
+        if unknown:
+            raise ValueError(f"not results columns: {', '.join(unknown)} (declare them in results/schema.py)")
         self.rows.append(row)
         if row.get("status") == "failed":
             self.record.failed_cells.append(f"{row['strategy']}/{row['scenario']}/r{row['repetition']}")
@@ -120,40 +86,87 @@ class ResultsWriter:
         self._write_record()
 
     def _write_tables(self, *, parquet: bool) -> None:
-        import pandas as pd
-
-        frame = pd.DataFrame(self.rows)
-        _atomic(self.out / "results.csv", lambda tmp: frame.to_csv(tmp, index=False))
+        frame = typed_frame(self.rows)
+        write_durably(self.out / "results.csv", lambda tmp: frame.to_csv(tmp, index=False))
         if parquet and not frame.empty:
-            _atomic(self.out / "results.parquet", lambda tmp: frame.to_parquet(tmp, index=False))
+            table = arrow_table(frame)
+            write_durably(self.out / "results.parquet", lambda tmp: _write_parquet(table, tmp))
 
     def _write_record(self) -> None:
-        _atomic(self.out / "run.json", lambda tmp: tmp.write_text(json.dumps(self.record.to_json(), indent=2)))
+        text = json.dumps(self.record.to_json(), indent=2)
+        write_durably(self.out / "run.json", lambda tmp: tmp.write_text(text))
 
 
-def _atomic(path: Path, write) -> None:
+#: Each schema type as pandas holds it while writing (nullable: a failed row leaves measures missing)
+#: and as results.parquet stores it.
+_PANDAS_TYPES = {"string": "string", "int64": "Int64", "float64": "float64", "bool": "boolean"}
+
+
+def typed_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The rows as a frame of every schema column, in schema order, each of its schema type."""
+    import pandas as pd
+
+    frame = pd.DataFrame(list(rows), columns=list(NAMES))
+    return frame.astype({c.name: _PANDAS_TYPES[c.dtype] for c in COLUMNS})
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """A typed frame as a Parquet-ready table whose metadata names the schema version.
+
+    The metadata holds only that: without pandas' own, readers get NumPy types
+    (an integer column with a gap reads as floats), as they always have.
+    """
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+    schema = pa.schema([pa.field(c.name, types[c.dtype]) for c in COLUMNS])
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    return table.replace_schema_metadata({METADATA_KEY: str(SCHEMA_VERSION).encode()})
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path)
+
+
+def write_durably(path: Path, write: Callable[[Path], object]) -> None:
+    """Replace ``path`` with what ``write`` puts in a file beside it, so that a crash or a power cut
+    leaves either the old file or the new one: write aside, fsync, rename, fsync the folder."""
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
-def upgrade(record: dict[str, Any]) -> dict[str, Any]:
-    """Bring a run record of an older format up to the current one."""
-    version = record.get("format_version", 0)
-    if version > FORMAT_VERSION:
-        raise UsageError(f"these results were written by a newer workbench (format {version}): upgrade the package")
-    return {**record, "format_version": FORMAT_VERSION}
+def load_results(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """(results table, run record) from a results folder, both brought up to the current versions.
 
-
-def load_results(folder: str | os.PathLike[str]):
-    """(results DataFrame, run record) from a results folder; Parquet when present, else CSV."""
+    Parquet when present, else CSV. The table has every schema column in schema
+    order (missing where an older table lacked one); the record keeps the
+    ``schema_version`` its tables were written with.
+    """
     import pandas as pd
+    import pyarrow.parquet as pq
 
     path = Path(folder)
     csv, parquet, run = path / "results.csv", path / "results.parquet", path / "run.json"
     if not csv.exists() and not parquet.exists():
         raise UsageError(f"'{folder}' holds no results.csv: run 'workbench compare --out {folder}' first")
-    frame = pd.read_parquet(parquet) if parquet.exists() else pd.read_csv(csv, keep_default_na=False,
-                                                                          na_values=["", "nan", "NaN"])
-    record = upgrade(json.loads(run.read_text())) if run.exists() else {}
-    return frame, record
+    record = upgrade_record(json.loads(run.read_text())) if run.exists() else {}
+    if parquet.exists():
+        frame = pd.read_parquet(parquet)
+        version = parquet_version(pq.read_schema(parquet).metadata)
+    else:
+        frame = pd.read_csv(csv, keep_default_na=False, na_values=["", "nan", "NaN"])
+        version = int(record.get("schema_version", UNVERSIONED))
+    return upgrade_table(frame, version), record

@@ -1,0 +1,27 @@
+"""One cell of the matrix: a strategy, a scenario, the data it runs on, and which repetition it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Cell:
+    strategy: str  # a strategy name, optionally with ':variant' (mirror-sync:checksum)
+    scenario: Scenario
+    profile: str = "classroom"
+    data_size: int | None = None
+    seed: int = 1
+    repetition: int = 1
+    schedules: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.strategy.replace(':', '-')}__{self.scenario.name}__r{self.repetition}"
+
+    @property
+    def all_schedules(self) -> dict[str, str]:
+        """The scenario's schedule overrides, then the cell's own."""
+        return {**self.scenario.schedules, **self.schedules}

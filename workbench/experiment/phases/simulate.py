@@ -1,0 +1,120 @@
+"""Phase 2, simulate the hours: from the data's first hour to the hour the damage is noticed.
+
+Every hour the users work (the profile's churn, until the fault), a continuous
+mirror catches up, and a protect run comes when the strategy's schedule says
+so. Each run's view of the tree is a true state of the history the scorer
+judges staleness and RPO against. At the fault hour the whole tree is taken
+as the judge's reference, with the disk's facts and the target's size; then
+the faults strike, each on its hour (phase 3, timed as its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import WorkbenchError
+from ...truth.manifest import Manifest
+from ...workload.churn import churn
+from ...workload.fsops import STATE_PATH
+from ..protection import Protection
+from ..scoring import TruthState, space_columns
+from ..strikes import RansomCampaign
+from .build import Bench
+from .ground_truth import GroundTruth
+from .protect_runs import ProtectRuns
+from .strike import StrikePlan, strike
+from .timing import PhaseClock
+
+
+@dataclass(frozen=True)
+class AtFault:
+    """The state the judge compares against, taken just before the first fault."""
+
+    prefault: TruthState  # the whole root tree
+    facts: dict[str, Any] | None  # the disk's facts (``Machine.facts``); None for a machine that is no disk
+    space: dict[str, int | float]  # ``points_at_fault`` and the space columns
+
+
+@dataclass(frozen=True)
+class Lived:
+    """What the simulated hours leave for recovery and scoring."""
+
+    history: tuple[TruthState, ...]  # the true states protect runs may have captured, oldest first
+    at_fault: AtFault
+    protect_seconds: tuple[float, ...]  # of each run that made a point
+    protect_failures: int
+    fault_hour: int
+    detect_hour: int
+
+    @property
+    def prefault(self) -> TruthState:
+        return self.at_fault.prefault
+
+
+def simulate_hours(bench: Bench, plan: StrikePlan, details: dict[str, Any], phases: PhaseClock,
+                   child_start_s: Callable[[], float]) -> Lived:
+    """Run the hours ``0 .. plan.detect_hour``; protect runs and fault records go into ``details``."""
+    protection, machine, clock = bench.protection, bench.machine, bench.clock
+    truth = GroundTruth(machine)
+    runs = ProtectRuns(bench, details["protect_runs"])
+    campaigns: dict[int, RansomCampaign] = {}
+    history: list[TruthState] = []
+    at_fault: AtFault | None = None
+
+    for hour in range(plan.detect_hour + 1):
+        clock.advance_to(hour)
+        if 1 <= hour < plan.fault_hour:
+            _work(bench, hour, truth)
+        protection.settle()
+        event = protection.schedule.event(hour) if hour < plan.detect_hour or hour == plan.fault_hour else None
+        killed = plan.crash_at(hour)
+        runs_now = killed is not None or bool(event and (machine.exists or hour < plan.fault_hour))
+        if runs_now and hour <= plan.fault_hour:  # the state a run (even a killed one) may capture is a true one
+            history.append(TruthState(hour, truth.now()))
+        if killed is not None:
+            with phases.phase("strike"):
+                details["faults"].append(runs.crash(killed, child_start_s))
+        elif event and runs_now:
+            if runs.protect(event) and protection.writes_source:
+                truth.changed()  # a two-way sync may have changed the tree itself
+        if hour == plan.fault_hour:
+            at_fault = _take_fault_state(bench, truth, hour)
+        for spec, day in plan.strikes_at(hour):
+            with phases.phase("strike"):
+                details["faults"] += strike(bench, spec, day, campaigns.setdefault(id(spec), RansomCampaign()))
+    assert at_fault is not None, "the fault hour lies within the hours simulated"
+    return Lived(history=tuple(history), at_fault=at_fault, protect_seconds=tuple(runs.seconds),
+                 protect_failures=runs.failures, fault_hour=plan.fault_hour, detect_hour=plan.detect_hour)
+
+
+def _work(bench: Bench, hour: int, truth: GroundTruth) -> None:
+    """The users' hour of work, as the profile's churn says."""
+    day, hour_of_day = divmod(hour, 24)
+    if churn(bench.profile, bench.machine.mount(), day=day, hours=[hour_of_day]).changed:
+        truth.changed()
+    else:
+        truth.touched(STATE_PATH)  # a quiet hour still moves the workload's own clock
+
+
+def _take_fault_state(bench: Bench, truth: GroundTruth, hour: int) -> AtFault:
+    bench.protection.settle()
+    truth.changed()  # the judge's reference is always a whole, fresh manifest
+    prefault = TruthState(hour, truth.now())
+    bench.machine.unmount()
+    return AtFault(prefault=prefault, facts=bench.machine.facts(), space=measure_space(bench.protection,
+                                                                                        prefault.manifest))
+
+
+def measure_space(protection: Protection, manifest: Manifest) -> dict[str, int | float]:
+    """``points_at_fault`` and the space columns: the target's size against the data in the strategy's scope."""
+    folders = protection.folders
+    protected = sum(e.size for p, e in manifest.entries.items() if e.kind == "file"
+                    and (not folders or any(p == f or p.startswith(f + "/") for f in folders)))
+    try:
+        points = len(protection.points())
+        footprint, reserved = protection.footprint(), protection.reserved_bytes()
+    except WorkbenchError:
+        points, footprint, reserved = 0, 0, 0
+    return {"points_at_fault": points, **space_columns(footprint, reserved, protected)}

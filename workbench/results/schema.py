@@ -1,0 +1,217 @@
+"""Every column of a results table, declared once: its type, unit, clock, what it counts and what it means.
+
+``results.csv`` and ``results.parquet`` hold one row per strategy × scenario ×
+repetition. The runner builds each row as a ``Row`` (every column checked
+against its declaration), the writer writes the columns in this order with
+these types, the report and the advice read their column groups from here, and
+``docs/results.md`` is rendered from this module (``make docs``).
+
+To add a column: add one ``Column`` to ``COLUMNS`` where it belongs, fill it where
+the runner scores a cell (``Row.measured`` refuses a row that lacks it), bump
+``SCHEMA_VERSION`` and say what changed in ``results.upgrade.TABLE_CHANGES``
+(older tables are read with the new column missing). To change what a column
+means, edit its ``meaning`` and ``counts`` here and record the change the same way;
+a renamed column gets ``renamed`` there, so older tables keep opening.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, Literal
+
+#: The version of the tables' columns; written into results.parquet and run.json.
+SCHEMA_VERSION = 2
+
+Dtype = Literal["string", "int64", "float64", "bool"]
+#: Which clock a time column reads: real (wall) seconds, or the simulated clock of the scenario.
+Clock = Literal["real", "simulated", ""]
+#: How the report folds a column over repetitions: median with its min–max range (timings vary),
+#: the median (outcomes follow from the seed), the share of repetitions that passed (checks).
+Summary = Literal["range", "median", "share", ""]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: a small contract between the code that fills it and everyone who reads it."""
+
+    name: str
+    dtype: Dtype
+    meaning: str  # Markdown, as docs/results.md shows it
+    unit: str = ""  # s, h, bytes, count, ratio, ISO time
+    clock: Clock = ""  # set for every column that is a time or a duration
+    counts: str = ""  # what exactly is counted, where a reader could guess wrong
+    summary: Summary = ""
+    identity: bool = False  # says which cell the row is: filled in a failed row too
+
+    def accepts(self, value: Any) -> bool:
+        """Whether ``value`` may stand in this column: one of its type, or missing (None, NaN)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return not self.identity
+        if self.dtype == "string":
+            return isinstance(value, str)
+        if self.dtype == "bool":
+            return isinstance(value, bool)
+        if isinstance(value, bool):
+            return False
+        return isinstance(value, Integral if self.dtype == "int64" else Real)
+
+
+_JUDGED = ("entries of the root tree (files, folders, symlinks), each path once, judged against the **whole** "
+           "disk just before the fault")
+_LOGICAL = "logical bytes (`st_size`) of regular files: a hard-linked file once per name, holes counted as data"
+_NO_WATCHER = "NaN for strategies without a watcher"
+
+COLUMNS: tuple[Column, ...] = (
+    Column("strategy", "string", "`none`, `image`, `backup`, `clone`, `mirror-sync`, `mirror-continuous`, "
+           "`mirror-two-way`, `raid1`", identity=True),
+    Column("variant", "string", "`quick-check` / `checksum` for the mirrors; empty otherwise; `online-target` is "
+           "added (joined with `+`) when the scenario says `targets: online` and that puts a normally offline target "
+           "(image, backup, clone) within ransomware's reach", identity=True),
+    Column("scope", "string", "what the strategy covers: `whole-disk` (image, clone), `folders` (the users' homes: "
+           "backup and the mirrors), `filesystem` (raid1), `nothing` (the `none` baseline); empty when the cell "
+           "failed before its strategy was set up", identity=True),
+    Column("scenario", "string", "`deletion`, `bitrot`, `bad-sectors`, `ransomware`, `slow-ransomware`, "
+           "`partition-wipe`, `boot-wipe`, `superblock`, `disk-loss`, `target-corruption`, `crash-during-protect`, "
+           "`bad-week`, or a scenario file's name", identity=True),
+    Column("repetition", "int64", "which repetition of the cell (from 1); repetitions only vary timings",
+           identity=True),
+    Column("seed", "int64", "the seed of the data and the faults: the same seed gives the same outcomes",
+           identity=True),
+    Column("profile", "string", "the workload profile the source disk was built from", identity=True),
+    Column("status", "string", "`ok`, or `failed` when the cell raised (every measure is then missing)",
+           identity=True),
+    Column("error", "string", "why the cell failed: the exception's type and message; empty when ok",
+           identity=True),
+    Column("protect_s", "float64", "seconds of all protect runs up to the detection", unit="s", clock="real",
+           counts="successful runs only; a killed or failed run adds nothing", summary="range"),
+    Column("protect_runs", "int64", "protect runs made", unit="count", counts="successful runs"),
+    Column("protect_s_median", "float64", "median seconds of one protect run (NaN when none ran)", unit="s",
+           clock="real", summary="range"),
+    Column("protect_failures", "int64", "protect runs that failed (e.g. of a broken disk)", unit="count"),
+    Column("points_at_fault", "int64", "restore points the target held when the first fault struck",
+           unit="count"),
+    Column("footprint_bytes", "int64", "bytes on the target at fault time", unit="bytes",
+           counts="allocated bytes (`st_blocks` × 512) of the target's files, not their apparent size",
+           summary="median"),
+    Column("reserved_bytes", "int64", "capacity tied up: a clone reserves a whole disk, raid1 a second disk; "
+           "the footprint for everything else", unit="bytes",
+           counts="the clone's disk files and raid1's second half at their apparent size", summary="median"),
+    Column("protected_bytes", "int64", "the data in the strategy's scope at fault time", unit="bytes",
+           counts=_LOGICAL + "; under the strategy's folders when it covers folders, else the whole root tree",
+           summary="median"),
+    Column("space_amplification", "float64", "`footprint_bytes / protected_bytes` (NaN when nothing is in scope)",
+           unit="ratio", summary="median"),
+    Column("rto_s", "float64", "seconds to recover (browse points, restore or attach, copy back); verify "
+           "excluded", unit="s", clock="real", summary="range"),
+    Column("recovery_level", "string", "`disk` (rebuilt or swapped the disk: it no longer worked, or the scenario "
+           "says `noticed: failing-disk`, as with bad sectors the disk reports) or `files` (copied files back into "
+           "the live disk)"),
+    Column("restore_point_time", "string", "the point used (a mirror's point is its last sync); empty when none "
+           "was. The continuous mirror's and raid1's points still carry wall-clock times", unit="ISO time",
+           clock="simulated"),
+    Column("files_restored", "int64", "files copied back in a file-level recovery", unit="count"),
+    Column("damage_detected", "bool", "the strategy's own verify or scrub found damage in its target"),
+    Column("files_intact", "int64", "the judge's category: content and metadata as before", unit="count",
+           counts=_JUDGED, summary="median"),
+    Column("files_missing", "int64", "the judge's category: not there", unit="count", counts=_JUDGED,
+           summary="median"),
+    Column("files_corrupted", "int64", "the judge's category: content that never was a true version",
+           unit="count", counts=_JUDGED, summary="median"),
+    Column("files_stale", "int64", "the judge's category: an earlier true version", unit="count", counts=_JUDGED,
+           summary="median"),
+    Column("files_metadata_differs", "int64", "the judge's category: content right, metadata (mode, owner, "
+           "mtime, xattrs, hard links, sparseness) differs", unit="count", counts=_JUDGED, summary="median"),
+    Column("files_unexpected", "int64", "the judge's category: there, but not in the pre-fault tree (extra)",
+           unit="count", counts=_JUDGED, summary="median"),
+    Column("bytes_intact", "int64", "bytes of intact files (content right; metadata may differ)", unit="bytes",
+           counts=_LOGICAL),
+    Column("bytes_lost", "int64", "bytes of missing + corrupted files", unit="bytes", counts=_LOGICAL),
+    Column("bytes_stale", "int64", "bytes of files brought back in an older version", unit="bytes",
+           counts=_LOGICAL),
+    Column("came_back_clean", "bool", "no file on the recovered system holds content that never was a true "
+           "version (ciphertext, rot)", summary="share"),
+    Column("rpo_hours", "float64", "hours from the fault back to the newest true state the restored files agree "
+           "with (NaN: nothing matched)", unit="h", clock="simulated", summary="median"),
+    Column("partition_table_ok", "bool", "the recovered disk's partition entries equal the pre-fault disk's (a "
+           "freshly made disk does not pass); NaN when the machine is not a partitioned disk (raid1)",
+           summary="share"),
+    Column("boot_ok", "bool", "the recovered disk's boot code equals the pre-fault disk's; NaN for raid1",
+           summary="share"),
+    Column("esp_ok", "bool", "the recovered disk's ESP files equal the pre-fault disk's; NaN for raid1",
+           summary="share"),
+    Column("fsck_clean", "bool", "e2fsck finds the recovered root clean; NaN for raid1", summary="share"),
+    Column("fs_uuid_ok", "bool", "the recovered root filesystem's UUID equals the pre-fault one; NaN for raid1",
+           summary="share"),
+    Column("watch_events", "int64", "file-system events a continuous mirror's watcher (inotify) saw, from the "
+           f"first protect to the recovery; {_NO_WATCHER}", unit="count"),
+    Column("watch_errors", "int64", "batches the watcher failed to apply (the mirror fell behind until the next "
+           f"full sync); {_NO_WATCHER}", unit="count"),
+    Column("propagation_delay_median_s", "float64", "per changed path, from the first event the watcher saw for "
+           "it to the change applied on the mirror, the median; includes the watcher's batching delay; "
+           f"{_NO_WATCHER} or when no change was applied", unit="s", clock="real"),
+    Column("propagation_delay_max_s", "float64", "the same delay's maximum", unit="s", clock="real"),
+    Column("fault_hour", "int64", "when the damage to the user's data began (the detection hour when only the "
+           "protection is struck)", unit="h", clock="simulated", counts="hours since day 0 00:00"),
+    Column("detect_hour", "int64", "when the damage was noticed", unit="h", clock="simulated",
+           counts="hours since day 0 00:00"),
+)
+
+#: Columns the report computes from a table; they are never stored.
+DERIVED: tuple[Column, ...] = (
+    Column("intact_fraction", "float64", "`bytes_intact / (bytes_intact + bytes_lost + bytes_stale)` over the "
+           "judged bytes; NaN for a failed row or when nothing was judged", unit="ratio", summary="median"),
+)
+
+NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+IDENTITY: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.identity)
+_STORED = frozenset(NAMES)
+_BY_NAME = {c.name: c for c in COLUMNS + DERIVED}
+
+
+def column(name: str) -> Column:
+    """The declaration of a stored or derived column."""
+    return _BY_NAME[name]
+
+
+def names(*, dtype: Dtype | None = None, summary: Summary | None = None,
+          columns: Iterable[Column] = COLUMNS) -> tuple[str, ...]:
+    """Column names in schema order, of one type and/or one summary kind."""
+    return tuple(c.name for c in columns
+                 if (dtype is None or c.dtype == dtype) and (summary is None or c.summary == summary))
+
+
+class Row(dict[str, Any]):
+    """One results row: every column of the schema in schema order, each value of its column's type or missing.
+
+    Build it with ``Row.measured`` (a cell that ran: every column given) or
+    ``Row.failed`` (a cell that raised: which cell and the error, every measure
+    missing). It is a plain mapping for everyone who reads it.
+    """
+
+    @classmethod
+    def measured(cls, **values: Any) -> Row:
+        missing = [n for n in NAMES if n not in values]
+        if missing:
+            raise TypeError(f"a results row lacks the column(s) {', '.join(missing)}")
+        return cls._checked(values)
+
+    @classmethod
+    def failed(cls, error: str, **identity: Any) -> Row:
+        values = {**dict.fromkeys(NAMES), **identity, "status": "failed", "error": error}
+        missing = [n for n in IDENTITY if values[n] is None]
+        if missing:
+            raise TypeError(f"a failed row still says which cell it is: give {', '.join(missing)}")
+        return cls._checked(values)
+
+    @classmethod
+    def _checked(cls, values: dict[str, Any]) -> Row:
+        unknown = [n for n in values if n not in _STORED]
+        if unknown:
+            raise TypeError(f"not results column(s): {', '.join(unknown)} (declare them in results/schema.py)")
+        for c in COLUMNS:
+            if not c.accepts(values[c.name]):
+                raise TypeError(f"column {c.name} holds {c.dtype}, not {values[c.name]!r}")
+        return cls((n, values[n]) for n in NAMES)
