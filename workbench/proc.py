@@ -58,6 +58,7 @@ TOOL_PACKAGES: dict[str, str] = {
     "restic": "restic",  # benchmarks only
     "borg": "borgbackup",  # benchmarks only
     "cp": "coreutils",
+    "fusermount3": "fuse3",  # the sector server's FUSE mounts (disk/served.py)
 }
 
 Arg = str | os.PathLike[str]
@@ -132,3 +133,22 @@ def run_attached(args: Sequence[Arg], *, cwd: Path | None = None, env: Mapping[s
         return subprocess.run(argv, cwd=cwd, env=full_env, check=False).returncode
     except FileNotFoundError as exc:
         raise UsageError(f"command not found: '{argv[0]}'") from exc
+
+
+def start_server(args: Sequence[Arg], *, log_to: Path, what: str) -> subprocess.Popen[bytes]:
+    """Start a long-running helper process (a server) and return it; the caller owns stopping it.
+
+    It runs in a session of its own, so a Ctrl-C at the terminal (sent to the whole
+    foreground process group) reaches only the workbench, which then releases what
+    sits on the server before stopping it. stdin is /dev/null; stdout and stderr go
+    to ``log_to`` (a pipe nobody reads would fill and stall the server).
+    """
+    argv = [os.fspath(a) for a in args]
+    argv[0] = require_tool(argv[0]) if os.sep not in argv[0] else argv[0]
+    log.debug("start (%s): %s", what, shlex.join(argv))
+    with open(log_to, "ab") as out:
+        try:
+            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                    start_new_session=True, close_fds=True)
+        except OSError as exc:
+            raise OperationFailed(f"{what} failed to start: {exc}") from exc
