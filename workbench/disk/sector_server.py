@@ -52,9 +52,9 @@ import stat
 import sys
 import threading
 from pathlib import Path
+from types import ModuleType
 
 from . import sector_list
-from .sector_list import BadSectors
 
 STATE_FORMAT = "workbench-sector-server"
 STATE_VERSION = 1
@@ -105,8 +105,11 @@ class SectorDisk:
         (os.fdatasync if datasync else os.fsync)(self.fd)
 
 
-def _operations(disk: SectorDisk, name: str):
-    """The FUSE callbacks: a root folder holding one file, ``name``, opened with direct_io."""
+def _operations(disk: SectorDisk, name: str) -> tuple[ModuleType, object]:
+    """mfusepy, and the FUSE callbacks: a root folder holding one file, ``name``, opened with direct_io.
+
+    mfusepy is imported here, in the server process only: it loads libfuse3 when imported.
+    """
     import mfusepy as fuse
 
     class Operations(fuse.Operations):

@@ -26,6 +26,7 @@ Each served disk owns one folder, ``.mnt/served-<name>-XXXX/``:
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -200,14 +201,15 @@ def release_place(place: ServedPlace, server: subprocess.Popen[bytes] | None = N
     """
     done = []
     pid = server.pid if server is not None else _server_pid(place)
+    ours = server is not None or (pid is not None and is_server(pid, place))  # asked before it exits on unmount
     if _is_fuse_mount(place.point):
         _unmount_fuse(place.point)
         done.append(f"unmounted {place.point}")
     if server is not None:
-        stopped = _stop_child(server)
-    else:
-        stopped = pid is not None and _stop_pid(pid, place)
-    if stopped:
+        _stop_child(server)
+    elif ours:
+        _stop_pid(pid, place)
+    if ours and server is None:
         done.append(f"stopped the sector server (pid {pid})")
     for path in (place.state, place.log, place.private_list):
         path.unlink(missing_ok=True)
@@ -228,20 +230,19 @@ def _unmount_fuse(point: Path) -> None:
     proc.run(["fusermount3", "-u", "-z", point], check=False)
 
 
-def _stop_child(server: subprocess.Popen[bytes]) -> bool:
+def _stop_child(server: subprocess.Popen[bytes]) -> None:
     """Wait for our own server to exit (it does once unmounted), then SIGTERM, then SIGKILL; reap it."""
-    if server.poll() is not None:
-        return False
     for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if server.poll() is not None:
+            return
         if sig is not None:
             log.warning("the sector server (pid %d) is still running: sending %s", server.pid, sig.name)
             server.send_signal(sig)
         try:
             server.wait(timeout=STOP_WAIT_S)
-            return True
+            return
         except subprocess.TimeoutExpired:
             continue
-    return True
 
 
 def _server_pid(place: ServedPlace) -> int | None:
@@ -263,16 +264,15 @@ def is_server(pid: int, place: ServedPlace) -> bool:
     return b"workbench.disk.sector_server" in argv and os.fsencode(place.state) in argv
 
 
-def _stop_pid(pid: int, place: ServedPlace) -> bool:
+def _stop_pid(pid: int, place: ServedPlace) -> None:
     """Stop a server someone else started (a killed run's): wait, SIGTERM, SIGKILL, each only while it is ours."""
-    if not is_server(pid, place):
-        return False
     for sig in (None, signal.SIGTERM, signal.SIGKILL):
-        if sig is not None and is_server(pid, place):
-            os.kill(pid, sig)
+        if not is_server(pid, place):
+            return
+        if sig is not None:
+            log.warning("the sector server (pid %d) is still running: sending %s", pid, sig.name)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
         deadline = time.monotonic() + STOP_WAIT_S
         while is_server(pid, place) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if not is_server(pid, place):
-            return True
-    return True

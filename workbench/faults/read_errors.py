@@ -38,7 +38,7 @@ from pathlib import Path
 from ..disk import ext4_places, sector_list
 from ..disk.mounting import mounted
 from ..disk.sector_list import SECTOR_BYTES, BadSectors, SectorRange
-from ..disk.table import read_table
+from ..disk.table import Partition, read_table
 from ..errors import UsageError
 from . import raw
 from .locate import Extent, file_extents
@@ -123,7 +123,8 @@ def choose_data_runs(survey: Survey, count: int, rand: random.Random) -> list[Ru
     return [Run(rand.choice(runs), "data", path, {"file_data": [path]}) for path, runs in sorted(chosen)]
 
 
-def holds_of(owners: dict[int, int | str | None], names: dict[int, str], folders: set[str]) -> dict[str, list[str]] | None:
+def holds_of(owners: dict[int, int | str | None], names: dict[int, str],
+             folders: set[str]) -> dict[str, list[str]] | None:
     """What a run's blocks hold, by path; None if any block is filesystem metadata or a reserved inode's."""
     holds: dict[str, list[str]] = {"file_data": [], "directory_entries": []}
     for owner in owners.values():
@@ -196,12 +197,13 @@ def _survey(image: Path, role: str, partition_offset: int, folders: Sequence[str
     return survey
 
 
-def _folder_runs(image: Path, partition, survey: Survey, names: dict[int, str], count: int,
+def _folder_runs(image: Path, partition: Partition, survey: Survey, names: dict[int, str], count: int,
                  rand: random.Random, block_size: int) -> list[Run]:
     if not count:
         return []
     order = [p for p in rand.sample(survey.candidate_folders, len(survey.candidate_folders)) if _debugfs_can_name(p)]
-    first_blocks = {path: blocks[0] for path, blocks in ext4_places.blocks_of(image, partition, order).items() if blocks}
+    blocks_of = ext4_places.blocks_of(image, partition, order)
+    first_blocks = {path: blocks[0] for path, blocks in blocks_of.items() if blocks}
     runs = {path: run_at(partition.start_bytes + block * block_size) for path, block in first_blocks.items()}
     blocks_per_run = max(RUN_BYTES // block_size, 1)
     run_blocks = {path: [(run - partition.start_bytes) // block_size + k for k in range(blocks_per_run)]
@@ -218,8 +220,8 @@ def _folder_runs(image: Path, partition, survey: Survey, names: dict[int, str], 
                      f"the filesystem's own metadata: ask for fewer bad folders (not {count})")
 
 
-def _inode_runs(image: Path, partition, survey: Survey, names: dict[int, str], count: int, rand: random.Random,
-                geometry: ext4_places.Geometry, taken: set[str]) -> list[Run]:
+def _inode_runs(image: Path, partition: Partition, survey: Survey, names: dict[int, str], count: int,
+                rand: random.Random, geometry: ext4_places.Geometry, taken: set[str]) -> list[Run]:
     if not count:
         return []
     candidates = sorted(p for p in survey.extents if p not in taken)
