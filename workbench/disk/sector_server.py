@@ -108,8 +108,11 @@ class SectorDisk:
 def _operations(disk: SectorDisk, name: str) -> tuple[ModuleType, object]:
     """mfusepy, and the FUSE callbacks: a root folder holding one file, ``name``, opened with direct_io.
 
-    mfusepy is imported here, in the server process only: it loads libfuse3 when imported.
+    mfusepy is imported here, in the server process only: it loads libfuse when imported. It would
+    take libfuse 2 where both are installed; libfuse 3 is the one Debian's fuse3 brings, and the one
+    that sends reads of up to 1 MiB (libfuse 2: 128 KiB, a third of the speed through a loop device).
     """
+    os.environ["FUSE_LIBRARY_NAME"] = "fuse3"
     import mfusepy as fuse
 
     class Operations(fuse.Operations):
