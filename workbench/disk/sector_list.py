@@ -166,6 +166,7 @@ def write_json_atomic(path: Path, data: dict) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # like the image beside it (mkstemp makes 0600)
         with os.fdopen(fd, "w") as out:
             json.dump(data, out, indent=1)
             out.write("\n")
