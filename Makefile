@@ -9,7 +9,7 @@ WB := $(VENV)/bin/workbench
 DEMO_OUT ?= reports/demo
 
 # What the workbench runs (apt package names; see workbench/proc.py for tool -> package).
-APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-progs zstd attr
+APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-progs zstd attr fuse3
 # What the tests need beyond that: a real browser for the report test.
 APT_TEST := chromium
 # The reference tools the benchmarks compare against.

@@ -79,6 +79,7 @@ TOOLS: dict[str, Tool] = {
     "restic": Tool("restic"),  # benchmarks only
     "borg": Tool("borgbackup"),  # benchmarks only
     "cp": Tool("coreutils"),
+    "fusermount3": Tool("fuse3", disk=True),  # the sector server's FUSE mounts (disk/served.py)
 }
 
 #: The tools only ``workbench.disk`` may run.
@@ -150,17 +151,40 @@ def text(args: Sequence[Arg], **kwargs) -> str:
 Child = subprocess.Popen[bytes]
 
 
-def spawn(args: Sequence[Arg], *, stderr: IO[bytes], env: Mapping[str, str] | None = None) -> Child:
-    """Start a command in its own process group (no stdin, stdout discarded) and return at once.
+def spawn(args: Sequence[Arg], *, stderr: IO[bytes], stdout: IO[bytes] | None = None,
+          env: Mapping[str, str] | None = None, what: str | None = None) -> Child:
+    """Start a command in a session of its own (no stdin; stdout discarded unless given) and return at once.
 
-    For a run that must be stopped mid-way (the crash fault), where ``run``
-    would wait for it to end; ``kill_group`` stops it and everything it started.
+    For a run that must be stopped mid-way (the crash fault) and for a server that
+    outlives the call (the sector server), where ``run`` would wait for it to end.
+    Its own session means a Ctrl-C at the terminal (sent to the foreground process
+    group) reaches only the workbench, which then releases what sits on the child
+    before stopping it; ``kill_group`` stops it and everything it started. Give a
+    long-lived child a file for its output: a pipe nobody reads fills and stalls it.
     """
     argv = _argv(args)
     log.debug("spawn: %s", shlex.join(argv))
     full_env = None if env is None else {**os.environ, **env}
-    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-                            start_new_session=True, env=full_env)
+    try:
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout or subprocess.DEVNULL,
+                                stderr=stderr, start_new_session=True, close_fds=True, env=full_env)
+    except OSError as exc:
+        raise OperationFailed(f"{what or Path(argv[0]).name} failed to start: {exc}") from exc
+
+
+def stop(child: Child, *, wait_s: float) -> None:
+    """Let a spawned child end by itself for ``wait_s``, then SIGTERM it, then SIGKILL it; reap it."""
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if child.poll() is not None:
+            return
+        if sig is not None:
+            log.warning("pid %d is still running: sending %s", child.pid, sig.name)
+            child.send_signal(sig)
+        try:
+            child.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def kill_group(child: Child) -> bool:

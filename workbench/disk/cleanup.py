@@ -3,7 +3,12 @@
 Nothing is remembered in a ledger: what belongs to the workbench is read
 from the system itself. A mount is ours when its mount point is inside the
 workspace or its source is a loop device backed by a workspace file; a loop
-device is ours when its backing file is inside the workspace.
+device is ours when its backing file is inside the workspace. A served disk
+(:mod:`workbench.disk.served`) is ours when its FUSE mount or its folder is
+inside the workspace; its server is found from the state file in that folder.
+
+The order is the one layers need: filesystems first, then loop devices (some
+backed by served files), then the FUSE mounts under them, then their servers.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Set
 from pathlib import Path
 
 from .. import proc, workspace
+from . import served
 from .loop import workspace_loops
 from .mounting import unmount
 
@@ -43,8 +49,9 @@ def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set
     proc.require_root("releasing loop devices and mounts")
     root = workspace.home()
     released = []
+    fuse_points = set(served.fuse_mounts(root))
     for point in workspace_mounts(root):
-        if point in spare_mounts:
+        if point in spare_mounts or point in fuse_points:
             continue
         unmount(point)
         released.append(f"unmounted {point}")
@@ -59,6 +66,9 @@ def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set
     deadline = time.monotonic() + RELEASE_WAIT_S
     while detached and set(detached) & set(workspace_loops(root)) and time.monotonic() < deadline:
         time.sleep(0.05)
+    for place in served.leftover_places(root):
+        if place.point not in spare_mounts:
+            released += served.release_place(place)
     return released
 
 
