@@ -32,7 +32,7 @@ facts_path = None  # where to write this notebook's key facts as JSON (the tests
 
 # %%
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -72,7 +72,7 @@ pd.Series([e.path.split("/")[0] for e in files]).value_counts().sort_index().ren
 # Image and clone read the unmounted disk; backup and mirror read the mounted files (here the users' `home`).
 
 # %%
-now = datetime(2026, 1, 5, 18, 0, tzinfo=timezone.utc)
+now = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
 copies = {"image": lab.strategy("image", tour / "image"), "clone": lab.strategy("clone", tour / "clone.img"),
           "backup": lab.strategy("backup", tour / "backup"), "mirror": lab.strategy("mirror-sync", tour / "mirror")}
 runs = []

@@ -32,7 +32,6 @@ facts_path = None
 import json
 from pathlib import Path
 
-import pandas as pd
 from IPython.display import Markdown, display
 
 from workbench import lab

@@ -35,7 +35,7 @@ facts_path = None
 # %matplotlib inline
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -44,7 +44,7 @@ from IPython.display import Markdown, display
 from workbench import lab
 
 lesson = lab.use_workspace(workspace_dir, fresh="lesson")  # a fresh start inside the notebook's own workspace
-monday = datetime(2026, 1, 5, tzinfo=timezone.utc)
+monday = datetime(2026, 1, 5, tzinfo=UTC)
 facts = {}
 
 # %% [markdown]

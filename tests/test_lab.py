@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +24,7 @@ from workbench.truth.manifest import take_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "classroom"
-MONDAY = datetime(2026, 1, 5, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 # -- the API itself ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ def test_the_clone_reports_every_segment(workspace: Path) -> None:
         handle.truncate(3 * SEGMENT + 5)
         handle.write(b"data" * 1000)
     calls: list[tuple[int, int]] = []
-    CloneStrategy().protect(source, workspace / "clone.img", now=datetime.now(timezone.utc),
+    CloneStrategy().protect(source, workspace / "clone.img", now=datetime.now(UTC),
                             progress=lambda done, total: calls.append((done, total)))
     assert calls == [(n, 4) for n in range(1, 5)]
 

@@ -15,8 +15,15 @@ from workbench.disk.targets import check_destination, split_spec
 from workbench.errors import UsageError
 from workbench.experiment.protection import DiskProtection
 from workbench.experiment.registry import STRATEGIES, make_protection
-from workbench.strategies.base import (DiskStrategy, ProgressCallback, RestorePoint, RestoreReport, Strategy,
-                                       VerifyReport, misfits)
+from workbench.strategies.base import (
+    DiskStrategy,
+    ProgressCallback,
+    RestorePoint,
+    RestoreReport,
+    Strategy,
+    VerifyReport,
+    misfits,
+)
 from workbench.strategies.mirror.strategies import MirrorSync
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

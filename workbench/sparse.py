@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 
-
 _NO_SEEK_DATA = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS)  # a filesystem that cannot tell holes
 
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 from frozen import row, table
 
-from workbench.advice.claims import (FAILS, HOLDS, NO_DATA, PARTLY, UNTESTABLE, check_claims, judge_claims,
-                                     load_claims, verdict_of)
+from workbench.advice.claims import (
+    FAILS,
+    HOLDS,
+    NO_DATA,
+    PARTLY,
+    UNTESTABLE,
+    check_claims,
+    judge_claims,
+    load_claims,
+    verdict_of,
+)
 from workbench.errors import UsageError
 
 REQUIRED = {"image-restores-slower", "clone-full-size", "raid1-halves-capacity", "mirror-copies-damage",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from workbench.strategies.backup import BackupStrategy
 
-DAY0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+DAY0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def make_small_tree(root: Path) -> Path:

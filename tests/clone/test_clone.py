@@ -9,18 +9,17 @@ import struct
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from clonekit import digest, flip, sparse_file
 
 from workbench.errors import DamageFound, UsageError
 from workbench.strategies.clone import BLOCK, CloneStrategy, marker_path
 
-from clonekit import digest, flip, sparse_file
-
 MiB = 1 << 20
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
 
 SLOW_REFRESH = """

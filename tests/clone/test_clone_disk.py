@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from clonekit import digest, flip
 
 from workbench.disk import health
 from workbench.disk.mounting import mounted
@@ -14,11 +15,9 @@ from workbench.disk.table import read_table
 from workbench.errors import UsageError
 from workbench.strategies.clone import CloneStrategy, hashes_path, marker_path
 
-from clonekit import digest, flip
-
 pytestmark = pytest.mark.root
 MiB = 1 << 20
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 
 
 

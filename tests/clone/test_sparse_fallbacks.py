@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import errno
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from clonekit import digest, sparse_file
 
 from workbench.sparse import data_extents, sparse_copy
 from workbench.strategies.clone import CloneStrategy
 
-from clonekit import digest, sparse_file
-
 MiB = 1 << 20
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 PIECES = [(MiB + 5_000, 300_000), (5 * MiB, 2 * MiB), (9 * MiB - 70_000, 70_000)]
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from workbench import guard, proc
-from workbench.workspace import resolve as workspace_resolve
 from workbench.disk import loop
 from workbench.disk.create import create_disk, import_disk
 from workbench.disk.table import gpt_problems, read_table
 from workbench.errors import MissingToolError, NotRootError, SafetyError, UsageError
 from workbench.truth.disk_manifest import take_disk_manifest
+from workbench.workspace import resolve as workspace_resolve
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:

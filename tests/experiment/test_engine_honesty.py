@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from cellkit import missing_paths, scenario
 
 from workbench.experiment import registry
-
-from cellkit import missing_paths, scenario
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 

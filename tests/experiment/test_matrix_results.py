@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cellkit import DATA_SIZE, scenario
 
 from workbench.experiment import registry
 from workbench.experiment.matrix import run_matrix, run_record
 from workbench.experiment.runner import Cell, disk_size_for
 from workbench.workload.profile import load_profile
-
-from cellkit import DATA_SIZE, scenario
 
 # Lost at 03:00, after a backup at 01:00: three simulated hours.
 DISK_LOSS = scenario("disk-loss", [("disk-loss", "day 0 03:00", {})], "day 0 03:00")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from cellkit import DATA_SIZE, corrupted_paths, fault_files, missing_paths, scenario
 
 from workbench.experiment.runner import disk_size_for
 from workbench.experiment.schedule import parse_schedule
 from workbench.strategies import catalog
-
-from cellkit import DATA_SIZE, corrupted_paths, fault_files, missing_paths, scenario
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cellkit import DATA_SIZE, scenario
 
 from workbench.experiment import registry
 from workbench.experiment.phases import timing
@@ -13,8 +14,6 @@ from workbench.experiment.phases.strike import plan_strikes
 from workbench.experiment.phases.timing import PHASES, PhaseClock
 from workbench.experiment.runner import Cell, run_cell
 from workbench.results.schema import NAMES, Row
-
-from cellkit import DATA_SIZE, scenario
 
 
 def test_a_phase_inside_another_counts_for_itself_only(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ import pytest
 from workbench.errors import UsageError
 from workbench.experiment.registry import strategy_spec
 from workbench.experiment.runner import tagged_variant
-from workbench.experiment.scenario import known_scenarios, load_scenario, parse_at, select, SCENARIO_NAMES
+from workbench.experiment.scenario import SCENARIO_NAMES, known_scenarios, load_scenario, parse_at, select
 from workbench.experiment.schedule import parse_schedule
 from workbench.experiment.scoring import TruthState, file_columns, health_columns, rpo_hours, watch_columns
 from workbench.truth.manifest import Entry, Manifest

@@ -8,8 +8,16 @@ import pytest
 from fault_helpers import FILES, content
 
 from workbench.disk.mounting import mounted
-from workbench.faults import decrypt, delete_files, delete_folder, delete_on_disk, encrypt, encrypt_files
-from workbench.faults import encrypt_reachable_targets, split_days
+from workbench.faults import (
+    decrypt,
+    delete_files,
+    delete_folder,
+    delete_on_disk,
+    encrypt,
+    encrypt_files,
+    encrypt_reachable_targets,
+    split_days,
+)
 from workbench.faults.ransomware import EXTENSION, NOTE_NAME, candidates, choose_victims
 from workbench.faults.records import rng
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from workbench.errors import UsageError
 from workbench.strategies.image import ImageStrategy
 
 pytestmark = pytest.mark.root
-T0 = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
 
 def test_every_point_of_a_chain_restores_exactly(disk: Path, workspace: Path):

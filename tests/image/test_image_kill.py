@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from workbench.strategies.image import ImageStrategy
 from workbench.strategies.image.store import partial_paths
 
 pytestmark = pytest.mark.root
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
 
 CHILD = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from workbench.errors import UsageError
 from workbench.strategies.image import ImageStrategy
 
 pytestmark = pytest.mark.root
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 
 
 def test_wiped_disk_comes_back_whole(disk: Path, workspace: Path):

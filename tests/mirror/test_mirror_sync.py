@@ -180,8 +180,9 @@ def test_sparse_files_stay_sparse(pair: tuple[Path, Path]) -> None:
 
 
 def test_a_folder_holding_other_data_is_not_made_a_mirror(pair: tuple[Path, Path]) -> None:
-    from workbench.strategies.mirror import make
     from datetime import UTC, datetime
+
+    from workbench.strategies.mirror import make
 
     src, dst = pair
     dst.mkdir()

@@ -50,7 +50,7 @@ def test_capacity_is_half_and_one_corrupted_half_heals(workspace: Path) -> None:
         (pair.mountpoint / "first.bin").write_bytes(first)
         (pair.mountpoint / "second.bin").write_bytes(second)
         spots = {name: raid1.locate(pair, name) for name in ("first.bin", "second.bin")}
-    for name, placements in spots.items():
+    for placements in spots.values():
         assert {p.image for p in placements} == set(images)  # one copy on each half
     # Damage both files' copies on half A only, under the filesystem, with XOR.
     for placement in (p for ps in spots.values() for p in ps if p.image == images[0]):

@@ -11,9 +11,8 @@ import zstandard
 
 from workbench.errors import UsageError
 from workbench.truth.manifest import Manifest, take_manifest
-from workbench.workload.generate import build
+from workbench.workload.generate import DEFAULT_START, build
 from workbench.workload.plan import plan_build
-from workbench.workload.generate import DEFAULT_START
 from workbench.workload.profile import load_profile
 
 SMALL = 6 << 20

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from workbench.workload.churn import churn, plan_day
 from workbench.workload.generate import build
 from workbench.workload.profile import load_profile
 
-START = datetime(2026, 3, 2, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, tzinfo=UTC)
 SIZE = 6 << 20
 
 
@@ -71,7 +71,7 @@ def test_mtimes_follow_the_simulated_clock(tmp_path: Path) -> None:
     touched = record.created + [p for p in record.modified if (root / p).is_file()]
     assert touched
     for path in touched:
-        moment = datetime.fromtimestamp(after.entries[path].mtime_ns / 1e9, tz=timezone.utc)
+        moment = datetime.fromtimestamp(after.entries[path].mtime_ns / 1e9, tz=UTC)
         assert low <= moment < high, path
     hours = {op.hour for op in plan_day(profile, data_size=SIZE, seed=5, start=START, day=3)}
     assert hours <= set(range(*profile.active_hours))  # nothing outside the working hours

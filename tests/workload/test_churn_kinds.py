@@ -107,7 +107,7 @@ def test_rewrite_replaces_the_content_in_the_same_inode(churned: Day) -> None:
 def test_rename_keeps_the_content_under_the_new_name(churned: Day) -> None:
     before, after, record, _ = churned
     assert len(record.renamed) == 2
-    for old, new in record.renamed:
+    for old, _new in record.renamed:
         assert old not in after
     final_names = {new for _, new in record.renamed if new in after}
     assert final_names and not final_names & before.keys()

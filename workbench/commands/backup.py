@@ -11,8 +11,16 @@ from typing import TYPE_CHECKING
 from ..disk import targets
 from ..progress import reporting
 from ..strategies.base import RestorePoint, VerifyReport
-from .common import PointList, Restored, list_points, moment, opened_existing, tree_destination, tree_source
-from .common import verify_target
+from .common import (
+    PointList,
+    Restored,
+    list_points,
+    moment,
+    opened_existing,
+    tree_destination,
+    tree_source,
+    verify_target,
+)
 
 if TYPE_CHECKING:
     from ..strategies.backup import BackupStrategy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +35,13 @@ class Restored:
 def moment(when: datetime | str | None, *, option: str = "--now") -> datetime:
     """A time given as ISO 8601 text or a datetime (naive means UTC); None is now."""
     if when is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if isinstance(when, str):
         try:
             when = datetime.fromisoformat(when)
         except ValueError:
             raise UsageError(f"{option} '{when}' is not an ISO 8601 time: write it like 2026-01-31T12:00") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def size_of(size: int | str | None) -> int | None:

@@ -10,8 +10,8 @@ from ..errors import UsageError
 from ..experiment.matrix import plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
-from ..progress import bar
 from ..proc import require_root
+from ..progress import bar
 from ..strategies import catalog
 from .common import size_of
 

@@ -17,6 +17,7 @@ from ..strategies.base import RestorePoint, Strategy, VerifyReport
 from ..units import parse_size
 from .common import PointList, Restored, moment, opened_existing, tree_destination, tree_source
 
+
 @dataclass(frozen=True)
 class Synced:
     """One protect run of a mirror: which strategy (and variant) ran, and the point it left."""

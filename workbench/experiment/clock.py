@@ -6,9 +6,9 @@ Operations still run, and are timed, for real; only *when* they happen is simula
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-DEFAULT_START = datetime(2026, 1, 5, 0, 0, tzinfo=timezone.utc)  # a Monday
+DEFAULT_START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # a Monday
 
 
 @dataclass

@@ -108,7 +108,7 @@ def scenario_from_data(data: Any, source: str) -> Scenario:
     if detect < max(f.hour for f in faults):
         raise UsageError(f"{source}:{line('detect_at')}: the damage is noticed before the last fault strikes")
     schedules = {str(k): str(v) for k, v in (data.get("schedules") or {}).items()}
-    for name, text in schedules.items():
+    for text in schedules.values():
         parse_schedule(text)
     targets = str(data.get("targets", "offline"))
     if targets not in ("offline", "online"):

@@ -176,7 +176,7 @@ def inject_read_errors(image: Path, *, seed: int = 0, files: int = 2, directorie
 def _survey(image: Path, role: str, partition_offset: int, folders: Sequence[str]) -> Survey:
     survey = Survey()
     with mounted(image, role, readonly=True) as point:
-        for dirpath, dirnames, filenames in os.walk(point):
+        for dirpath, _dirnames, filenames in os.walk(point):
             relative = os.path.relpath(dirpath, point)
             relative = "" if relative == "." else relative
             survey.inodes[relative] = os.lstat(dirpath).st_ino

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import blake3
 
@@ -99,7 +99,7 @@ class FaultRecord:
 
 def timestamp(at: datetime | None = None) -> str:
     """The injection time: the scenario's simulated clock when given, else now (UTC)."""
-    return (at or datetime.now(timezone.utc)).isoformat()
+    return (at or datetime.now(UTC)).isoformat()
 
 
 def rng(kind: str, seed: int) -> random.Random:

@@ -62,8 +62,17 @@ from ..errors import WorkbenchError
 from ..experiment.scenario import known_scenarios
 from ..faults.ransomware import EXTENSION as LOCKED_SUFFIX
 from ..faults.ransomware import NOTE_NAME as RANSOM_NOTE
-from ..report.notebook_plots import (churn_size, churn_sweep, growth_over_days, holdings, options_map, protect_runs,
-                                     shipped_sweep_dirs, size_sweep, sweep_frame)
+from ..report.notebook_plots import (
+                                     churn_size,
+                                     churn_sweep,
+                                     growth_over_days,
+                                     holdings,
+                                     options_map,
+                                     protect_runs,
+                                     shipped_sweep_dirs,
+                                     size_sweep,
+                                     sweep_frame,
+)
 from ..report.plots import health_heatmap, intact_heatmap, rpo_rto_bars, time_space
 from ..strategies.mirror.raid1 import MIN_SIZE as RAID1_MIN_BYTES
 from ..units import format_bytes, parse_size

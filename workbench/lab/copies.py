@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,7 +136,7 @@ class Copy:
     def protect(self, disk: Path, *, now: datetime | None = None) -> RestorePoint:
         """One protect run of ``disk`` (unmounted): a block-level engine reads the image, a
         file-level one the mounted tree, mounted for this run only. ``now``: the point's time."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if self.reads == "disk":
             return self.engine.protect(disk, self.target, now=now)
         with mounted(disk, at=_mount_point(disk)) as root:

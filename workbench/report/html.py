@@ -13,7 +13,7 @@ import base64
 import io
 import math
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ def render(frame: pd.DataFrame, record: dict[str, Any], *, cell_files: Path | No
              f"{len(frame)} rows ({failed} failed); seed {escape(str(record.get('seed', '?')))}; "
              f"run {escape(str(record.get('started') or '?'))} to "
              f"{escape(str(record.get('finished') or '(not finished)'))}")
-    made = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    made = datetime.now(UTC).isoformat(timespec="seconds")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title><style>{STYLE}</style></head>

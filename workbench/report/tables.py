@@ -26,7 +26,7 @@ CHECK_COLUMNS = names(summary="share")
 
 def as_flag(values: pd.Series) -> pd.Series:
     """True/False however the table stored them (bool, 'True', 1); anything else (a failed row) is NaN."""
-    mapping = {True: 1.0, False: 0.0, "True": 1.0, "False": 0.0, "true": 1.0, "false": 0.0, 1: 1.0, 0: 0.0}
+    mapping = {True: 1.0, False: 0.0, "True": 1.0, "False": 0.0, "true": 1.0, "false": 0.0}  # 1 == True, 0 == False
     return values.map(lambda v: mapping.get(v, math.nan)).astype(float)
 
 

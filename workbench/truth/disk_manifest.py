@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ def take_disk_manifest(image: Path, *, include: list[str] | None = None) -> Disk
         boot_code=blake3.blake3(boot).hexdigest(),
         esp=esp,
         root=root,
-        taken_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +150,7 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
     root = Path(root)
     if not root.is_dir():
         raise UsageError(f"'{root}' is not a directory to take a manifest of")
-    taken_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    taken_at = datetime.now(UTC).isoformat(timespec="seconds")
     found: list[tuple[str, os.stat_result]] = []
     for start in include if include is not None else [""]:
         start = start.strip("/")

@@ -23,13 +23,13 @@ import random
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..errors import UsageError
 from . import content, sqlitedb
 from .fsops import DatasetState, read_state, stamp, write_file, write_state
-from .plan import DAY_NS, NS, word_name, epoch_ns, ids_for, plan_build, rng_for
+from .plan import DAY_NS, NS, epoch_ns, ids_for, plan_build, rng_for, word_name
 from .profile import HOME, ChurnOp, Group, Profile
 
 
@@ -209,7 +209,7 @@ def _apply(root: Path, profile: Profile, planned: PlannedOp, key: bytes, record:
 
 def _modify(path: Path, op: ChurnOp, kind: str, key: bytes, rng: random.Random, at: int) -> None:
     size = path.stat().st_size
-    when = datetime.fromtimestamp(at // NS, tz=timezone.utc)
+    when = datetime.fromtimestamp(at // NS, tz=UTC)
     if op.op == "rewrite":
         new_size = max(1, int(size * rng.uniform(0.8, 1.25)))
         with open(path, "r+b") as handle:
@@ -258,7 +258,7 @@ def _create(root: Path, profile: Profile, planned: PlannedOp, group: Group | Non
     path = _new_path(folder, namer, rng)
     uid, gid = ids_for(profile, group.owner, planned.user) if group else (0, 0)
     file_key = content.derive_key(key, path.name)
-    when = datetime.fromtimestamp(at // NS, tz=timezone.utc)
+    when = datetime.fromtimestamp(at // NS, tz=UTC)
     write_file(path, content.chunks(kind, file_key, size, when=when), mode=group.mode if group else 0o644,
                uid=uid, gid=gid, mtime_ns=at)  # fmt: skip
     return _rel(root, path)

@@ -80,7 +80,7 @@ def _zipf_words(key: bytes, count: int) -> list[str]:
 POOL = 1 << 15  # phrases per kind: picks carry 15 bits each, so text compresses like text (~3-5x)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pool(kind: str) -> list[bytes]:
     """``POOL`` phrases of one kind; files are joins of phrases picked by the keystream."""
     words = _zipf_words(derive_key("pool", kind), POOL * 8)
@@ -89,7 +89,7 @@ def _pool(kind: str) -> list[bytes]:
     return [phrase(words[i * 8 : i * 8 + 8], shapes[i]).encode() for i in range(POOL)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _average(kind: str) -> int:
     pool = _pool(kind)
     return sum(map(len, pool)) // len(pool)

@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import UsageError
@@ -23,7 +23,7 @@ from .plan import DAY_NS, BuildPlan, PlannedDir, PlannedFile, add_dirs, epoch_ns
 from .profile import Profile, Special
 
 WRITERS = 2  # the machine's cores; generation and writing overlap
-DEFAULT_START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
+DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def build(profile: Profile, root: Path, *, data_size: int | None = None, seed: i
     """Generate the profile into ``root`` (which must be empty, apart from ``lost+found``)."""
     data_size = profile.default_data_size if data_size is None else data_size
     profile.check_data_size(data_size)
-    start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder to build a dataset into")
     leftovers = sorted(p.name for p in root.iterdir() if p.name != "lost+found")
@@ -85,7 +85,7 @@ def stamp_dirs(root: Path, dirs: Iterable[PlannedDir], mtime_ns: int) -> None:
 
 
 def _ns_to_time(ns: int) -> datetime:
-    return datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc)
+    return datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
 
 
 def _register_special_dirs(plan: BuildPlan, special: Special, profile: Profile) -> None:

@@ -10,7 +10,7 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from .content import phrases, derive_key, keystream
+from .content import derive_key, keystream, phrases
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS notes (

@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from ..base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from ...errors import UsageError
+from ..base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from .check import verify_repository
 from .create import BackupRequest, take_snapshot
 from .prune import PruneResult, forget, prune
@@ -32,11 +32,11 @@ class BackupStrategy:
     scope = "folders"
     source_kind = "tree"
 
-    def __init__(self, mode: str = "incremental", selection: Selection = Selection(), reread: bool = False) -> None:
+    def __init__(self, mode: str = "incremental", selection: Selection | None = None, reread: bool = False) -> None:
         if mode not in ("full", "incremental", "differential"):
             raise UsageError(f"unknown backup mode '{mode}': use full, incremental or differential")
         self.mode = mode
-        self.selection = selection
+        self.selection = selection or Selection()
         self.reread = reread
 
     def protect(

@@ -45,7 +45,7 @@ def plan_retention(points: Sequence[tuple[str, datetime]], policy: KeepPolicy) -
     rules: list[tuple[str, int, Callable[[str, datetime], Hashable]]] = [
         ("last", policy.last, lambda point_id, _time: point_id),
         ("daily", policy.daily, lambda _id, time: time.date().isoformat()),
-        ("weekly", policy.weekly, lambda _id, time: "%d-W%02d" % time.isocalendar()[:2]),
+        ("weekly", policy.weekly, lambda _id, time: "{}-W{:02d}".format(*time.isocalendar()[:2])),
     ]
     for name, count, bucket_of in rules:
         seen: set[Hashable] = set()

@@ -155,7 +155,7 @@ def load_state(target: Path, source: Path | None = None) -> dict[str, Signature]
     data = record.read_json(target / record.TWOWAY_NAME) or {}
     if source is not None and data.get("source") != str(source):
         return {}
-    return {path: tuple(sig) for path, sig in data.get("entries", {}).items()}  # type: ignore[misc]
+    return {path: tuple(sig) for path, sig in data.get("entries", {}).items()}
 
 
 def last_synced(target: Path) -> datetime | None:
