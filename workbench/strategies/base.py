@@ -19,7 +19,7 @@ engine class fits.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +75,39 @@ class RestoreReport:
     bytes_written: int = 0
     files: int = 0
     holes: list[str] = field(default_factory=list)  # what could not be restored (rescue mode)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One entry of a restore point as the strategy's own listing shows it (``restic ls``, a snapshot's tree).
+
+    What a user of the tool can see without restoring anything: recovery compares
+    it with the live tree to find what is missing or changed. ``path`` is posix and
+    relative to the root the engine protected (the ``source`` given to protect).
+    """
+
+    path: str
+    kind: str  # "file", "dir", "symlink" or "other"
+    size: int
+    mtime_ns: int
+    hash: str | None = None  # a content hash the strategy keeps for the file, when it keeps one
+    hash_name: str | None = None  # which hash that is ("blake3", "sha256", ...)
+
+
+class Lister(Protocol):
+    """An engine whose points can be listed and restored path by path (file-level engines, and
+    block-level ones that can read a point's filesystem). Recovery uses this, when an engine
+    offers it, to copy back only what the user is missing instead of restoring whole points."""
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """Every entry of the point, as the engine's own listing shows it."""
+        ...
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """Bring back only ``paths`` (files or folders, as ``listing`` names them) under ``destination``,
+        each at its own relative path; the same no-data-loss rule as ``restore``."""
+        ...
 
 
 class Strategy(Protocol):
