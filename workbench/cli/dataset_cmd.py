@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -15,6 +16,7 @@ from pathlib import Path
 from .. import guard, workspace
 from ..errors import UsageError
 from ..units import format_bytes, parse_size
+from ..workload import debian
 from ..workload.churn import churn
 from ..workload.generate import DEFAULT_START, build
 from ..workload.profile import known_profiles, load_profile
@@ -137,9 +139,11 @@ def _build(args: argparse.Namespace) -> int:
     profile.check_data_size(data_size)
     start = _parse_start(args.start) if args.start else DEFAULT_START
     began = time.monotonic()
+    system = debian.prepare(profile, onto_disk=bool(args.disk), say=lambda line: print(line, file=sys.stderr))
     with _tree(args, create=True) as root:
         _check_room(root, data_size, args)
         record = build(profile, root, data_size=data_size, seed=args.seed, start=start)
+        debian.install(profile, system, guard.check_image(args.disk) if args.disk else None, root)
     seconds = time.monotonic() - began
     if args.json:
         print(json.dumps({**asdict(record), "start": record.start.isoformat(), "seconds": round(seconds, 3)}))

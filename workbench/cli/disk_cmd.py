@@ -15,6 +15,7 @@ from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import UsageError
 from ..units import format_bytes, parse_size
+from . import disk_boot
 
 HELP = """\
 A disk is a raw, sparse image file in the workspace, with a GPT. Two layouts:
@@ -29,6 +30,7 @@ examples:
   workbench disk mount pc.img                    # prints the mount point; Ctrl-C releases it
   workbench disk mount pc.img -- du -sh .        # run a command inside the root filesystem
   workbench disk list
+  workbench disk boot pc.img                     # boot it under QEMU: does the system start?
   workbench disk rm pc.img
 """
 
@@ -105,6 +107,8 @@ def register(sub: argparse._SubParsersAction) -> None:
               "  workbench disk rm pc.img\n")
     _add_image(p)
     p.set_defaults(func=_rm)
+
+    disk_boot.add_verb(verbs, _verb)
 
 
 def _create(args: argparse.Namespace) -> int:
