@@ -155,3 +155,15 @@ def test_the_debian_profile_asks_for_the_os_and_others_do_not(tmp_path: Path) ->
            "groups": [{"path": "etc", "content": "text", "share": 1, "size": "1K"}]}
     with pytest.raises(UsageError, match="operating systems known are debian"):
         parse_profile(doc, tmp_path / "p.yaml")
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_disk_boot_refuses_a_missing_disk_and_an_unknown_accelerator(workspace: Path) -> None:
+    from workbench.cli.main import main
+
+    assert main(["disk", "boot", "nope.img"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["disk", "boot", "nope.img", "--accel", "hvf"])
+    assert exit_info.value.code == 2
