@@ -38,7 +38,8 @@ def test_the_system_finds_its_root_by_uuid_and_masks_what_slows_a_boot() -> None
     assert f"UUID={root} / ext4" in osrecipe.fstab(root)
     config = osrecipe.grub_config(root)
     assert f"search --no-floppy --fs-uuid --set=root {root}" in config
-    assert f"linux /vmlinuz root=UUID={root} " in config and "console=ttyS0" in config and "initrd /initrd.img" in config
+    assert f"linux /vmlinuz root=UUID={root} " in config and "console=ttyS0" in config
+    assert "initrd /initrd.img" in config
     links = osrecipe.late_links()
     assert all(links[f"etc/systemd/system/{unit}"] == "/dev/null" for unit in ("getty.target", "timers.target"))
     assert links[f"etc/systemd/system/multi-user.target.wants/{osrecipe.MARKER_UNIT}"].endswith(osrecipe.MARKER_UNIT)
@@ -93,7 +94,8 @@ def test_the_mirror_comes_from_one_line_sources_of_another_release() -> None:
             "deb [arch=amd64 signed-by=/k.gpg] http://ftp.example.org/debian/ trixie main contrib\n"
             "deb https://download.docker.com/linux/debian trixie stable\n")
     lines = aptsources.mirror_lines(aptsources.parse_one_line(text), "bookworm")
-    assert lines == ["deb http://ftp.example.org/debian/ bookworm main", "deb http://ftp.example.org/debian/ bookworm-updates main"]
+    assert lines == ["deb http://ftp.example.org/debian/ bookworm main",
+                     "deb http://ftp.example.org/debian/ bookworm-updates main"]
 
 
 def test_no_debian_mirror_is_a_clear_error(tmp_path: Path) -> None:
@@ -138,7 +140,7 @@ def _boot_sector(*, reserved: int, fats: int, fat32_sectors: int, per_cluster: i
 def test_fat32_geometry_and_cluster_runs() -> None:
     geometry = parse_boot_sector(_boot_sector(reserved=32, fats=2, fat32_sectors=1009, per_cluster=1))
     assert geometry == FatGeometry(cluster_bytes=512, data_offset=(32 + 2 * 1009) * 512)
-    assert geometry.cluster_offset(2) == geometry.data_offset and geometry.cluster_offset(3) == geometry.data_offset + 512
+    assert (geometry.cluster_offset(2), geometry.cluster_offset(3)) == (geometry.data_offset, geometry.data_offset + 512)
     assert parse_clusters("::/EFI/BOOT/BOOTX64.EFI <135-1374> <1380> <1400-1401>\n") == [(135, 1374), (1380, 1380),
                                                                                             (1400, 1401)]
     with pytest.raises(DamageFound, match="no FAT boot sector"):

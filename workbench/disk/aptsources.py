@@ -57,7 +57,8 @@ def parse_deb822(text: str) -> list[Source]:
         if "deb" not in fields.get("types", "").split() or fields.get("enabled", "yes").lower() == "no":
             continue
         for uri in fields.get("uris", "").split():
-            found.append(Source(uri, tuple(fields.get("suites", "").split()), tuple(fields.get("components", "").split())))
+            suites, components = fields.get("suites", "").split(), fields.get("components", "").split()
+            found.append(Source(uri, tuple(suites), tuple(components)))
     return found
 
 
@@ -69,7 +70,8 @@ def mirror_lines(sources: list[Source], suite: str) -> list[str]:
     Their URIs are reused with ``suite`` put in, so a machine on another
     Debian release still builds this one from its own mirror.
     """
-    debian = [s for s in sources if "main" in s.components and s.uri.rstrip("/").endswith(("/debian", "/debian-security"))]
+    archives = ("/debian", "/debian-security")
+    debian = [s for s in sources if "main" in s.components and s.uri.rstrip("/").endswith(archives)]
     main = next((s.uri for s in debian if any(not x.endswith("-security") for x in s.suites)), None)
     security = next((s.uri for s in debian if any(x.endswith("-security") for x in s.suites)), None)
     if main is None:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .. import guard, proc
 from ..errors import MissingToolError, OperationFailed, UsageError
@@ -105,8 +106,9 @@ def boot(image: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S, accel: str = "tcg
     return BootResult(str(real), verdict, seconds, console.stage, accel, tuple(console.last_lines()))
 
 
-def _watch(argv: list[str], console: Console, timeout_s: float, tmp: str, log_file, progress: Progress | None
-           ) -> tuple[str, float]:
+def _watch(argv: list[str], console: Console, timeout_s: float, tmp: str, log_file: BinaryIO | None,
+           progress: Progress | None) -> tuple[str, float]:
+    """Run QEMU until the console gives a verdict, QEMU ends, or the time is up; return (verdict, seconds)."""
     began = time.monotonic()
     with proc.streaming(argv, env={"TMPDIR": tmp}) as vm:  # -snapshot's overlay goes to TMPDIR
         while True:

@@ -132,7 +132,7 @@ def _mmdebstrap(root: Path, early: Path, late: Path, mirror: list[str], say: Say
             pending = lines.pop()
             for line in lines:
                 tail = (tail + [line])[-20:]
-                if line.startswith("I: ") and "chroot architecture" not in line:
+                if line.startswith("I: ") and not line.startswith(("I: running --", "I: chroot architecture")):
                     say(f"  {line[3:]}")
     if build.returncode != 0:
         detail = next((line for line in reversed(tail) if line.startswith("E: ")), tail[-1] if tail else "")
@@ -186,7 +186,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def extract(root_tar: CachedRoot, root: Path) -> None:
-    """Unpack the cached root into a mounted root filesystem (files already there are kept unless the tarball has them)."""
+    """Unpack the cached root into a mounted root filesystem; files already there stay unless the tarball has them."""
     free = shutil.disk_usage(root).free
     need = int(root_tar.unpacked_bytes * 1.05) + (32 << 20)
     if need > free:

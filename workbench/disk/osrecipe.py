@@ -116,7 +116,8 @@ def cache_name() -> str:
 
 def fstab(root_uuid: str) -> str:
     """The root filesystem found by its UUID, as Debian's installer writes it."""
-    return f"# <file system> <mount point> <type> <options> <dump> <pass>\nUUID={root_uuid} / ext4 errors=remount-ro 0 1\n"
+    return ("# <file system> <mount point> <type> <options> <dump> <pass>\n"
+            f"UUID={root_uuid} / ext4 errors=remount-ro 0 1\n")
 
 
 def grub_config(root_uuid: str) -> str:
