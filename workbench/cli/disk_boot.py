@@ -42,15 +42,17 @@ def _boot(args: argparse.Namespace) -> int:
     log = workspace.new_file(args.console_log, overwrite=True) if args.console_log else None
     shown = not quiet_by_default()
 
+    line = f"booting {args.path}: {{seconds:4.0f}} s, {{stage}}"
+
     def progress(seconds: float, stage: str) -> None:
-        print(f"\rbooting {args.path}: {seconds:4.0f} s, {stage}   ", end="", file=sys.stderr, flush=True)
+        print("\r" + line.format(seconds=seconds, stage=stage).ljust(60), end="", file=sys.stderr, flush=True)
 
     try:
         result = boot.boot(image, timeout_s=args.timeout, accel=args.accel, console_log=log,
                            progress=progress if shown else None)
     finally:
         if shown:
-            print(file=sys.stderr)
+            print("\r".ljust(61) + "\r", end="", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

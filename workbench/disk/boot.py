@@ -110,6 +110,7 @@ def _watch(argv: list[str], console: Console, timeout_s: float, tmp: str, log_fi
            progress: Progress | None) -> tuple[str, float]:
     """Run QEMU until the console gives a verdict, QEMU ends, or the time is up; return (verdict, seconds)."""
     began = time.monotonic()
+    shown = -1
     with proc.streaming(argv, env={"TMPDIR": tmp}) as vm:  # -snapshot's overlay goes to TMPDIR
         while True:
             chunk = vm.read(1.0)
@@ -128,5 +129,6 @@ def _watch(argv: list[str], console: Console, timeout_s: float, tmp: str, log_fi
             if seconds > timeout_s:
                 console.verdict = "timeout"
                 return "timeout", seconds
-            if progress is not None:
+            if progress is not None and int(seconds) != shown:
+                shown = int(seconds)
                 progress(seconds, console.stage)
