@@ -16,7 +16,7 @@ import pytest
 from workbench.disk.boot import boot
 from workbench.disk.oscache import CACHE_ENV
 
-from bootkit import BOOT_TIMEOUT_S, DISK_SIZE, DebianDisk, GoodBoot, image_digest, os_cache_dir
+from bootkit import BOOT_TIMEOUT_S, DISK_SIZE, DebianDisk, GoodBoot, image_digest, os_cache_dir, remove
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +32,7 @@ def debian_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DebianDisk
         image = create_disk("pc.img", "system", DISK_SIZE)
         assert main(["dataset", "build", "debian", "--disk", "pc.img"]) == 0
         yield DebianDisk(home, image, image_digest(image))
+    remove(image)  # ~700 MB of the run's temp space
 
 
 @pytest.fixture
