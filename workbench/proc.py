@@ -76,8 +76,9 @@ TOOLS: dict[str, Tool] = {
     "find": Tool("findutils"),
     "xargs": Tool("findutils"),
     "sh": Tool("dash"),
-    "restic": Tool("restic"),  # benchmarks only
-    "borg": Tool("borgbackup"),  # benchmarks only
+    "restic": Tool("restic", version_args=("version",)),  # strategies/external/restic.py
+    "borg": Tool("borgbackup"),  # strategies/external/borg.py
+    "rsnapshot": Tool("rsnapshot", version_args=("version",)),  # strategies/external/rsnapshot.py (runs rsync)
     "cp": Tool("coreutils"),
     "fusermount3": Tool("fuse3", disk=True),  # the sector server's FUSE mounts (disk/served.py)
 }
