@@ -150,6 +150,8 @@ def text(args: Sequence[Arg], **kwargs) -> str:
 
 
 Child = subprocess.Popen[bytes]
+#: What ``run`` returns, for modules that hand a finished run on (they may not import subprocess).
+Completed = subprocess.CompletedProcess[bytes]
 
 
 def spawn(args: Sequence[Arg], *, stderr: IO[bytes], stdout: IO[bytes] | None = None,

@@ -24,7 +24,6 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from subprocess import CompletedProcess
 
 from ... import proc
 from ...disk.targets import check_destination
@@ -204,7 +203,7 @@ class ResticEngine:
                 "TZ": "UTC", "LC_ALL": "C"}
 
     def _run(self, target: Path, args: Sequence[str | os.PathLike[str]], *, what: str, check: bool = True,
-             cwd: Path | None = None) -> CompletedProcess[bytes]:
+             cwd: Path | None = None) -> proc.Completed:
         require(NEED)
         return proc.run(["restic", "--repo", target, *args], env=self._env(), cwd=cwd, check=check, what=what)
 
@@ -233,5 +232,5 @@ def _detail(errors: list[str], pack: str) -> str:
     return next((line for line in errors if pack in line), "")[:300]
 
 
-def _failed(what: str, done: CompletedProcess[bytes]) -> OperationFailed:
+def _failed(what: str, done: proc.Completed) -> OperationFailed:
     return tool_failed(what, done.stderr, done.returncode)
