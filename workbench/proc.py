@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,6 +198,23 @@ def kill_group(child: Child) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def wait_group_gone(child: Child, *, timeout_s: float = 10.0) -> bool:
+    """Wait until no process of a killed child's group is left, zombies included; False on timeout.
+
+    The child's own children (a tool a protect run started) are orphans once it dies, and only
+    init reaps them: until then their pids still exist, and a tool that tells a stale lock by its
+    owner's pid (restic) would take the lock for a live one. A power cut leaves no process.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(child.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def version(tool: str) -> str | None:

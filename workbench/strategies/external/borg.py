@@ -183,19 +183,18 @@ class BorgEngine:
         return RestoreReport(name, bytes_written=written, files=files)
 
     def _archives(self, target: Path) -> list[borg_json.Archive]:
-        if not (target / "config").is_file():
-            raise UsageError(f"'{target}' is no borg repository (it has no config): protect into it first")
+        _require_repository(target)
         return borg_json.archives(self._text(["list", "--json", target], what="listing borg archives"))
 
     def _name(self, target: Path, point_id: str) -> str:
-        """An archive's name for 'latest', a name or an archive id (or its prefix)."""
+        """The archive's name: the newest one's for 'latest', else the point id itself (an archive's name)."""
+        if point_id != "latest":
+            _require_repository(target)
+            return point_id
         found = self._archives(target)
-        if point_id == "latest" and found:
-            return found[-1].name
-        for archive in found:
-            if point_id in (archive.name, archive.id) or (len(point_id) >= 8 and archive.id.startswith(point_id)):
-                return archive.name
-        raise UsageError(f"no archive '{point_id}' in {target}: see its points")
+        if not found:
+            raise UsageError(f"the repository {target} has no archives yet: protect into it first")
+        return found[-1].name
 
     def _env(self) -> dict[str, str]:
         self.state.mkdir(parents=True, exist_ok=True)
@@ -216,6 +215,11 @@ class BorgEngine:
 def make(variant: str = "", *, folders: tuple[str, ...] = (), state: Path) -> BorgEngine:
     """The engine the catalog's ``backup/borg[:none|repokey]`` row names."""
     return BorgEngine(folders=folders, state=state, variant=variant or VARIANTS[0])
+
+
+def _require_repository(target: Path) -> None:
+    if not (target / "config").is_file():
+        raise UsageError(f"'{target}' is no borg repository (it has no config): protect into it first")
 
 
 def _archive_name(now: datetime, taken: set[str]) -> str:

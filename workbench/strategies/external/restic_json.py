@@ -134,7 +134,7 @@ _PACK_LINES = (
 _QUIET = re.compile(r"^(create exclusive lock|load indexes|check all packs|check snapshots|read all data|"
                     r"\[\d+:\d\d\]|no errors were found|using temporary cache|created new cache|"
                     r"check for unused|.*not referenced in any index|.*would be removed by prune|"
-                    r"\d+ additional files were found|Fatal: repository contains errors)")
+                    r"\d+ additional files were found|This is non-critical|Fatal: repository contains errors)")
 
 
 def check_findings(output: str) -> CheckFindings:
