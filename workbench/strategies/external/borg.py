@@ -84,9 +84,8 @@ class BorgEngine:
             raise _failed("borg create", done)
         made = borg_json.created(done.stdout.decode(errors="replace"))
         stderr = done.stderr.decode(errors="replace")
-        counted = borg_json.last_progress(stderr)
-        if progress is not None and counted is not None:
-            progress(counted[1], made.original_bytes)
+        if progress is not None:
+            progress(made.original_bytes, made.original_bytes)
         notes += [line.message for line in borg_json.log_lines(stderr) if line.level in ("WARNING", "ERROR")
                   and "previously located" not in line.message]
         return RestorePoint(id=made.name, time=made.time, kind="incremental" if earlier else "full",

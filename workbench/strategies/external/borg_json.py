@@ -72,14 +72,6 @@ def log_lines(stderr: str) -> list[LogLine]:
             for m in json_lines(stderr) if m.get("type") == "log_message"]
 
 
-def last_progress(stderr: str) -> tuple[int, int] | None:
-    """(files, original bytes) of the last ``archive_progress`` line that counted something."""
-    found = None
-    for message in json_lines(stderr):
-        if message.get("type") == "archive_progress" and "nfiles" in message:
-            found = (int(message["nfiles"]), int(message.get("original_size", 0)))
-    return found
-
 
 @dataclass(frozen=True)
 class Archive:

@@ -84,9 +84,8 @@ class ResticEngine:
             raise _failed("restic backup", done)
         stdout = done.stdout.decode(errors="replace")
         summary = restic_json.backup_summary(stdout)
-        status = restic_json.last_status(stdout)
-        if progress is not None and status is not None:
-            progress(*status)
+        if progress is not None:
+            progress(summary.total_bytes, summary.total_bytes)
         snapshot = self._snapshot(target, summary.snapshot_id)
         notes += [f"restic could not read {e}" for e in summary.errors]
         return RestorePoint(id=snapshot.id, time=snapshot.time, kind="incremental" if snapshot.parent else "full",

@@ -71,14 +71,6 @@ def backup_summary(stdout: str) -> BackupSummary:
     raise OperationFailed("restic backup ended without its summary: " + ("; ".join(errors) or "no snapshot made"))
 
 
-def last_status(stdout: str) -> tuple[int, int] | None:
-    """(bytes done, bytes in all) of the last ``status`` message, for a progress report."""
-    found = None
-    for message in json_lines(stdout):
-        if message.get("message_type") == "status":
-            found = (int(message.get("bytes_done", 0)), int(message.get("total_bytes", 0)))
-    return found
-
 
 @dataclass(frozen=True)
 class Snapshot:
