@@ -26,3 +26,19 @@ def test_a_deleted_folder_comes_back_from_the_tools_history(run, strategy: str) 
     assert row["points_at_fault"] == len(runs), "the same schedule as the workbench's backup, and every point kept"
     assert row["rpo_hours"] == (DELETION.fault_hour - runs[-1] if row["files_stale"] else 0)
     assert row["footprint_bytes"] > 0 and not row["damage_detected"]
+
+
+TARGET_CORRUPTION = scenario("target-corruption", [("target-corruption", "day 1 10:00", {"count": 64}),
+                                                   ("disk-loss", "day 1 12:00", {})], "day 1 12:00")
+#: Where each tool keeps its stored data in its target: what a flip may land in (no lock, key or config).
+DATA = {"backup/restic": ("data/",), "backup/borg": ("data/",), "backup/rsnapshot": ("hourly.", "daily.")}
+
+
+@pytest.mark.parametrize("strategy", list(DATA))
+def test_rot_in_the_tools_stored_data_is_detected(run, strategy: str) -> None:
+    row, details = run(strategy, TARGET_CORRUPTION)
+    [record] = [f for f in details["faults"] if f["kind"] == "target-corruption"]
+    flipped = [bit["path"].split("/target/", 1)[1] for bit in record["bits"]]  # paths inside the cell's target
+    assert flipped and all(name.startswith(DATA[strategy]) for name in flipped), flipped
+    assert row["damage_detected"] is True, "the tool's own check (rsnapshot: its checksum listing) sees the rot"
+    assert row["recovery_level"] == "disk" and row["restore_point_time"], "the disk is rebuilt from a point"

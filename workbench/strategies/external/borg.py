@@ -173,12 +173,14 @@ class BorgEngine:
                          check=False, what="borg extract")
         shown = [p.strip("/") for p in paths if os.path.lexists(destination / p.strip("/"))]
         files, written = restored_totals(destination, shown if paths else ())
-        if done.returncode != 0:
-            problems = [line.message for line in borg_json.log_lines(done.stderr.decode(errors="replace"))
-                        if line.level in ("WARNING", "ERROR", "CRITICAL")]
-            if done.returncode != WARNING or not problems:
+        if done.returncode != 0:  # borg 1.2 stops the whole extract at the first chunk that fails its check
+            logged = borg_json.log_lines(done.stderr.decode(errors="replace"))
+            damaged = [line.message for line in logged if line.msgid == "IntegrityError"
+                       or "integrity error" in line.message.lower()]
+            warned = [line.message for line in logged if line.level == "WARNING"]
+            if not damaged and not (done.returncode == WARNING and warned):
                 raise _failed("borg extract", done)
-            raise DamageFound(f"borg could not extract everything of archive {name}: {problems[0]}")
+            raise DamageFound(f"borg could not extract everything of archive {name}: {(damaged or warned)[0]}")
         return RestoreReport(name, bytes_written=written, files=files)
 
     def _archives(self, target: Path) -> list[borg_json.Archive]:
