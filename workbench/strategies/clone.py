@@ -313,8 +313,7 @@ class CloneStrategy:
         return report
 
     def listing(self, target: Path, point_id: str) -> list[Listed]:
-        """The clone's root filesystem, mounted read-only, as ``ls -lR`` shows it (no file hashes: the
-        clone keeps its blocks' hashes only)."""
+        """The clone's root filesystem, mounted read-only, as ``ls -lR`` and ``b3sum -r`` of it show it."""
         with self._mounted(target, point_id) as (_, root):
             return list_tree(root)
 

@@ -158,8 +158,7 @@ class ImageStrategy:
                 p.close()
 
     def listing(self, target: Path, point_id: str) -> list[Listed]:
-        """The point's root filesystem as ``ls -lR`` of it, mounted read-only, shows it (no file hashes:
-        an image keeps its chunks' hashes only)."""
+        """The point's root filesystem as ``ls -lR`` and ``b3sum -r`` of it, mounted read-only, show it."""
         with self._mounted(target, point_id) as (_, root):
             return list_tree(root)
 

@@ -2,9 +2,9 @@
 
 A mirror's folder is such a tree, and so is a block-level point's filesystem
 once it is mounted read-only (an image point rebuilt in scratch space, a clone):
-a user lists it with ``ls -lR`` and copies back what they miss with ``cp -a``.
-Nothing here keeps a content hash, so the listing has none (``Listed.hash`` is
-None): content is compared by reading the copies.
+a user lists it with ``ls -lR``, compares contents with ``b3sum -r`` (the copies
+are there to read, so the listing gives each file's blake3 as it reads back) and
+copies back what they miss with ``cp -a``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,26 @@ from ..base import Listed, RestoreReport
 from . import tree
 
 _KINDS = {"f": "file", "d": "dir", "l": "symlink", "o": "other"}
+HASH_NAME = "blake3"
 
 
 def list_tree(root: Path, *, exclude_top: Iterable[str] = ()) -> list[Listed]:
-    """Every entry below ``root`` (not ``root`` itself), in path order; a hard link's names each as a file."""
+    """Every entry below ``root`` (not ``root`` itself), in path order; a hard link's names each as a
+    file. Each regular file carries the blake3 of its bytes as they read (none when they cannot be read)."""
     found = tree.scan(root, exclude_top=exclude_top, xattrs=False)
-    return [Listed(path=path, kind=_KINDS[entry.kind], size=entry.size, mtime_ns=entry.mtime_ns)
-            for path, entry in sorted(found.items()) if path]
+    return [Listed(path=path, kind=_KINDS[entry.kind], size=entry.size, mtime_ns=entry.mtime_ns,
+                   hash=digest, hash_name=HASH_NAME if digest else None)
+            for path, entry in sorted(found.items()) if path
+            for digest in [_read_hash(f"{root}/{path}", entry) if entry.kind == "f" else None]]
+
+
+def _read_hash(path: str, entry: tree.Entry) -> str | None:
+    try:
+        return tree.hash_file(path, entry.size).hex()
+    except OSError as exc:
+        if exc.errno not in (errno.EIO, errno.EBADMSG):
+            raise
+        return None
 
 
 def copy_paths(root: Path, paths: Sequence[str], destination: Path, *, point_id: str, force: bool = False,

@@ -115,7 +115,7 @@ class MirrorSync:
         return _restore_copy(target, point_id, destination, force)
 
     def listing(self, target: Path, point_id: str) -> list[Listed]:
-        """The mirror folder itself, as ``ls -lR`` shows it (no hashes: the copies are there to read)."""
+        """The mirror folder itself, as ``ls -lR`` and ``b3sum -r`` of it show it."""
         _check_synced(self, target, point_id)
         return list_tree(target, exclude_top=record.LEFT_OUT)
 
