@@ -72,6 +72,8 @@ def recover(machine: Machine, protection: Protection, *, disk_size: int, noticed
     machine.unmount()
     started = time.perf_counter()
     seen = look(machine, protection, noticed_at=noticed_at, disk_failing=disk_failing)
+    outcome.actions.append(f"noticed the damage at {seen.noticed_at.isoformat()}"
+                           + (": the disk reports itself failing" if seen.disk.failing else ""))
     outcome.damage_detected = seen.points.damage_found
     outcome.actions += seen.points.verify_findings
     if seen.live is None:
@@ -134,7 +136,8 @@ def _recover_files(protection: Protection, live: LiveTree, points: PointsAsSeen,
             outcome.actions.append(f"restoring path(s) from point {point.id} ({why}) failed: {exc}")
             continue
         for old, new in (move for t in takes for move in t.moves):  # a renamed file's good copy: its live name
-            os.replace(live.root / old, live.root / new)
+            if os.path.lexists(live.root / old):
+                os.replace(live.root / old, live.root / new)
         outcome.restored += takes
         outcome.files_restored += report.files
         outcome.actions.append(f"restored path(s) from point {point.id} ({why}): {report.files} file(s)")
