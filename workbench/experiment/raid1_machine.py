@@ -10,8 +10,7 @@ the health columns do not apply (NaN).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 from ..errors import WorkbenchError
@@ -111,15 +110,6 @@ class Raid1Protection(Protection):
 
     def reachable(self, targets_online: bool) -> list[Path]:
         return []  # the ransomware writes through the filesystem, which is the pair itself
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        with raid1.mounted_pair(self.target, lost=self._lost(), readonly=True) as pair:
-            yield pair.mountpoint
-
-    def _lost(self) -> int | None:
-        present = [half.exists() for half in raid1.halves(self.target)]
-        return None if all(present) else present.index(False)
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         raise WorkbenchError("a raid1 pair is not rebuilt from a copy: it runs degraded until a disk is replaced")

@@ -67,13 +67,14 @@ def rpo_hours(prefault: TruthState, history: list[TruthState], restored: Manifes
     Each restored file that equals some true version is consistent with the
     states where that path held that content; the tree as a whole can be no
     newer than the oldest of those files' newest matching state. Files with no
-    true version (rot, ciphertext) are the judge's business, not the RPO's.
+    true version (rot, ciphertext) are the judge's business, not the RPO's, and so are files the
+    pre-fault tree does not have (deleted on purpose, brought back by a restore from a listing).
     NaN when no restored file matches any true state.
     """
     states = sorted([*[s for s in history if s.hour < prefault.hour], prefault], key=lambda s: s.hour)
     newest_consistent = math.inf
     for path, entry in restored.entries.items():
-        if entry.kind != "file":
+        if entry.kind != "file" or path not in prefault.manifest.entries:
             continue
         hours = [s.hour for s in states if _same_content(s.manifest.entries.get(path), entry)]
         if hours:

@@ -28,19 +28,24 @@ import json
 import os
 import struct
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from .. import guard, workspace
+from ..disk.mounting import mounted
 from ..disk.table import move_backup_gpt, read_table
+from ..disk.targets import check_destination
 from ..errors import DamageFound, UsageError
 from ..sparse import data_extents
-from .base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from .base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from .image.destination import prepare
 from .image.plan import describe_span, normalise, per_chunk
 from .image.readbuf import ThreadBuffers, read_ranges
+from .mirror.listing import copy_paths, list_tree
 from .quiesce import held_still
 
 BLOCK = 64 * 1024
@@ -306,6 +311,29 @@ class CloneStrategy:
                                         f"{length // BLOCK or 1} block(s) differ from the hashes recorded at "
                                         f"clone time ({meta['time']})"))
         return report
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The clone's root filesystem, mounted read-only, as ``ls -lR`` and ``b3sum -r`` of it show it."""
+        with self._mounted(target, point_id) as (_, root):
+            return list_tree(root)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the clone, mounted read-only."""
+        check_destination(destination, force=force)  # before mounting anything
+        with self._mounted(target, point_id) as (clone_id, root):
+            return copy_paths(root, paths, destination, point_id=clone_id, force=force)
+
+    @contextmanager
+    def _mounted(self, target: Path, point_id: str) -> Iterator[tuple[str, Path]]:
+        """(the clone's point id, its root filesystem mounted read-only); refused mid-refresh."""
+        meta, _ = read_record(target)
+        if point_id not in ("latest", meta["id"]):
+            raise UsageError(f"a clone holds one point, '{meta['id']}', not '{point_id}'")
+        if marker_path(target).exists():
+            raise DamageFound(f"{target.name}: a refresh was interrupted; the clone is not a consistent disk")
+        with mounted(target, readonly=True) as root:
+            yield meta["id"], root
 
     def restore(self, target: Path, point_id: str | None, destination: Path, *, force: bool = False,
                 rescue: bool = False, size: int | None = None) -> RestoreReport:

@@ -20,6 +20,7 @@ import base64
 import os
 import shutil
 import stat
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 from ...disk.targets import check_destination
 from ...errors import DamageFound, OperationFailed
 from .repo import ChunkDamaged, Location, Repository
-from .snapshot import Entry, select_subtree
+from .snapshot import Entry, select_paths
 
 WORKERS = max(4, 2 * (os.cpu_count() or 1))
 HOLE_BLOCK = 64 << 10  # zero blocks of this size come back as holes
@@ -42,10 +43,11 @@ class RestoreOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def restore_tree(repo: Repository, tree: list[Entry], destination: Path, path: str = "", *,
+def restore_tree(repo: Repository, tree: list[Entry], destination: Path, paths: Sequence[str] = ("",), *,
                  force: bool = False) -> RestoreOutcome:
+    """Restore the entries at or under ``paths`` ("" is the whole tree), with their ancestors."""
     check_destination(destination, force=force)
-    entries = select_subtree(tree, path)
+    entries = select_paths(tree, paths)
     index = repo.load_index()
     destination.mkdir(parents=True, exist_ok=True)
     outcome = RestoreOutcome()

@@ -16,14 +16,16 @@ the pair *is* the protected filesystem.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...disk.targets import check_destination
 from ...errors import UsageError
-from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from . import raid1, record, tree
+from .listing import copy_paths, list_tree
 from .sync import check_target, sync_tree
 from .twoway import last_synced, load_state, signature, sync_two_way
 
@@ -46,6 +48,13 @@ def _restore_copy(tree_root: Path, point_id: str, destination: Path, force: bool
     check_destination(destination, force=force)
     result = sync_tree(tree_root, destination, write_record=False)
     return RestoreReport(POINT, bytes_written=result.bytes_copied, files=result.files)
+
+
+def _check_synced(strategy: MirrorSync | MirrorTwoWay, target: Path, point_id: str) -> None:
+    """A listing needs the one point, 'now', and a mirror that has synced at least once."""
+    _check_point(point_id)
+    if not strategy.points(target):
+        raise UsageError(f"'{target}' holds no {strategy.name} yet: run 'workbench mirror protect' first")
 
 
 def _read_all(root: Path) -> VerifyReport:
@@ -104,6 +113,17 @@ class MirrorSync:
         if record.load_sync(target) is None:
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
         return _restore_copy(target, point_id, destination, force)
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The mirror folder itself, as ``ls -lR`` and ``b3sum -r`` of it show it."""
+        _check_synced(self, target, point_id)
+        return list_tree(target, exclude_top=record.LEFT_OUT)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the mirror folder."""
+        _check_synced(self, target, point_id)
+        return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
 
     def verify(self, target: Path) -> VerifyReport:
         """Checksum variant: every file against the hash recorded at sync time. Quick: read everything."""
@@ -170,6 +190,16 @@ class MirrorTwoWay:
             raise UsageError(f"'{target}' is not a two-way mirror (no {record.TWOWAY_NAME}): run protect first")
         return _restore_copy(target, point_id, destination, force)
 
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The other side's folder, as ``ls -lR`` shows it."""
+        _check_synced(self, target, point_id)
+        return list_tree(target, exclude_top=record.LEFT_OUT)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        _check_synced(self, target, point_id)
+        return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
+
     def verify(self, target: Path) -> VerifyReport:
         """Every file readable, and size and mtime as the state database recorded at the last sync."""
         state = load_state(target)
@@ -223,6 +253,19 @@ class Raid1Strategy:
         check_destination(destination, force=force)  # before mounting anything
         with raid1.mounted_pair(target, lost=self._lost(target), readonly=True) as pair:
             return _restore_copy(pair.mountpoint, point_id, destination, force)
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The pair's filesystem, mounted read-only (degraded when a half is gone)."""
+        _check_point(point_id)
+        with raid1.mounted_pair(target, lost=self._lost(target), readonly=True) as pair:
+            return list_tree(pair.mountpoint)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        _check_point(point_id)
+        check_destination(destination, force=force)  # before mounting anything
+        with raid1.mounted_pair(target, lost=self._lost(target), readonly=True) as pair:
+            return copy_paths(pair.mountpoint, paths, destination, point_id=POINT, force=force)
 
     def verify(self, target: Path) -> VerifyReport:
         """A scrub: btrfs reads both copies of every block and repairs a bad one from the good one."""
