@@ -8,12 +8,14 @@ PY := $(VENV)/bin/python
 WB := $(VENV)/bin/workbench
 DEMO_OUT ?= reports/demo
 
-# What the workbench runs (apt package names; see workbench/proc.py for tool -> package).
-APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-progs zstd attr fuse3
+# What the workbench runs (apt package names; see workbench/proc.py for tool -> package), with the
+# real tools the matrix measures beside its own engines (rsync, unison, partclone).
+APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-progs zstd attr fuse3 \
+  rsync unison partclone
 # What the tests need beyond that: a real browser for the report test.
 APT_TEST := chromium
 # The reference tools the benchmarks compare against.
-APT_BENCH := partclone restic borgbackup rsync unison b3sum
+APT_BENCH := restic borgbackup b3sum
 
 .PHONY: setup setup-test setup-bench demo test test-fast bench notebooks docs clean-venv
 .DEFAULT_GOAL := help

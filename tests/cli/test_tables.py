@@ -77,7 +77,7 @@ def test_selections() -> None:
 
 
 def test_the_report_lists_strategies_in_the_tables_order() -> None:
-    assert list(STRATEGY_COLOURS) == list(catalog.names())
+    assert list(STRATEGY_COLOURS) == list(dict.fromkeys(r.strategy for r in catalog.STRATEGIES))
 
 
 def test_commands_and_their_verbs() -> None:

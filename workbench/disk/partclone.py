@@ -27,7 +27,6 @@ from .table import Partition
 #: The filesystem partclone is asked to read for a partition, by its role; the tool of each.
 FILESYSTEM_OF_ROLE = {"esp": "fat", "root": "ext4", "data": "ext4"}
 TOOL_OF_FILESYSTEM = {"fat": "partclone.fat", "ext4": "partclone.ext4"}
-CHECK_TOOL = "partclone.chkimg"
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def restore(compressed: Path, image: Path, part: Partition, filesystem: str, *, 
 def check(compressed: Path) -> Run:
     """``partclone.chkimg`` of one compressed image: does every block still match its CRC?"""
     with _log() as log:
-        left, right = proc.pipe(["zstd", "-dc", "-q", compressed], [CHECK_TOOL, "-B", "-s", "-", "-L", log],
+        left, right = proc.pipe(["zstd", "-dc", "-q", compressed], ["partclone.chkimg", "-B", "-s", "-", "-L", log],
                                 check=False)
         return Run(right.stderr.decode(errors="replace"), log.read_text(errors="replace"), right.returncode,
                    left.returncode, left.stderr.decode(errors="replace"))

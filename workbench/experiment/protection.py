@@ -92,8 +92,9 @@ class Protection:
         return self.footprint()
 
     def target_paths(self) -> list[Path]:
-        """What target corruption strikes."""
-        return [self.target]
+        """What target corruption strikes: the engine's stored data when it names it (``data_paths``)."""
+        data_paths = getattr(self.strategy, "data_paths", None)
+        return data_paths(self.target) if data_paths else [self.target]
 
     def reachable(self, targets_online: bool) -> list[Path]:
         """What ransomware on the machine can reach besides the disk."""

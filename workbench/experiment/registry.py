@@ -73,6 +73,26 @@ def _raid1(target: Path, variant: str = "", **common) -> Protection:
     return Raid1Protection(strategy=Raid1Strategy(), target=target / "raid1", **common)
 
 
+def _rsync(target: Path, variant: str = "", **common) -> Protection:
+    from ..strategies.external.rsync import RsyncMirror
+
+    return TreeProtection(strategy=RsyncMirror(checksum=variant == "checksum"), target=target / "mirror",
+                          folders=HOME, subdir="home", always_online=True, **common)
+
+
+def _unison(target: Path, variant: str = "", **common) -> Protection:
+    from ..strategies.external.unison import UnisonMirror
+
+    return TreeProtection(strategy=UnisonMirror(), target=target / "mirror", folders=HOME, subdir="home",
+                          always_online=True, writes_source=True, **common)
+
+
+def _partclone(target: Path, variant: str = "", **common) -> Protection:
+    from ..strategies.external.partclone import PartcloneImage
+
+    return DiskProtection(strategy=PartcloneImage(scratch=common["scratch"]), target=target, **common)
+
+
 #: Results name -> how a cell builds its protection: one entry per row of the strategy table.
 _FACTORIES: dict[str, Callable[..., Protection]] = {
     "none": _none,
@@ -83,6 +103,9 @@ _FACTORIES: dict[str, Callable[..., Protection]] = {
     "mirror-continuous": _mirror(continuous=True),
     "mirror-two-way": _mirror(two_way=True),
     "raid1": _raid1,
+    "mirror-sync/rsync": _rsync,
+    "mirror-two-way/unison": _unison,
+    "image/partclone": _partclone,
 }
 
 

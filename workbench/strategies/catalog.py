@@ -79,6 +79,13 @@ STRATEGIES: tuple[StrategyRow, ...] = (
     StrategyRow("raid1", "raid1", "filesystem", "tree", "continuous",
                 "the filesystem itself on a btrfs raid1 pair of disks",
                 command="mirror", mode="raid1", verbs=COMMON_VERBS),
+    StrategyRow("mirror-sync", "mirror", "folders", "tree", "hourly", "rsync -aHAX --delete of the users' folders",
+                variants=_MIRROR_VARIANTS, engine="rsync", demo=False),
+    StrategyRow("mirror-two-way", "mirror", "folders", "tree", "hourly", "unison -batch of the users' folders",
+                engine="unison", demo=False),
+    StrategyRow("image", "image", "whole-disk", "disk", "weekly@01+daily@01",
+                "partclone of every partition through zstd, GPT and boot area raw; every point full",
+                engine="partclone", demo=False),
 )
 
 

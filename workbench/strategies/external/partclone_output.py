@@ -1,4 +1,4 @@
-"""Reading what partclone says (its stderr, 0.3.x): the filesystem's figures, whether it succeeded, what went wrong. Pure.
+"""Reading what partclone 0.3 says on stderr: the filesystem's figures, whether it succeeded, what went wrong. Pure.
 
 partclone has no machine-readable output. Its messages are stable lines
 (``Device size:   96.5 MB = 94208 Blocks``), between progress lines that
