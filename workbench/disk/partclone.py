@@ -27,6 +27,9 @@ from .table import Partition
 #: The filesystem partclone is asked to read for a partition, by its role; the tool of each.
 FILESYSTEM_OF_ROLE = {"esp": "fat", "root": "ext4", "data": "ext4"}
 TOOL_OF_FILESYSTEM = {"fat": "partclone.fat", "ext4": "partclone.ext4"}
+#: Progress without per-block detail, redrawn every second: partclone waits out one refresh
+#: interval (2 s by default) before it exits, which would dwarf the work on small partitions.
+_QUIET = ("-B", "-f", "1")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def clone(image: Path, part: Partition, filesystem: str, out: Path) -> Run:
     real = guard.check_target(image)
     with attached(real, part, readonly=True) as device, _log() as log:
         tool = TOOL_OF_FILESYSTEM[filesystem]
-        left, right = proc.pipe([tool, "-c", "-B", "-s", device, "-o", "-", "-L", log],
+        left, right = proc.pipe([tool, "-c", *_QUIET, "-s", device, "-o", "-", "-L", log],
                                 ["zstd", "-T0", "-q", "-f", "-o", out], check=False)
         return Run(left.stderr.decode(errors="replace"), log.read_text(errors="replace"), left.returncode,
                    right.returncode, right.stderr.decode(errors="replace"))
@@ -74,7 +77,7 @@ def restore(compressed: Path, image: Path, part: Partition, filesystem: str, *, 
         tool = TOOL_OF_FILESYSTEM[filesystem]
         flags = ["-i"] if ignore_crc else []
         left, right = proc.pipe(["zstd", "-dc", "-q", compressed],
-                                [tool, "-r", "-B", *flags, "-s", "-", "-o", device, "-L", log], check=False)
+                                [tool, "-r", *_QUIET, *flags, "-s", "-", "-o", device, "-L", log], check=False)
         return Run(right.stderr.decode(errors="replace"), log.read_text(errors="replace"), right.returncode,
                    left.returncode, left.stderr.decode(errors="replace"))
 
@@ -82,7 +85,7 @@ def restore(compressed: Path, image: Path, part: Partition, filesystem: str, *, 
 def check(compressed: Path) -> Run:
     """``partclone.chkimg`` of one compressed image: does every block still match its CRC?"""
     with _log() as log:
-        left, right = proc.pipe(["zstd", "-dc", "-q", compressed], ["partclone.chkimg", "-B", "-s", "-", "-L", log],
+        left, right = proc.pipe(["zstd", "-dc", "-q", compressed], ["partclone.chkimg", *_QUIET, "-s", "-", "-L", log],
                                 check=False)
         return Run(right.stderr.decode(errors="replace"), log.read_text(errors="replace"), right.returncode,
                    left.returncode, left.stderr.decode(errors="replace"))
