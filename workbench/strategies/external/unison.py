@@ -36,7 +36,7 @@ from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport
 from ..mirror.record import read_json, write_json_atomic
 from ..mirror.strategies import allocated_bytes
 from . import folder
-from .unison_output import EXIT_FATAL, last_line, parse
+from .unison_output import EXIT_FATAL, parse
 
 POINT = "now"
 PROFILE = "workbench"
@@ -85,8 +85,7 @@ class UnisonMirror:
                           done.stderr.decode("utf-8", "surrogateescape"))
         report = parse(stdout, stderr, roots)
         if done.returncode >= EXIT_FATAL:
-            raise OperationFailed(f"unison stopped (exit code {done.returncode}): "
-                                  f"{report.fatal or last_line(stderr) or last_line(stdout)}")
+            raise OperationFailed(f"unison stopped (exit code {done.returncode}): {report.fatal or 'no reason given'}")
         written = [*report.paths("copy", roots[1]), *report.paths("update", roots[1])]
         write_json_atomic(state / LISTING, {
             "format": FORMAT, "engine": "unison", "synced_at": now.isoformat(), "exit_code": done.returncode,

@@ -10,7 +10,8 @@ unison has no machine-readable output. What it says is stable text on stderr:
 - one ``[BGN]`` line per action, ``[BGN] Copying a/f from ROOT1 to ROOT2``, ``[BGN] Updating file
   a/f from ROOT1 to ROOT2``, ``[BGN] Deleting a/f from ROOT2``, told apart by the roots the caller knows
   (a path may contain ' from ');
-- ``Fatal error: ...`` when it stops (exit code 3).
+- ``Fatal error: ...`` when it stops (exit code 3), or, when it refuses to go on, a plain line
+  saying why (``The root of one of the replicas has been completely emptied.``).
 
 Its exit codes (the manual's 'Exit Code'): 0 all in sync, 1 some paths skipped, 2 non-fatal failures
 during transfer, 3 a fatal error or an interruption.
@@ -30,6 +31,9 @@ _NOTHING = "Nothing to do: replicas have not changed since last sync."
 _LISTED = re.compile(r"^\s+(skipped|failed): (.+) \((.*)\)\s*$")
 _ACTION = re.compile(r"^\[BGN\] (Copying properties for|Copying|Updating file|Updating|Deleting) (.+)$")
 _FATAL = re.compile(r"^Fatal error:?\s*(.*)$")
+#: What every run says on stderr; a line that is none of these is unison telling why it stopped.
+_ROUTINE = ("Unison ", "Looking for changes", "Reconciling changes", "Propagating updates", "Saving synchronizer",
+            "[BGN]", "[END]", "[CONFLICT]", "Synchronization ", "Nothing to do", "Warning: No archive files")
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class UnisonReport:
     conflicts: list[dict[str, str]] = field(default_factory=list)  # skipped paths: {path, reason}
     failures: list[dict[str, str]] = field(default_factory=list)  # failed paths: {path, reason}
     actions: list[Action] = field(default_factory=list)
-    fatal: str = ""
+    fatal: str = ""  # why unison stopped, when it did; may be a line of an ordinary run (read it on exit code 3)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -83,6 +87,9 @@ def parse(stdout: str, stderr: str, roots: tuple[str, str]) -> UnisonReport:
                 report.actions.append(action)
         elif (match := _FATAL.match(line.strip())) and not report.fatal:
             report.fatal = match.group(1) or line.strip()
+    if not report.fatal:
+        report.fatal = next((line.strip() for line in stderr.splitlines() if line.strip()
+                             and not line.startswith((" ", "\t")) and not line.startswith(_ROUTINE)), "")
     return report
 
 
@@ -98,8 +105,3 @@ def _action(verb: str, rest: str, roots: tuple[str, str]) -> Action | None:
         if rest.endswith(tail):
             return Action(verb, rest[: -len(tail)], there)
     return None
-
-
-def last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
