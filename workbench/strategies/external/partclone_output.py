@@ -2,7 +2,8 @@
 
 partclone has no machine-readable output. Its messages are stable lines
 (``Device size:   96.5 MB = 94208 Blocks``), between progress lines that
-redraw themselves with carriage returns and terminal escapes. The figures
+redraw themselves with carriage returns and terminal escapes (off a terminal, with
+newlines); a message may be glued to the end of a progress line. The figures
 are taken in blocks, which are exact, and turned into bytes with the block size.
 """
 
@@ -75,8 +76,8 @@ def parse(text: str) -> PartcloneReport:
             report.seconds = hours * 3600 + minutes * 60 + seconds
         elif match := _SUCCESS.match(line):
             report.succeeded = match.group(1).lower()
-        elif _PROBLEM.search(line) and not _PROGRESS.match(line):
-            report.problems.append(line)
+        elif problem := _problem(line):
+            report.problems.append(problem)
     return report
 
 
@@ -84,6 +85,18 @@ def first_problem(*texts: str) -> str:
     """The first line naming an error in any of the texts (partclone's, zstd's), or ''."""
     for text in texts:
         for line in lines(text):
-            if _PROBLEM.search(line) and not _PROGRESS.match(line):
-                return line
+            if problem := _problem(line):
+                return problem
     return ""
+
+
+def _problem(line: str) -> str:
+    """The message in a line that names an error; a progress line may have one glued to its end
+    (``... 0.00byte/min,CRC error, block_id=12194...``), which is cut out of it."""
+    match = _PROBLEM.search(line)
+    if match is None:
+        return ""
+    if not _PROGRESS.match(line):
+        return line
+    start = max(line.rfind(",", 0, match.start()), line.rfind("%", 0, match.start())) + 1
+    return line[start:].strip()
