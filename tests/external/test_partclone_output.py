@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from workbench.strategies.base import DiskStrategy, Lister, misfits
+from workbench.strategies.external.partclone import PartcloneImage
 from workbench.strategies.external.partclone_output import first_problem, lines, parse
 
 #: partclone.ext4 -c -B -f 1 of a root partition.
@@ -119,3 +121,7 @@ def test_redraws_and_escapes_are_split_and_dropped() -> None:
     assert (report.filesystem, report.used_bytes, report.succeeded) == ("FAT32", 1236 * 512, "cloned")
     assert "current block:       1236, total block:      69632, Complete: 100.00%" in lines(FAT_ON_A_TERMINAL)
     assert not any("\x1b" in line or "\r" in line for line in lines(FAT_ON_A_TERMINAL))
+
+
+def test_the_engine_fits_the_disk_strategy_and_lister_protocols() -> None:
+    assert misfits(PartcloneImage, DiskStrategy) == [] and misfits(PartcloneImage, Lister) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import UsageError
+from workbench.strategies.base import Lister, misfits
 from workbench.strategies.external import rsync
 from workbench.strategies.external.rsync import RsyncMirror, apply_items
 from workbench.strategies.external.rsync_output import last_progress, parse_items, parse_stats, version_of
@@ -95,6 +96,10 @@ def test_the_version_needed_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError, match=r"rsync 3\.2 or newer is needed .* this one is 3\.1\.3"):
         rsync.require_rsync()
     rsync.require_rsync.cache_clear()
+
+
+def test_the_engine_fits_the_strategy_and_lister_protocols() -> None:
+    assert misfits(RsyncMirror) == [] and misfits(RsyncMirror, Lister) == []
 
 
 # -- verify: the mirror against the checksums rsync printed, on a real rsync run (no disks) ---------

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import OperationFailed
+from workbench.strategies.base import Lister, misfits
 from workbench.strategies.external import unison
 from workbench.strategies.external.unison import UnisonMirror, profile_text
 from workbench.strategies.external.unison_output import Action, parse
@@ -70,6 +71,10 @@ def test_the_profile_names_both_roots_and_batch_mode() -> None:
     assert f"root = {ROOTS[0]}\nroot = {ROOTS[1]}\n" in text
     assert {"batch = true", "times = true", "owner = true", "group = true", "ignore = Path lost+found"} <= set(
         text.splitlines())
+
+
+def test_the_engine_fits_the_strategy_and_lister_protocols() -> None:
+    assert misfits(UnisonMirror) == [] and misfits(UnisonMirror, Lister) == []
 
 
 # -- a real unison, on two folders (no disks) -------------------------------------------------------
