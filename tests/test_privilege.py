@@ -20,7 +20,7 @@ import pytest
 from workbench import proc
 
 PACKAGE = Path(proc.__file__).parent
-CALLS = {"run", "text", "spawn"}
+CALLS = {"run", "text", "spawn", "pipe"}  # pipe(first, second): both command lines are read
 
 
 # ---- at run time ----
@@ -141,7 +141,8 @@ def command_sites(tree: ast.Module) -> list[tuple[int, str]]:
             inner = id(child) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope
             if isinstance(child, ast.Call) and child.args and _is_proc_call(child.func, imported):
                 names = {**scopes.get(0, {}), **scopes.get(scope, {})}
-                sites.extend((child.lineno, word) for word in sorted(_first_words(child.args[0], names)))
+                lines = child.args if getattr(child.func, "attr", "") == "pipe" else child.args[:1]
+                sites.extend((child.lineno, word) for line in lines for word in sorted(_first_words(line, names)))
             visit(child, inner)
 
     visit(tree, 0)
@@ -185,7 +186,7 @@ def test_disk_tools_are_called_only_under_disk() -> None:
     assert outside == [], "disk tools outside workbench/disk/ (ask a disk/ function instead):\n" + "\n".join(outside)
     # The scan sees the real call sites, so an empty list above means something.
     assert {"losetup", "mount", "umount", "sfdisk", "sgdisk", "e2fsck", "mkfs.btrfs", "btrfs", "debugfs",
-            "dumpe2fs", "filefrag", "blockdev", "fsfreeze", "mcopy"} <= inside
+            "dumpe2fs", "filefrag", "blockdev", "fsfreeze", "mcopy", "partclone.chkimg"} <= inside
 
 
 def process_starts(tree: ast.Module) -> list[tuple[int, str]]:

@@ -93,6 +93,13 @@ STRATEGIES: tuple[StrategyRow, ...] = (
     StrategyRow("backup", "backup", "folders", "tree", _BACKUP_SCHEDULE,
                 "rsnapshot: rsync snapshots hard-linked to the one before, rotated hourly and daily",
                 engine="rsnapshot", demo=False),
+    StrategyRow("mirror-sync", "mirror", "folders", "tree", "hourly", "rsync -aHAX --delete of the users' folders",
+                variants=_MIRROR_VARIANTS, engine="rsync", demo=False),
+    StrategyRow("mirror-two-way", "mirror", "folders", "tree", "hourly", "unison -batch of the users' folders",
+                engine="unison", demo=False),
+    StrategyRow("image", "image", "whole-disk", "disk", "weekly@01+daily@01",
+                "partclone of every partition through zstd, GPT and boot area raw; every point full",
+                engine="partclone", demo=False),
 )
 
 
