@@ -22,7 +22,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from types import FrameType
+from typing import IO, Any
 
 from .errors import MissingToolError, NotRootError, OperationFailed, UsageError
 
@@ -113,6 +114,10 @@ def require_root(why: str) -> None:
         raise NotRootError(f"{why} needs root (loop devices and mounts): run it with sudo or as root")
 
 
+#: What ``run`` returns: the exit status, and stdout and stderr as bytes.
+Completed = subprocess.CompletedProcess[bytes]
+
+
 def run(
     args: Sequence[Arg],
     *,
@@ -122,7 +127,7 @@ def run(
     cwd: Path | None = None,
     timeout: float | None = None,
     what: str | None = None,
-) -> subprocess.CompletedProcess[bytes]:
+) -> Completed:
     """Run a command and return its completed process (stdout and stderr as bytes).
 
     ``what`` describes the step for the error message ("formatting the ESP").
@@ -143,7 +148,7 @@ def run(
     return done
 
 
-def text(args: Sequence[Arg], **kwargs) -> str:
+def text(args: Sequence[Arg], **kwargs: Any) -> str:
     """Run a command and return its stdout decoded as text."""
     return run(args, **kwargs).stdout.decode(errors="replace")
 
@@ -225,7 +230,7 @@ def _argv(args: Sequence[Arg]) -> list[str]:
 
 def caller_module() -> str:
     """The ``__name__`` of the first module up the stack that is not this one (who asked for the command)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__") == __name__:
         frame = frame.f_back
     return "" if frame is None else str(frame.f_globals.get("__name__", ""))
