@@ -60,8 +60,8 @@ class ChurnRecord:
 
     @property
     def changed(self) -> int:
-        return sum(map(len, (self.created, self.modified, self.deleted, self.renamed, self.dirs_created,
-                             self.dirs_removed)))  # fmt: skip
+        return sum(len(names) for names in (self.created, self.modified, self.deleted, self.renamed,
+                                            self.dirs_created, self.dirs_removed))  # fmt: skip
 
 
 def day_start(start: datetime, day: int) -> datetime:
