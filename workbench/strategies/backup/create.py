@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,7 +111,8 @@ def _store_files(
         stats["files"] += 1
         stats["bytes"] += entry["size"]
         old = before.get(entry["path"])
-        if not request.reread and unchanged(entry, old) and all(bytes.fromhex(c) in index for c in old["chunks"]):
+        if (not request.reread and old is not None and unchanged(entry, old)
+                and all(bytes.fromhex(c) in index for c in old["chunks"])):
             entry["chunks"] = old["chunks"]
         else:
             todo.append(entry)
@@ -157,7 +158,7 @@ def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats:
     return chunk.hex()
 
 
-def _read_file(path: Path, params: ChunkerParams, known) -> list[Piece]:
+def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> list[Piece]:
     """Read, chunk, hash and (for chunks not yet stored) compress one file."""
     pieces: list[Piece] = []
     try:
@@ -188,7 +189,7 @@ def _read_file(path: Path, params: ChunkerParams, known) -> list[Piece]:
     return pieces
 
 
-def _piece(data: memoryview, known) -> Piece:
+def _piece(data: memoryview, known: Container[bytes]) -> Piece:
     chunk = chunk_id(data)
     if chunk in known:
         return chunk, len(data), None, 0

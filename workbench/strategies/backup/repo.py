@@ -255,7 +255,7 @@ class Repository:
     def read_chunk(self, chunk: bytes, location: Location, fd: int | None = None) -> bytes:
         """The chunk's plain bytes, checked against its id; ChunkDamaged if they do not match."""
         own = fd is None
-        if own:
+        if fd is None:
             fd = os.open(self.pack_path(location.pack), os.O_RDONLY | os.O_CLOEXEC)
         try:
             stored = os.pread(fd, location.length, location.offset)

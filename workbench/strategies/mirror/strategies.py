@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ...disk.targets import check_destination
 from ...errors import UsageError
-from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import raid1, record, tree
 from .sync import check_target, sync_tree
 from .twoway import last_synced, load_state, signature, sync_two_way
@@ -79,8 +79,8 @@ class MirrorSync:
     """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
 
     name = "mirror-sync"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, checksum: bool = False) -> None:
         self.checksum = checksum
@@ -152,8 +152,8 @@ class MirrorTwoWay:
     """``mirror-two-way``: Unison-like, conflicts keep both versions (see ``twoway``)."""
 
     name = "mirror-two-way"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
     variant = ""
 
     def protect(self, source: Path, target: Path, *, now: datetime,
@@ -193,8 +193,8 @@ class Raid1Strategy:
     """``raid1``: a btrfs raid1 pair in the target directory holds the protected filesystem."""
 
     name = "raid1"
-    scope = "filesystem"
-    source_kind = "tree"
+    scope: Scope = "filesystem"
+    source_kind: SourceKind = "tree"
     variant = ""
 
     def __init__(self, half_bytes: int = 256 << 20) -> None:
