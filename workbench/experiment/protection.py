@@ -16,13 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..disk.create import create_disk
 from ..disk.mounting import mounted
 from ..errors import DamageFound
-from ..strategies.base import RestorePoint, Strategy, VerifyReport
+from ..strategies.base import DiskStrategy, RestorePoint, Strategy, VerifyReport
 from .machine import Machine
 from .schedule import Schedule
+
+if TYPE_CHECKING:
+    from ..strategies.mirror.continuous import ContinuousMirror
+    from ..strategies.mirror.strategies import MirrorContinuous
 
 HOME = ("home",)
 
@@ -119,6 +124,8 @@ class Protection:
 class DiskProtection(Protection):
     """Block-level: reads the unmounted disk, restores whole disks."""
 
+    strategy: DiskStrategy  # restored with rescue= and size=
+
     def source_for(self, machine: Machine) -> Path:
         machine.unmount()
         return machine.image
@@ -200,13 +207,15 @@ class TreeProtection(Protection):
 class ContinuousTree(TreeProtection):
     """A continuous mirror: watches the source whenever it is mounted, and catches up every hour."""
 
+    strategy: MirrorContinuous  # it watches
+
     @property
     def watches(self) -> bool:
         return True
 
     def attach(self, machine: Machine) -> None:
         self._machine = machine
-        self._watcher = None
+        self._watcher: ContinuousMirror | None = None
         machine.listeners.append(self._on_mount)
         if machine.root is not None:
             self._on_mount(machine.root)

@@ -21,15 +21,41 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from ..disk.repair import rebuild_gpt_from_backup, repair_from_backup_superblock
 from ..errors import WorkbenchError
 from ..faults.ransomware import EXTENSION, NOTE_NAME
-from ..strategies.base import RestorePoint
+from ..strategies.base import RestorePoint, VerifyReport
 from .machine import Machine
+
+
+class Recoverable(Protocol):
+    """What recovery needs of a protection (``experiment.protection.Protection`` offers it): the points
+    and the strategy's own verify, a way to look inside a point and to rebuild a disk from one."""
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        """The folders the protection covers inside the root tree; () for the whole disk."""
+        ...
+
+    def detach(self) -> None: ...
+
+    def points(self) -> list[RestorePoint]: ...
+
+    def verify(self) -> VerifyReport: ...
+
+    def browse(self, point: RestorePoint, *, rescue: bool = False) -> AbstractContextManager[Path]:
+        """A read-only view of the point laid out like the root tree."""
+        ...
+
+    def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
+        """Full recovery onto a blank disk; returns the disk to swap in."""
+        ...
 
 
 @dataclass
@@ -43,7 +69,7 @@ class RecoveryOutcome:
     actions: list[str] = field(default_factory=list)
 
 
-def sort_points(protection, outcome: RecoveryOutcome) -> tuple[list[RestorePoint], list[RestorePoint]]:
+def sort_points(protection: Recoverable, outcome: RecoveryOutcome) -> tuple[list[RestorePoint], list[RestorePoint]]:
     """(points that verify clean, points verify found damage in), each newest first.
 
     The points are those the target holds now, when the damage is noticed.
@@ -65,7 +91,7 @@ def sort_points(protection, outcome: RecoveryOutcome) -> tuple[list[RestorePoint
     return [p for p in points if p.id not in damaged], [p for p in points if p.id in damaged]
 
 
-def recover(machine: Machine, protection, *, disk_size: int, remembered_files: set[str],
+def recover(machine: Machine, protection: Recoverable, *, disk_size: int, remembered_files: set[str],
             disk_failing: bool = False) -> RecoveryOutcome:
     """Bring the machine back as well as this protection allows; time it (RTO).
 
@@ -89,7 +115,7 @@ def recover(machine: Machine, protection, *, disk_size: int, remembered_files: s
     return outcome
 
 
-def _recover_disk(machine: Machine, protection, clean: list[RestorePoint], damaged: list[RestorePoint],
+def _recover_disk(machine: Machine, protection: Recoverable, clean: list[RestorePoint], damaged: list[RestorePoint],
                   disk_size: int, outcome: RecoveryOutcome) -> None:
     """The newest clean point that restores; failing that, what can be rescued from a damaged one."""
     tries = [(p, False) for p in clean] + [(p, True) for p in damaged[:1]]
@@ -117,8 +143,8 @@ def _recover_disk(machine: Machine, protection, clean: list[RestorePoint], damag
         outcome.actions.append("the disk is gone and nothing was kept to rebuild it from")
 
 
-def _recover_files(machine: Machine, protection, clean_points: list[RestorePoint], damaged: list[RestorePoint],
-                   remembered: set[str], outcome: RecoveryOutcome) -> None:
+def _recover_files(machine: Machine, protection: Recoverable, clean_points: list[RestorePoint],
+                   damaged: list[RestorePoint], remembered: set[str], outcome: RecoveryOutcome) -> None:
     live = machine.mount()
     missing = sorted(n for n in remembered if _in_scope(n, protection.folders) and not os.path.lexists(live / n))
     suspects = _written_since_the_note(live, protection.folders)
@@ -142,7 +168,7 @@ def _recover_files(machine: Machine, protection, clean_points: list[RestorePoint
                            + (f"; removed {cleared} ransomware leftover(s)" if cleared else ""))
 
 
-def _best_point(protection, points: list[RestorePoint], missing: list[str], outcome: RecoveryOutcome,
+def _best_point(protection: Recoverable, points: list[RestorePoint], missing: list[str], outcome: RecoveryOutcome,
                 *, rescue: bool = False) -> tuple[RestorePoint, bool] | None:
     """The newest point with no sign of ransomware that holds the most of the missing files.
 

@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 
 from ..truth.judge import compare
-from ..truth.manifest import Manifest
+from ..truth.manifest import Entry, Manifest
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def rpo_hours(prefault: TruthState, history: list[TruthState], restored: Manifes
     return float(prefault.hour - newest_consistent)
 
 
-def _same_content(want, got) -> bool:
+def _same_content(want: Entry | None, got: Entry) -> bool:
     return want is not None and want.kind == "file" and (want.hash, want.size) == (got.hash, got.size)
 
 
