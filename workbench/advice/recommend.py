@@ -134,7 +134,7 @@ def threat_outcomes(results: pd.DataFrame, needs: Needs) -> tuple[pd.DataFrame, 
         for label, group in here.groupby("label", sort=True):
             if label == BASELINE:
                 continue
-            records.append(_outcome(label, threat, group, reference, needs))
+            records.append(_outcome(str(label), threat, group, reference, needs))
     return pd.DataFrame(records, columns=OUTCOME_COLUMNS), notes
 
 
