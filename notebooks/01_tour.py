@@ -34,6 +34,7 @@ facts_path = None  # where to write this notebook's key facts as JSON (the tests
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown, display
@@ -41,7 +42,7 @@ from IPython.display import Markdown, display
 from workbench import lab
 
 tour = lab.use_workspace(workspace_dir, fresh="tour")  # a fresh start inside the notebook's own workspace
-facts = {}
+facts: dict[str, Any] = {}
 
 # %% [markdown]
 # ## 1. A small PC

@@ -109,8 +109,8 @@ by_churn.unstack().rename(columns=lambda f: f"footprint at x{f:g}").map(
     lambda v: lab.format_bytes(v) if v == v else "–")
 
 # %%
-clone = per_strategy.loc["clone"] if "clone" in per_strategy.index else None
-image = per_strategy.loc["image"] if "image" in per_strategy.index else None
+medians = per_strategy.to_dict(orient="index")  # strategy -> its medians
+clone, image = medians.get("clone"), medians.get("image")
 if clone is not None and image is not None:
     facts["clone_reserved_over_image_footprint"] = float(clone["reserved_bytes"] / image["footprint_bytes"])
     display(Markdown(f"A clone ties up **{lab.format_bytes(clone['reserved_bytes'])}** (a whole disk); the image "

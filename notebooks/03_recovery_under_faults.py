@@ -26,6 +26,7 @@ facts_path = None
 # %matplotlib inline
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown, display
@@ -35,7 +36,7 @@ from workbench import lab
 run = lab.load_results(results_dir, profile=profile, data_size=data_size)
 results, ok, folder = run.rows, run.ok, run.folder
 display(Markdown(run.describe()))
-facts = {"results_dir": str(folder), "rows": len(results)}
+facts: dict[str, Any] = {"results_dir": str(folder), "rows": len(results)}
 
 # %% [markdown]
 # ## Bytes recovered intact

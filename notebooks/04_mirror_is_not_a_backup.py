@@ -37,6 +37,7 @@ import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown, display
@@ -45,7 +46,7 @@ from workbench import lab
 
 lesson = lab.use_workspace(workspace_dir, fresh="lesson")  # a fresh start inside the notebook's own workspace
 monday = datetime(2026, 1, 5, tzinfo=UTC)
-facts = {}
+facts: dict[str, Any] = {}
 
 # %% [markdown]
 # ## Day 0: a healthy computer, protected four ways
@@ -63,7 +64,7 @@ copies = {"mirror": lab.strategy("mirror-sync", lesson / "mirror"),
           "backup": lab.strategy("backup", lesson / "backup")}
 
 
-def nightly(now):
+def nightly(now: datetime) -> None:
     """What runs every night: each copy catches up (the clone reads the disk, the others the homes)."""
     for copy in copies.values():
         copy.protect(disk, now=now)

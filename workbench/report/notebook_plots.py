@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +74,7 @@ def protect_runs(results_dir: str | Path) -> pd.DataFrame:
     return frame
 
 
-def growth_over_days(runs: pd.DataFrame, reserved: dict[str, float] | None = None) -> Figure:
+def growth_over_days(runs: pd.DataFrame, reserved: Mapping[Hashable, float] | None = None) -> Figure:
     """Left: seconds of each protect run over simulated days. Right: bytes stored so far (log scale).
 
     ``reserved`` (strategy -> bytes) draws the capacity a strategy ties up as a dashed line,
