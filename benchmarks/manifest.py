@@ -104,7 +104,8 @@ def main() -> int:
         ours_s, ours_cpu = median_seconds(lambda: take_manifest(root), args.runs)
         ref_s, ref_cpu = median_seconds(lambda: proc.run(["sh", "-c", find], what=tool), args.runs)
         buffer = keystream(derive_key("buffer"), min(total, 1 << 30))
-        mem_s, mem_cpu = median_seconds(lambda: blake3.blake3(buffer, max_threads=blake3.blake3.AUTO).digest(), args.runs)
+        mem_s, mem_cpu = median_seconds(lambda: blake3.blake3(buffer, max_threads=blake3.blake3.AUTO).digest(),
+                                        args.runs)
         scale = total / len(buffer)
         rows = [
             {"tool": "workbench take_manifest (blake3)", "seconds": ours_s, "cpu_seconds": ours_cpu},

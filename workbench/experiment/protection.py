@@ -44,7 +44,8 @@ class Protection:
     variant: str = ""
     folders: tuple[str, ...] = ()  # scope inside the root tree; () = the whole disk
     always_online: bool = False  # a live folder on the machine (a mirror): ransomware reaches it
-    options: dict[str, dict] = field(default_factory=dict)  # schedule rule -> protect options ("weekly": {"full": True})
+    # schedule rule -> protect options ("weekly": {"full": True})
+    options: dict[str, dict] = field(default_factory=dict)
     subdir: str = ""  # file-level source inside the root tree ("" = the root, with a folder selection)
     events: list[dict] = field(default_factory=list)  # a watcher's summary, per mounted stretch
     propagation_delays_s: list[float] = field(default_factory=list)  # per change a watcher applied

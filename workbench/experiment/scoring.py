@@ -131,7 +131,8 @@ def health_columns(before: dict | None, after: dict | None) -> dict:
         return {"partition_table_ok": False, "boot_ok": False, "esp_ok": False, "fsck_clean": False,
                 "fs_uuid_ok": False}
     return {
-        "partition_table_ok": bool(after["partition_entries"]) and after["partition_entries"] == before["partition_entries"],
+        "partition_table_ok": (bool(after["partition_entries"])
+                               and after["partition_entries"] == before["partition_entries"]),
         "boot_ok": after["boot_code"] == before["boot_code"],
         "esp_ok": after["esp_files"] is not None and after["esp_files"] == before["esp_files"],
         "fsck_clean": bool(after["fsck_clean"]),

@@ -119,7 +119,8 @@ def parse(text: str) -> Choice:
     if found is None:
         raise UsageError(f"{strategy} has no engine '{engine}': its engines are {', '.join(r.engine for r in family)}")
     if variant and variant not in found.variants:
-        raise UsageError(f"unknown variant '{variant}' of {found.name}: variants are {', '.join(found.variants) or 'none'}")
+        raise UsageError(f"unknown variant '{variant}' of {found.name}: "
+                         f"variants are {', '.join(found.variants) or 'none'}")
     return Choice(found, variant or found.default_variant)
 
 

@@ -138,7 +138,8 @@ def disk_differences(expected: DiskManifest, actual: DiskManifest) -> list[str]:
 def _describe(entry: dict[str, Any] | None) -> str:
     if entry is None:
         return "none"
-    return f"{entry.get('name') or '?'} type {entry['type']} uuid {entry['uuid']} start {entry['start']} size {entry['size']}"
+    return (f"{entry.get('name') or '?'} type {entry['type']} uuid {entry['uuid']} start {entry['start']} "
+            f"size {entry['size']}")
 
 
 def load_any(path: Path) -> tuple[Manifest, DiskManifest | None]:

@@ -59,7 +59,8 @@ def halves(directory: Path) -> tuple[Path, Path]:
 def create_pair(directory: Path, size_bytes: int = 256 << 20, *, overwrite: bool = False) -> tuple[Path, Path]:
     """Two sparse images of ``size_bytes`` each, formatted as one btrfs raid1 filesystem."""
     if size_bytes < MIN_SIZE:
-        raise UsageError(f"a raid1 half needs at least {MIN_SIZE >> 20} MiB, not {size_bytes >> 20} MiB: pass a bigger size")
+        raise UsageError(f"a raid1 half needs at least {MIN_SIZE >> 20} MiB, not {size_bytes >> 20} MiB: "
+                         "pass a bigger size")
     images = tuple(workspace.new_file(path, overwrite=overwrite) for path in halves(directory))
     for image in images:
         with open(image, "wb") as handle:

@@ -102,14 +102,16 @@ class MirrorSync:
 
     def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         if record.load_sync(target) is None:
-            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
+            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
+                             "run 'workbench mirror protect' first")
         return _restore_copy(target, point_id, destination, force)
 
     def verify(self, target: Path) -> VerifyReport:
         """Checksum variant: every file against the hash recorded at sync time. Quick: read everything."""
         saved = record.load_sync(target)
         if saved is None:
-            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
+            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
+                             "run 'workbench mirror protect' first")
         hashes: dict[str, str] = saved.get("hashes") or {}
         if not hashes:
             return _read_all(target)
