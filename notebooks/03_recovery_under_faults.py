@@ -52,7 +52,8 @@ grid.map(lambda v: f"{v:.1%}" if v == v else "–")  # the heatmap's numbers
 # %% [markdown]
 # ## RPO and RTO
 #
-# RPO: simulated hours of changes lost (back to the newest true state the restored files agree with). RTO: real seconds to get the data back.
+# RPO: simulated hours of changes lost (back to the newest true state the restored files agree
+# with). RTO: real seconds to get the data back.
 
 # %%
 lab.rpo_rto_bars(results)
@@ -68,7 +69,8 @@ lab.health_heatmap(results)
 # %% [markdown]
 # ## Tracing one cell
 #
-# A cell of the heatmap is the median of its rows; here are those rows, and the details file that lists every file the judge did not find intact.
+# A cell of the heatmap is the median of its rows; here are those rows, and the details file that
+# lists every file the judge did not find intact.
 
 # %%
 cells = ok[["strategy", "scenario"]].drop_duplicates()

@@ -75,7 +75,9 @@ nightly(monday + timedelta(hours=23))
 # %% [markdown]
 # ## Day 1: a deleted folder, and ransomware starts
 #
-# At 14:00 a student deletes a folder by mistake. At 15:00 ransomware encrypts its first files (AES-256-CTR, renamed with `.locked`, a ransom note beside them). That night, every copy runs as usual.
+# At 14:00 a student deletes a folder by mistake. At 15:00 ransomware encrypts its first files
+# (AES-256-CTR, renamed with `.locked`, a ransom note beside them). That night, every copy runs as
+# usual.
 
 # %%
 day1 = monday + timedelta(days=1)
@@ -102,7 +104,10 @@ display(Markdown(f"{len(wave2.files)} more files encrypted: {len(encrypted)} in 
 # %% [markdown]
 # ## Day 3: what does each copy hold?
 #
-# The judge compares each copy with the students' files from day 0: `intact` (the right bytes), `missing`, `corrupted` (content that never was a true version) and `unexpected` (files that were not there: the `.locked` twins and ransom notes). For the backup we restore the snapshot taken **before** the attack, which is the point of keeping versions.
+# The judge compares each copy with the students' files from day 0: `intact` (the right bytes),
+# `missing`, `corrupted` (content that never was a true version) and `unexpected` (files that were
+# not there: the `.locked` twins and ransom notes). For the backup we restore the snapshot taken
+# **before** the attack, which is the point of keeping versions.
 
 # %%
 backup = copies["backup"]
@@ -155,7 +160,10 @@ print(f"backup (day-0 snapshot): {Path(victim).name}\n{lab.hexdump(backup_bytes)
 # %% [markdown]
 # ### RAID 1 and the clone
 #
-# RAID 1 writes every block to both disks at once, so the encryption landed on both halves. The clone was refreshed each night, so it copied the damage as faithfully as the mirror. (A clone kept from *before* the attack would be clean, but a clone has one point: refreshing it is how it stays useful.)
+# RAID 1 writes every block to both disks at once, so the encryption landed on both halves. The
+# clone was refreshed each night, so it copied the damage as faithfully as the mirror. (A clone kept
+# from *before* the attack would be clean, but a clone has one point: refreshing it is how it stays
+# useful.)
 
 # %%
 for name in ("raid1", "clone"):

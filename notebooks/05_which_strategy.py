@@ -108,7 +108,9 @@ lab.rpo_rto_bars(chosen_rows)
 # %% [markdown]
 # ## Try other needs
 #
-# Change the form and press **Advise**. With a results folder given (or without root, the shipped example), only the limits and threats it measured apply; without one, as root, a new comparison runs when the workload changes.
+# Change the form and press **Advise**. With a results folder given (or without root, the shipped
+# example), only the limits and threats it measured apply; without one, as root, a new comparison
+# runs when the workload changes.
 
 # %%
 form = {
