@@ -41,9 +41,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from workbench import proc, workspace  # noqa: E402
-from workbench.strategies.backup.repo import footprint  # noqa: E402
-from workbench.units import format_bytes, parse_size  # noqa: E402
+from workbench import proc, workspace
+from workbench.strategies.backup.repo import footprint
+from workbench.units import format_bytes, parse_size
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
