@@ -89,7 +89,8 @@ def _package_trees() -> tuple[tuple[str, ast.Module], ...]:
 
 
 def _assignments(tree: ast.AST) -> dict[int, dict[str, list[ast.expr]]]:
-    """For each function (by id; 0 for the module), the values assigned to each plain name in it."""
+    """For each function (by id; 0 for the module), the values assigned to each plain name in it
+    (``x = ...`` and ``x: T = ...`` alike)."""
     found: dict[int, dict[str, list[ast.expr]]] = {}
 
     def visit(node: ast.AST, scope: int) -> None:
@@ -99,6 +100,8 @@ def _assignments(tree: ast.AST) -> dict[int, dict[str, list[ast.expr]]]:
                 for target in child.targets:
                     if isinstance(target, ast.Name):
                         found.setdefault(scope, {}).setdefault(target.id, []).append(child.value)
+            elif isinstance(child, ast.AnnAssign) and isinstance(child.target, ast.Name) and child.value is not None:
+                found.setdefault(scope, {}).setdefault(child.target.id, []).append(child.value)
             visit(child, inner)
 
     visit(tree, 0)
@@ -169,8 +172,11 @@ def f(device, real, entry):
     proc.spawn(["python3", "-c", "pass"], stderr=None)
     entry.update(type="blockdev")
     run(["mount", real])  # not proc's run
+    typed: list[str] = ["umount", real]
+    proc.run(typed)
 '''
-    assert command_sites(ast.parse(source)) == [(7, "losetup"), (9, "e2fsck"), (10, "blockdev"), (11, "python3")]
+    assert command_sites(ast.parse(source)) == [(7, "losetup"), (9, "e2fsck"), (10, "blockdev"), (11, "python3"),
+                                                (15, "umount")]
 
 
 def test_disk_tools_are_called_only_under_disk() -> None:

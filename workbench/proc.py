@@ -26,7 +26,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from types import FrameType
+from typing import IO, Any
 
 from .errors import MissingToolError, NotRootError, OperationFailed, UsageError
 
@@ -126,6 +127,10 @@ def require_root(why: str) -> None:
         raise NotRootError(f"{why} needs root (loop devices and mounts): run it with sudo or as root")
 
 
+#: What ``run`` returns: the exit status, and stdout and stderr as bytes.
+Completed = subprocess.CompletedProcess[bytes]
+
+
 def run(
     args: Sequence[Arg],
     *,
@@ -135,7 +140,7 @@ def run(
     cwd: Path | None = None,
     timeout: float | None = None,
     what: str | None = None,
-) -> subprocess.CompletedProcess[bytes]:
+) -> Completed:
     """Run a command and return its completed process (stdout and stderr as bytes).
 
     ``what`` describes the step for the error message ("formatting the ESP").
@@ -156,14 +161,12 @@ def run(
     return done
 
 
-def text(args: Sequence[Arg], **kwargs) -> str:
+def text(args: Sequence[Arg], **kwargs: Any) -> str:
     """Run a command and return its stdout decoded as text."""
     return run(args, **kwargs).stdout.decode(errors="replace")
 
 
 Child = subprocess.Popen[bytes]
-#: What ``run`` returns, for modules that hand a finished run on (they may not import subprocess).
-Completed = subprocess.CompletedProcess[bytes]
 
 
 def pipe(first: Sequence[Arg], second: Sequence[Arg], *, what: str | None = None, check: bool = True,
@@ -301,7 +304,7 @@ def _argv(args: Sequence[Arg]) -> list[str]:
 
 def caller_module() -> str:
     """The ``__name__`` of the first module up the stack that is not this one (who asked for the command)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__") == __name__:
         frame = frame.f_back
     return "" if frame is None else str(frame.f_globals.get("__name__", ""))

@@ -203,4 +203,5 @@ def test_a_run_killed_mid_way_leaves_the_earlier_points_restorable(run, strategy
         assert crash["details"]["killed"] and crash["details"]["returncode"] == -9, crash["details"]
     # The point the recovery takes is a whole one: the killed run's, if it finished writing before the kill.
     assert row["recovery_level"] == "disk" and row["restore_point_time"]
-    assert row["files_corrupted"] == 0 and row["came_back_clean"] and not row["damage_detected"], (details["verdicts"], details["recovery"], crash)
+    assert row["files_corrupted"] == 0 and row["came_back_clean"] and not row["damage_detected"], (
+        details["verdicts"], details["recovery"], crash)

@@ -13,14 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING
 
 from ..disk.create import create_disk
 from ..disk.mounting import mounted
 from ..errors import DamageFound, OperationFailed
-from ..strategies.base import Listed, Lister, RestorePoint, RestoreReport, Strategy, VerifyReport, misfits
+from ..strategies.base import DiskStrategy, Listed, Lister, RestorePoint, RestoreReport, Strategy, VerifyReport
 from .machine import Machine
 from .schedule import Schedule
+
+if TYPE_CHECKING:
+    from ..strategies.mirror.continuous import ContinuousMirror
+    from ..strategies.mirror.strategies import MirrorContinuous
 
 HOME = ("home",)
 
@@ -42,7 +46,8 @@ class Protection:
     variant: str = ""
     folders: tuple[str, ...] = ()  # scope inside the root tree; () = the whole disk
     always_online: bool = False  # a live folder on the machine (a mirror): ransomware reaches it
-    options: dict[str, dict] = field(default_factory=dict)  # schedule rule -> protect options ("weekly": {"full": True})
+    # schedule rule -> protect options ("weekly": {"full": True})
+    options: dict[str, dict] = field(default_factory=dict)
     subdir: str = ""  # file-level source inside the root tree ("" = the root, with a folder selection)
     events: list[dict] = field(default_factory=list)  # a watcher's summary, per mounted stretch
     propagation_delays_s: list[float] = field(default_factory=list)  # per change a watcher applied
@@ -113,7 +118,8 @@ class Protection:
         listed = [replace(entry, path=prefix + entry.path) for entry in self._lister().listing(self.target, point.id)]
         return [entry for entry in listed if in_scope(entry.path, self.folders)]
 
-    def restore_paths(self, point: RestorePoint, paths: Sequence[str], root: Path, *, rescue: bool = False) -> RestoreReport:
+    def restore_paths(self, point: RestorePoint, paths: Sequence[str], root: Path, *,
+                      rescue: bool = False) -> RestoreReport:
         """Bring back only ``paths`` (as on the root tree) of the point into the tree at ``root``, over what is
         there (a targeted restore). ``rescue``: the point is known to be damaged; keep what could be restored."""
         prefix = self.subdir + "/" if self.subdir else ""
@@ -128,9 +134,9 @@ class Protection:
 
     def _lister(self) -> Lister:
         """The engine, as a ``Lister``; an engine that cannot list its points says so."""
-        if misfits(type(self.strategy), Lister):
+        if not isinstance(self.strategy, Lister):
             raise OperationFailed(f"the {self.name} engine cannot list its points or restore single paths")
-        return cast(Lister, self.strategy)
+        return self.strategy
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         """Full recovery onto a blank disk of ``size_bytes``; returns the disk to swap in.
@@ -142,6 +148,8 @@ class Protection:
 
 class DiskProtection(Protection):
     """Block-level: reads the unmounted disk, restores whole disks."""
+
+    strategy: DiskStrategy  # restored with rescue= and size=
 
     def source_for(self, machine: Machine) -> Path:
         machine.unmount()
@@ -198,13 +206,15 @@ class TreeProtection(Protection):
 class ContinuousTree(TreeProtection):
     """A continuous mirror: watches the source whenever it is mounted, and catches up every hour."""
 
+    strategy: MirrorContinuous  # it watches
+
     @property
     def watches(self) -> bool:
         return True
 
     def attach(self, machine: Machine) -> None:
         self._machine = machine
-        self._watcher = None
+        self._watcher: ContinuousMirror | None = None
         machine.listeners.append(self._on_mount)
         if machine.root is not None:
             self._on_mount(machine.root)

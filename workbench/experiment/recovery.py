@@ -3,7 +3,8 @@
 Its inputs are ``user_view.WhatTheUserSees``, gathered by ``user_view.look``: when the damage was
 noticed, the disk as the user meets it, the live files as they read, the ransom note, and the
 strategy's points, verify output and listings. Never the ground truth, nor the faults' records.
-It never branches on a strategy's or a scenario's name: it only uses what a ``Protection`` offers.
+It never branches on a strategy's or a scenario's name: it only uses what a protection offers
+(``recoverable.Recoverable``).
 
 - **disk-level damage** (the disk is gone, or no longer has its partitions, boot code or a
   mountable root, or it reported itself failing): the newest usable point is restored onto a
@@ -37,7 +38,7 @@ from ..errors import WorkbenchError
 from ..faults.ransomware import EXTENSION
 from ..strategies.base import RestorePoint
 from .machine import Machine
-from .protection import Protection
+from .recoverable import Recoverable
 from .restore_plan import Listing, Take, encrypted, is_ransom_name, plan_restores, shows_ransomware
 from .user_view import CONTENT_HASH, LiveTree, PointsAsSeen, WhatTheUserSees, content_hash, knows_hash, look
 
@@ -59,7 +60,7 @@ class RecoveryOutcome:
                 "restored": [take.to_json() for take in self.restored]}
 
 
-def recover(machine: Machine, protection: Protection, *, disk_size: int, noticed_at: datetime,
+def recover(machine: Machine, protection: Recoverable, *, disk_size: int, noticed_at: datetime,
             disk_failing: bool = False) -> RecoveryOutcome:
     """Bring the machine back as well as this protection allows; time it (RTO).
 
@@ -87,7 +88,7 @@ def recover(machine: Machine, protection: Protection, *, disk_size: int, noticed
     return outcome
 
 
-def _recover_disk(machine: Machine, protection: Protection, seen: WhatTheUserSees, disk_size: int,
+def _recover_disk(machine: Machine, protection: Recoverable, seen: WhatTheUserSees, disk_size: int,
                   outcome: RecoveryOutcome) -> None:
     """The newest clean point that restores; failing that, what can be rescued from a damaged one."""
     tries = [(p, False) for p in seen.points.clean] + [(p, True) for p in seen.points.damaged[:1]]
@@ -115,7 +116,7 @@ def _recover_disk(machine: Machine, protection: Protection, seen: WhatTheUserSee
         outcome.actions.append("the disk is gone and nothing was kept to rebuild it from")
 
 
-def _recover_files(protection: Protection, live: LiveTree, points: PointsAsSeen, outcome: RecoveryOutcome) -> None:
+def _recover_files(protection: Recoverable, live: LiveTree, points: PointsAsSeen, outcome: RecoveryOutcome) -> None:
     rescue = not points.clean and bool(points.damaged)
     candidates = list(points.clean) or list(points.damaged[:1])
     sources = _Sources(points, candidates, outcome)
@@ -189,7 +190,7 @@ class _Comparer:
     restoring the point's copies into scratch space and hashing them there.
     """
 
-    def __init__(self, protection: Protection, live: LiveTree, rescue: bool) -> None:
+    def __init__(self, protection: Recoverable, live: LiveTree, rescue: bool) -> None:
         self._protection, self._live, self._rescue = protection, live, rescue
 
     def __call__(self, point: RestorePoint, listing: Listing, names: Mapping[str, str]) -> set[str]:

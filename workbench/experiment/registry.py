@@ -34,25 +34,25 @@ def strategy_spec(text: str) -> tuple[str, str]:
     return choice.name, choice.variant
 
 
-def _none(target: Path, variant: str = "", **common) -> Protection:
+def _none(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.none import NoStrategy
 
     return NoProtection(strategy=NoStrategy(), target=target, **common)
 
 
-def _image(target: Path, variant: str = "", **common) -> Protection:
+def _image(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.image.engine import ImageStrategy
 
     return DiskProtection(strategy=ImageStrategy(), target=target, options={"weekly": {"full": True}}, **common)
 
 
-def _clone(target: Path, variant: str = "", **common) -> Protection:
+def _clone(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.clone import CloneStrategy
 
     return ClonedDisk(strategy=CloneStrategy(), target=target / "clone.img", **common)
 
 
-def _backup(target: Path, variant: str = "", **common) -> Protection:
+def _backup(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.backup.engine import BackupStrategy
     from ..strategies.backup.snapshot import Selection
 
@@ -61,7 +61,7 @@ def _backup(target: Path, variant: str = "", **common) -> Protection:
 
 
 def _mirror(continuous: bool = False, two_way: bool = False) -> Callable[..., Protection]:
-    def make(target: Path, variant: str = "", *, name: str, **common) -> Protection:
+    def make(target: Path, variant: str = "", *, name: str, **common: Any) -> Protection:
         from ..strategies import mirror
 
         strategy = mirror.make(catalog.row(name).mode or "", checksum=variant == "checksum")
@@ -72,7 +72,7 @@ def _mirror(continuous: bool = False, two_way: bool = False) -> Callable[..., Pr
     return make
 
 
-def _raid1(target: Path, variant: str = "", **common) -> Protection:
+def _raid1(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.mirror.strategies import Raid1Strategy
     from .raid1_machine import Raid1Protection
 

@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 
 from ..truth.judge import compare
-from ..truth.manifest import Manifest
+from ..truth.manifest import Entry, Manifest
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def rpo_hours(prefault: TruthState, history: list[TruthState], restored: Manifes
     return float(prefault.hour - newest_consistent)
 
 
-def _same_content(want, got) -> bool:
+def _same_content(want: Entry | None, got: Entry) -> bool:
     return want is not None and want.kind == "file" and (want.hash, want.size) == (got.hash, got.size)
 
 
@@ -132,7 +132,8 @@ def health_columns(before: dict | None, after: dict | None) -> dict:
         return {"partition_table_ok": False, "boot_ok": False, "esp_ok": False, "fsck_clean": False,
                 "fs_uuid_ok": False}
     return {
-        "partition_table_ok": bool(after["partition_entries"]) and after["partition_entries"] == before["partition_entries"],
+        "partition_table_ok": (bool(after["partition_entries"])
+                               and after["partition_entries"] == before["partition_entries"]),
         "boot_ok": after["boot_code"] == before["boot_code"],
         "esp_ok": after["esp_files"] is not None and after["esp_files"] == before["esp_files"],
         "fsck_clean": bool(after["fsck_clean"]),

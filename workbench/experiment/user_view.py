@@ -31,7 +31,7 @@ from ..errors import WorkbenchError
 from ..faults.ransomware import EXTENSION, NOTE_NAME
 from ..strategies.base import Listed, RestorePoint
 from .machine import Machine
-from .protection import Protection
+from .recoverable import Recoverable
 
 #: The hash the user takes of live files: what our tools keep (``Listed.hash_name``), and ``b3sum``.
 CONTENT_HASH = "blake3"
@@ -89,7 +89,7 @@ class PointsAsSeen:
     damaged: tuple[RestorePoint, ...]  # newest first: verify found damage they depend on
     verify_findings: tuple[str, ...]  # what verify (or opening the target) said, one line each
     verify_s: float  # the seconds verify took (the RTO leaves verify out)
-    protection: Protection = field(repr=False)  # whose listings these are
+    protection: Recoverable = field(repr=False)  # whose listings these are
     _listings: dict[str, dict[str, Listed]] = field(default_factory=dict, repr=False)  # point id -> listing
 
     @property
@@ -113,7 +113,7 @@ class WhatTheUserSees:
     points: PointsAsSeen
 
 
-def look(machine: Machine, protection: Protection, *, noticed_at: datetime, disk_failing: bool) -> WhatTheUserSees:
+def look(machine: Machine, protection: Recoverable, *, noticed_at: datetime, disk_failing: bool) -> WhatTheUserSees:
     """Gather what the user can see when they notice the damage (the machine is left mounted when it is used)."""
     points = _look_at_points(protection)
     disk = DiskAsSeen(present=machine.exists, usable=machine.usable(), failing=disk_failing)
@@ -124,7 +124,7 @@ def look(machine: Machine, protection: Protection, *, noticed_at: datetime, disk
     return WhatTheUserSees(noticed_at=noticed_at, disk=disk, live=live, points=points)
 
 
-def _look_at_points(protection: Protection) -> PointsAsSeen:
+def _look_at_points(protection: Recoverable) -> PointsAsSeen:
     """The points the target holds now, sorted by what verify says of them."""
     started = time.perf_counter()
     try:

@@ -34,14 +34,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .. import guard, workspace
 from ..disk.mounting import mounted
-from ..disk.table import move_backup_gpt, read_table
+from ..disk.table import PartitionTable, move_backup_gpt, read_table
 from ..disk.targets import check_destination
 from ..errors import DamageFound, UsageError
 from ..sparse import data_extents
-from .base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from .base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from .image.destination import prepare
 from .image.plan import describe_span, normalise, per_chunk
 from .image.readbuf import ThreadBuffers, read_ranges
@@ -218,8 +219,8 @@ class CloneStrategy:
     """An exact sparse replica of a disk image file, refreshed by changed blocks."""
 
     name = "clone"
-    scope = "whole-disk"
-    source_kind = "disk"
+    scope: Scope = "whole-disk"
+    source_kind: SourceKind = "disk"
 
     def __init__(self, *, workers: int | None = None, freeze: bool = False, sync: bool = False) -> None:
         self.workers = workers or os.cpu_count() or 2
@@ -256,7 +257,7 @@ class CloneStrategy:
                 os.close(dst_fd)
                 os.close(src_fd)
         table = read_table(target)
-        meta = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
+        meta: dict[str, Any] = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
                 "mode": mode, "source": source.name, "disk_size": size, "block_size": BLOCK, "hash": HASH_NAME,
                 "regions": _regions(table), "stats": _stats_json(stats)}
         _write_record(target, meta, hashes, sync=self.sync)
@@ -369,7 +370,7 @@ def _block_ranges(blocks: list[int], size: int) -> list[tuple[int, int]]:
     return [(s, min(n, size - s)) for s, n in ranges]
 
 
-def _regions(table) -> list[dict]:
+def _regions(table: PartitionTable) -> list[dict]:
     return [{"start": p.start_bytes, "size": p.size_bytes, "partition": p.number,
              "label": f"partition {p.number} {p.name or p.role}"} for p in table.partitions]
 

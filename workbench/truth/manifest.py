@@ -113,7 +113,8 @@ class Manifest:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         if data.get("format") != FORMAT or data.get("version") != VERSION:
-            raise UsageError(f"not a workbench manifest (format {data.get('format')!r} version {data.get('version')!r})")
+            raise UsageError(
+                f"not a workbench manifest (format {data.get('format')!r} version {data.get('version')!r})")
         entries = {e["path"]: Entry.from_json(e) for e in data["entries"]}
         return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"), include=data.get("include"))
 
@@ -275,7 +276,8 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
 
 def _entry(root: str, rel: str, st: os.stat_result) -> Entry:
     mode = st.st_mode
-    kind = "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "symlink" if stat.S_ISLNK(mode) else "other"
+    kind = ("file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode)
+            else "symlink" if stat.S_ISLNK(mode) else "other")
     path = os.path.join(root, rel)
     return Entry(
         path=rel,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,7 +113,8 @@ def _store_files(
         stats["files"] += 1
         stats["bytes"] += entry["size"]
         old = before.get(entry["path"])
-        if not request.reread and unchanged(entry, old) and all(bytes.fromhex(c) in index for c in old["chunks"]):
+        if (not request.reread and old is not None and unchanged(entry, old)
+                and all(bytes.fromhex(c) in index for c in old["chunks"])):
             entry["chunks"] = old["chunks"]
             if FILE_HASH in old:
                 entry[FILE_HASH] = old[FILE_HASH]
@@ -162,7 +163,7 @@ def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats:
     return chunk.hex()
 
 
-def _read_file(path: Path, params: ChunkerParams, known) -> tuple[list[Piece], str]:
+def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
     """Read, chunk, hash and (for chunks not yet stored) compress one file; also the whole file's blake3."""
     pieces: list[Piece] = []
     whole = blake3.blake3()
@@ -195,7 +196,7 @@ def _read_file(path: Path, params: ChunkerParams, known) -> tuple[list[Piece], s
     return pieces, whole.hexdigest()
 
 
-def _piece(data: memoryview, known) -> Piece:
+def _piece(data: memoryview, known: Container[bytes]) -> Piece:
     chunk = chunk_id(data)
     if chunk in known:
         return chunk, len(data), None, 0

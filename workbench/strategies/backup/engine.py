@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ...errors import UsageError
-from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from .check import verify_repository
 from .create import BackupRequest, take_snapshot
 from .prune import PruneResult, forget, prune
@@ -30,8 +30,8 @@ from .snapshot import Selection, listed_entries
 
 class BackupStrategy:
     name = "backup"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, mode: str = "incremental", selection: Selection | None = None, reread: bool = False) -> None:
         if mode not in ("full", "incremental", "differential"):

@@ -64,7 +64,8 @@ def restore_tree(repo: Repository, tree: list[Entry], destination: Path, paths: 
                 if location is not None and location.pack not in pack_fds:
                     pack_fds[location.pack] = _open_pack(repo, location.pack)
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="restore") as pool:
-            for entry, result in zip(files, pool.map(lambda e: _write_file(repo, index, pack_fds, destination, e), files)):
+            for entry, result in zip(files, pool.map(lambda e: _write_file(repo, index, pack_fds, destination, e),
+                                                     files)):
                 if isinstance(result, str):
                     outcome.damaged.append(f"{entry['path']} ({result})")
                 else:
@@ -198,7 +199,8 @@ def _apply_metadata(target: Path, entry: Entry, outcome: RestoreOutcome | None) 
 
 def raise_if_damaged(outcome: RestoreOutcome, snap_id: str) -> None:
     if outcome.damaged:
-        shown = "; ".join(outcome.damaged[:5]) + (f"; and {len(outcome.damaged) - 5} more" if len(outcome.damaged) > 5 else "")
+        shown = "; ".join(outcome.damaged[:5]) + (f"; and {len(outcome.damaged) - 5} more"
+                                                  if len(outcome.damaged) > 5 else "")
         raise DamageFound(
             f"restored {outcome.files} entries of snapshot {snap_id}, but {len(outcome.damaged)} could not be "
             f"restored because stored data is damaged: {shown} (run 'workbench backup verify')"

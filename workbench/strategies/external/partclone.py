@@ -42,7 +42,7 @@ from ...disk import partclone as tool
 from ...disk.mounting import mounted
 from ...disk.table import Partition, PartitionTable, move_backup_gpt, read_table
 from ...errors import DamageFound, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from ..image.destination import prepare
 from ..quiesce import held_still
 from . import folder
@@ -76,8 +76,8 @@ class PartcloneImage:
     """partclone images of every partition of a whole disk, one full set per point."""
 
     name = "image"
-    scope = "whole-disk"
-    source_kind = "disk"
+    scope: Scope = "whole-disk"
+    source_kind: SourceKind = "disk"
     variant = ""
 
     def __init__(self, scratch: Path | None = None) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import MissingToolError, OperationFailed, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from ..mirror.record import read_json, write_json_atomic
 from ..mirror.strategies import allocated_bytes
 from . import folder
@@ -62,8 +62,8 @@ class RsyncMirror:
     """One-way mirror by rsync."""
 
     name = "mirror-sync"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, checksum: bool = False) -> None:
         self.checksum = checksum

@@ -32,7 +32,7 @@ from typing import Any
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from ..mirror.record import read_json, write_json_atomic
 from ..mirror.strategies import allocated_bytes
 from . import folder
@@ -66,8 +66,8 @@ class UnisonMirror:
     """Two-way mirror by unison."""
 
     name = "mirror-two-way"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
     variant = ""
 
     def protect(self, source: Path, target: Path, *, now: datetime,

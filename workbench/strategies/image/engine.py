@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from ... import __version__, guard, workspace
-from ...disk.table import move_backup_gpt, read_table
+from ...disk.table import PartitionTable, move_backup_gpt, read_table
 from ...disk.targets import check_destination
 from ...errors import DamageFound, UsageError
-from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from ..mirror.listing import copy_paths, list_tree
 from ..quiesce import held_still
 from . import format as fmt
@@ -21,7 +21,7 @@ from . import store
 from .browse import mounted_point
 from .destination import prepare
 from .extract import extract
-from .plan import describe_span
+from .plan import Region, describe_span
 from .protect import survey, write_point
 from .restore import write_chain
 from .verify import verify_target
@@ -33,8 +33,8 @@ class ImageStrategy:
     """Block-level images of a whole disk (GPT, boot area, ESP raw, ext4 by its bitmaps)."""
 
     name = "image"
-    scope = "whole-disk"
-    source_kind = "disk"
+    scope: Scope = "whole-disk"
+    source_kind: SourceKind = "disk"
 
     def __init__(self, *, level: int = 3, chunk_size: int = DEFAULT_CHUNK, workers: int | None = None,
                  incremental: bool = True, freeze: bool = False, sync: bool = False) -> None:
@@ -89,7 +89,7 @@ class ImageStrategy:
         return RestorePoint(point_id, now, header["kind"], header["parent"], stats.bytes_written, extra)
 
     def _header(self, point_id: str, now: datetime, parent: store.PointFile | None, disk_size: int,
-                table, regions) -> dict[str, Any]:
+                table: PartitionTable, regions: list[Region]) -> dict[str, Any]:
         by_number = {p.number: p for p in table.partitions}
         region_json = []
         for region in regions:

@@ -37,7 +37,8 @@ def extract(point_chain: list[PointFile], path_in_fs: str, dest_dir: Path, *, ro
     if inner == "/":
         raise UsageError("give a file or folder inside the filesystem, e.g. /home/user/notes.txt")
     if '"' in inner or '"' in str(dest_dir):
-        raise UsageError(f"'{path_in_fs}': paths with double quotes cannot be passed to debugfs; copy the folder above it")
+        raise UsageError(f"'{path_in_fs}': paths with double quotes cannot be passed to debugfs; "
+                         "copy the folder above it")
     dest_dir.mkdir(parents=True, exist_ok=True)
     with rebuilt_partition(point_chain, role, workers=workers) as part_file:
         messages = ext4.rdump(part_file, inner, dest_dir)

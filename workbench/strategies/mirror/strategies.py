@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ...disk.targets import check_destination
 from ...errors import UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import raid1, record, tree
 from .listing import copy_paths, list_tree
 from .sync import check_target, sync_tree
@@ -88,8 +88,8 @@ class MirrorSync:
     """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
 
     name = "mirror-sync"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, checksum: bool = False) -> None:
         self.checksum = checksum
@@ -111,7 +111,8 @@ class MirrorSync:
 
     def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         if record.load_sync(target) is None:
-            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
+            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
+                             "run 'workbench mirror protect' first")
         return _restore_copy(target, point_id, destination, force)
 
     def listing(self, target: Path, point_id: str) -> list[Listed]:
@@ -129,7 +130,8 @@ class MirrorSync:
         """Checksum variant: every file against the hash recorded at sync time. Quick: read everything."""
         saved = record.load_sync(target)
         if saved is None:
-            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
+            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
+                             "run 'workbench mirror protect' first")
         hashes: dict[str, str] = saved.get("hashes") or {}
         if not hashes:
             return _read_all(target)
@@ -172,8 +174,8 @@ class MirrorTwoWay:
     """``mirror-two-way``: Unison-like, conflicts keep both versions (see ``twoway``)."""
 
     name = "mirror-two-way"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
     variant = ""
 
     def protect(self, source: Path, target: Path, *, now: datetime,
@@ -223,8 +225,8 @@ class Raid1Strategy:
     """``raid1``: a btrfs raid1 pair in the target directory holds the protected filesystem."""
 
     name = "raid1"
-    scope = "filesystem"
-    source_kind = "tree"
+    scope: Scope = "filesystem"
+    source_kind: SourceKind = "tree"
     variant = ""
 
     def __init__(self, half_bytes: int = 256 << 20) -> None:
