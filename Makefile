@@ -14,8 +14,9 @@ APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-pr
 APT_TOOLS := restic borgbackup rsnapshot rsync unison partclone
 # What the tests need beyond that: a real browser for the report test.
 APT_TEST := chromium
-# The reference tools the benchmarks compare against.
-APT_BENCH := restic borgbackup b3sum
+# The reference tools the benchmarks compare against (rsync, unison, zstd come with the above),
+# and GNU time, which measures each side's peak memory.
+APT_BENCH := restic borgbackup b3sum time
 # A real OS on a disk (the debian profile) and booting it: mmdebstrap builds the root once,
 # GRUB's EFI image goes on the ESP, QEMU boots it with OVMF's UEFI firmware.
 APT_OS := mmdebstrap grub-efi-amd64-bin qemu-system-x86 ovmf
@@ -74,14 +75,19 @@ test: setup-test
 test-fast: setup
 	$(PY) -m pytest -m "not root and not slow"
 
-# docs/results.md is rendered from workbench/results/schema.py; a test checks it is current.
+# docs/results.md is rendered from workbench/results/schema.py, docs/benchmarks.md from the
+# committed benchmark records (benchmarks/records/); tests check both are current.
 docs: setup
 	$(PY) -m workbench.results.docs
+	$(PY) benchmarks/render.py
 
+# Every goal of the benchmarks at a moderate size (a quarter of the full one; as root: loop disks),
+# each writing its record, then docs/benchmarks.md rendered from the records. One at full size:
+#   .venv/bin/python benchmarks/backup.py --size FULL --json benchmarks/records/backup-FULL.json
+BENCHMARKS := backup mirror two_way clone image manifest
 bench: setup-bench
-	$(PY) benchmarks/block.py --size 512M
-	$(PY) benchmarks/files.py --size 256M
-	$(PY) benchmarks/manifest.py --size 256M
+	$(foreach name,$(BENCHMARKS),$(PY) benchmarks/$(name).py --json benchmarks/records/$(name)-moderate.json &&) true
+	$(PY) benchmarks/render.py
 
 # The notebooks' .ipynb files, written from their sources (notebooks/NN_name.py, jupytext's percent
 # format): cell ids kept, outputs and execution counts cleared. Run it after editing a source outside
