@@ -4,11 +4,11 @@ Walking is one thread (stat is cheap and ordered). The entries (xattrs and
 hashes) are made by threads for small trees, and by one worker process per
 core for trees of many files: there the per-file Python work (open, read,
 xattrs, the entry itself) and BLAKE3 on small inputs hold the GIL, so threads
-cannot use a second core (see ``entries_worker``). On 1 GiB in 20,000 files,
-warm, 2 cores: threads 2.36 s and 3.7 CPU s, workers 1.43 s and 2.2 CPU s
-(``find | xargs -P2 b3sum``: 0.64 s). Big files are memory-mapped and hashed
-with BLAKE3's own threads. Symlinks are never followed, and ``lost+found`` at
-the root is skipped (mkfs makes it; it is not data).
+cannot use a second core (see ``entries_worker``; the timings are in
+docs/benchmarks.md). Files are hashed by ``filehash.hash_file``, which never
+memory-maps one, so a file on a bad sector is recorded ``UNREADABLE`` instead of
+killing the process. Symlinks are never followed, and ``lost+found`` at the root
+is skipped (mkfs makes it; it is not data).
 
 Hard links are recorded as a ``link_group``: files sharing an inode get the same
 number, numbered in path order, so two manifests of equal trees are equal
@@ -36,13 +36,12 @@ import blake3
 
 from .. import proc
 from ..errors import UsageError
+from ..filehash import hash_file
 
 FORMAT = "workbench-manifest"
 VERSION = 1
 HASH_NAME = "blake3"
 KINDS = ("file", "dir", "symlink", "other")
-BIG_FILE = 16 << 20  # from here on, mmap and let BLAKE3 use its own threads
-SMALL_FILE = 1 << 20  # up to here, one read() call
 BATCH_BYTES = 8 << 20  # hashing work per pool task
 BATCH_ENTRIES = 128
 WORKER_ENTRIES = 5000  # from this many entries on, worker processes pay for their start-up
@@ -242,25 +241,11 @@ UNREADABLE = "unreadable"
 def _hash_file(path: str, size: int) -> str:
     """BLAKE3 of the file; ``UNREADABLE`` when the storage returns an I/O error (the judge calls it corrupted)."""
     try:
-        return _blake3_of(path, size)
+        return hash_file(path, size).hex()
     except OSError as exc:
         if exc.errno != errno.EIO:
             raise
         return UNREADABLE
-
-
-def _blake3_of(path: str, size: int) -> str:
-    if size >= BIG_FILE:
-        hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-        hasher.update_mmap(path)
-        return hasher.hexdigest()
-    with open(path, "rb", buffering=0) as handle:
-        if size <= SMALL_FILE:
-            return blake3.blake3(handle.read()).hexdigest()
-        hasher = blake3.blake3()
-        while block := handle.read(SMALL_FILE):
-            hasher.update(block)
-        return hasher.hexdigest()
 
 
 def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:

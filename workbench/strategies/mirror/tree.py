@@ -20,13 +20,12 @@ from pathlib import Path
 
 import blake3
 
+from ... import filehash
 from ...sparse import sparse_copy
 
 #: Temporary files of an interrupted write start with this; scans skip them.
 TEMP_PREFIX = ".~wb-"
 
-#: Small files are hashed from one read; bigger ones through mmap, with threads.
-_MMAP_FROM = 4 << 20
 _CHUNK = 1 << 20
 
 Xattrs = tuple[tuple[str, bytes], ...]
@@ -202,18 +201,6 @@ def temp_name(final: str) -> str:
     return f"{head}/{TEMP_PREFIX}{name[:60]}-{os.getpid()}-{next(_SERIAL)}.tmp"
 
 
-def hash_file(path: str, size: int | None = None) -> bytes:
-    """blake3 of a file's content (multi-threaded for big files)."""
-    if size is None:
-        size = os.stat(path).st_size
-    if size >= _MMAP_FROM:
-        hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-        hasher.update_mmap(path)
-        return hasher.digest()
-    with open(path, "rb", buffering=0) as handle:
-        return blake3.blake3(handle.read()).digest()
-
-
 def apply_meta(path: str, entry: Entry, current: Entry | None = None) -> None:
     """Give an existing path the entry's owner, mode, xattrs and times (only what differs)."""
     is_link = entry.kind == "l"
@@ -289,7 +276,7 @@ def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> by
             if entry.sparse:  # keep the holes; hash what landed (holes read as zeros)
                 sparse_copy(fin, fout)
                 if hashing:
-                    digest = hash_file(tmp)
+                    digest = filehash.hash_file(tmp)
             elif hashing:
                 digest = _copy_hashing(fin, fout)
             else:

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ...filehash import hash_file
 from ..base import ProgressCallback
 from . import record, tree
 from .sync import check_pair
@@ -179,7 +180,7 @@ def sync_two_way(
     tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
 
     def same_content(path: str) -> bool:
-        return tree.hash_file(f"{roots[0]}/{path}") == tree.hash_file(f"{roots[1]}/{path}")
+        return hash_file(f"{roots[0]}/{path}") == hash_file(f"{roots[1]}/{path}")
 
     state = load_state(target, source)
     actions, found = decide(sides, state, same_content)
