@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from workbench.errors import UsageError
-from workbench.results import store
 from workbench.results.schema import COLUMNS, NAMES, SCHEMA_VERSION, Row
-from workbench.results.store import ResultsWriter, RunRecord, load_results, write_durably
+from workbench.results.store import ResultsWriter, RunRecord, load_results
 from workbench.results.upgrade import FORMAT_VERSION, METADATA_KEY, TableChange, upgrade_record, upgrade_table
 
 IDENTITY = {"strategy": "backup", "variant": "", "scope": "folders", "scenario": "deletion", "repetition": 1,
@@ -139,20 +137,3 @@ def test_results_of_a_newer_workbench_are_refused() -> None:
 def test_a_record_needs_the_sizes_the_cells_use() -> None:
     with pytest.raises(TypeError, match="disk_size_bytes"):
         RunRecord(profile="classroom", data_size_bytes=8 << 20, seed=1, repeat=1, strategies=[], scenarios=[])
-
-
-def test_a_durable_write_syncs_the_file_and_its_folder_before_and_after_the_rename(tmp_path: Path,
-                                                                                  monkeypatch) -> None:
-    target = tmp_path / "run.json"
-    target.write_text("old")
-    synced: list[str] = []
-    real_fsync = os.fsync
-
-    def fsync(fd: int) -> None:
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real_fsync(fd)
-
-    monkeypatch.setattr(store.os, "fsync", fsync)
-    write_durably(target, lambda tmp: tmp.write_text("new"))
-    assert synced == [str(tmp_path / "run.json.tmp"), str(tmp_path)]
-    assert target.read_text() == "new" and not (tmp_path / "run.json.tmp").exists()

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import durable
 from ..errors import UsageError
 
 SECTOR_BYTES = 512
@@ -162,17 +161,5 @@ def save(path: Path, bad: BadSectors) -> None:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON through a temporary file in the same folder, synced, then renamed over ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # like the image beside it (mkstemp makes 0600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(data, out, indent=1)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` durably with ``data`` as JSON."""
+    durable.write_atomic(Path(path), (json.dumps(data, indent=1) + "\n").encode())

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .. import guard, workspace
+from .. import durable, guard, workspace
 from ..disk.table import move_backup_gpt, read_table
 from ..errors import DamageFound, UsageError
 from ..sparse import data_extents
@@ -179,13 +179,8 @@ def _write_runs(fd: int, view: memoryview, base: int, runs: list[tuple[int, int,
 
 def _write_record(clone: Path, meta: dict, hashes: list[bytes], *, sync: bool) -> None:
     body = json.dumps(meta, sort_keys=True).encode()
-    tmp = clone.with_name(clone.name + ".hashes.tmp")
-    with open(tmp, "wb") as out:
-        out.write(_MAGIC + struct.pack("<I", len(body)) + body + b"".join(hashes))
-        out.flush()
-        if sync:
-            os.fsync(out.fileno())
-    os.replace(tmp, hashes_path(clone))
+    durable.write_atomic(hashes_path(clone), _MAGIC + struct.pack("<I", len(body)) + body + b"".join(hashes),
+                         aside=clone.with_name(clone.name + ".hashes.tmp"), sync=sync)
 
 
 def read_record(clone: Path) -> tuple[dict, list[bytes]]:

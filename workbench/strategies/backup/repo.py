@@ -44,6 +44,8 @@ from typing import Any, NamedTuple
 import blake3
 import zstandard
 
+from ... import durable
+from ...durable import fsync_dir
 from ...errors import OperationFailed, UsageError
 from .chunker import ChunkerParams
 
@@ -416,28 +418,9 @@ class PackWriter:
             return True
 
 
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_atomic(repo_path: Path, final: Path, data: bytes) -> Path:
-    """Write to tmp/, fsync, rename into place, fsync the directory."""
-    tmp = repo_path / "tmp" / f"{final.name}.{secrets.token_hex(4)}"
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.rename(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(final.parent)
-    return final
+    """Replace ``final`` durably, written aside in tmp/ (which a writer empties: a killed run's leftovers go)."""
+    return durable.write_atomic(final, data, aside=repo_path / "tmp" / f"{final.name}.{secrets.token_hex(4)}")
 
 
 def footprint(path: Path) -> int:

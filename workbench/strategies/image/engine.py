@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ... import __version__, guard, workspace
+from ... import __version__, durable, guard, workspace
 from ...disk.table import move_backup_gpt, read_table
 from ...errors import DamageFound, UsageError
 from ..base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
@@ -66,18 +66,11 @@ class ImageStrategy:
                 regions, wanted = survey(fd, disk_size, table)
                 header = self._header(point_id, now, parent, disk_size, table, regions)
                 digests = [e.digest for e in parent.entries] if parent else None
-                try:
+                with durable.replacing(store.path_of(target, point_id), aside=partial, sync=self.sync):
                     _, stats = write_point(fd, partial, header, wanted, parent_digests=digests,
-                                           level=self.level, workers=self.workers, sync=self.sync,
-                                           progress=progress)
-                    os.rename(partial, store.path_of(target, point_id))
-                except BaseException:
-                    partial.unlink(missing_ok=True)
-                    raise
+                                           level=self.level, workers=self.workers, progress=progress)
             finally:
                 os.close(fd)
-        if self.sync:
-            _fsync_dir(target)
         extra: dict[str, Any] = {**stats.to_json(), "disk_size": disk_size, "level": self.level}
         if removed:
             extra["removed_partial_points"] = [p.name for p in removed]
@@ -187,11 +180,3 @@ def _to_restore_point(point: store.PointFile) -> RestorePoint:
     size = point.path.stat().st_size
     return RestorePoint(point.id, point.time, point.header["kind"], point.parent, size,
                         {**point.stats, "bytes_written": size})
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -105,13 +105,12 @@ class _ChunkReader:
 
 
 def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range], *,
-                parent_digests: list[bytes] | None, level: int, workers: int, sync: bool = False,
+                parent_digests: list[bytes] | None, level: int, workers: int,
                 progress: Callable[[int, int], None] | None = None) -> tuple[list[fmt.Entry], ProtectStats]:
-    """Write a complete point file at ``partial`` (the caller renames it into place).
+    """Write a complete point file at ``partial`` (the caller makes it durable and renames it into place).
 
-    ``sync`` fsyncs it before returning, for durability across a power cut.
-    Without it, a point whose bytes never reached the disk is still never
-    taken for a good one: its end record or checksums fail and it is ignored.
+    A point whose bytes never reached the disk (no ``--sync``, then a power cut) is
+    still never taken for a good one: its end record or checksums fail and it is ignored.
     """
     started = time.perf_counter()
     disk_size, chunk_size = header["disk_size"], header["chunk_size"]
@@ -141,8 +140,6 @@ def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range]
         pos = _write_all(fd, index_blob, pos)
         pos = _write_all(fd, fmt.encode_end(index_offset, index_blob, count), pos)
         stats.bytes_written = pos
-        if sync:
-            os.fsync(fd)
     finally:
         os.close(fd)
     return entries, stats

@@ -13,12 +13,12 @@ leaves the previous record whole.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ... import durable
 from ...errors import UsageError
 from .tree import TEMP_PREFIX
 
@@ -56,17 +56,9 @@ class SyncResult:
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.tmp")
-    with open(tmp, "w") as handle:
-        handle.write(json.dumps(data, separators=(",", ":")))  # dumps uses the C encoder; dump() does not
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Replace a record durably; written aside under a name the mirror's scans skip."""
+    text = json.dumps(data, separators=(",", ":"))  # dumps uses the C encoder; dump() does not
+    durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
