@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .. import durable
 from ..errors import UsageError
+from ..jsonfile import read_json
 
 SECTOR_BYTES = 512
 FORMAT = "workbench-bad-sectors"
@@ -144,15 +145,8 @@ def list_path(image: Path) -> Path:
 
 def load(path: Path) -> BadSectors:
     """Read a bad-sector list; a missing file is an empty list (the disk has no bad sectors)."""
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        return BadSectors()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc}") from exc
-    return BadSectors.from_json(data, source=str(path))
+    data = read_json(path, "bad-sector list", fix="remove it, and the disk reads without bad sectors")
+    return BadSectors() if data is None else BadSectors.from_json(data, source=str(path))
 
 
 def save(path: Path, bad: BadSectors) -> None:

@@ -37,6 +37,7 @@ import blake3
 from .. import proc
 from ..errors import UsageError
 from ..filehash import hash_file
+from ..jsonfile import read_json
 
 FORMAT = "workbench-manifest"
 VERSION = 1
@@ -111,8 +112,9 @@ class Manifest:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
-        if data.get("format") != FORMAT or data.get("version") != VERSION:
-            raise UsageError(f"not a workbench manifest (format {data.get('format')!r} version {data.get('version')!r})")
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
+            known = data if isinstance(data, dict) else {}
+            raise UsageError(f"not a workbench manifest (format {known.get('format')!r} version {known.get('version')!r})")
         entries = {e["path"]: Entry.from_json(e) for e in data["entries"]}
         return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"), include=data.get("include"))
 
@@ -122,20 +124,18 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         """Load a manifest file; a disk manifest gives its root filesystem's manifest."""
-        data = read_json(path)
+        data = read_manifest_json(path)
         if isinstance(data, dict) and "root" in data and data.get("format") != FORMAT:
             data = data["root"]
         return cls.from_json(data)
 
 
-def read_json(path: Path) -> Any:
-    """A manifest file's JSON, or one clear line on what is wrong with the file."""
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"manifest '{path}' does not exist: make one with 'workbench manifest'") from None
-    except ValueError as exc:
-        raise UsageError(f"'{path}' is not a manifest (bad JSON: {exc})") from exc
+def read_manifest_json(path: Path) -> Any:
+    """A manifest file's JSON (a tree's or a disk's), or one clear line on what is wrong with the file."""
+    data = read_json(path, "manifest", fix="give a file made by 'workbench manifest'")
+    if data is None:
+        raise UsageError(f"manifest '{path}' does not exist: make one with 'workbench manifest'")
+    return data
 
 
 def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: Sequence[str] = (),

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ... import durable
-from ...errors import UsageError
+from ...errors import DamageFound, UsageError
+from ...jsonfile import read_json
 from .tree import TEMP_PREFIX
 
 SYNC_NAME = ".workbench-mirror.json"
@@ -55,27 +56,26 @@ class SyncResult:
         return data
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+def write_record(path: Path, data: dict[str, Any]) -> None:
     """Replace a record durably; written aside under a name the mirror's scans skip."""
     text = json.dumps(data, separators=(",", ":"))  # dumps uses the C encoder; dump() does not
     durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
-    """The record, or None if there is none; a record of a newer format is refused."""
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
+def read_record(path: Path) -> dict[str, Any] | None:
+    """The record, or None if there is none; a damaged one is damage found, a newer one refused."""
+    data = read_json(path, "mirror record", fix="remove it and sync again", damaged=DamageFound)
+    if data is None:
         return None
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"'{path}' is not a readable mirror record ({exc}): remove it and sync again") from exc
+    if not isinstance(data, dict):
+        raise DamageFound(f"'{path}' is not a readable mirror record (not a JSON object): remove it and sync again")
     if data.get("format", 0) > FORMAT:
         raise UsageError(f"'{path}' was written by a newer workbench (format {data['format']}): upgrade the workbench")
     return data
 
 
 def load_sync(target: Path) -> dict[str, Any] | None:
-    return read_json(target / SYNC_NAME)
+    return read_record(target / SYNC_NAME)
 
 
 def save_sync(
@@ -92,7 +92,7 @@ def save_sync(
         if "" in exact:
             kept = {}
         hashes = {**kept, **hashes}
-    write_json_atomic(target / SYNC_NAME, {
+    write_record(target / SYNC_NAME, {
         "format": FORMAT,
         "mode": mode,
         "checksum": checksum,

@@ -153,14 +153,14 @@ def conflict_name(path: str, losing_side: int, when: datetime) -> str:
 
 def load_state(target: Path, source: Path | None = None) -> dict[str, Signature]:
     """The last synced state; empty (a first sync: nothing is deleted) if it was made with another source."""
-    data = record.read_json(target / record.TWOWAY_NAME) or {}
+    data = record.read_record(target / record.TWOWAY_NAME) or {}
     if source is not None and data.get("source") != str(source):
         return {}
     return {path: tuple(sig) for path, sig in data.get("entries", {}).items()}
 
 
 def last_synced(target: Path) -> datetime | None:
-    data = record.read_json(target / record.TWOWAY_NAME)
+    data = record.read_record(target / record.TWOWAY_NAME)
     return datetime.fromisoformat(data["synced_at"]) if data else None
 
 
@@ -350,7 +350,7 @@ class _Runner:
 
 
 def _save_state(source: Path, target: Path, now: datetime, entries: dict[str, Signature]) -> None:
-    record.write_json_atomic(target / record.TWOWAY_NAME, {
+    record.write_record(target / record.TWOWAY_NAME, {
         "format": record.FORMAT,
         "synced_at": now.isoformat(),
         "source": str(source),
