@@ -81,7 +81,7 @@ def test_results_read_back_the_same_from_parquet_and_from_csv(written: Path) -> 
 
 def test_a_writer_refuses_a_column_the_schema_does_not_declare(tmp_path: Path) -> None:
     writer = ResultsWriter(tmp_path / "out", record())
-    with pytest.raises(ValueError, match="restore_seconds"):
+    with pytest.raises(TypeError, match="restore_seconds"):
         writer.add({**ok_row(), "restore_seconds": 1.0})
 
 

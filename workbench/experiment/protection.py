@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..disk.create import create_disk
 from ..disk.mounting import mounted
-from ..errors import DamageFound
+from ..errors import RestoreIncomplete
 from ..strategies.base import RestorePoint, Strategy, VerifyReport
 from .machine import Machine
 from .schedule import Schedule
@@ -192,7 +192,7 @@ class TreeProtection(Protection):
         """File-level restores write every file they can before reporting damage: rescue keeps those."""
         try:
             self.strategy.restore(self.target, point.id, destination)
-        except DamageFound:
+        except RestoreIncomplete:
             if not rescue:
                 raise
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from ..errors import WorkbenchError
+from ..errors import OperationFailed, WorkbenchError
 from ..faults.bitrot import inject_bitrot_at
 from ..faults.records import FaultRecord, rng
 from ..faults.select import choose_files, files_under
@@ -122,4 +122,4 @@ class Raid1Protection(Protection):
         return None if all(present) else present.index(False)
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
-        raise WorkbenchError("a raid1 pair is not rebuilt from a copy: it runs degraded until a disk is replaced")
+        raise OperationFailed("a raid1 pair is not rebuilt from a copy: it runs degraded until a disk is replaced")

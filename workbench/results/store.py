@@ -75,7 +75,7 @@ class ResultsWriter:
     def add(self, row: Mapping[str, Any]) -> None:
         unknown = [name for name in row if name not in NAMES]
         if unknown:
-            raise ValueError(f"not results columns: {', '.join(unknown)} (declare them in results/schema.py)")
+            raise TypeError(f"not results columns: {', '.join(unknown)} (declare them in results/schema.py)")
         self.rows.append(row)
         if row.get("status") == "failed":
             self.record.failed_cells.append(f"{row['strategy']}/{row['scenario']}/r{row['repetition']}")

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .. import durable, guard, workspace
 from ..disk.table import move_backup_gpt, read_table
-from ..errors import DamageFound, UsageError
+from ..errors import DamageFound, RestoreIncomplete, UsageError
 from ..sparse import data_extents
 from .base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from .image.destination import prepare
@@ -324,7 +324,7 @@ class CloneStrategy:
         holes = [describe_span(s, n, meta.get("regions", [])) for s, n in
                  _block_ranges(stats.mismatched, meta["disk_size"])]
         if holes and not rescue:
-            raise DamageFound(f"the clone differs from its recorded hashes at {'; '.join(holes[:3])}: "
+            raise RestoreIncomplete(f"the clone differs from its recorded hashes at {'; '.join(holes[:3])}: "
                               f"{workspace.display(path)} is incomplete; pass --rescue to copy the rest")
         if path.stat().st_size > meta["disk_size"]:
             move_backup_gpt(path)

@@ -46,7 +46,8 @@ import zstandard
 
 from ... import durable
 from ...durable import fsync_dir
-from ...errors import OperationFailed, UsageError
+from ...errors import DamageFound, OperationFailed, UsageError
+from ...jsonfile import read_json
 from .chunker import ChunkerParams
 
 FORMAT = "workbench-backup"
@@ -132,17 +133,14 @@ class Repository:
 
     @classmethod
     def open(cls, path: Path) -> Repository:
-        config_path = path / "config"
         if not path.is_dir():
             raise UsageError(f"'{path}' is not a backup repository (it does not exist): run 'workbench backup protect' first")
-        try:
-            config = json.loads(config_path.read_text())
-        except FileNotFoundError:
+        config = read_json(path / "config", "repository config", fix="the repository cannot be opened without it",
+                           damaged=DamageFound)
+        if config is None:
             raise UsageError(
                 f"'{path}' is not a backup repository (no config file): pick the directory 'backup protect' wrote"
-            ) from None
-        except (ValueError, OSError) as exc:
-            raise UsageError(f"'{path}' is not a backup repository (unreadable config: {exc})") from None
+            )
         if not isinstance(config, dict) or config.get("format") != FORMAT:
             raise UsageError(f"'{path}' is not a workbench backup repository (config names another format)")
         version = config.get("version")
@@ -241,15 +239,15 @@ class Repository:
         return snap_id
 
     def read_snapshot(self, snap_id: str) -> dict[str, Any]:
-        """Read and check a snapshot file; OperationFailed if it is damaged."""
+        """Read and check a snapshot file; DamageFound if it is damaged."""
         try:
             raw = zstandard.ZstdDecompressor().decompress((self.path / "snapshots" / snap_id).read_bytes())
         except FileNotFoundError:
             raise UsageError(f"there is no snapshot '{snap_id}' in {self.path}: see 'workbench backup points'") from None
         except zstandard.ZstdError as exc:
-            raise OperationFailed(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
+            raise DamageFound(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
         if blake3.blake3(raw).hexdigest()[:16] != snap_id:
-            raise OperationFailed(f"snapshot {snap_id} is damaged (its content does not match its id)")
+            raise DamageFound(f"snapshot {snap_id} is damaged (its content does not match its id)")
         return json.loads(raw)
 
     # ----- chunks ------------------------------------------------------------------
@@ -278,7 +276,7 @@ class Repository:
         return footprint(self.path)
 
 
-class ChunkDamaged(Exception):
+class ChunkDamaged(DamageFound):
     """A stored chunk does not decode to the bytes its id names."""
 
     def __init__(self, chunk: bytes, detail: str) -> None:
@@ -288,17 +286,18 @@ class ChunkDamaged(Exception):
 
 
 def read_index_file(file: Path) -> Iterator[tuple[bytes, Location]]:
+    """The (chunk, location) records of one index file; DamageFound if it is damaged."""
     try:
         raw = zstandard.ZstdDecompressor().decompress(file.read_bytes())
         (header_length,) = struct.unpack_from("<I", raw)
         packs = json.loads(raw[4 : 4 + header_length])["packs"]
         records = memoryview(raw)[4 + header_length :]
         if len(records) % _RECORD.size:
-            raise ValueError("truncated record")
+            raise DamageFound(f"index file {file.name} is damaged (truncated record); run 'workbench backup verify'")
         for chunk, number, offset, length, raw_length, codec in _RECORD.iter_unpack(records):
             yield chunk, Location(packs[number], offset, length, raw_length, codec)
     except (zstandard.ZstdError, ValueError, struct.error, KeyError, IndexError) as exc:
-        raise OperationFailed(f"index file {file.name} is damaged ({exc}); run 'workbench backup verify'") from None
+        raise DamageFound(f"index file {file.name} is damaged ({exc}); run 'workbench backup verify'") from None
 
 
 class PackWriter:

@@ -6,7 +6,7 @@ and special files; directory times go last, deepest first, because creating chil
 changes a directory's mtime. Owners go before modes, since chown clears setuid bits.
 
 A damaged chunk does not stop the restore: every other file is written, the damaged
-files are left out (never written with wrong bytes) and the call ends with DamageFound
+files are left out (never written with wrong bytes) and the call ends with RestoreIncomplete
 naming them.
 
 The destination must be new or empty (``targets.check_destination``); with ``force``
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...disk.targets import check_destination
-from ...errors import DamageFound, OperationFailed
+from ...errors import DamageFound, RestoreIncomplete
 from .repo import ChunkDamaged, Location, Repository
 from .snapshot import Entry, select_subtree
 
@@ -88,7 +88,7 @@ def _open_pack(repo: Repository, pack: str) -> int:
     try:
         return os.open(repo.pack_path(pack), os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise OperationFailed(f"pack {pack} is missing from {repo.path}: run 'workbench backup verify'") from None
+        raise DamageFound(f"pack {pack} is missing from {repo.path}: run 'workbench backup verify'") from None
 
 
 def _write_file(
@@ -197,7 +197,7 @@ def _apply_metadata(target: Path, entry: Entry, outcome: RestoreOutcome | None) 
 def raise_if_damaged(outcome: RestoreOutcome, snap_id: str) -> None:
     if outcome.damaged:
         shown = "; ".join(outcome.damaged[:5]) + (f"; and {len(outcome.damaged) - 5} more" if len(outcome.damaged) > 5 else "")
-        raise DamageFound(
+        raise RestoreIncomplete(
             f"restored {outcome.files} entries of snapshot {snap_id}, but {len(outcome.damaged)} could not be "
             f"restored because stored data is damaged: {shown} (run 'workbench backup verify')"
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 from ... import __version__, durable, guard, workspace
 from ...disk.table import move_backup_gpt, read_table
-from ...errors import DamageFound, UsageError
+from ...errors import RestoreIncomplete, UsageError
 from ..base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from ..quiesce import held_still
 from . import format as fmt
@@ -125,7 +125,7 @@ class ImageStrategy:
         holes = [f"chunk {d.index}: {describe_span(d.start, d.length, point.header['regions'])}: {d.reason}"
                  for d in result.damage]
         if holes and not rescue:
-            raise DamageFound(
+            raise RestoreIncomplete(
                 f"point {point.id} cannot be restored exactly: {len(holes)} damaged chunk(s): "
                 f"{'; '.join(holes[:3])}. {workspace.display(path)} is incomplete; "
                 "pass --rescue to restore everything else and leave holes")
