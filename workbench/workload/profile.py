@@ -294,7 +294,7 @@ def _mode(value: Any) -> int:
 
 def _os_kind(value: Any) -> str:
     if value not in OS_KINDS:
-        raise ValueError(f"the operating systems known are {', '.join(OS_KINDS)}")
+        raise UsageError(f"the operating systems known are {', '.join(OS_KINDS)}")
     return str(value)
 
 
