@@ -75,7 +75,7 @@ def test_the_results_the_mirror_record_and_the_bad_sector_list_are_written_durab
     writer = ResultsWriter(tmp_path / "out", RunRecord(profile="classroom", data_size_bytes=1, disk_size_bytes=1,
                                                        seed=1, repeat=1, strategies=[], scenarios=[]))
     writer.close()
-    record.write_record(tmp_path / record.SYNC_NAME, {"format": record.FORMAT})
+    record.write_record(tmp_path / record.SYNC_NAME, {})
     sector_list.save(tmp_path / "pc.img.badsectors.json", sector_list.BadSectors())
     for path in (tmp_path / "out/run.json", tmp_path / "out/results.csv", tmp_path / record.SYNC_NAME,
                  tmp_path / "pc.img.badsectors.json"):

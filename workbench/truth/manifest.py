@@ -52,7 +52,7 @@ Batch = list[tuple[str, os.stat_result]]  # walked paths, relative to the root, 
 
 
 @dataclass(frozen=True)
-class Entry:
+class ManifestEntry:
     path: str  # posix, relative to the root
     kind: str  # file, dir, symlink, other
     size: int
@@ -75,7 +75,7 @@ class Entry:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Entry:
+    def from_json(cls, data: dict[str, Any]) -> ManifestEntry:
         return cls(**data)
 
 
@@ -84,7 +84,7 @@ _OPTIONAL = ("target", "link_group", "xattrs", "hash", "sparse")
 
 @dataclass
 class Manifest:
-    entries: dict[str, Entry]
+    entries: dict[str, ManifestEntry]
     hash_name: str = HASH_NAME
     taken_at: str | None = None
     include: list[str] | None = None  # the folders it covers (None: the whole tree)
@@ -92,7 +92,7 @@ class Manifest:
     def total_bytes(self) -> int:
         return sum(e.size for e in self.entries.values() if e.kind == "file")
 
-    def files(self) -> Iterator[Entry]:
+    def files(self) -> Iterator[ManifestEntry]:
         return (e for e in self.entries.values() if e.kind == "file")
 
     def digest(self) -> str:
@@ -115,7 +115,7 @@ class Manifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
             known = data if isinstance(data, dict) else {}
             raise UsageError(f"not a workbench manifest (format {known.get('format')!r} version {known.get('version')!r})")
-        entries = {e["path"]: Entry.from_json(e) for e in data["entries"]}
+        entries = {e["path"]: ManifestEntry.from_json(e) for e in data["entries"]}
         return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"), include=data.get("include"))
 
     def save(self, path: Path) -> None:
@@ -167,7 +167,7 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
     return Manifest(entries, taken_at=taken_at, include=None if include is None else [i.strip("/") for i in include])
 
 
-def _make_entries(root: str, found: Batch, workers: int | None) -> Iterator[list[Entry]]:
+def _make_entries(root: str, found: Batch, workers: int | None) -> Iterator[list[ManifestEntry]]:
     """The entries of ``found``, batch by batch: in worker processes for many entries, else in threads."""
     work = list(_batches(found))
     cores = os.cpu_count() or 1
@@ -181,7 +181,7 @@ def _make_entries(root: str, found: Batch, workers: int | None) -> Iterator[list
         yield from pool.map(lambda batch: entries_of(root, batch), work)
 
 
-def _entries_in_worker(root: str, batches: list[Batch]) -> list[list[Entry]]:
+def _entries_in_worker(root: str, batches: list[Batch]) -> list[list[ManifestEntry]]:
     package_home = str(Path(__file__).resolve().parents[2])  # found even when run from a checkout, uninstalled
     search = os.pathsep.join(filter(None, [package_home, os.environ.get("PYTHONPATH")]))
     done = proc.run([sys.executable, "-m", "workbench.truth.entries_worker"], env={"PYTHONPATH": search},
@@ -192,7 +192,7 @@ def _entries_in_worker(root: str, batches: list[Batch]) -> list[list[Entry]]:
     return result
 
 
-def entries_of(root: str, batch: Batch) -> list[Entry]:
+def entries_of(root: str, batch: Batch) -> list[ManifestEntry]:
     """The entries of one batch of walked paths (with their lstat) under ``root``."""
     return [_entry(root, rel, st) for rel, st in batch]
 
@@ -258,11 +258,11 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
     return {path: number for number, paths in enumerate(groups, 1) for path in paths}
 
 
-def _entry(root: str, rel: str, st: os.stat_result) -> Entry:
+def _entry(root: str, rel: str, st: os.stat_result) -> ManifestEntry:
     mode = st.st_mode
     kind = "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "symlink" if stat.S_ISLNK(mode) else "other"
     path = os.path.join(root, rel)
-    return Entry(
+    return ManifestEntry(
         path=rel,
         kind=kind,
         size=st.st_size if kind in ("file", "symlink") else 0,

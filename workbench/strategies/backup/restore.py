@@ -27,7 +27,7 @@ from pathlib import Path
 from ...disk.targets import check_destination
 from ...errors import DamageFound, RestoreIncomplete
 from .repo import ChunkDamaged, Location, Repository
-from .snapshot import Entry, select_subtree
+from .snapshot import SnapshotEntry, select_subtree
 
 WORKERS = max(4, 2 * (os.cpu_count() or 1))
 HOLE_BLOCK = 64 << 10  # zero blocks of this size come back as holes
@@ -42,7 +42,7 @@ class RestoreOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def restore_tree(repo: Repository, tree: list[Entry], destination: Path, path: str = "", *,
+def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path, path: str = "", *,
                  force: bool = False) -> RestoreOutcome:
     check_destination(destination, force=force)
     entries = select_subtree(tree, path)
@@ -92,7 +92,7 @@ def _open_pack(repo: Repository, pack: str) -> int:
 
 
 def _write_file(
-    repo: Repository, index: dict[bytes, Location], pack_fds: dict[str, int], destination: Path, entry: Entry
+    repo: Repository, index: dict[bytes, Location], pack_fds: dict[str, int], destination: Path, entry: SnapshotEntry
 ) -> int | str:
     """Write one file; return bytes written, or a description of the damage that stopped it."""
     target = destination / entry["path"]
@@ -159,7 +159,7 @@ def _remove_existing(target: Path) -> None:
             target.unlink()
 
 
-def _make_other(destination: Path, entry: Entry) -> None:
+def _make_other(destination: Path, entry: SnapshotEntry) -> None:
     target = destination / entry["path"]
     _remove_existing(target)
     kind = entry["type"]
@@ -173,7 +173,7 @@ def _make_other(destination: Path, entry: Entry) -> None:
         os.mknod(target, 0o600 | (stat.S_IFCHR if kind == "chardev" else stat.S_IFBLK), entry["rdev"])
 
 
-def _apply_metadata(target: Path, entry: Entry, outcome: RestoreOutcome | None) -> None:
+def _apply_metadata(target: Path, entry: SnapshotEntry, outcome: RestoreOutcome | None) -> None:
     """Owner, mode, xattrs, then times (last, as the others change ctime but not mtime)."""
     if entry["type"] == "hardlink":
         return  # the inode's metadata comes from its first name

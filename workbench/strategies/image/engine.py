@@ -87,7 +87,7 @@ class ImageStrategy:
                 "GPT and boot area" if region.start == 0 else "outside partitions")
             region_json.append(item)
         return {
-            "format": fmt.FORMAT_VERSION, "tool": f"workbench {__version__}", "id": point_id,
+            "format": fmt.FORMAT, "version": fmt.VERSION, "tool": f"workbench {__version__}", "id": point_id,
             "time": now.isoformat(), "kind": "incremental" if parent else "full",
             "parent": parent.id if parent else None, "disk_size": disk_size, "chunk_size": self.chunk_size,
             "compression": {"algorithm": "zstd", "level": self.level}, "hash": "blake3",

@@ -29,7 +29,8 @@ NAMES = (SYNC_NAME, TWOWAY_NAME)
 #: Top-level names no mirror mode copies or deletes: our records, and ext4's lost+found
 #: (a target on a data disk's root has its own, which is not the source's).
 LEFT_OUT = (*NAMES, "lost+found")
-FORMAT = 1
+FORMAT = "workbench-mirror"
+VERSION = 1
 
 
 @dataclass
@@ -57,8 +58,8 @@ class SyncResult:
 
 
 def write_record(path: Path, data: dict[str, Any]) -> None:
-    """Replace a record durably; written aside under a name the mirror's scans skip."""
-    text = json.dumps(data, separators=(",", ":"))  # dumps uses the C encoder; dump() does not
+    """Replace a record durably, marked with the format and version; written aside under a name the scans skip."""
+    text = json.dumps({"format": FORMAT, "version": VERSION, **data}, separators=(",", ":"))  # the C encoder
     durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
 
 
@@ -69,8 +70,13 @@ def read_record(path: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict):
         raise DamageFound(f"'{path}' is not a readable mirror record (not a JSON object): remove it and sync again")
-    if data.get("format", 0) > FORMAT:
-        raise UsageError(f"'{path}' was written by a newer workbench (format {data['format']}): upgrade the workbench")
+    name, version = data.get("format"), data.get("version")
+    if isinstance(name, int):  # written before records named their format: {"format": 1}
+        name, version = FORMAT, name
+    if name != FORMAT or not isinstance(version, int):
+        raise DamageFound(f"'{path}' is not a readable mirror record (format {name!r}): remove it and sync again")
+    if version > VERSION:
+        raise UsageError(f"'{path}' was written by a newer workbench (version {version}): upgrade the workbench")
     return data
 
 
@@ -93,7 +99,6 @@ def save_sync(
             kept = {}
         hashes = {**kept, **hashes}
     write_record(target / SYNC_NAME, {
-        "format": FORMAT,
         "mode": mode,
         "checksum": checksum,
         "source": str(source),

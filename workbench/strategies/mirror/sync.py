@@ -32,7 +32,7 @@ from ..base import ProgressCallback
 from . import plan as planning
 from . import record, tree
 from .record import SyncResult
-from .tree import Entry
+from .tree import MirrorEntry
 
 # Everything runs in one thread on purpose. Measured on this machine (1 GiB, 21k files):
 # scanning with threads, copying with 2 or 4 threads and hashing with 2 or 4 threads were
@@ -195,7 +195,7 @@ def _execute(
         _fix_dir(f"{base_dst}/{path}" if path else base_dst, src[path])
 
 
-def _fix_dir(path: str, entry: Entry) -> None:
+def _fix_dir(path: str, entry: MirrorEntry) -> None:
     try:
         current = tree.entry_of(path)
     except FileNotFoundError:

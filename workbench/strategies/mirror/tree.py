@@ -1,7 +1,7 @@
 """Walking a tree and writing files with their metadata, shared by every mirror mode.
 
 A tree is a ``dict`` from a relative POSIX path ("" is the root itself) to an
-``Entry`` taken from ``lstat`` (symlinks are never followed). Every write into a
+``MirrorEntry`` taken from ``lstat`` (symlinks are never followed). Every write into a
 mirror goes through a temporary file next to its final place, which is then
 renamed over it, so a reader (or a crash) sees either the old file or the new
 one, never half of each.
@@ -32,7 +32,7 @@ Xattrs = tuple[tuple[str, bytes], ...]
 
 
 @dataclass(slots=True)
-class Entry:
+class MirrorEntry:
     kind: str  # "f" file, "d" directory, "l" symlink, "o" other (fifo, device, socket)
     mode: int  # full st_mode
     uid: int
@@ -52,7 +52,7 @@ class Entry:
     def sparse(self) -> bool:
         return self.kind == "f" and self.blocks * 512 < self.size
 
-    def same_meta(self, other: Entry) -> bool:
+    def same_meta(self, other: MirrorEntry) -> bool:
         """Owner, permissions, mtime and xattrs agree (what ``rsync -a -X`` keeps)."""
         return (
             self.uid == other.uid
@@ -86,10 +86,10 @@ def read_xattrs(path: str | int) -> Xattrs:
     return tuple(sorted((name, os.getxattr(path, name, **follow)) for name in names))
 
 
-def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True) -> Entry:
+def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True) -> MirrorEntry:
     st = st or os.lstat(path)
     kind = _kind(st.st_mode)
-    return Entry(
+    return MirrorEntry(
         kind=kind,
         mode=st.st_mode,
         uid=st.st_uid,
@@ -110,7 +110,7 @@ def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True
 def scan(
     root: Path, *, only: Iterable[str] | None = None, exclude_top: Iterable[str] = (), xattrs: bool = True,
     temps: list[str] | None = None,
-) -> dict[str, Entry]:
+) -> dict[str, MirrorEntry]:
     """Every entry below ``root`` (or only below the given relative paths and their parents).
 
     Temporary files of an interrupted write are left out; ``temps`` collects their full paths.
@@ -119,7 +119,7 @@ def scan(
     """
     base = os.fspath(root)
     skip_top = frozenset(exclude_top)
-    tree: dict[str, Entry] = {}
+    tree: dict[str, MirrorEntry] = {}
     found_temps: list[str] = []
     frontier: list[tuple[str, str]] = []
     if only is None:
@@ -149,7 +149,7 @@ def scan(
     return tree
 
 
-def _list(rel: str, path: str, tree: dict[str, Entry], temps: list[str], skip_top: frozenset[str],
+def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], skip_top: frozenset[str],
           xattrs: bool) -> list[tuple[str, str]]:
     """Add one folder's entries to ``tree``; return its subfolders."""
     folders: list[tuple[str, str]] = []
@@ -201,7 +201,7 @@ def temp_name(final: str) -> str:
     return f"{head}/{TEMP_PREFIX}{name[:60]}-{os.getpid()}-{next(_SERIAL)}.tmp"
 
 
-def apply_meta(path: str, entry: Entry, current: Entry | None = None) -> None:
+def apply_meta(path: str, entry: MirrorEntry, current: MirrorEntry | None = None) -> None:
     """Give an existing path the entry's owner, mode, xattrs and times (only what differs)."""
     is_link = entry.kind == "l"
     if current is None or (current.uid, current.gid) != (entry.uid, entry.gid):
@@ -262,7 +262,7 @@ def _copy_hashing(fin: int, fout: int) -> bytes:
     return hasher.digest()
 
 
-def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> bytes | None:
+def write_file(src: str, dst: str, entry: MirrorEntry, *, hashing: bool = False) -> bytes | None:
     """Copy a regular file's content and metadata to ``dst`` atomically; the blake3 if ``hashing``.
 
     Raises FileNotFoundError if the source vanished (the caller counts it).
@@ -308,7 +308,7 @@ def _create_temp(final: str) -> tuple[int, str]:
             continue  # a leftover of an earlier run with the same process id
 
 
-def write_special(dst: str, entry: Entry) -> None:
+def write_special(dst: str, entry: MirrorEntry) -> None:
     """Create a symlink, fifo or device node like ``entry`` at ``dst`` atomically."""
     tmp = temp_name(dst)
     try:

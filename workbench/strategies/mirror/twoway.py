@@ -40,7 +40,7 @@ from ...filehash import hash_file
 from ..base import ProgressCallback
 from . import record, tree
 from .sync import check_pair
-from .tree import Entry
+from .tree import MirrorEntry
 
 Signature = tuple[str, int, int, int, str | None]
 SIDES = ("source", "target")
@@ -77,7 +77,7 @@ class TwoWayResult:
                 "conflicts": [c.__dict__ for c in self.conflicts]}
 
 
-def signature(entry: Entry | None) -> Signature | None:
+def signature(entry: MirrorEntry | None) -> Signature | None:
     if entry is None:
         return None
     if entry.kind == "d":
@@ -86,7 +86,7 @@ def signature(entry: Entry | None) -> Signature | None:
 
 
 def decide(
-    sides: tuple[dict[str, Entry], dict[str, Entry]],
+    sides: tuple[dict[str, MirrorEntry], dict[str, MirrorEntry]],
     state: dict[str, Signature],
     same_content: Any,
 ) -> tuple[list[Action], list[tuple[str, str, int | None]]]:
@@ -223,7 +223,7 @@ def _free_name(roots: tuple[str, str], wanted: str) -> str:
 class _Runner:
     """Carries out actions, re-checking each path right before it is replaced or removed."""
 
-    def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, Entry], dict[str, Entry]],
+    def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, MirrorEntry], dict[str, MirrorEntry]],
                  result: TwoWayResult) -> None:
         self.roots, self.sides, self.result = roots, sides, result
         self.skipped: set[str] = set()  # changed while we synced: keep the old state
@@ -351,7 +351,6 @@ class _Runner:
 
 def _save_state(source: Path, target: Path, now: datetime, entries: dict[str, Signature]) -> None:
     record.write_record(target / record.TWOWAY_NAME, {
-        "format": record.FORMAT,
         "synced_at": now.isoformat(),
         "source": str(source),
         "entries": entries,
