@@ -204,3 +204,13 @@ def test_bad_input_is_a_usage_error(workspace: Path, source: Path, capsys: pytes
     (workspace / "notes.json").write_text(json.dumps({"a": 1})[:-1])  # a file of the user's, not a manifest
     code, err = _run(capsys, *argv)
     assert code == 2 and message in err
+
+
+def test_a_clone_hash_list_with_a_damaged_header_is_damage_found(tmp_path: Path) -> None:
+    from workbench.errors import DamageFound
+    from workbench.strategies.clone import _MAGIC, hashes_path, read_record
+
+    clone = tmp_path / "pc-clone.img"
+    hashes_path(clone).write_bytes(_MAGIC + (40).to_bytes(4, "little") + b'{"id": "clone-1", "ti')
+    with pytest.raises(DamageFound, match="pc-clone.img.hashes is damaged"):
+        read_record(clone)

@@ -2,9 +2,9 @@
 
 Beside the clone ``CLONE.img`` lies ``CLONE.img.hashes``: an XXH3-128 per 64 KiB
 block of what was written, recorded at clone time. XXH3 rather than BLAKE3: the
-list guards against corruption, not forgery, and here it hashed 683 MiB of 64 KiB
-blocks in 0.03 s where BLAKE3 took 0.26 s, on one core (BLAKE3's Python binding
-keeps the GIL for such blocks), which was most of a clone pass. That list is the reference
+list guards against corruption, not forgery, and on 64 KiB blocks XXH3 costs a small
+part of what BLAKE3 does, whose Python binding keeps the GIL for such blocks; with
+BLAKE3, hashing was most of a clone pass (docs/benchmarks.md). That list is the reference
 for ``verify`` (the source has moved on since) and for ``refresh``: the source
 is read (unavoidable) and hashed, and only blocks whose hash differs are
 written; blocks that became zero are punched out, so the clone stays as
@@ -192,8 +192,14 @@ def read_record(clone: Path) -> tuple[dict, list[bytes]]:
                           "it was not made by 'workbench clone protect', or the list was lost") from exc
     if raw[:8] != _MAGIC:
         raise DamageFound(f"{hashes_path(clone).name} is not a clone hash list")
-    (length,) = struct.unpack_from("<I", raw, 8)
-    meta = json.loads(raw[12:12 + length])
+    try:
+        (length,) = struct.unpack_from("<I", raw, 8)
+        meta = json.loads(raw[12:12 + length])
+    except (struct.error, ValueError) as exc:
+        raise DamageFound(f"{hashes_path(clone).name} is damaged ({exc}): make the clone anew with "
+                          "'workbench clone protect --full'") from exc
+    if not isinstance(meta, dict):
+        raise DamageFound(f"{hashes_path(clone).name} is damaged (its header is not a JSON object)")
     if meta.get("hash") != HASH_NAME:
         raise DamageFound(f"{hashes_path(clone).name} holds {meta.get('hash', 'blake3')} hashes of an older workbench: "
                           "make the clone anew with 'workbench clone protect --full'")
