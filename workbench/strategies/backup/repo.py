@@ -1,6 +1,6 @@
 """The repository on disk: content-addressed chunks in pack files, an index, snapshots.
 
-Layout (format version 1; docs in ``docs/formats.md`` would repeat this)::
+Layout (format version 1; docs/formats.md maps it beside the other formats)::
 
     config              JSON: format name, version, chunker parameters, compression
     lock                flock'ed by a writer (released by the kernel if the writer dies)
@@ -8,7 +8,7 @@ Layout (format version 1; docs in ``docs/formats.md`` would repeat this)::
     index/<id>          zstd of: u32 header length, JSON header {"packs": [pack ids]}, then one
                         53-byte record per chunk: id (32), pack number u32, offset u64,
                         stored length u32, raw length u32, codec u8 (little-endian); binary because
-                        loading the index is on every run's path and JSON made it 10x slower
+                        loading the index is on every run's path and JSON made it much slower
     snapshots/<id>      zstd JSON: the snapshot header and its tree; id = blake3 of the JSON
     tmp/                files being written; anything here is garbage from a killed run
 

@@ -114,7 +114,7 @@ def scan(
     """Every entry below ``root`` (or only below the given relative paths and their parents).
 
     Temporary files of an interrupted write are left out; ``temps`` collects their full paths.
-    One thread on purpose: walking subtrees in threads measured 2x slower (GIL hand-offs
+    One thread on purpose: walking subtrees in threads measured slower (GIL hand-offs
     around every stat), and so did scanning source and target at once.
     """
     base = os.fspath(root)
