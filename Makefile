@@ -10,6 +10,8 @@ DEMO_OUT ?= reports/demo
 
 # What the workbench runs (apt package names; see workbench/proc.py for tool -> package).
 APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-progs zstd attr fuse3
+# The real tools the matrix runs beside the workbench's engines (strategies/external/): Debian 12's versions.
+APT_TOOLS := restic borgbackup rsnapshot rsync
 # What the tests need beyond that: a real browser for the report test.
 APT_TEST := chromium
 # The reference tools the benchmarks compare against.
@@ -41,7 +43,7 @@ define apt_install
 endef
 
 setup: $(VENV)/.installed
-	$(call apt_install,$(APT_RUNTIME))
+	$(call apt_install,$(APT_RUNTIME) $(APT_TOOLS))
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null)

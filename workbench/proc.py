@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,8 +79,9 @@ TOOLS: dict[str, Tool] = {
     "find": Tool("findutils"),
     "xargs": Tool("findutils"),
     "sh": Tool("dash"),
-    "restic": Tool("restic"),  # benchmarks only
-    "borg": Tool("borgbackup"),  # benchmarks only
+    "restic": Tool("restic", version_args=("version",)),  # strategies/external/restic.py
+    "borg": Tool("borgbackup"),  # strategies/external/borg.py
+    "rsnapshot": Tool("rsnapshot", version_args=("version",)),  # strategies/external/rsnapshot.py (runs rsync)
     "cp": Tool("coreutils"),
     "tar": Tool("tar", disk=True),  # unpacks the cached Debian root into a disk (disk/osinstall.py)
     "chroot": Tool("coreutils", disk=True),  # runs dpkg inside a disk's root
@@ -157,6 +159,8 @@ def text(args: Sequence[Arg], **kwargs) -> str:
 
 
 Child = subprocess.Popen[bytes]
+#: What ``run`` returns, for modules that hand a finished run on (they may not import subprocess).
+Completed = subprocess.CompletedProcess[bytes]
 
 
 def spawn(args: Sequence[Arg], *, stderr: IO[bytes], stdout: IO[bytes] | None = None,
@@ -202,6 +206,23 @@ def kill_group(child: Child) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def wait_group_gone(child: Child, *, timeout_s: float = 10.0) -> bool:
+    """Wait until no process of a killed child's group is left, zombies included; False on timeout.
+
+    The child's own children (a tool a protect run started) are orphans once it dies, and only
+    init reaps them: until then their pids still exist, and a tool that tells a stale lock by its
+    owner's pid (restic) would take the lock for a live one. A power cut leaves no process.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(child.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def version(tool: str) -> str | None:

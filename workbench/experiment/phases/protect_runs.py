@@ -39,8 +39,10 @@ class ProtectRuns:
         elapsed = time.perf_counter() - started
         self.seconds.append(elapsed)
         self.stored.append(point.stored_bytes)
+        notes = point.extra.get("notes")  # what a real tool had to do first (unlock what a killed run left)
         self.log.append({"time": now.isoformat(), "point": point.id, "kind": point.kind,
-                         "seconds": round(elapsed, 4), "stored_bytes": point.stored_bytes})
+                         "seconds": round(elapsed, 4), "stored_bytes": point.stored_bytes,
+                         **({"notes": notes} if notes else {})})
         return True
 
     def crash(self, spec: FaultSpec, child_start_s: Callable[[], float]) -> dict[str, Any]:
