@@ -76,10 +76,13 @@ def test_every_error_class_has_the_exit_code_the_policy_gives_it() -> None:
         assert cls.exit_code == kind.exit_code, f"{cls.__qualname__} changes the exit code of {kind.__name__}"
 
 
-def _raised(node: ast.Raise) -> ast.expr | None:
-    if node.exc is None:
-        return None  # a bare raise: the exception being handled
-    return node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+def _raised(expr: ast.expr | None) -> list[ast.expr]:
+    """What a raise's expression makes: one class or value, or each branch of ``A(...) if ... else b(...)``."""
+    if expr is None:
+        return []  # a bare raise: the exception being handled
+    if isinstance(expr, ast.IfExp):
+        return _raised(expr.body) + _raised(expr.orelse)
+    return [expr.func if isinstance(expr, ast.Call) else expr]
 
 
 def _resolve(module: ModuleType, expr: ast.expr, imported_inside: dict[str, object]) -> object:
@@ -117,7 +120,7 @@ def _kind(found: object) -> type | None:
 
 
 def test_every_raise_in_the_package_is_of_the_family_or_a_bug_check() -> None:
-    strays = []
+    strays: list[str] = []
     for name in _all_modules():
         if name in PROTOCOL_MODULES:
             continue
@@ -126,17 +129,20 @@ def test_every_raise_in_the_package_is_of_the_family_or_a_bug_check() -> None:
         tree = ast.parse(path.read_text())
         inside = _imported_inside(module, tree)
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Raise) or (expr := _raised(node)) is None:
-                continue
-            where = f"{path.relative_to(ROOT)}:{node.lineno}: raise {ast.unparse(expr)}"
-            if (name, ast.unparse(expr)) in DYNAMIC:
-                continue
-            kind = _kind(_resolve(module, expr, inside))
-            assert kind is not None, f"{where}: cannot tell what it raises (add it to DYNAMIC with a reason)"
-            allowed = (WorkbenchError, errors.Interrupted, *BUG_KINDS)
-            if not issubclass(kind, allowed):
-                strays.append(f"{where} ({kind.__name__})")
+            for expr in _raised(node.exc) if isinstance(node, ast.Raise) else []:
+                strays += _stray(module, name, path, node, expr, inside)
     assert not strays, "raise a kind of WorkbenchError (docs/errors.md), or a bug check:\n" + "\n".join(strays)
+
+
+def _stray(module: ModuleType, name: str, path: Path, node: ast.Raise, expr: ast.expr,
+           inside: dict[str, object]) -> list[str]:
+    """[where] when this raise is of none of the allowed kinds, else []."""
+    where = f"{path.relative_to(ROOT)}:{node.lineno}: raise {ast.unparse(expr)}"
+    if (name, ast.unparse(expr)) in DYNAMIC:
+        return []
+    kind = _kind(_resolve(module, expr, inside))
+    assert kind is not None, f"{where}: cannot tell what it raises (add it to DYNAMIC with a reason)"
+    return [] if issubclass(kind, (WorkbenchError, errors.Interrupted, *BUG_KINDS)) else [f"{where} ({kind.__name__})"]
 
 
 # ----- the exit codes the CLI returns ------------------------------------------------------------
