@@ -11,11 +11,11 @@ DEMO_OUT ?= reports/demo
 # What the workbench runs (apt package names; see workbench/proc.py for tool -> package).
 APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-progs zstd attr fuse3
 # The real tools the matrix runs beside the workbench's engines (strategies/external/): Debian 12's versions.
-APT_TOOLS := restic borgbackup rsnapshot rsync
+APT_TOOLS := restic borgbackup rsnapshot rsync unison partclone
 # What the tests need beyond that: a real browser for the report test.
 APT_TEST := chromium
 # The reference tools the benchmarks compare against.
-APT_BENCH := partclone restic borgbackup rsync unison b3sum
+APT_BENCH := restic borgbackup b3sum
 # A real OS on a disk (the debian profile) and booting it: mmdebstrap builds the root once,
 # GRUB's EFI image goes on the ESP, QEMU boots it with OVMF's UEFI firmware.
 APT_OS := mmdebstrap grub-efi-amd64-bin qemu-system-x86 ovmf

@@ -59,7 +59,8 @@ FAILURES = [
 ]
 
 
-@pytest.mark.parametrize(("owner", "name", "when", "committed"), [f[1:] for f in FAILURES], ids=[f[0] for f in FAILURES])
+@pytest.mark.parametrize(("owner", "name", "when", "committed"), [f[1:] for f in FAILURES],
+                         ids=[f[0] for f in FAILURES])
 def test_a_failed_backup_leaves_every_snapshot_restorable_and_the_next_one_complete(
     owner: object, name: str, when: Callable, committed: bool, small_tree: Path, workspace: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -70,9 +70,15 @@ def test_history_recovers_clean_from_before_the_first_strike(run, strategy: str)
     row, details = run(strategy, SLOW_RANSOMWARE)
     assert row["came_back_clean"] is True
     assert row["restore_point_time"] < "2026-01-06T11:00", "a point from before day 1's strike"
-    assert row["files_corrupted"] == 0 and row["files_unexpected"] == 0
+    assert row["files_corrupted"] == 0
     assert missing_paths(details) <= fault_files(details, "ransomware"), \
         "only files born after the point and then encrypted are lost"
+    # What comes back unexpected is what the users deleted on purpose after the point: the listing
+    # restore brought it back as missing; no encrypted file or note is left.
+    restored = [p for take in details["recovery"]["restored"] if take["why"] == "missing" for p in take["paths"]]
+    unexpected = {v["path"] for v in details["verdicts"] if v["category"] == "unexpected"}
+    assert len(unexpected) == row["files_unexpected"]
+    assert all(any(u == p or u.startswith(p + "/") for p in restored) for u in unexpected), (unexpected, restored)
 
 
 @pytest.mark.parametrize("strategy", ["mirror-sync", "mirror-continuous", "raid1"])
@@ -197,4 +203,5 @@ def test_a_run_killed_mid_way_leaves_the_earlier_points_restorable(run, strategy
         assert crash["details"]["killed"] and crash["details"]["returncode"] == -9, crash["details"]
     # The point the recovery takes is a whole one: the killed run's, if it finished writing before the kill.
     assert row["recovery_level"] == "disk" and row["restore_point_time"]
-    assert row["files_corrupted"] == 0 and row["came_back_clean"] and not row["damage_detected"], (details["verdicts"], details["recovery"], crash)
+    assert row["files_corrupted"] == 0 and row["came_back_clean"] and not row["damage_detected"], (
+        details["verdicts"], details["recovery"], crash)

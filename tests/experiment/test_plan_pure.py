@@ -52,7 +52,8 @@ def test_times_are_days_and_hours() -> None:
 
 def test_a_malformed_scenario_names_file_line_and_key(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
-    path.write_text("name: mine\nfaults:\n  - kind: deletion\n    at: day 1 10:00\n    colour: red\ndetect_at: day 2 09:00\n")
+    path.write_text("name: mine\nfaults:\n  - kind: deletion\n    at: day 1 10:00\n    colour: red\n"
+                    "detect_at: day 2 09:00\n")
     with pytest.raises(UsageError, match=r"mine.yaml:3: unknown option 'colour'"):
         load_scenario(str(path))
     path.write_text("name: mine\nfaults: []\ndetect_at: day 2 09:00\nextra: 1\n")
@@ -84,7 +85,8 @@ def test_unknown_names_list_the_known_ones() -> None:
 
 
 def _file(path: str, content: str) -> ManifestEntry:
-    return ManifestEntry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0, hash=content)
+    return ManifestEntry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0,
+                         hash=content)
 
 
 def _manifest(**files: str) -> Manifest:

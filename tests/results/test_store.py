@@ -77,7 +77,7 @@ def test_results_read_back_the_same_from_parquet_and_from_csv(written: Path) -> 
     assert saved["schema_version"] == SCHEMA_VERSION
     for frame in (from_parquet, from_csv):
         assert frame["files_intact"].tolist()[0] == 7 and math.isnan(frame["files_intact"].tolist()[1])
-        assert frame.loc[0, "came_back_clean"] == True and frame.loc[1, "status"] == "failed"  # noqa: E712
+        assert frame.loc[0, "came_back_clean"] == True and frame.loc[1, "status"] == "failed"  # noqa: E712 (a numpy bool is not 'is True')
 
 
 def test_a_writer_refuses_a_column_the_schema_does_not_declare(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -14,13 +15,13 @@ FILE, DIR, LINK = 0o100644, 0o40755, 0o120777
 
 
 def entry(path: str, kind: str = "file", **fields: object) -> ManifestEntry:
-    base = {"size": 10, "mode": FILE, "uid": 1000, "gid": 1000, "mtime_ns": 1_000, "hash": f"h-{path}"}
+    base: dict[str, Any] = {"size": 10, "mode": FILE, "uid": 1000, "gid": 1000, "mtime_ns": 1_000, "hash": f"h-{path}"}
     if kind == "dir":
         base.update(size=0, mode=DIR, hash=None)
     if kind == "symlink":
         base.update(size=3, mode=LINK, hash=None, target="abc")
     base.update(fields)
-    return ManifestEntry(path=path, kind=kind, **base)  # type: ignore[arg-type]
+    return ManifestEntry(path=path, kind=kind, **base)
 
 
 def manifest(*entries: ManifestEntry) -> Manifest:

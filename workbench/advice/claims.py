@@ -128,7 +128,7 @@ def _evaluate(claim_id: str, index: int, check: dict, rows: pd.DataFrame) -> lis
     if scenarios:
         rows = rows[rows["scenario"].isin(scenarios)]
     if check.get("only_recovered"):  # compare recoveries that brought true data back, not failed ones
-        rows = rows[(rows["came_back_clean"] == True) & rows["rpo_hours"].notna()]  # noqa: E712
+        rows = rows[(rows["came_back_clean"] == True) & rows["rpo_hours"].notna()]  # noqa: E712 (elementwise; None is not clean)
     left_spec = check["left"]
     strategies = _matching(left_spec["strategy"], rows)
     says = str(check.get("says", ""))

@@ -134,7 +134,7 @@ def threat_outcomes(results: pd.DataFrame, needs: Needs) -> tuple[pd.DataFrame, 
         for label, group in here.groupby("label", sort=True):
             if label == BASELINE:
                 continue
-            records.append(_outcome(label, threat, group, reference, needs))
+            records.append(_outcome(str(label), threat, group, reference, needs))
     return pd.DataFrame(records, columns=OUTCOME_COLUMNS), notes
 
 
@@ -149,7 +149,7 @@ def _damage_reference(rows: pd.DataFrame) -> tuple[float, str]:
 def _outcome(label: str, threat: str, group: pd.DataFrame, reference: float, needs: Needs) -> dict:
     ok = group[group["status"] == "ok"]
     lost = float(ok["bytes_lost"].max()) if not ok.empty else math.nan
-    clean = bool((ok["came_back_clean"] == True).all()) if not ok.empty else False  # noqa: E712 (None is not clean)
+    clean = bool((ok["came_back_clean"] == True).all()) if not ok.empty else False  # noqa: E712 (elementwise; None is not clean)
     rpo = float(ok["rpo_hours"].max(skipna=False)) if not ok.empty else math.nan  # NaN: nothing true came back
     rto = float(ok["rto_s"].median()) if not ok.empty else math.nan
     space = int(max(ok["footprint_bytes"].max(), ok["reserved_bytes"].max())) if not ok.empty else 0

@@ -12,6 +12,7 @@ from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
 from ..proc import require_root
 from ..progress import bar
+from ..results.schema import Row
 from ..strategies import catalog
 from .common import size_of
 
@@ -22,7 +23,7 @@ OnCell = Callable[[int, int, dict], None]
 @dataclass(frozen=True)
 class Comparison:
     out: Path  # the results folder: results.csv, results.parquet, run.json, cells/
-    rows: list[dict]  # one per cell, as results.csv holds them
+    rows: list[Row]  # one per cell, as results.csv holds them
     report: Path | None  # report.html, unless it was not asked for
 
     @property

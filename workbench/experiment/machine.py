@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 
 from .. import workspace
@@ -81,7 +82,8 @@ class Machine:
         """What the health columns compare (None when the disk is gone)."""
         return disk_facts(self.image)
 
-    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...], at) -> FaultRecord:
+    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
+               at: datetime | None) -> FaultRecord:
         """Silent rot under the filesystem, in the data of the user's files."""
         self.unmount()
         return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)

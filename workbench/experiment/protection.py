@@ -9,22 +9,29 @@ on a strategy's name.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..disk.create import create_disk
 from ..disk.mounting import mounted
-from ..errors import RestoreIncomplete
-from ..strategies.base import RestorePoint, Strategy, VerifyReport
+from ..errors import DamageFound, OperationFailed, RestoreIncomplete
+from ..strategies.base import DiskStrategy, Listed, Lister, RestorePoint, RestoreReport, Strategy, VerifyReport
 from .machine import Machine
 from .schedule import Schedule
 
+if TYPE_CHECKING:
+    from ..strategies.mirror.continuous import ContinuousMirror
+    from ..strategies.mirror.strategies import MirrorContinuous
+
 HOME = ("home",)
+
+
+def in_scope(path: str, folders: tuple[str, ...]) -> bool:
+    """Whether a path of the root tree lies within ``folders`` (everything does when there are none)."""
+    return not folders or any(path == f or path.startswith(f + "/") for f in folders)
 
 
 @dataclass
@@ -39,7 +46,8 @@ class Protection:
     variant: str = ""
     folders: tuple[str, ...] = ()  # scope inside the root tree; () = the whole disk
     always_online: bool = False  # a live folder on the machine (a mirror): ransomware reaches it
-    options: dict[str, dict] = field(default_factory=dict)  # schedule rule -> protect options ("weekly": {"full": True})
+    # schedule rule -> protect options ("weekly": {"full": True})
+    options: dict[str, dict] = field(default_factory=dict)
     subdir: str = ""  # file-level source inside the root tree ("" = the root, with a folder selection)
     events: list[dict] = field(default_factory=list)  # a watcher's summary, per mounted stretch
     propagation_delays_s: list[float] = field(default_factory=list)  # per change a watcher applied
@@ -101,14 +109,34 @@ class Protection:
         """What ransomware on the machine can reach besides the disk."""
         return [self.target] if (self.always_online or targets_online) else []
 
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        """A read-only view of the point laid out like the root tree (paths as on the disk).
+    def listing(self, point: RestorePoint) -> list[Listed]:
+        """The point's entries within the scope, as the engine lists them, with paths as on the root tree.
 
-        ``rescue``: the point is known to be damaged; show whatever can still be read.
+        No data is restored for it (a block-level engine mounts the point's filesystem read-only).
         """
-        raise NotImplementedError
-        yield self.scratch
+        prefix = self.subdir + "/" if self.subdir else ""
+        listed = [replace(entry, path=prefix + entry.path) for entry in self._lister().listing(self.target, point.id)]
+        return [entry for entry in listed if in_scope(entry.path, self.folders)]
+
+    def restore_paths(self, point: RestorePoint, paths: Sequence[str], root: Path, *,
+                      rescue: bool = False) -> RestoreReport:
+        """Bring back only ``paths`` (as on the root tree) of the point into the tree at ``root``, over what is
+        there (a targeted restore). ``rescue``: the point is known to be damaged; keep what could be restored."""
+        prefix = self.subdir + "/" if self.subdir else ""
+        inner = [path.removeprefix(prefix) for path in paths]
+        destination = root / self.subdir if self.subdir else root
+        try:
+            return self._lister().restore_paths(self.target, point.id, inner, destination, force=True)
+        except DamageFound as exc:
+            if not rescue:
+                raise
+            return RestoreReport(point.id, holes=[str(exc)])
+
+    def _lister(self) -> Lister:
+        """The engine, as a ``Lister``; an engine that cannot list its points says so."""
+        if not isinstance(self.strategy, Lister):
+            raise OperationFailed(f"the {self.name} engine cannot list its points or restore single paths")
+        return self.strategy
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         """Full recovery onto a blank disk of ``size_bytes``; returns the disk to swap in.
@@ -121,20 +149,11 @@ class Protection:
 class DiskProtection(Protection):
     """Block-level: reads the unmounted disk, restores whole disks."""
 
+    strategy: DiskStrategy  # restored with rescue= and size=
+
     def source_for(self, machine: Machine) -> Path:
         machine.unmount()
         return machine.image
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        disk = Path(tempfile.mkdtemp(prefix="browse-", dir=self.scratch)) / "disk.img"
-        try:
-            self.strategy.restore(self.target, point.id, disk, rescue=rescue)
-            with mounted(disk, readonly=True) as root:
-                yield root
-        finally:
-            shutil.rmtree(disk.parent, ignore_errors=True)
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         new_disk.unlink(missing_ok=True)
@@ -143,15 +162,10 @@ class DiskProtection(Protection):
 
 
 class ClonedDisk(DiskProtection):
-    """A clone is a disk already: it is browsed by mounting it, and "restored" by swapping it in.
+    """A clone is a disk already: it is listed by mounting it, and "restored" by swapping it in.
 
     It reserves a whole disk, whatever it holds.
     """
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        with mounted(self.target, readonly=True) as root:
-            yield root
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         if rescue:  # a damaged clone: copy what still matches its recorded hashes onto a new disk
@@ -170,16 +184,6 @@ class TreeProtection(Protection):
     def source_for(self, machine: Machine) -> Path:
         root = machine.mount()
         return root / self.subdir if self.subdir else root
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        view = Path(tempfile.mkdtemp(prefix="browse-", dir=self.scratch))
-        try:
-            self._restore(point, view / self.subdir if self.subdir else view, rescue)
-            yield view
-        finally:
-            shutil.rmtree(view, ignore_errors=True)
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         """A file-level strategy has no partition table or boot area: a new disk, then the files."""
@@ -202,13 +206,15 @@ class TreeProtection(Protection):
 class ContinuousTree(TreeProtection):
     """A continuous mirror: watches the source whenever it is mounted, and catches up every hour."""
 
+    strategy: MirrorContinuous  # it watches
+
     @property
     def watches(self) -> bool:
         return True
 
     def attach(self, machine: Machine) -> None:
         self._machine = machine
-        self._watcher = None
+        self._watcher: ContinuousMirror | None = None
         machine.listeners.append(self._on_mount)
         if machine.root is not None:
             self._on_mount(machine.root)

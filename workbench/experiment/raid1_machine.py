@@ -10,8 +10,8 @@ the health columns do not apply (NaN).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 
 from ..errors import OperationFailed, WorkbenchError
@@ -67,11 +67,13 @@ class Raid1Machine(Machine):
         except WorkbenchError:
             return None
 
-    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...], at) -> FaultRecord:
+    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
+               at: datetime | None) -> FaultRecord:
         """Rot under half A only: bits flipped in the first block of some of the user's files there."""
         root = self.mount()
         big = [n for n in files_under(root, folders) if (root / n).stat().st_size > 4096]
         chosen = choose_files(big, max(1, min(count, len(big))), rng("bitrot-raid1", seed))
+        assert self._pair is not None  # mount() above mounted the pair
         places = {}
         for name in chosen:
             for placement in raid1.locate(self._pair, name):
@@ -94,7 +96,7 @@ class Raid1Protection(Protection):
         raid1.create_pair(self.target, disk_size)
         return Raid1Machine(self.target)
 
-    def protect(self, machine: Machine, now, event: str) -> RestorePoint:
+    def protect(self, machine: Machine, now: datetime, event: str) -> RestorePoint:
         raise AssertionError("raid1 is always in step: it has no protect runs")
 
     def verify(self) -> VerifyReport:
@@ -111,15 +113,6 @@ class Raid1Protection(Protection):
 
     def reachable(self, targets_online: bool) -> list[Path]:
         return []  # the ransomware writes through the filesystem, which is the pair itself
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        with raid1.mounted_pair(self.target, lost=self._lost(), readonly=True) as pair:
-            yield pair.mountpoint
-
-    def _lost(self) -> int | None:
-        present = [half.exists() for half in raid1.halves(self.target)]
-        return None if all(present) else present.index(False)
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         raise OperationFailed("a raid1 pair is not rebuilt from a copy: it runs degraded until a disk is replaced")

@@ -72,8 +72,8 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
         with phases.phase("simulate"):
             lived = simulate_hours(bench, plan_strikes(cell.scenario), details, phases, child_start_s)
         with phases.phase("recover"):
-            outcome = recover_cell(bench, lived.prefault)
-            details["recovery"] = {"level": outcome.level, "point": outcome.point_id, "actions": outcome.actions}
+            outcome = recover_cell(bench)
+            details["recovery"] = outcome.to_details()
         with phases.phase("score"):
             judged = judge(bench)
             row = score_cell(_identity(cell, name, variant, protection), lived, outcome, judged, protection)

@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 
 from ..truth.judge import compare
-from ..truth.manifest import Manifest
+from ..truth.manifest import Manifest, ManifestEntry
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,14 @@ def rpo_hours(prefault: TruthState, history: list[TruthState], restored: Manifes
     Each restored file that equals some true version is consistent with the
     states where that path held that content; the tree as a whole can be no
     newer than the oldest of those files' newest matching state. Files with no
-    true version (rot, ciphertext) are the judge's business, not the RPO's.
+    true version (rot, ciphertext) are the judge's business, not the RPO's, and so are files the
+    pre-fault tree does not have (deleted on purpose, brought back by a restore from a listing).
     NaN when no restored file matches any true state.
     """
     states = sorted([*[s for s in history if s.hour < prefault.hour], prefault], key=lambda s: s.hour)
     newest_consistent = math.inf
     for path, entry in restored.entries.items():
-        if entry.kind != "file":
+        if entry.kind != "file" or path not in prefault.manifest.entries:
             continue
         hours = [s.hour for s in states if _same_content(s.manifest.entries.get(path), entry)]
         if hours:
@@ -83,7 +84,7 @@ def rpo_hours(prefault: TruthState, history: list[TruthState], restored: Manifes
     return float(prefault.hour - newest_consistent)
 
 
-def _same_content(want, got) -> bool:
+def _same_content(want: ManifestEntry | None, got: ManifestEntry) -> bool:
     return want is not None and want.kind == "file" and (want.hash, want.size) == (got.hash, got.size)
 
 
@@ -131,7 +132,8 @@ def health_columns(before: dict | None, after: dict | None) -> dict:
         return {"partition_table_ok": False, "boot_ok": False, "esp_ok": False, "fsck_clean": False,
                 "fs_uuid_ok": False}
     return {
-        "partition_table_ok": bool(after["partition_entries"]) and after["partition_entries"] == before["partition_entries"],
+        "partition_table_ok": (bool(after["partition_entries"])
+                               and after["partition_entries"] == before["partition_entries"]),
         "boot_ok": after["boot_code"] == before["boot_code"],
         "esp_ok": after["esp_files"] is not None and after["esp_files"] == before["esp_files"],
         "fsck_clean": bool(after["fsck_clean"]),

@@ -111,15 +111,19 @@ COLUMNS: tuple[Column, ...] = (
            summary="median"),
     Column("space_amplification", "float64", "`footprint_bytes / protected_bytes` (NaN when nothing is in scope)",
            unit="ratio", summary="median"),
-    Column("rto_s", "float64", "seconds to recover (browse points, restore or attach, copy back); verify "
-           "excluded", unit="s", clock="real", summary="range"),
+    Column("rto_s", "float64", "seconds to recover, every step the user takes but the strategy's verify: "
+           "reading the live disk (fsck, every file read back), then either rebuilding or attaching the disk, or "
+           "listing points against the live tree (back through the history when looking for rot) and a targeted "
+           "restore of only the paths missing or damaged", unit="s", clock="real", summary="range"),
     Column("recovery_level", "string", "`disk` (rebuilt or swapped the disk: it no longer worked, or the scenario "
            "says `noticed: failing-disk`, as with bad sectors the disk reports) or `files` (copied files back into "
            "the live disk)"),
-    Column("restore_point_time", "string", "the point used (a mirror's point is its last sync); empty when none "
+    Column("restore_point_time", "string", "the point used (a mirror's point is its last sync; the newest one "
+           "when files came from several); empty when none "
            "was. The continuous mirror's and raid1's points still carry wall-clock times", unit="ISO time",
            clock="simulated"),
-    Column("files_restored", "int64", "files copied back in a file-level recovery", unit="count"),
+    Column("files_restored", "int64", "files copied back in a file-level recovery (what a point's listing shows "
+           "missing, encrypted, unreadable or rotten)", unit="count"),
     Column("damage_detected", "bool", "the strategy's own verify or scrub found damage in its target"),
     Column("files_intact", "int64", "the judge's category: content and metadata as before", unit="count",
            counts=_JUDGED, summary="median"),

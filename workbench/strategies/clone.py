@@ -28,19 +28,25 @@ import json
 import os
 import struct
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .. import durable, guard, workspace
-from ..disk.table import move_backup_gpt, read_table
+from ..disk.mounting import mounted
+from ..disk.table import PartitionTable, move_backup_gpt, read_table
+from ..disk.targets import check_destination
 from ..errors import DamageFound, RestoreIncomplete, UsageError
 from ..sparse import data_extents
-from .base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from .base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from .image.destination import prepare
 from .image.plan import describe_span, normalise, per_chunk
 from .image.readbuf import ThreadBuffers, read_ranges
+from .mirror.listing import copy_paths, list_tree
 from .quiesce import held_still
 
 BLOCK = 64 * 1024
@@ -214,8 +220,8 @@ class CloneStrategy:
     """An exact sparse replica of a disk image file, refreshed by changed blocks."""
 
     name = "clone"
-    scope = "whole-disk"
-    source_kind = "disk"
+    scope: Scope = "whole-disk"
+    source_kind: SourceKind = "disk"
 
     def __init__(self, *, workers: int | None = None, freeze: bool = False, sync: bool = False) -> None:
         self.workers = workers or os.cpu_count() or 2
@@ -252,7 +258,7 @@ class CloneStrategy:
                 os.close(dst_fd)
                 os.close(src_fd)
         table = read_table(target)
-        meta = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
+        meta: dict[str, Any] = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
                 "mode": mode, "source": source.name, "disk_size": size, "block_size": BLOCK, "hash": HASH_NAME,
                 "regions": _regions(table), "stats": _stats_json(stats)}
         _write_record(target, meta, hashes, sync=self.sync)
@@ -308,6 +314,29 @@ class CloneStrategy:
                                         f"clone time ({meta['time']})"))
         return report
 
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The clone's root filesystem, mounted read-only, as ``ls -lR`` and ``b3sum -r`` of it show it."""
+        with self._mounted(target, point_id) as (_, root):
+            return list_tree(root)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the clone, mounted read-only."""
+        check_destination(destination, force=force)  # before mounting anything
+        with self._mounted(target, point_id) as (clone_id, root):
+            return copy_paths(root, paths, destination, point_id=clone_id, force=force)
+
+    @contextmanager
+    def _mounted(self, target: Path, point_id: str) -> Iterator[tuple[str, Path]]:
+        """(the clone's point id, its root filesystem mounted read-only); refused mid-refresh."""
+        meta, _ = read_record(target)
+        if point_id not in ("latest", meta["id"]):
+            raise UsageError(f"a clone holds one point, '{meta['id']}', not '{point_id}'")
+        if marker_path(target).exists():
+            raise DamageFound(f"{target.name}: a refresh was interrupted; the clone is not a consistent disk")
+        with mounted(target, readonly=True) as root:
+            yield meta["id"], root
+
     def restore(self, target: Path, point_id: str | None, destination: Path, *, force: bool = False,
                 rescue: bool = False, size: int | None = None) -> RestoreReport:
         """Swap in (destination is the clone itself: nothing to do), or a checked copy onto a disk."""
@@ -342,7 +371,7 @@ def _block_ranges(blocks: list[int], size: int) -> list[tuple[int, int]]:
     return [(s, min(n, size - s)) for s, n in ranges]
 
 
-def _regions(table) -> list[dict]:
+def _regions(table: PartitionTable) -> list[dict]:
     return [{"start": p.start_bytes, "size": p.size_bytes, "partition": p.number,
              "label": f"partition {p.number} {p.name or p.role}"} for p in table.partitions]
 

@@ -10,6 +10,7 @@ userspace with mtools). The root is mounted read-only for the walk.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,7 +76,7 @@ class DiskManifest:
         return cls.from_json(read_manifest_json(path))
 
 
-def take_disk_manifest(image: Path, *, include: list[str] | None = None) -> DiskManifest:
+def take_disk_manifest(image: Path, *, include: Sequence[str] | None = None) -> DiskManifest:
     """Read a disk image's table, boot code, ESP files and root (or data) filesystem manifest.
 
     Only a workspace image file is read (``guard.check_image``): a device is refused,
@@ -132,7 +133,8 @@ def disk_differences(expected: DiskManifest, actual: DiskManifest) -> list[str]:
 def _describe(entry: dict[str, Any] | None) -> str:
     if entry is None:
         return "none"
-    return f"{entry.get('name') or '?'} type {entry['type']} uuid {entry['uuid']} start {entry['start']} size {entry['size']}"
+    return (f"{entry.get('name') or '?'} type {entry['type']} uuid {entry['uuid']} start {entry['start']} "
+            f"size {entry['size']}")
 
 
 def load_any(path: Path) -> tuple[Manifest, DiskManifest | None]:

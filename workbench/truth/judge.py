@@ -104,6 +104,7 @@ def compare(expected: Manifest, actual: Manifest | Path, *, ignore: Iterable[str
     for path in sorted(expected.entries.keys() | actual.entries.keys()):
         want, got = expected.entries.get(path), actual.entries.get(path)
         if got is None:
+            assert want is not None  # the path came from one of the two manifests
             verdicts.append(Verdict(path, "missing", want, None, f"{want.kind} not found"))
         elif want is None:
             verdicts.append(Verdict(path, "unexpected", None, got, f"{got.kind} not in the manifest"))

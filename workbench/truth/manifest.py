@@ -114,7 +114,8 @@ class Manifest:
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
             known = data if isinstance(data, dict) else {}
-            raise UsageError(f"not a workbench manifest (format {known.get('format')!r} version {known.get('version')!r})")
+            raise UsageError(
+                f"not a workbench manifest (format {known.get('format')!r} version {known.get('version')!r})")
         entries = {e["path"]: ManifestEntry.from_json(e) for e in data["entries"]}
         return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"), include=data.get("include"))
 
@@ -260,7 +261,8 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
 
 def _entry(root: str, rel: str, st: os.stat_result) -> ManifestEntry:
     mode = st.st_mode
-    kind = "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "symlink" if stat.S_ISLNK(mode) else "other"
+    kind = ("file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode)
+            else "symlink" if stat.S_ISLNK(mode) else "other")
     path = os.path.join(root, rel)
     return ManifestEntry(
         path=rel,

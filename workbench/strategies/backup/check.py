@@ -68,7 +68,8 @@ def verify_repository(repo: Repository, *, metadata_only: bool = False) -> Verif
         for snap_id, path in uses:
             paths[path].add(snap_id)
         for path, in_snaps in sorted(paths.items()):
-            report.damage.append(Damage("file", path, f"chunk {chunk.hex()[:16]}: {detail}", affects=tuple(sorted(in_snaps))))
+            report.damage.append(Damage("file", path, f"chunk {chunk.hex()[:16]}: {detail}",
+                                        affects=tuple(sorted(in_snaps))))
     return report
 
 

@@ -134,7 +134,8 @@ class Repository:
     @classmethod
     def open(cls, path: Path) -> Repository:
         if not path.is_dir():
-            raise UsageError(f"'{path}' is not a backup repository (it does not exist): run 'workbench backup protect' first")
+            raise UsageError(f"'{path}' is not a backup repository (it does not exist): "
+                             "run 'workbench backup protect' first")
         config = read_json(path / "config", "repository config", fix="the repository cannot be opened without it",
                            damaged=DamageFound)
         if config is None:
@@ -185,7 +186,8 @@ class Repository:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise UsageError(f"another process is writing the repository {self.path}: wait for it to finish") from None
+                raise UsageError(
+                    f"another process is writing the repository {self.path}: wait for it to finish") from None
             self.clean_tmp()
             yield
         finally:
@@ -243,7 +245,8 @@ class Repository:
         try:
             raw = zstandard.ZstdDecompressor().decompress((self.path / "snapshots" / snap_id).read_bytes())
         except FileNotFoundError:
-            raise UsageError(f"there is no snapshot '{snap_id}' in {self.path}: see 'workbench backup points'") from None
+            raise UsageError(
+                f"there is no snapshot '{snap_id}' in {self.path}: see 'workbench backup points'") from None
         except zstandard.ZstdError as exc:
             raise DamageFound(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
         if blake3.blake3(raw).hexdigest()[:16] != snap_id:
@@ -255,7 +258,7 @@ class Repository:
     def read_chunk(self, chunk: bytes, location: Location, fd: int | None = None) -> bytes:
         """The chunk's plain bytes, checked against its id; ChunkDamaged if they do not match."""
         own = fd is None
-        if own:
+        if fd is None:
             fd = os.open(self.pack_path(location.pack), os.O_RDONLY | os.O_CLOEXEC)
         try:
             stored = os.pread(fd, location.length, location.offset)

@@ -20,6 +20,7 @@ import base64
 import os
 import shutil
 import stat
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 from ...disk.targets import check_destination
 from ...errors import DamageFound, RestoreIncomplete
 from .repo import ChunkDamaged, Location, Repository
-from .snapshot import SnapshotEntry, select_subtree
+from .snapshot import SnapshotEntry, select_paths
 
 WORKERS = max(4, 2 * (os.cpu_count() or 1))
 HOLE_BLOCK = 64 << 10  # zero blocks of this size come back as holes
@@ -42,10 +43,11 @@ class RestoreOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path, path: str = "", *,
+def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path, paths: Sequence[str] = ("",), *,
                  force: bool = False) -> RestoreOutcome:
+    """Restore the entries at or under ``paths`` ("" is the whole tree), with their ancestors."""
     check_destination(destination, force=force)
-    entries = select_subtree(tree, path)
+    entries = select_paths(tree, paths)
     index = repo.load_index()
     destination.mkdir(parents=True, exist_ok=True)
     outcome = RestoreOutcome()
@@ -62,7 +64,8 @@ def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path,
                 if location is not None and location.pack not in pack_fds:
                     pack_fds[location.pack] = _open_pack(repo, location.pack)
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="restore") as pool:
-            for entry, result in zip(files, pool.map(lambda e: _write_file(repo, index, pack_fds, destination, e), files)):
+            for entry, result in zip(files, pool.map(lambda e: _write_file(repo, index, pack_fds, destination, e),
+                                                     files)):
                 if isinstance(result, str):
                     outcome.damaged.append(f"{entry['path']} ({result})")
                 else:
@@ -196,7 +199,8 @@ def _apply_metadata(target: Path, entry: SnapshotEntry, outcome: RestoreOutcome 
 
 def raise_if_damaged(outcome: RestoreOutcome, snap_id: str) -> None:
     if outcome.damaged:
-        shown = "; ".join(outcome.damaged[:5]) + (f"; and {len(outcome.damaged) - 5} more" if len(outcome.damaged) > 5 else "")
+        shown = "; ".join(outcome.damaged[:5]) + (f"; and {len(outcome.damaged) - 5} more"
+                                                  if len(outcome.damaged) > 5 else "")
         raise RestoreIncomplete(
             f"restored {outcome.files} entries of snapshot {snap_id}, but {len(outcome.damaged)} could not be "
             f"restored because stored data is damaged: {shown} (run 'workbench backup verify')"

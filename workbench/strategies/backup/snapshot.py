@@ -3,7 +3,8 @@
 SnapshotEntry fields (JSON): ``path`` (relative, '/'-separated), ``type`` (file, dir, symlink,
 hardlink, fifo, chardev, blockdev), ``mode`` (permission bits incl. setuid/sticky),
 ``uid``, ``gid``, ``mtime_ns``, ``atime_ns``, ``xattrs`` ({name: base64}), and by type:
-``size`` + ``chunks`` (hex ids) for files, ``target`` for symlinks, ``link_to`` (the path
+``size`` + ``chunks`` (hex ids) + ``blake3`` (the whole content's hash, hex; absent in
+snapshots of older versions) for files, ``target`` for symlinks, ``link_to`` (the path
 of the first name of the same inode) for hard links, ``rdev`` for device nodes.
 ``inode`` and ``ctime_ns`` are kept only for change detection in the next incremental.
 Sockets are skipped: they cannot be restored meaningfully.
@@ -22,8 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import UsageError
+from ..base import Listed
 
 SnapshotEntry = dict[str, Any]
+#: A file entry's whole-content blake3 (hex, of the bytes read), so that a listing can tell a file's
+#: content without reading the repository (recovery compares it with the live file).
+FILE_HASH = "blake3"
 SCAN_WORKERS = 8  # directories listed at once: hides disk latency on a cold cache
 
 
@@ -221,32 +226,50 @@ def unchanged(entry: SnapshotEntry, before: SnapshotEntry | None) -> bool:
     )
 
 
-def select_subtree(entries: Sequence[SnapshotEntry], path: str) -> list[SnapshotEntry]:
-    """Entries at or under ``path``, plus its ancestors (so restore can rebuild the route to it).
+def select_paths(entries: Sequence[SnapshotEntry], paths: Sequence[str]) -> list[SnapshotEntry]:
+    """Entries at or under any of ``paths``, plus their ancestors (so restore can rebuild the route to them).
 
-    Hard links whose first name falls outside become plain files with that name's content.
+    Hard links whose first name falls outside every path become plain files with that name's content.
     """
-    rel = path.strip("/")
-    if not rel:
+    rels = {path.strip("/") for path in paths}
+    if "" in rels:
         return list(entries)
     by_path = {e["path"]: e for e in entries}
-    if rel not in by_path:
-        raise UsageError(f"'{path}' is not in this snapshot: list it with 'workbench backup points --json'")
-    parts = rel.split("/")
-    ancestors = {"/".join(parts[:i]) for i in range(1, len(parts))}
+    unknown = sorted(rel for rel in rels if rel not in by_path)
+    if unknown:
+        raise UsageError(f"'{unknown[0]}' is not in this snapshot: list it with 'workbench backup points --json'")
+    ancestors = {"/".join(rel.split("/")[:i]) for rel in rels for i in range(1, rel.count("/") + 1)}
+
+    def chosen_path(p: str) -> bool:  # p or one of its ancestors was asked for
+        parts = p.split("/")
+        return any("/".join(parts[:i]) in rels for i in range(1, len(parts) + 1))
+
     chosen = []
     for entry in entries:
         p = entry["path"]
-        if p in ancestors or p == rel or p.startswith(rel + "/"):
-            if entry["type"] == "hardlink" and not _within(entry["link_to"], rel):
+        if p in ancestors or chosen_path(p):
+            if entry["type"] == "hardlink" and not chosen_path(entry["link_to"]):
                 first = by_path[entry["link_to"]]
-                entry = {**first, **{k: entry[k] for k in ("path",)}}
+                entry = {**first, "path": p}
             chosen.append(entry)
     return chosen
 
 
-def _within(p: str, rel: str) -> bool:
-    return p == rel or p.startswith(rel + "/")
+_LISTED_KIND = {"file": "file", "hardlink": "file", "dir": "dir", "symlink": "symlink"}
+
+
+def listed_entries(tree: Sequence[SnapshotEntry]) -> list[Listed]:
+    """A snapshot's tree as a listing shows it: a hard link as a file, with its first name's size,
+    mtime and hash."""
+    by_path = {e["path"]: e for e in tree}
+    listed = []
+    for entry in tree:
+        data = by_path[entry["link_to"]] if entry["type"] == "hardlink" else entry
+        digest = data.get(FILE_HASH)
+        listed.append(Listed(path=entry["path"], kind=_LISTED_KIND.get(entry["type"], "other"),
+                             size=data.get("size", 0), mtime_ns=data["mtime_ns"], hash=digest,
+                             hash_name=FILE_HASH if digest else None))
+    return listed
 
 
 def files_by_chunk(entries: Sequence[SnapshotEntry]) -> Iterator[tuple[str, str]]:

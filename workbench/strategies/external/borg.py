@@ -28,7 +28,7 @@ from pathlib import Path
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, RestoreIncomplete, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import borg_json
 from .base import (
     Need,
@@ -57,8 +57,8 @@ class BorgEngine:
 
     name = "backup/borg"
     engine = "borg"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "none") -> None:
         self.variant = refuse_unknown_variant(self.name, variant, VARIANTS)

@@ -28,7 +28,7 @@ from pathlib import Path
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, RestoreIncomplete, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import restic_json
 from .base import (
     Need,
@@ -60,8 +60,8 @@ class ResticEngine:
 
     name = "backup/restic"
     engine = "restic"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "") -> None:
         self.folders = folders

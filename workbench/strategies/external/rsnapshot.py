@@ -28,7 +28,7 @@ from pathlib import Path
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, RestoreIncomplete, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import rsnapshot_conf
 from .base import Need, allocated_bytes, check_source, require, restored_totals, tool_failed
 
@@ -45,8 +45,8 @@ class RsnapshotEngine:
 
     name = "backup/rsnapshot"
     engine = "rsnapshot"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "") -> None:
         self.folders = folders

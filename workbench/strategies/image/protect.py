@@ -15,9 +15,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...disk.layout import ESP_TYPE
 from ...disk.table import PartitionTable
@@ -26,6 +27,12 @@ from . import ext4_bitmap
 from . import format as fmt
 from .plan import Range, Region, per_chunk, wanted_ranges
 from .readbuf import ThreadBuffers, read_ranges
+
+if TYPE_CHECKING:
+    import zstandard
+
+#: What a worker hands back for one chunk: (kind, bytes read, digest, compressed or None).
+ChunkResult = tuple[int, int, bytes, bytes | None]
 
 
 @dataclass
@@ -79,7 +86,7 @@ class _ChunkReader:
         self.buffers = ThreadBuffers(chunk_size)
         self.local = threading.local()
 
-    def __call__(self, index: int, reads: list[Range]) -> tuple[int, int, bytes, bytes | None]:
+    def __call__(self, index: int, reads: list[Range]) -> ChunkResult:
         """(kind, bytes read, digest, compressed or None)."""
         import blake3
 
@@ -95,7 +102,7 @@ class _ChunkReader:
             return fmt.PARENT, done, digest, None
         return fmt.DATA, done, digest, self._compressor().compress(data)
 
-    def _compressor(self):
+    def _compressor(self) -> zstandard.ZstdCompressor:
         comp = getattr(self.local, "comp", None)
         if comp is None:
             import zstandard
@@ -123,7 +130,7 @@ def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range]
     try:
         pos = _write_all(fd, fmt.encode_preamble(header), 0)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="image") as pool:
-            pending: deque = deque()
+            pending: deque[tuple[int, Future[ChunkResult]]] = deque()
             todo = iter(sorted(reads.items()))
             window = workers * 3
             for index, chunk_reads in todo:
@@ -145,11 +152,13 @@ def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range]
     return entries, stats
 
 
-def _finish(fd: int, pos: int, index: int, future, entries: list[fmt.ChunkEntry], stats: ProtectStats,
+def _finish(fd: int, pos: int, index: int, future: Future[ChunkResult], entries: list[fmt.ChunkEntry],
+            stats: ProtectStats,
             progress: Callable[[int, int], None] | None, count: int) -> int:
     kind, read, digest, compressed = future.result()
     stats.bytes_read += read
     if kind == fmt.DATA:
+        assert compressed is not None  # a stored chunk always comes compressed
         entries[index] = fmt.ChunkEntry(fmt.DATA, pos, len(compressed), digest)
         pos = _write_all(fd, compressed, pos)
         stats.chunks_stored += 1

@@ -109,7 +109,8 @@ def _compare_contents(
 ) -> tuple[set[str], list[tuple[str, str]]]:
     """Hash both sides of every same-size pair (and rename guess); return what differs."""
     pairs = [(p, p) for p in planning.same_size_pairs(src, dst)] + renames
-    jobs = [(f"{source}/{new}", src[new].size) for new, _ in pairs] + [(f"{target}/{old}", dst[old].size) for _, old in pairs]
+    jobs = ([(f"{source}/{new}", src[new].size) for new, _ in pairs]
+            + [(f"{target}/{old}", dst[old].size) for _, old in pairs])
     digests = [_hash_or_none(job) for job in jobs]
     half = len(pairs)
     differs: set[str] = set()
