@@ -9,6 +9,7 @@ on a strategy's name.
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..disk import usage
 from ..disk.create import create_disk
 from ..disk.mounting import mounted
+from ..disk.table import read_table
 from ..errors import DamageFound
 from ..strategies.base import RestorePoint, Strategy, VerifyReport
 from .machine import Machine
@@ -91,6 +94,11 @@ class Protection:
     def reserved_bytes(self) -> int:
         return self.footprint()
 
+    def usable_bytes(self) -> float:
+        """What the target's own filesystem says it can hold, where the target is a filesystem of its own
+        (a clone's disk); NaN for a target that is files on someone else's filesystem."""
+        return math.nan
+
     def target_paths(self) -> list[Path]:
         """What target corruption strikes."""
         return [self.target]
@@ -160,6 +168,12 @@ class ClonedDisk(DiskProtection):
     def reserved_bytes(self) -> int:
         files = [p for p in self.target.rglob("*.img")] if self.target.is_dir() else [self.target]
         return sum(p.stat().st_size for p in files if p.exists())
+
+    def usable_bytes(self) -> float:
+        """The clone disk's root filesystem: df's Size, read from its superblock."""
+        if not self.target.is_file():
+            return math.nan
+        return usage.ext4_usage(self.target, read_table(self.target).by_role("root")).capacity_bytes
 
 
 class TreeProtection(Protection):

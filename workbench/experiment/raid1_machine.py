@@ -58,6 +58,12 @@ class Raid1Machine(Machine):
     def facts(self) -> dict | None:
         return None
 
+    def stored_bytes(self) -> int:
+        """One copy of what btrfs says the pair uses: data, metadata and system."""
+        self.unmount()
+        with raid1.mounted_pair(self.directory, lost=self._lost(), readonly=True) as pair:
+            return raid1.capacity(pair.mountpoint).stored_bytes
+
     def manifest(self) -> Manifest | None:
         if self.root is not None:
             return take_manifest(self.root)
@@ -91,7 +97,8 @@ class Raid1Protection(Protection):
     """The pair is the protection: no runs, one point ('now'), verify is a scrub."""
 
     def make_machine(self, workdir: Path, disk_size: int) -> Machine:
-        raid1.create_pair(self.target, disk_size)
+        """Two disks of the system disk's size, at least btrfs' minimum (``experiment.sizing``)."""
+        raid1.create_pair(self.target, max(disk_size, raid1.MIN_SIZE))
         return Raid1Machine(self.target)
 
     def protect(self, machine: Machine, now, event: str) -> RestorePoint:
@@ -103,6 +110,11 @@ class Raid1Protection(Protection):
     def reserved_bytes(self) -> int:
         """The second disk: RAID1 ties up a whole extra disk of the same size."""
         return raid1.halves(self.target)[1].stat().st_size
+
+    def usable_bytes(self) -> float:
+        """What btrfs says the pair can hold: both halves' size over its data ratio."""
+        with raid1.mounted_pair(self.target, lost=self._lost(), readonly=True) as pair:
+            return raid1.capacity(pair.mountpoint).usable_bytes
 
     def target_paths(self) -> list[Path]:
         """RAID1 keeps no copy apart from the filesystem: damage to its halves is the bitrot and

@@ -45,6 +45,12 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
     TableChange(2, "`results.parquet` carries the schema version in its metadata, and `run.json` in "
                    "`schema_version`; the columns are written in schema order with their declared types. "
                    "No column was renamed or changed its meaning."),
+    TableChange(3, "`protected_bytes` counts what is really stored (allocated bytes, a hard link once, holes "
+                   "excluded; a disk's used blocks); the sizes `ls` shows became `protected_logical_bytes` (the "
+                   "`none` row's counted the whole tree, now 0), and `space_amplification` divides by the new "
+                   "`protected_bytes`. New: `usable_bytes` (the clone's and raid1's filesystem capacity) and `fill` "
+                   "(`compare --fill`).",
+                renamed={"protected_bytes": "protected_logical_bytes"}, dropped=("space_amplification",)),
 )
 
 
