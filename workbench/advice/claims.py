@@ -169,7 +169,7 @@ def _evaluate(claim_id: str, index: int, check: dict, rows: pd.DataFrame) -> lis
                 shown_right = right if isinstance(right, bool) else float(right) * factor
                 mine.append(_Outcome(claim_id, index, says, strategy, scenario or "all", left, check["op"],
                                      shown_right, _compare(left, check["op"], right, factor),
-                                     column=left_spec["column"], fill=fill))
+                                     column=_measure(left_spec), fill=fill))
         if not mine:
             own = {**left_spec, "strategy": strategy}
             unmeasured = own if _side(own, rows) is None else check["right"]
@@ -177,6 +177,11 @@ def _evaluate(claim_id: str, index: int, check: dict, rows: pd.DataFrame) -> lis
                                  missing=_why_not(unmeasured, rows, scenarios)))
         outcomes += mine
     return outcomes
+
+
+def _measure(side: dict) -> str:
+    """What a side compares, as its column (``usable_bytes/protected_bytes`` when divided)."""
+    return f"{side['column']}/{side['per']}" if side.get("per") else str(side["column"])
 
 
 def _why_not(side: Any, rows: pd.DataFrame, scenarios: list[str] | None) -> str:
@@ -255,7 +260,7 @@ def _describe(row: Any) -> str:
         groups.append("default disk")
     where = f" [{', '.join(groups)}]" if groups else ""
     mark = "yes" if row.passed else "no"
-    bytes_ = "bytes" in row.column
+    bytes_ = "bytes" in row.column and "/" not in row.column
     return f"{row.strategy}{where}: {row.says}: {mark} ({_fmt(row.left, bytes_)} {row.op} {_fmt(row.right, bytes_)})"
 
 
