@@ -88,15 +88,6 @@ def _same_content(want: ManifestEntry | None, got: ManifestEntry) -> bool:
     return want is not None and want.kind == "file" and (want.hash, want.size) == (got.hash, got.size)
 
 
-def space_columns(footprint_bytes: int, reserved_bytes: int, protected_bytes: int) -> dict:
-    return {
-        "footprint_bytes": footprint_bytes,
-        "reserved_bytes": reserved_bytes,
-        "protected_bytes": protected_bytes,
-        "space_amplification": footprint_bytes / protected_bytes if protected_bytes else math.nan,
-    }
-
-
 WATCH_COLUMNS = ("watch_events", "watch_errors", "propagation_delay_median_s", "propagation_delay_max_s")
 
 

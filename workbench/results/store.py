@@ -45,6 +45,7 @@ class RunRecord:
     scenarios: list[str]
     schedules: dict[str, str] = field(default_factory=dict)
     disk_size_bytes: int
+    fill: float | None = None  # compare --fill: the disks were sized for it (None: the default sizing)
     started: str = ""
     finished: str = ""
     format_version: int = FORMAT_VERSION

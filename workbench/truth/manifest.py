@@ -14,6 +14,13 @@ Hard links are recorded as a ``link_group``: files sharing an inode get the same
 number, numbered in path order, so two manifests of equal trees are equal
 whatever the inode numbers. The judge compares the groups' members, not the
 numbers.
+
+Each entry also notes the bytes its filesystem allocated for it
+(``allocated_bytes``, ``st_blocks`` × 512, as ``du`` counts), so the space an
+entry really takes can be added up (``allocated_bytes`` below: a hard-linked
+inode once). It is a fact of the storage, not of the tree: the same tree takes
+other room on another filesystem, so it plays no part in equality, the JSON or
+the digest.
 """
 
 from __future__ import annotations
@@ -65,10 +72,13 @@ class ManifestEntry:
     xattrs: dict[str, str] = field(default_factory=dict)  # name -> hex value
     hash: str | None = None  # BLAKE3 hex of the content (files)
     sparse: bool = False  # holes in the file (allocated well below its size)
+    #: st_blocks x 512 when taken; not part of the tree's state (see the module's docstring)
+    allocated_bytes: int = field(default=0, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        """A dict for JSON; optional fields left at their default are left out."""
+        """A dict for JSON; optional fields left at their default are left out (and the allocation always)."""
         data = asdict(self)
+        del data["allocated_bytes"]
         for key in _OPTIONAL:
             if data[key] is None or data[key] == {} or data[key] is False:
                 del data[key]
@@ -91,6 +101,26 @@ class Manifest:
 
     def total_bytes(self) -> int:
         return sum(e.size for e in self.entries.values() if e.kind == "file")
+
+    def logical_bytes(self, folders: Sequence[str] = ()) -> int:
+        """The files' sizes as ``ls`` shows them, under ``folders`` (all: the whole tree): each name counts,
+        holes count as data."""
+        return sum(e.size for p, e in self.entries.items() if e.kind == "file" and _under(p, folders))
+
+    def allocated_bytes(self, folders: Sequence[str] = ()) -> int:
+        """What ``du -s`` says the entries under ``folders`` (all: the whole tree) take: every entry's
+        allocated bytes (files, folders, symlinks; holes excluded), a hard-linked inode once."""
+        groups: set[int] = set()
+        total = 0
+        for path, entry in self.entries.items():
+            if not _under(path, folders):
+                continue
+            if entry.link_group is not None:
+                if entry.link_group in groups:
+                    continue
+                groups.add(entry.link_group)
+            total += entry.allocated_bytes
+        return total
 
     def files(self) -> Iterator[ManifestEntry]:
         return (e for e in self.entries.values() if e.kind == "file")
@@ -129,6 +159,10 @@ class Manifest:
         if isinstance(data, dict) and "root" in data and data.get("format") != FORMAT:
             data = data["root"]
         return cls.from_json(data)
+
+
+def _under(path: str, folders: Sequence[str]) -> bool:
+    return not folders or any(path == f or path.startswith(f + "/") for f in folders)
 
 
 def read_manifest_json(path: Path) -> Any:
@@ -276,6 +310,7 @@ def _entry(root: str, rel: str, st: os.stat_result) -> ManifestEntry:
         xattrs=_xattrs(path),
         hash=_hash_file(path, st.st_size) if kind == "file" else None,
         sparse=kind == "file" and st.st_blocks * 512 + SPARSE_SLACK < st.st_size,
+        allocated_bytes=st.st_blocks * 512,
     )
 
 
