@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from data import churn_disk, make_disk
 from harness import OURS_ENV, Goal, Sample, Side, bench, ours_cli, run_measured
 
-OURS = Side("ours", "ours", "sparse copy of the used data, a BLAKE3 hash per block recorded; refresh: "
-            "changed blocks only")
+OURS = Side("ours", "ours", "sparse copy of the used data, an XXH3-128 hash per 64 KiB block recorded; "
+            "refresh: changed blocks only")
 CP = Side("cp --sparse=always", "reference", "sparse copy, no hashes", "cp")
 FULL = Side("ours, full clone", "reference", "our full clone of the same run (refresh goal: 0.25 of it)")
 CAT = Side("cat (read limit)", "limit", "cat of the disk file to /dev/null", "cat")

@@ -64,6 +64,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _cpu_ratio(role: str, cpu: float, ours: float | None) -> str:
+    """The ratio's convention applied to CPU seconds: what each side costs in work, not in waiting."""
+    if role == "ours" or not ours or not cpu:
+        return ""
+    return f"{cpu / ours:.2f}" if role == "reference" else f"{ours / cpu:.2f}"
+
+
 def render_record(record: Record) -> list[str]:
     sides = _sides(record)
     value = {(r["op"], r["side"]): r["value"] for r in ratios(record["rows"], sides)}  # type: ignore[arg-type]
@@ -74,16 +81,21 @@ def render_record(record: Record) -> list[str]:
              f"{record['dataset']['text']}; measured {record['date']}, ours at `{record['ours']}`, "  # type: ignore[index]
              f"medians of {record['runs']} runs after one warm-up; load average at the end "
              f"{', '.join(str(v) for v in machine['load_average'])}.", ""]  # type: ignore[attr-defined]
-    lines += [f"- {note}" for note in record["notes"]]  # type: ignore[attr-defined]
-    lines += ["", "| side | what it does |", "|---|---|"]
+    notes = [f"- {note}" for note in record["notes"]]  # type: ignore[attr-defined]
+    lines += [*notes, *([""] if notes else []), "| side | what it does |", "|---|---|"]
     lines += [f"| {_cell(s.name)} | {_cell(s.does)} |" for s in sides.values()]
-    lines += ["", "| op | side | seconds | ratio | goal | CPU s | peak MiB | others' CPUs |",
-              "|---|---|---|---|---|---|---|---|"]
-    for row in record["rows"]:  # type: ignore[attr-defined]
+    lines += ["", "| op | side | seconds | ratio | goal | CPU s | CPU ratio | peak MiB | others' CPUs |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    rows: Sequence[Mapping[str, object]] = record["rows"]  # type: ignore[assignment]
+    ours_cpu = {r["op"]: float(r["cpu_s"]) for r in rows if r["side"] == "ours"}  # type: ignore[arg-type]
+    for row in rows:
         ratio = value.get((row["op"], row["side"]))
-        lines.append(f"| {row['op']} | {_cell(row['side'])} | {row['wall_s']:.2f} | "
-                     f"{'' if ratio is None else f'{ratio:.2f}'} | {_goal_text(record, row['op'], row['side'])} | "
-                     f"{row['cpu_s']:.2f} | {row['peak_rss_mib']:.0f} | {row['others_cpus']:.2f} |")
+        cpu = float(row["cpu_s"])  # type: ignore[arg-type]
+        op, side = str(row["op"]), str(row["side"])
+        cpu_ratio = _cpu_ratio(sides[side].role, cpu, ours_cpu.get(op))
+        lines.append(f"| {op} | {_cell(side)} | {row['wall_s']:.2f} | "
+                     f"{'' if ratio is None else f'{ratio:.2f}'} | {_goal_text(record, op, side)} | "
+                     f"{cpu:.2f} | {cpu_ratio} | {row['peak_rss_mib']:.0f} | {row['others_cpus']:.2f} |")
     return [*lines, ""]
 
 
@@ -122,12 +134,18 @@ def render(records: Sequence[Record]) -> str:
         "allows: reading every used byte, compressing it), the ratio is ours / limit: 1 is the limit itself.",
         "CPU seconds and peak memory are those of each side's command and its children (the peak is the",
         "largest process's). **Others' CPUs** is how many CPUs were busy outside the measured command",
-        "meanwhile (other processes, and kernel threads such as the loop devices' own).",
+        "meanwhile (other processes, and kernel threads such as the loop devices' own). **CPU ratio**",
+        "applies the ratio's convention to CPU seconds. With more runnable threads than CPUs, the",
+        "scheduler shares CPU time per thread, so a side running many threads (`zstd -T0`, restic) gets",
+        "more of the machine than one holding a GIL; the CPU ratio is free of that.",
         "",
         f"The machine: {machine['cpus']} CPUs ({machine['cpu_model']}), {machine['memory']}, Debian "
         f"{machine['debian']}, Linux {machine['kernel']}, Python {machine['python']}. It is **shared**: other",
         "engineers' tests ran throughout, so the times are slower and noisier than on an idle machine, and",
-        "ratios between sides of the same run are worth more than the seconds themselves.",
+        "ratios between sides of the same run are worth more than the seconds themselves. The CPU",
+        "seconds say more about the work each side does than the wall time on such a machine. The",
+        "committed records were taken two scripts at a time, and backup's cold-cache runs drop the page",
+        "cache, so a \"warm\" run of another script may have read part of its data from the disk.",
         "",
         *render_tools(records),
         *render_goals(records),

@@ -65,7 +65,7 @@ def test_the_page_names_the_tool_versions_and_the_convention() -> None:
     text = render.render([record])
     assert "| restic | restic 0.14.0 |" in text
     assert "reference time / ours" in text
-    assert "| backup full | restic | 4.00 | 2.00 | ≥ 1.5 |" in text
+    assert "| backup full | restic | 4.00 | 2.00 | ≥ 1.5 | 1.00 | 1.00 |" in text
 
 
 def test_a_record_of_another_version_is_refused(tmp_path: Path) -> None:
