@@ -25,6 +25,7 @@ import os
 import re
 import secrets
 import stat
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from typing import Any, Protocol
 
 from ... import proc, workspace
 from ...errors import OperationFailed, UsageError
+from ..base import RestoreReport, Scope, SourceKind
 
 #: Where the workspace keeps the secrets of encrypted repositories, as a careful user keeps them:
 #: on the machine that runs the tool, never in the repository itself.
@@ -44,6 +46,39 @@ class StoresData(Protocol):
     def data_paths(self, target: Path) -> list[Path]:
         """The folders or files of ``target`` holding stored data (not locks, keys or configuration)."""
         ...
+
+
+class FoldersEngine(ABC):
+    """What the backup engines of chosen folders of a tree (restic, borg, rsnapshot) share: the settings
+    ``make`` gives them, the footprint, and ``restore`` and ``restore_paths`` over their one ``_restore``."""
+
+    name: str
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
+    #: The tool's variants, the default first (``()``: it has none).
+    variants: tuple[str, ...] = ()
+
+    def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "") -> None:
+        self.variant = refuse_unknown_variant(self.name, variant, self.variants)
+        self.folders = folders
+        self.state = state
+
+    def footprint(self, target: Path) -> int:
+        return allocated_bytes(target)
+
+    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
+        return self._restore(target, point_id, destination, (), force)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        if not paths:
+            raise UsageError("name at least one path to restore")
+        return self._restore(target, point_id, destination, paths, force)
+
+    @abstractmethod
+    def _restore(self, target: Path, point_id: str, destination: Path, paths: Sequence[str],
+                 force: bool) -> RestoreReport:
+        """Bring the point back under ``destination``: all of it, or only ``paths`` when given."""
 
 
 @dataclass(frozen=True)
