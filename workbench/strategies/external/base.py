@@ -26,14 +26,14 @@ import re
 import secrets
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from ... import proc, workspace
 from ...errors import OperationFailed, UsageError
-from ..base import RestoreReport, Scope, SourceKind
+from ..base import Listed, RestoreReport, Scope, SourceKind
 
 #: Where the workspace keeps the secrets of encrypted repositories, as a careful user keeps them:
 #: on the machine that runs the tool, never in the repository itself.
@@ -175,6 +175,14 @@ def relative_to_source(path: str) -> str:
     """A tool's path of an entry ('/home/alice/a.txt', 'home/alice/a.txt') as ``Listed`` names it:
     posix, relative to the tree protect was given (pure)."""
     return path.strip("/")
+
+
+def listed(entry: Mapping[str, Any], kinds: Mapping[str, str], mtime_ns: int) -> Listed:
+    """One entry of a tool's JSON listing (its ``path``, ``type`` and ``size``) as ``Listed``: the type as
+    ``kinds`` names it ('other' when it does not), the size of a file only (pure)."""
+    kind = kinds.get(str(entry.get("type")), "other")
+    return Listed(path=relative_to_source(str(entry["path"])), kind=kind,
+                  size=int(entry.get("size", 0)) if kind == "file" else 0, mtime_ns=mtime_ns)
 
 
 def refuse_unknown_variant(engine: str, variant: str, variants: Sequence[str]) -> str:
