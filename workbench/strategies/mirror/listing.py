@@ -22,7 +22,7 @@ from ...errors import DamageFound, UsageError
 from ..base import Listed, RestoreReport
 from . import tree
 
-_KINDS = {"f": "file", "d": "dir", "l": "symlink", "o": "other"}
+_KINDS = {letter: kind for kind, letter in tree.KIND_LETTERS.items()}
 HASH_NAME = "blake3"
 
 
