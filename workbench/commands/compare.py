@@ -6,15 +6,23 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import workspace
 from ..errors import UsageError
+from ..experiment.estimate import Estimate, estimate, refuse_when_short
 from ..experiment.matrix import plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
 from ..proc import require_root
 from ..progress import bar
+from ..results.redact import Redactor, names_key, redact_cells
 from ..results.schema import Row
 from ..strategies import catalog
+from ..workload.tree_source import DEFAULT_CHURN, write_tree_profile
+from ..workload.tree_walk import source_folder, walk
 from .common import size_of
+
+#: The tree workload ``compare --tree`` writes into its results folder (and runs as its profile).
+TREE_PROFILE = "tree.yaml"
 
 #: Called after each cell with (cells done, cells in all, the cell's row).
 OnCell = Callable[[int, int, dict], None]
@@ -25,6 +33,7 @@ class Comparison:
     out: Path  # the results folder: results.csv, results.parquet, run.json, cells/
     rows: list[Row]  # one per cell, as results.csv holds them
     report: Path | None  # report.html, unless it was not asked for
+    estimate: Estimate | None = None  # what the cells were expected to cost (all a dry run gives)
 
     @property
     def failed(self) -> list[dict]:
@@ -34,40 +43,80 @@ class Comparison:
 def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
             data_size: int | str | None = None, repeat: int = 1, seed: int = 1, report: bool = True,
-            quiet: bool | None = None, on_cell: OnCell | None = None) -> Comparison:
+            quiet: bool | None = None, on_cell: OnCell | None = None, tree: str | Path | None = None,
+            exclude: Sequence[str] = (), churn: str | None = None, dry_run: bool = False,
+            redact_names: bool = False) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
     ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``).
+    ``tree`` is a folder of the user's own to use as the workload instead (copied, only read;
+    ``exclude`` patterns leave parts out, ``churn`` is its share changed per day, '1%/day');
+    ``redact_names`` replaces that folder's names in ``cells/`` by tokens. ``dry_run`` plans
+    the cells and their cost and runs none; a run is refused when the workspace is short of space.
     """
     scenario_names = scenario_selection(scenarios)
     strategy_names = strategy_selection(strategies)
     overrides = schedule_overrides(schedules or {})
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
-    require_root("running the comparison")
+    folder = Path(out).expanduser().resolve()
+    redactor = _tree_options(tree, exclude=exclude, churn=churn, redact_names=redact_names,
+                             profile=profile, data_size=data_size)
+    if tree is not None:
+        profile = str(write_tree_profile(folder / TREE_PROFILE, tree, exclude=exclude, churn=churn or DEFAULT_CHURN))
+    if not dry_run:
+        require_root("running the comparison")
     size = size_of(data_size)
     record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
                         strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
                        seed=seed, repeat=repeat, schedules=overrides)
-    folder = Path(out).expanduser().resolve()
+    planned = estimate([cell.label for cell in cells], record.data_size_bytes, workspace.home())
+    if dry_run:
+        return Comparison(folder, [], None, planned)
+    refuse_when_short(planned, workspace.home())
     progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
 
     def each(done: int, total: int, row: dict) -> None:
+        if redactor is not None:
+            redact_cells(folder / "cells", redactor)
         progress.set_postfix_str(f"{row['strategy']}/{row['scenario']}: {row['status']}")
         progress.update(1)
         if on_cell is not None:
             on_cell(done, total, row)
 
     with progress:
-        rows = run_matrix(cells, folder, record, each)
+        try:
+            rows = run_matrix(cells, folder, record, each)
+        finally:
+            if redactor is not None:  # a cell cut short by Ctrl-C left its details too
+                redact_cells(folder / "cells", redactor)
     written = None
     if report:
         from ..report.html import write_report  # pandas and matplotlib load only when a report is made
 
         written = write_report(folder)
-    return Comparison(folder, rows, written)
+    return Comparison(folder, rows, written, planned)
+
+
+def _tree_options(tree: str | Path | None, *, exclude: Sequence[str], churn: str | None, redact_names: bool,
+                  profile: str, data_size: int | str | None) -> Redactor | None:
+    """Check the options that only go with ``--tree``; the redactor of the folder's names, when asked for."""
+    if tree is None:
+        given = [name for name, value in (("--exclude", exclude), ("--churn", churn),
+                                          ("--redact-names", redact_names)) if value]
+        if given:
+            raise UsageError(f"{given[0]} goes with --tree DIR (a folder of your own as the workload)")
+        return None
+    if profile != "classroom":
+        raise UsageError("give --tree or --profile, not both: the folder is the workload")
+    if data_size is not None:
+        raise UsageError("--tree copies the folder at its own size: leave out --data-size")
+    if not redact_names:
+        return None
+    names = {part for found in walk(source_folder(tree), exclude) for part in found.path.split("/")}
+    return Redactor(names, names_key())
 
 
 def scenario_selection(scenarios: str | Sequence[str]) -> list[str]:

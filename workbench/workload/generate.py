@@ -21,6 +21,8 @@ from . import content, sqlitedb
 from .fsops import STATE_PATH, DatasetState, finish, lchown, stamp, write_file, write_state
 from .plan import DAY_NS, BuildPlan, PlannedDir, PlannedFile, add_dirs, epoch_ns, ids_for, plan_build, rng_for
 from .profile import Profile, Special
+from .tree_copy import copy_tree
+from .tree_walk import source_folder
 
 WRITERS = 2  # the machine's cores; generation and writing overlap
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
@@ -49,6 +51,8 @@ def build(profile: Profile, root: Path, *, data_size: int | None = None, seed: i
     leftovers = sorted(p.name for p in root.iterdir() if p.name != "lost+found")
     if leftovers:
         raise UsageError(f"{root} is not empty ({', '.join(leftovers[:3])}...): build into a fresh disk or folder")
+    if profile.tree is not None:
+        return _copy_folder(profile, root, data_size=data_size, seed=seed, start=start)
     plan = plan_build(profile, data_size, seed, start)
     start_ns = epoch_ns(start)
     add_dirs(plan.dirs, STATE_PATH.rsplit("/", 1)[0], 0o755, 0, 0, profile)
@@ -70,6 +74,26 @@ def build(profile: Profile, root: Path, *, data_size: int | None = None, seed: i
     write_state(root, state, start_ns)
     stamp_dirs(root, plan.dirs.values(), start_ns)
     return BuildRecord(profile.name, seed, data_size, start, len(plan.files), len(plan.dirs), written, made)
+
+
+def _copy_folder(profile: Profile, root: Path, *, data_size: int, seed: int, start: datetime) -> BuildRecord:
+    """A tree profile: the user's folder copied (only read) into the one user's home, then the state file.
+
+    The copy keeps the folder's own times, so only ``home`` and the state file carry the clock start.
+    """
+    assert profile.tree is not None
+    source = source_folder(profile.tree.source)
+    start_ns = epoch_ns(start)
+    home = root / profile.home_dirs[0]
+    home.mkdir(parents=True)
+    copied = copy_tree(source, home, profile.tree.exclude)
+    state = DatasetState(profile=profile.name, seed=seed, data_size=data_size, start=start.isoformat())
+    write_state(root, state, start_ns)
+    stamp_dirs(root, [PlannedDir(path, 0o755, 0, 0) for path in ("home", "var", "var/lib", "var/lib/workbench")],
+               start_ns)
+    return BuildRecord(profile.name, seed, data_size, start, copied.files, copied.dirs + 1, copied.bytes_copied,
+                       {kind: [f"{profile.home_dirs[0]}/{p}" for p in paths]
+                        for kind, paths in copied.special_paths.items()})
 
 
 def _write_planned(root: Path, planned: PlannedFile) -> int:

@@ -24,6 +24,11 @@ The format (the shipped profiles are commented examples):
   pages) ``in`` a group folder (or, for sqlite and pages, a file the profile
   makes), with a ``rate`` (fraction of the files the build put there, per day)
   or a ``count`` per day.
+- ``tree`` (instead of ``groups``, ``specials`` and ``churn``): a user's own folder
+  copied into the one user's home (``workload.tree_source``): ``source`` (the
+  folder), ``exclude`` (patterns), ``churn`` (``1%/day``), and ``files`` and the
+  top-level ``default_data_size`` as the folder's walk found them (walked again when
+  left out).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from ..errors import UsageError
 from ..units import format_bytes, parse_size
 from . import yamlfile
 from .content import CONTENT_KINDS, STREAM_KINDS
+from .tree_source import DEFAULT_CHURN, TREE_USER, TreeSource, churn_counts, parse_churn_rate
+from .tree_walk import size_of, source_folder, walk
 
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 HOME = "{home}"
@@ -118,6 +125,7 @@ class Profile:
     churn: tuple[ChurnOp, ...] = ()
     active_hours: tuple[int, int] = (8, 18)
     os: str = ""  # "" (a generated OS part only) or one of OS_KINDS
+    tree: TreeSource | None = None  # a user's folder copied in, instead of generated groups
 
     @property
     def home_dirs(self) -> list[str]:
@@ -156,6 +164,11 @@ class Profile:
         return math.ceil((need + self.special_bytes()) / (1 << 20)) << 20
 
     def check_data_size(self, data_size: int) -> None:
+        if self.tree is not None:
+            if data_size != self.default_data_size:
+                raise UsageError(f"profile '{self.name}' copies a folder, whose size is its own: "
+                                 "leave out --data-size")
+            return
         minimum = self.min_data_size()
         if data_size < minimum:
             raise UsageError(
@@ -198,6 +211,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
 def parse_profile(doc: Any, source: Path) -> Profile:
     """Validate a loaded YAML document into a Profile (pure)."""
     top = _Section(doc, source, "the profile", _TOP_KEYS)
+    if "tree" in top.doc:
+        return _tree_profile(top, source)
     users = _users(top)
     profile = Profile(
         name=source.stem,
@@ -222,7 +237,8 @@ def parse_profile(doc: Any, source: Path) -> Profile:
     return profile
 
 
-_TOP_KEYS = ("description", "default_data_size", "users", "groups", "specials", "churn", "os")
+_TOP_KEYS = ("description", "default_data_size", "users", "groups", "specials", "churn", "os", "tree")
+_TREE_KEYS = ("source", "exclude", "files", "churn")
 _GROUP_KEYS = ("path", "content", "share", "size", "names", "ext", "per_dir", "depth", "mode", "dir_mode",
                "owner", "age_days", "min_files")  # fmt: skip
 _SPECIAL_KEYS = ("kind", "path", "target", "to", "content", "size", "data", "mode", "owner", "name", "value",
@@ -404,6 +420,32 @@ def _churn_op(s: _Section) -> ChurnOp:
         bytes=s.get("bytes", parse_size, default=4096), rows=s.get("rows", int, default=20),
         page=s.get("page", parse_size, default=8192), wal=s.get("wal", _relative, default=""),
         wal_max=s.get("wal_max", parse_size, default=4 << 20),
+    )  # fmt: skip
+
+
+def _tree_profile(top: _Section, source: Path) -> Profile:
+    """A profile whose data is a copy of a user's folder (pure, unless sizes are missing: then the folder is walked)."""
+    for key in ("groups", "specials", "churn", "os", "users"):
+        if key in top.doc:
+            top.fail(key, "cannot go with 'tree' (the folder is the whole workload)")
+    tree = _Section(top.get("tree", dict, required=True), source, "tree", _TREE_KEYS)
+    folder = Path(tree.get("source", str, required=True)).expanduser()
+    if not folder.is_absolute():
+        folder = (source.parent / folder).resolve()
+    exclude = tree.get("exclude", list, default=[])
+    if not all(isinstance(p, str) and p for p in exclude):
+        tree.fail("exclude", "must be a list of patterns, like ['*.iso', '.cache']")
+    rate = tree.get("churn", parse_churn_rate, default=parse_churn_rate(DEFAULT_CHURN))
+    files, data_size = tree.get("files", int), top.get("default_data_size", parse_size)
+    if files is None or data_size is None:
+        size = size_of(walk(source_folder(folder), exclude))
+        files, data_size = size.files, max(size.allocated_bytes, 1 << 20)
+    where = f"home/{TREE_USER}"
+    return Profile(
+        name=source.stem, source=source, default_data_size=data_size, users=(TREE_USER,), groups=(),
+        description=top.get("description", str, default=f"The folder {folder}"),
+        churn=tuple(ChurnOp(op=op, where=where, count=count) for op, count in churn_counts(rate, files)),
+        tree=TreeSource(source=folder, exclude=tuple(exclude), files=files, churn_per_day=rate),
     )  # fmt: skip
 
 
