@@ -15,7 +15,8 @@ The format (the shipped profiles are commented examples):
   data size means more files), and optionally ``names`` (words, photo,
   numbered, or a list of fixed names), ``ext``, ``per_dir`` and ``depth``
   (subfolders), ``mode``/``dir_mode`` (strings, ``"0640"``), ``owner`` (root,
-  user, or ``UID:GID``), ``age_days`` (mtimes spread before day 0), ``min_files``.
+  user, or ``UID:GID``), ``age_days`` (mtimes spread before day 0), ``min_files``,
+  and ``zstd_ratio`` (a note: the ratio ``profile-from`` measured of the real files).
 - ``specials``: one entry each (per user under ``{home}``): ``kind`` is file,
   symlink, hardlink, empty_file, empty_dir, sparse, long_name, xattr or fifo.
   Their data counts in the data size.
@@ -154,14 +155,18 @@ class Profile:
                 total += sum(length for _, length in special.data) * copies
         return total
 
-    def min_data_size(self) -> int:
-        """The smallest data size at which every group gets its ``min_files`` files of minimum size."""
+    def min_data_bytes(self) -> int:
+        """The smallest data size at which every group gets its ``min_files`` files of minimum size, in bytes."""
         total_share = sum(g.share for g in self.groups)
         need = 0.0
         for group in self.groups:
             copies = len(self.users) if HOME in group.path else 1
             need = max(need, group.min_files * group.size_min * copies * total_share / group.share)
-        return math.ceil((need + self.special_bytes()) / (1 << 20)) << 20
+        return round(need) + self.special_bytes()
+
+    def min_data_size(self) -> int:
+        """``min_data_bytes`` rounded up to whole MiB, as the user is told it."""
+        return math.ceil(self.min_data_bytes() / (1 << 20)) << 20
 
     def check_data_size(self, data_size: int) -> None:
         if self.tree is not None:
@@ -170,7 +175,7 @@ class Profile:
                                  "leave out --data-size")
             return
         minimum = self.min_data_size()
-        if data_size < minimum:
+        if data_size < min(minimum, self.min_data_bytes()):
             raise UsageError(
                 f"--data-size {format_bytes(data_size)} is too small for profile '{self.name}': "
                 f"use at least {minimum >> 20}M"
@@ -240,7 +245,7 @@ def parse_profile(doc: Any, source: Path) -> Profile:
 _TOP_KEYS = ("description", "default_data_size", "users", "groups", "specials", "churn", "os", "tree")
 _TREE_KEYS = ("source", "exclude", "files", "churn")
 _GROUP_KEYS = ("path", "content", "share", "size", "names", "ext", "per_dir", "depth", "mode", "dir_mode",
-               "owner", "age_days", "min_files")  # fmt: skip
+               "owner", "age_days", "min_files", "zstd_ratio")  # fmt: skip
 _SPECIAL_KEYS = ("kind", "path", "target", "to", "content", "size", "data", "mode", "owner", "name", "value",
                  "length", "dir", "age_days")  # fmt: skip
 _CHURN_KEYS = ("active_hours", "ops")
@@ -376,6 +381,9 @@ def _group(s: _Section) -> Group:
         mode=s.get("mode", _mode, default=0o644), dir_mode=s.get("dir_mode", _mode, default=0o755),
         owner=owner, age_days=s.get("age_days", float, default=30.0), min_files=s.get("min_files", int, default=1),
     )  # fmt: skip
+    ratio = s.get("zstd_ratio", float)  # what profile-from measured of the folder's files: a note, not a knob
+    if ratio is not None and ratio <= 0:
+        s.fail("zstd_ratio", "must be above 0 (raw bytes over zstd bytes)")
     if group.per_dir < 0 or group.depth < 1 or group.min_files < 1:
         s.fail("per_dir", "per_dir must be >= 0, depth >= 1 and min_files >= 1")
     return group
