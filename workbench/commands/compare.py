@@ -10,6 +10,7 @@ from .. import workspace
 from ..errors import UsageError
 from ..experiment.estimate import Estimate, estimate, refuse_when_short
 from ..experiment.matrix import plan_cells, run_matrix, run_record
+from ..experiment.runner import sizes_for
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
 from ..proc import require_root
@@ -68,14 +69,15 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     if not dry_run:
         require_root("running the comparison")
     size = size_of(data_size)
-    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
-                        strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
-    cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
+    data_bytes, _ = sizes_for(profile, size)
+    cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=data_bytes,
                        seed=seed, repeat=repeat, schedules=overrides)
-    planned = estimate([cell.label for cell in cells], record.data_size_bytes, workspace.home())
+    planned = estimate([cell.label for cell in cells], data_bytes, workspace.home())
     if dry_run:
         return Comparison(folder, [], None, planned)
     refuse_when_short(planned, workspace.home())
+    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
+                        strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
     progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
 
     def each(done: int, total: int, row: dict) -> None:

@@ -31,6 +31,7 @@ MARK = "names_redacted"
 #: The details' keys that identify a cell or time it: never redacted.
 KEEP = frozenset({"cell", "phases_s", "row", "status", MARK})
 _SEPARATORS = re.compile(r"""([/\s'"`:,;()\[\]{}=])""")
+_QUOTES = " '\"`()[]{}:,;"
 _SHORT_EXT = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
 
@@ -62,12 +63,17 @@ class Redactor:
         return f"n-{digest}{ext.group() if ext else ''}"
 
     def text(self, text: str) -> str:
-        parts = text.split("/")
-        if any(part in self.names for part in parts):  # a path: whole components, spaces and all
-            parts = [self.token(part) if part in self.names else part for part in parts]
-            text = "/".join(parts)
-        pieces = _SEPARATORS.split(text)  # free text: names between separators
+        """Path components (spaces and all, quotes around them kept), then names between separators."""
+        text = "/".join(self._component(part) for part in text.split("/"))
+        pieces = _SEPARATORS.split(text)
         return "".join(self.token(piece) if piece in self.names else piece for piece in pieces)
+
+    def _component(self, part: str) -> str:
+        core = part.strip(_QUOTES)
+        if core not in self.names:
+            return part
+        start = part.index(core)
+        return part[:start] + self.token(core) + part[start + len(core):]
 
     def value(self, value: Any) -> Any:
         if isinstance(value, str):
