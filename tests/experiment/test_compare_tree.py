@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.commands.compare import TREE_PROFILE, compare
+from workbench.commands.compare import compare
+from workbench.commands.own_workload import TREE_PROFILE
 from workbench.truth.manifest import take_manifest
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from workbench.cli.main import main
-from workbench.commands.compare import TREE_PROFILE, compare
+from workbench.commands.compare import compare
+from workbench.commands.own_workload import TREE_PROFILE
 from workbench.errors import UsageError
 from workbench.experiment.estimate import estimate, refuse_when_short, space_needed
 from workbench.results.redact import MARK, Redactor, redact_cells
@@ -110,7 +111,7 @@ def test_a_tree_profile_refuses_generated_parts_and_a_data_size(tmp_path: Path, 
 
 
 @pytest.mark.parametrize("options,message", [
-    ({"exclude": ["*.iso"]}, "--exclude goes with --tree"),
+    ({"exclude": ["*.iso"]}, "--exclude goes with --tree DIR or --disk IMG"),
     ({"redact_names": True}, "--redact-names goes with --tree"),
     ({"tree": "mine", "profile": "laptop"}, "not both"),
     ({"tree": "mine", "data_size": "8M"}, "leave out --data-size"),

@@ -52,12 +52,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     own = parser.add_argument_group("your own workload")
     own.add_argument("--tree", metavar="DIR", default=None,
                      help="copy this folder (only read) into the home of each fresh system disk, instead of a profile")
+    own.add_argument("--disk", metavar="IMG", default=None,
+                     help="copy the ext4 root of this GPT disk image (imported with 'disk import'; only read) instead")
     own.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
-                     help="leave out names (*.iso) or paths (Videos/raw) of --tree (repeatable)")
+                     help="leave out names (*.iso) or paths (Videos/raw) of --tree or --disk (repeatable)")
     own.add_argument("--churn", default=None, metavar="RATE",
-                     help="share of the --tree files changed per simulated day (default: 1%%/day; 0 for none)")
+                     help="share of your files changed per simulated day (default: 1%%/day; 0 for none)")
     own.add_argument("--redact-names", action="store_true",
-                     help="replace the --tree folder's file names in cells/ details by stable tokens")
+                     help="replace your file names in cells/ details by stable tokens")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the cells, their estimated time and the space they need; run nothing")
     parser.set_defaults(func=run)
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     result = compare(out=args.out, profile=args.profile, scenarios=args.scenarios, strategies=args.strategies,
                      schedules=schedule_overrides(args.schedule), data_size=args.data_size, repeat=args.repeat,
                      seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None,
-                     tree=args.tree, exclude=args.exclude, churn=args.churn, dry_run=args.dry_run,
+                     tree=args.tree, disk=args.disk, exclude=args.exclude, churn=args.churn, dry_run=args.dry_run,
                      redact_names=args.redact_names)
     if args.dry_run:
         assert result.estimate is not None  # a dry run is all estimate

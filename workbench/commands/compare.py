@@ -15,15 +15,11 @@ from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
 from ..proc import require_root
 from ..progress import bar
-from ..results.redact import Redactor, names_key, redact_cells
+from ..results.redact import redact_cells
 from ..results.schema import Row
 from ..strategies import catalog
-from ..workload.tree_source import DEFAULT_CHURN, write_tree_profile
-from ..workload.tree_walk import source_folder, walk
 from .common import size_of
-
-#: The tree workload ``compare --tree`` writes into its results folder (and runs as its profile).
-TREE_PROFILE = "tree.yaml"
+from .own_workload import own_workload
 
 #: Called after each cell with (cells done, cells in all, the cell's row).
 OnCell = Callable[[int, int, dict], None]
@@ -45,15 +41,16 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
             data_size: int | str | None = None, repeat: int = 1, seed: int = 1, report: bool = True,
             quiet: bool | None = None, on_cell: OnCell | None = None, tree: str | Path | None = None,
-            exclude: Sequence[str] = (), churn: str | None = None, dry_run: bool = False,
-            redact_names: bool = False) -> Comparison:
+            disk: str | Path | None = None, exclude: Sequence[str] = (), churn: str | None = None,
+            dry_run: bool = False, redact_names: bool = False) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
     ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``).
     ``tree`` is a folder of the user's own to use as the workload instead (copied, only read;
-    ``exclude`` patterns leave parts out, ``churn`` is its share changed per day, '1%/day');
-    ``redact_names`` replaces that folder's names in ``cells/`` by tokens. ``dry_run`` plans
+    ``exclude`` patterns leave parts out, ``churn`` is its share changed per day, '1%/day'), or
+    ``disk`` a workspace disk image whose ext4 root is copied (see ``own_workload``);
+    ``redact_names`` replaces their names in ``cells/`` by tokens. ``dry_run`` plans
     the cells and their cost and runs none; a run is refused when the workspace is short of space.
     """
     scenario_names = scenario_selection(scenarios)
@@ -62,10 +59,10 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
     folder = Path(out).expanduser().resolve()
-    redactor = _tree_options(tree, exclude=exclude, churn=churn, redact_names=redact_names,
-                             profile=profile, data_size=data_size)
-    if tree is not None:
-        profile = str(write_tree_profile(folder / TREE_PROFILE, tree, exclude=exclude, churn=churn or DEFAULT_CHURN))
+    own = own_workload(folder, tree=tree, disk=disk, exclude=exclude, churn=churn, redact_names=redact_names,
+                       profile=profile, data_size=data_size)
+    profile = own.profile if own is not None else profile
+    redactor = own.redactor if own is not None else None
     if not dry_run:
         require_root("running the comparison")
     size = size_of(data_size)
@@ -100,25 +97,6 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
 
         written = write_report(folder)
     return Comparison(folder, rows, written, planned)
-
-
-def _tree_options(tree: str | Path | None, *, exclude: Sequence[str], churn: str | None, redact_names: bool,
-                  profile: str, data_size: int | str | None) -> Redactor | None:
-    """Check the options that only go with ``--tree``; the redactor of the folder's names, when asked for."""
-    if tree is None:
-        given = [name for name, value in (("--exclude", exclude), ("--churn", churn),
-                                          ("--redact-names", redact_names)) if value]
-        if given:
-            raise UsageError(f"{given[0]} goes with --tree DIR (a folder of your own as the workload)")
-        return None
-    if profile != "classroom":
-        raise UsageError("give --tree or --profile, not both: the folder is the workload")
-    if data_size is not None:
-        raise UsageError("--tree copies the folder at its own size: leave out --data-size")
-    if not redact_names:
-        return None
-    names = {part for found in walk(source_folder(tree), exclude) for part in found.path.split("/")}
-    return Redactor(names, names_key())
 
 
 def scenario_selection(scenarios: str | Sequence[str]) -> list[str]:

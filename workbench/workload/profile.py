@@ -243,7 +243,7 @@ def parse_profile(doc: Any, source: Path) -> Profile:
 
 
 _TOP_KEYS = ("description", "default_data_size", "users", "groups", "specials", "churn", "os", "tree")
-_TREE_KEYS = ("source", "exclude", "files", "churn")
+_TREE_KEYS = ("source", "disk", "exclude", "files", "churn")
 _GROUP_KEYS = ("path", "content", "share", "size", "names", "ext", "per_dir", "depth", "mode", "dir_mode",
                "owner", "age_days", "min_files", "zstd_ratio")  # fmt: skip
 _SPECIAL_KEYS = ("kind", "path", "target", "to", "content", "size", "data", "mode", "owner", "name", "value",
@@ -432,12 +432,16 @@ def _churn_op(s: _Section) -> ChurnOp:
 
 
 def _tree_profile(top: _Section, source: Path) -> Profile:
-    """A profile whose data is a copy of a user's folder (pure, unless sizes are missing: then the folder is walked)."""
-    for key in ("groups", "specials", "churn", "os", "users"):
+    """A profile whose data is a copy of a user's folder or disk (pure, unless sizes are missing: then the
+    folder is walked)."""
+    tree = _Section(top.get("tree", dict, required=True), source, "tree", _TREE_KEYS)
+    disk = "disk" in tree.doc
+    for key in ("groups", "specials", "churn", "os", *(() if disk else ("users",))):
         if key in top.doc:
             top.fail(key, "cannot go with 'tree' (the folder is the whole workload)")
-    tree = _Section(top.get("tree", dict, required=True), source, "tree", _TREE_KEYS)
-    folder = Path(tree.get("source", str, required=True)).expanduser()
+    if disk == ("source" in tree.doc):
+        tree.fail("source", "or 'disk' must be given, one of them: a folder, or a disk image in the workspace")
+    folder = Path(tree.get("disk" if disk else "source", str)).expanduser()
     if not folder.is_absolute():
         folder = (source.parent / folder).resolve()
     exclude = tree.get("exclude", list, default=[])
@@ -446,14 +450,17 @@ def _tree_profile(top: _Section, source: Path) -> Profile:
     rate = tree.get("churn", parse_churn_rate, default=parse_churn_rate(DEFAULT_CHURN))
     files, data_size = tree.get("files", int), top.get("default_data_size", parse_size)
     if files is None or data_size is None:
+        if disk:
+            top.fail("default_data_size", "and the tree's 'files' are needed for a disk (compare --disk writes them)")
         size = size_of(walk(source_folder(folder), exclude))
         files, data_size = size.files, max(size.allocated_bytes, 1 << 20)
-    where = f"home/{TREE_USER}"
+    users = _users(top) if disk else (TREE_USER,)
     return Profile(
-        name=source.stem, source=source, default_data_size=data_size, users=(TREE_USER,), groups=(),
+        name=source.stem, source=source, default_data_size=data_size, users=users, groups=(),
         description=top.get("description", str, default=f"The folder {folder}"),
-        churn=tuple(ChurnOp(op=op, where=where, count=count) for op, count in churn_counts(rate, files)),
-        tree=TreeSource(source=folder, exclude=tuple(exclude), files=files, churn_per_day=rate),
+        churn=tuple(ChurnOp(op=op, where=HOME, count=count)
+                    for op, count in churn_counts(rate, round(files / len(users)))),
+        tree=TreeSource(source=folder, exclude=tuple(exclude), files=files, churn_per_day=rate, disk=disk),
     )  # fmt: skip
 
 

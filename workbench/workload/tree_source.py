@@ -24,6 +24,8 @@ from ..errors import UsageError
 from .tree_walk import TreeSize, size_of, source_folder, walk
 
 TREE_USER = "user"
+#: What a disk's root holds that is the filesystem's, not data: never copied.
+DISK_EXCLUDE = ("/lost+found",)
 DEFAULT_CHURN = "1%/day"
 #: The kinds of change, and the share of a day's changes each takes (as the shipped profiles mix them).
 CHURN_MIX = (("modify", 0.4), ("append", 0.2), ("create", 0.15), ("delete", 0.15), ("rename", 0.1))
@@ -33,10 +35,16 @@ _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*(?:/\s*day)?\s*$")
 
 @dataclass(frozen=True)
 class TreeSource:
-    source: Path  # the user's folder (absolute); only ever read
+    source: Path  # the user's folder (absolute), or a disk image in the workspace; only ever read
     exclude: tuple[str, ...] = ()
-    files: int = 0  # regular file names the copy holds (the base churn rates apply to)
+    files: int = 0  # regular file names the churn acts on: the copy's (a disk's: those in /home)
     churn_per_day: float = 0.01  # the fraction of those files changed per simulated day
+    disk: bool = False  # ``source`` is a disk image: its ext4 root is copied onto the cell's root, not home
+
+    @property
+    def into(self) -> str:
+        """Where the copy lands on the cell's root filesystem."""
+        return "" if self.disk else f"home/{TREE_USER}"
 
 
 def parse_churn_rate(text: str | float) -> float:
@@ -67,26 +75,44 @@ def churn_counts(rate: float, files: int) -> list[tuple[str, int]]:
     return [(op, count) for (op, _), count in zip(CHURN_MIX, counts) if count]
 
 
-def tree_document(source: Path, *, exclude: Sequence[str], churn: str, size: TreeSize) -> dict[str, Any]:
-    """The tree profile as a YAML document (pure)."""
-    return {
-        "description": f"The folder {source} ({size.files} files)",
+def tree_document(source: Path, *, exclude: Sequence[str], churn: str, size: TreeSize,
+                  disk_users: Sequence[str] | None = None) -> dict[str, Any]:
+    """The tree profile as a YAML document (pure); ``disk_users`` (the image's /home folders) for a disk."""
+    what = "The folder" if disk_users is None else "The root filesystem of the disk"
+    document: dict[str, Any] = {
+        "description": f"{what} {source} ({size.files} files)",
         "default_data_size": max(size.allocated_bytes, 1 << 20),  # what the copy takes on disk
-        "tree": {"source": str(source), "exclude": list(exclude), "files": size.files,
-                 "churn": churn},
+        "tree": {"source" if disk_users is None else "disk": str(source), "exclude": list(exclude),
+                 "files": size.files, "churn": churn},
     }
+    if disk_users is not None:
+        document["users"] = list(disk_users)
+    return document
 
 
 def write_tree_profile(path: Path, folder: str | Path, *, exclude: Sequence[str] = (),
-                       churn: str = DEFAULT_CHURN) -> Path:
-    """Walk ``folder`` (reading only) and write the tree profile that copies it to ``path``."""
+                       churn: str = DEFAULT_CHURN, disk_image: Path | None = None) -> Path:
+    """Walk ``folder`` (reading only) and write the tree profile that copies it to ``path``.
+
+    With ``disk_image``, ``folder`` is that image's root, mounted read-only by the caller.
+    """
     parse_churn_rate(churn)
     source = source_folder(folder)
-    size = size_of(walk(source, exclude))
+    exclude = [*exclude, *DISK_EXCLUDE] if disk_image is not None else list(exclude)
+    found = walk(source, exclude)
+    size = size_of(found)
     if size.entries == 0:
         raise UsageError(f"'{folder}' holds nothing to copy (after --exclude): name a folder with files")
+    users = None
+    if disk_image is not None:
+        users = sorted(p.name for p in (source / "home").iterdir() if p.is_dir() and p.name.isidentifier()) \
+            if (source / "home").is_dir() else []
+        if not users:
+            raise UsageError(f"the disk {disk_image} has no user folders in /home, which the strategies protect")
+        homes = sum(1 for entry in found if entry.is_file and entry.path.startswith("home/"))
+        size = TreeSize(files=homes, bytes=size.bytes, allocated_bytes=size.allocated_bytes, entries=size.entries)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = tree_document(source, exclude=exclude, churn=churn, size=size)
+    document = tree_document(disk_image or source, exclude=exclude, churn=churn, size=size, disk_users=users)
     path.write_text("# A user's folder as the workload (written by 'workbench compare --tree').\n"
                     + yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     return path

@@ -6,9 +6,9 @@ sorted order, a folder before what it holds, so two walks of the same folder
 list the same entries.
 
 Exclude patterns follow rsync's habit: a pattern without a ``/`` matches an
-entry's name at any depth (``*.iso``, ``.cache``); one with a ``/`` matches
-the path relative to the folder (``Videos/raw``, ``build/*``). An excluded
-folder is left out with everything in it.
+entry's name at any depth (``*.iso``, ``.cache``); one with a ``/`` (leading,
+as in ``/lost+found``, or inside) matches the path relative to the folder
+(``Videos/raw``, ``build/*``). An excluded folder is left out with everything in it.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def excluded(path: str, patterns: Sequence[str]) -> bool:
     name = path.rsplit("/", 1)[-1]
     for pattern in patterns:
         text = pattern.strip("/")
-        if "/" in text:
+        if "/" in pattern.rstrip("/"):
             if fnmatch.fnmatchcase(path, text):
                 return True
         elif fnmatch.fnmatchcase(name, text):
