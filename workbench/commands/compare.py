@@ -10,9 +10,9 @@ from .. import workspace
 from ..errors import UsageError
 from ..experiment.estimate import Estimate, estimate, refuse_when_short
 from ..experiment.matrix import plan_cells, run_matrix, run_record
-from ..experiment.runner import sizes_for
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
+from ..experiment.sizing import check_fill
 from ..proc import require_root
 from ..progress import bar
 from ..results.redact import redact_cells
@@ -39,14 +39,16 @@ class Comparison:
 
 def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
-            data_size: int | str | None = None, repeat: int = 1, seed: int = 1, report: bool = True,
-            quiet: bool | None = None, on_cell: OnCell | None = None, tree: str | Path | None = None,
-            disk: str | Path | None = None, exclude: Sequence[str] = (), churn: str | None = None,
-            dry_run: bool = False, redact_names: bool = False) -> Comparison:
+            data_size: int | str | None = None, fill: float | None = None, repeat: int = 1, seed: int = 1,
+            report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None,
+            tree: str | Path | None = None, disk: str | Path | None = None, exclude: Sequence[str] = (),
+            churn: str | None = None, dry_run: bool = False, redact_names: bool = False) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
-    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``).
+    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``); ``fill`` sizes
+    every disk so the data fills that share of the root filesystem at its fullest (0.5: half
+    full; ``experiment.sizing``), instead of the default generous disk.
     ``tree`` is a folder of the user's own to use as the workload instead (copied, only read;
     ``exclude`` patterns leave parts out, ``churn`` is its share changed per day, '1%/day'), or
     ``disk`` a workspace disk image whose ext4 root is copied (see ``own_workload``);
@@ -58,6 +60,7 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     overrides = schedule_overrides(schedules or {})
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
+    check_fill(fill)
     folder = Path(out).expanduser().resolve()
     own = own_workload(folder, tree=tree, disk=disk, exclude=exclude, churn=churn, redact_names=redact_names,
                        profile=profile, data_size=data_size)
@@ -66,15 +69,15 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     if not dry_run:
         require_root("running the comparison")
     size = size_of(data_size)
-    data_bytes, _ = sizes_for(profile, size)
-    cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=data_bytes,
-                       seed=seed, repeat=repeat, schedules=overrides)
-    planned = estimate([cell.label for cell in cells], data_bytes, workspace.home())
+    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat, strategies=strategy_names,
+                        scenarios=scenario_names, schedules=overrides, fill=fill)
+    cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
+                       seed=seed, repeat=repeat, schedules=overrides, fill=fill,
+                       disk_size=record.disk_size_bytes if fill is not None else None)
+    planned = estimate([cell.label for cell in cells], record.data_size_bytes, workspace.home())
     if dry_run:
         return Comparison(folder, [], None, planned)
     refuse_when_short(planned, workspace.home())
-    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
-                        strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
     progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
 
     def each(done: int, total: int, row: dict) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 import blake3
 
 from .. import workspace
+from ..durable import write_atomic
 
 MARK = "names_redacted"
 #: The details' keys that identify a cell or time it: never redacted.
@@ -93,9 +94,7 @@ def redact_details_file(path: Path, redactor: Redactor) -> bool:
         return False
     redacted = redactor.value(data)
     redacted[MARK] = True
-    scratch = path.with_name(path.name + ".redacting")
-    scratch.write_text(json.dumps(redacted, indent=1, default=str))
-    scratch.replace(path)
+    write_atomic(path, json.dumps(redacted, indent=1, default=str).encode(), sync=False)
     return True
 
 
