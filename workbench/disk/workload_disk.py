@@ -6,8 +6,11 @@ since a cell copies that root's files onto its own fresh system disk and there
 would be no telling which of several filesystems the user meant.
 
 Filesystems are told apart by their superblock magic, read from the image file
-(no tool, no loop device). The root is mounted read-only with ``noload``: a
-read-only mount of ext4 would otherwise replay a dirty journal, which writes.
+(no tool, no loop device). The root is mounted read-only on a read-only loop
+device, so nothing can be written; a root whose journal still needs replaying
+is mounted with ``noload`` (replaying would write, and the kernel refuses a
+replay on a read-only device), and ``commit=5``, since a journal-less mount
+refuses a commit interval the superblock's own mount options may set.
 """
 
 from __future__ import annotations
@@ -23,9 +26,20 @@ from .layout import ESP_TYPE
 from .mounting import mounted
 from .table import Partition, read_table
 
+EXT4_INCOMPAT_RECOVER = 0x4  # the journal holds transactions not yet replayed
 EXT4_INCOMPAT_EXTENTS = 0x40
 EXT4_INCOMPAT_64BIT = 0x80
 EXT4_INCOMPAT_FLEX_BG = 0x200
+
+
+def _ext_incompat(image: Path, part: Partition) -> int | None:
+    """The ext2/3/4 superblock's incompatible-feature flags, or None when there is no such superblock."""
+    with open(image, "rb") as handle:
+        handle.seek(part.start_bytes + 1024)
+        block = handle.read(128)
+    if len(block) < 128 or block[56:58] != b"\x53\xef" or part.size_bytes < 2048:
+        return None
+    return int.from_bytes(block[96:100], "little")
 
 
 def filesystem_kind(image: Path, part: Partition) -> str:
@@ -35,9 +49,8 @@ def filesystem_kind(image: Path, part: Partition) -> str:
 
     fd = os.open(image, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        ext = read(1024, 128)
-        if len(ext) == 128 and ext[56:58] == b"\x53\xef":
-            incompat = int.from_bytes(ext[96:100], "little")
+        incompat = _ext_incompat(image, part)
+        if incompat is not None:
             modern = EXT4_INCOMPAT_EXTENTS | EXT4_INCOMPAT_64BIT | EXT4_INCOMPAT_FLEX_BG
             return "ext4" if incompat & modern else "ext2/3"
         if read(65536 + 64, 8) == b"_BHRfS_M":
@@ -75,6 +88,8 @@ def workload_root(image: str | os.PathLike[str]) -> Partition:
 @contextmanager
 def mounted_workload(image: str | os.PathLike[str]) -> Iterator[Path]:
     """The disk's root filesystem, mounted read-only (journal not replayed), for reading only."""
-    root = workload_root(image)
-    with mounted(guard.check_image(image), root.role, readonly=True, options=("noload",)) as point:
+    real = guard.check_image(image)
+    root = workload_root(real)
+    dirty = bool((_ext_incompat(real, root) or 0) & EXT4_INCOMPAT_RECOVER)
+    with mounted(real, root.role, readonly=True, options=("noload", "commit=5") if dirty else ()) as point:
         yield point
