@@ -3,9 +3,9 @@
 Estimates, not measurements; the rules are here so they can be checked and improved:
 
 - **Time.** A cell costs a fixed part (making and mounting disks, the simulated hours'
-  bookkeeping, scoring a small tree) plus a part that grows with the data (writing it,
-  protecting it, hashing it twice). Measured on the 2-core reference machine: a
-  classroom cell at 24 MiB takes about 10 s, a laptop cell at 1 GiB about 50 s.
+  protect runs and bookkeeping, scoring) plus a part that grows with the data (writing
+  it, protecting it, hashing it twice). The two constants are fitted to cells on the
+  2-core reference machine: at 24 MiB (classroom) and at 1 GiB (laptop) of data.
 - **Space.** A cell at a time holds, at its peak, its source disk (the data, its churn
   and the filesystem), the strategy's copy of it (a backup, a mirror, an image or a
   clone: up to the data again) and a restored copy: three times the data plus room
@@ -24,8 +24,8 @@ from ..errors import UsageError
 from ..units import format_bytes
 
 GiB = 1024 * MiB
-CELL_FIXED_S = 8.0
-CELL_S_PER_GIB = 42.0
+CELL_FIXED_S = 20.0  # image, backup, mirror-sync x deletion at 24 MiB: 14-50 s a cell, by load and strategy
+CELL_S_PER_GIB = 30.0  # the same at 1 GiB: about 50 s a cell
 CELL_SPACE_COPIES = 3  # source, the strategy's copy, a restored copy
 CELL_SPACE_SLACK = 128 * MiB  # filesystem metadata, the workspace's scratch, a results folder
 
