@@ -24,7 +24,7 @@ from ..errors import UsageError
 from ..units import format_bytes
 
 GiB = 1024 * MiB
-CELL_FIXED_S = 20.0  # image, backup, mirror-sync x deletion at 24 MiB: 14-50 s a cell, by load and strategy
+CELL_FIXED_S = 20.0  # image, backup, mirror-sync x deletion at 24 MiB: 30-48 s a cell on a loaded machine
 CELL_S_PER_GIB = 30.0  # the same at 1 GiB: about 50 s a cell
 CELL_SPACE_COPIES = 3  # source, the strategy's copy, a restored copy
 CELL_SPACE_SLACK = 128 * MiB  # filesystem metadata, the workspace's scratch, a results folder
