@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -106,3 +107,15 @@ def test_a_fitted_size_range_has_the_mean_and_the_generator_makes_the_count(mean
     budget, count = int(mean * 57), 57
     high = exact_count(budget, count, low, high) if high > low else high
     assert round(budget / log_uniform_mean(low, high)) == count
+
+
+def test_the_command_line_writes_the_profile_and_says_its_shape(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.cli.main import main
+
+    source = make_folder(tmp_path / "mine")
+    assert main(["dataset", "profile-from", str(source), "--out", str(tmp_path / "p.yaml"), "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["files"] == 193 and said["specials"]["symlink"] == 2 and said["groups"] >= 3
+    assert main(["dataset", "profile-from", str(tmp_path / "nowhere"), "--out", str(tmp_path / "q.yaml")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
