@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import errno
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from ... import filehash
@@ -20,7 +22,7 @@ from ...errors import DamageFound, UsageError
 from ..base import Listed, RestoreReport
 from . import tree
 
-_KINDS = {"f": "file", "d": "dir", "l": "symlink", "o": "other"}
+_KINDS = {letter: kind for kind, letter in tree.KIND_LETTERS.items()}
 HASH_NAME = "blake3"
 
 
@@ -32,6 +34,27 @@ def list_tree(root: Path, *, exclude_top: Iterable[str] = ()) -> list[Listed]:
                    hash=digest, hash_name=HASH_NAME if digest else None)
             for path, entry in sorted(found.items()) if path
             for digest in [_read_hash(f"{root}/{path}", entry) if entry.kind == "f" else None]]
+
+
+class MountedLister(ABC):
+    """The ``Lister`` of a block-level engine (an image, a clone): the point's root filesystem, mounted
+    read-only by the engine's ``_mounted``, is listed with ``list_tree`` and copied from with ``copy_paths``."""
+
+    @abstractmethod
+    def _mounted(self, target: Path, point_id: str) -> AbstractContextManager[tuple[str, Path]]:
+        """(the point's full id, its root filesystem mounted read-only), for the time of the ``with``."""
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The point's root filesystem as ``ls -lR`` and ``b3sum -r`` of it, mounted read-only, show it."""
+        with self._mounted(target, point_id) as (_, root):
+            return list_tree(root)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the point's root filesystem, mounted read-only."""
+        check_destination(destination, force=force)  # before mounting (or rebuilding) anything
+        with self._mounted(target, point_id) as (resolved, root):
+            return copy_paths(root, paths, destination, point_id=resolved, force=force)
 
 
 def _read_hash(path: str, entry: tree.MirrorEntry) -> str | None:
