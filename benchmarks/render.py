@@ -100,13 +100,15 @@ def render_record(record: Record) -> list[str]:
 
 
 def render_goals(records: Sequence[Record]) -> list[str]:
-    lines = ["## The goals", "", "| benchmark | size | op | against | goal | measured | met |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["## The goals", "", "| benchmark | size | op | against | goal | measured | met | CPU ratio |",
+             "|---|---|---|---|---|---|---|---|"]
     for record in records:
+        cpu = {(r["op"], r["side"]): float(r["cpu_s"]) for r in record["rows"]}  # type: ignore[attr-defined]
         for op, side, goal, measured, met in goal_results(record):
-            limit = _sides(record)[side].role == "limit"
+            role = _sides(record)[side].role
             lines.append(f"| {record['benchmark']} | {record['size']} | {op} | {_cell(side)} | "
-                         f"{'≤' if limit else '≥'} {goal:g} | {measured:.2f} | {'yes' if met else 'no'} |")
+                         f"{'≤' if role == 'limit' else '≥'} {goal:g} | {measured:.2f} | {'yes' if met else 'no'} | "
+                         f"{_cpu_ratio(role, cpu[(op, side)], cpu.get((op, 'ours')))} |")
     return [*lines, ""]
 
 
