@@ -45,6 +45,11 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
     TableChange(2, "`results.parquet` carries the schema version in its metadata, and `run.json` in "
                    "`schema_version`; the columns are written in schema order with their declared types. "
                    "No column was renamed or changed its meaning."),
+    TableChange(3, "`rpo_hours` covers the in-scope data and is `inf` when some of it is lost for good (it read "
+                   "0 then); older tables' `rpo_hours` is read as missing. New columns: `data_lost_for_good`, "
+                   "`target_damage_by`, `conflicts`, `versions_lost`. `protect_s` and `protect_runs` count the "
+                   "continuous mirror's work; `restore_point_time` is simulated for every strategy.",
+                dropped=("rpo_hours",)),
 )
 
 

@@ -9,7 +9,10 @@ mounted filesystem) is not propagated; that is the honest limit of this mode.
 
 ``stats`` records the watcher's event counts by type and, for every synced
 path, the propagation delay: from the first event seen for it to its change
-being applied on the target.
+being applied on the target. ``drain_applied`` hands over what each sync (the
+first full one, then every batch) did to the target, for whoever counts the
+mirror's work. ``clock`` gives the time the mirror's record is stamped with
+(the simulated clock in experiments; the wall clock by default).
 
 A permissions change on a folder alone (an event on the folder itself) is
 counted but only applied at the next full sync: folder events fire for every
@@ -24,7 +27,9 @@ import threading
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -54,6 +59,25 @@ warnings.filterwarnings("ignore", message="Callback with id .* already exists", 
 #: What we listen to: changes, not reads (opening and closing without writing are left out).
 _WATCHED = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent,
             DirCreatedEvent, DirDeletedEvent, DirMovedEvent, DirModifiedEvent]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one sync of the watcher did to the target: the first full one, or a batch."""
+
+    kind: str  # "initial" or "batch"
+    seconds: float  # real seconds the sync took
+    bytes_copied: int
+    written: tuple[str, ...]  # paths written on the target (``SyncResult.written``)
+    removed: tuple[str, ...]
+
+    @classmethod
+    def of(cls, kind: str, result: SyncResult) -> Applied:
+        return cls(kind, result.seconds, result.bytes_copied, tuple(result.written), tuple(result.removed))
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -91,13 +115,15 @@ class _Handler(FileSystemEventHandler):
 class ContinuousMirror:
     """``with ContinuousMirror(src, dst, delay_s=0.2) as mirror: ...`` then ``mirror.stats``."""
 
-    def __init__(self, source: Path, target: Path, *, delay_s: float = 0.2, checksum: bool = False) -> None:
+    def __init__(self, source: Path, target: Path, *, delay_s: float = 0.2, checksum: bool = False,
+                 clock: Callable[[], datetime] = _wall_clock) -> None:
         check_pair(source, target)
         check_target(target)
         self.source, self.target = source.resolve(), target
-        self.delay_s, self.checksum = delay_s, checksum
+        self.delay_s, self.checksum, self.clock = delay_s, checksum, clock
         self.stats = ContinuousStats()
         self.initial: SyncResult | None = None
+        self._applied: list[Applied] = []  # not yet drained
         self._pending: dict[str, float] = {}  # relative path -> first time seen (monotonic)
         self._wake = threading.Condition()
         self._stopping = False
@@ -111,11 +137,14 @@ class ContinuousMirror:
         self._observer.schedule(_Handler(self), str(self.source), recursive=True, event_filter=_WATCHED)
         self._observer.start()
         try:
-            self.initial = sync_tree(self.source, self.target, checksum=self.checksum, mode="continuous")
+            self.initial = sync_tree(self.source, self.target, checksum=self.checksum, mode="continuous",
+                                     now=self.clock())
         except BaseException:
             self._observer.stop()
             self._observer.join()
             raise
+        with self._wake:
+            self._applied.append(Applied.of("initial", self.initial))
         self._worker = threading.Thread(target=self._run, name="continuous-mirror", daemon=True)
         self._worker.start()
         return self
@@ -157,6 +186,12 @@ class ContinuousMirror:
                 if (info.st_dev, info.st_ino) in inodes:
                     siblings.append(os.path.relpath(full, self.source))
         return [path for path in siblings if path not in batch]
+
+    def drain_applied(self) -> list[Applied]:
+        """What the syncs did since the last call, oldest first."""
+        with self._wake:
+            applied, self._applied = self._applied, []
+        return applied
 
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
         """Wait until no change is pending or being applied; False if still busy after the timeout."""
@@ -222,11 +257,14 @@ class ContinuousMirror:
     def _apply(self, batch: dict[str, float]) -> None:
         try:
             paths = list(batch) + self._link_siblings(batch)
-            result = sync_tree(self.source, self.target, checksum=self.checksum, only=paths, mode="continuous")
+            result = sync_tree(self.source, self.target, checksum=self.checksum, only=paths, mode="continuous",
+                               now=self.clock())
         except Exception as exc:  # keep watching; the stats say the mirror fell behind
             self.stats.errors.append(f"{type(exc).__name__}: {exc}")
             return
         applied = time.monotonic()
+        with self._wake:
+            self._applied.append(Applied.of("batch", result))
         self.stats.batches += 1
         self.stats.paths_synced += len(batch)
         self.stats.bytes_copied += result.bytes_copied

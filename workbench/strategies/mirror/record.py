@@ -5,9 +5,19 @@
   ``files`` and ``bytes`` count what that sync looked at: the whole tree, or for a
   continuous mirror's batch only the paths of that batch (its hashes are merged).
 - ``.workbench-twoway.json``: the two-way sync's state database (see ``twoway``).
+- ``.workbench-raid1.json``, beside a raid1 pair's two halves (not inside its
+  filesystem): when the pair was last known in step (see ``stamp_in_step``).
 
-Both are written atomically: a temporary file, fsync, then rename, so a crash
+All are written atomically: a temporary file, fsync, then rename, so a crash
 leaves the previous record whole.
+
+A record is *damaged* when it cannot be read as one (ransomware encrypted it in
+place, bytes were flipped) or is gone from under its name while something named
+after it remains (ransomware renamed it ``.workbench-mirror.json.locked``).
+Reading a damaged record raises ``DamagedRecord`` (damage found, exit 1), never a
+refusal: the mirrored tree is still there, and the next sync rebuilds the record
+by a full comparison of source and target, as rsync (which keeps no record) would.
+A folder with neither a record nor a trace of one is not a mirror.
 """
 
 from __future__ import annotations
@@ -19,16 +29,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ...errors import UsageError
+from ...errors import DamageFound, UsageError
 from .tree import TEMP_PREFIX
 
 SYNC_NAME = ".workbench-mirror.json"
 TWOWAY_NAME = ".workbench-twoway.json"
+RAID1_NAME = ".workbench-raid1.json"
 NAMES = (SYNC_NAME, TWOWAY_NAME)
 #: Top-level names no mirror mode copies or deletes: our records, and ext4's lost+found
 #: (a target on a data disk's root has its own, which is not the source's).
 LEFT_OUT = (*NAMES, "lost+found")
 FORMAT = 1
+
+
+class DamagedRecord(DamageFound):
+    """The mirror's own record is unreadable or gone from under its name; the next sync rebuilds it."""
 
 
 @dataclass
@@ -48,6 +63,10 @@ class SyncResult:
     bytes: int = 0
     seconds: float = 0.0
     hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    #: What the sync did to the target, path by path (relative to the target), as ``rsync -i`` itemises it:
+    #: entries it wrote there (created, updated, renamed to, linked, metadata changed) and ones it removed.
+    written: list[str] = field(default_factory=list, repr=False)
+    removed: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -69,21 +88,55 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         os.close(dir_fd)
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
-    """The record, or None if there is none; a record of a newer format is refused."""
+def read_json(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """The record, or None if there is none (and no trace of it).
+
+    Raises ``DamagedRecord`` when it is damaged (see the module docstring); a record of a
+    newer format is refused (``UsageError``: upgrade, nothing is damaged).
+    """
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
+        traces = _traces(path)
+        if traces:
+            raise DamagedRecord(f"the mirror's record {path.name} is gone and {traces[0]} is in its place: the "
+                                f"next sync rebuilds it from a full comparison") from None
         return None
     except (ValueError, OSError) as exc:
-        raise UsageError(f"'{path}' is not a readable mirror record ({exc}): remove it and sync again") from exc
+        raise DamagedRecord(f"the mirror's record {path} is unreadable ({exc}): the next sync rebuilds it "
+                            f"from a full comparison") from exc
+    if not isinstance(data, dict) or any(key not in data for key in required):
+        raise DamagedRecord(f"the mirror's record {path} does not hold a record: the next sync rebuilds it")
     if data.get("format", 0) > FORMAT:
         raise UsageError(f"'{path}' was written by a newer workbench (format {data['format']}): upgrade the workbench")
     return data
 
 
+def _traces(path: Path) -> list[str]:
+    """Names at the record's place that start with its name (``.workbench-mirror.json.locked``)."""
+    try:
+        with os.scandir(path.parent) as listing:
+            return sorted(e.name for e in listing if e.name.startswith(path.name) and e.name != path.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def has_record(target: Path, name: str) -> bool:
+    """Whether the target holds the record ``name``, whole or damaged: whether it is that kind of mirror."""
+    return (target / name).exists() or bool(_traces(target / name))
+
+
+def sync_damaged(target: Path) -> bool:
+    """Whether the one-way sync's record is damaged (a sync then compares everything to rebuild it)."""
+    try:
+        load_sync(target)
+    except DamagedRecord:
+        return True
+    return False
+
+
 def load_sync(target: Path) -> dict[str, Any] | None:
-    return read_json(target / SYNC_NAME)
+    return read_json(target / SYNC_NAME, required=("synced_at", "mode"))
 
 
 def save_sync(
@@ -92,7 +145,7 @@ def save_sync(
 ) -> None:
     """Record a finished sync; a scoped sync (continuous mode) updates the hashes of its paths only."""
     hashes = dict(result.hashes)
-    if scope is not None:
+    if scope is not None:  # a damaged record was rebuilt by a full sync before: this one is readable
         previous = (load_sync(target) or {}).get("hashes", {})
         prefixes = tuple(f"{p.strip('/')}/" for p in scope if p.strip("/"))
         exact = {p.strip("/") for p in scope}
@@ -110,3 +163,14 @@ def save_sync(
         "bytes": result.bytes,
         "hashes": hashes if checksum else {},
     })
+
+
+def stamp_in_step(directory: Path, now: datetime) -> None:
+    """Record that a raid1 pair was in step at ``now`` (the simulated clock in experiments)."""
+    write_json_atomic(directory / RAID1_NAME, {"format": FORMAT, "in_step_at": now.isoformat()})
+
+
+def in_step_at(directory: Path) -> datetime | None:
+    """When a raid1 pair was last stamped in step; None for a pair the workbench never stamped."""
+    data = read_json(directory / RAID1_NAME, required=("in_step_at",))
+    return None if data is None else datetime.fromisoformat(data["in_step_at"])
