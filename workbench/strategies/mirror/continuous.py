@@ -17,10 +17,19 @@ mirror's work. ``clock`` gives the time the mirror's record is stamped with
 A permissions change on a folder alone (an event on the folder itself) is
 counted but only applied at the next full sync: folder events fire for every
 change inside the folder, and following each would rescan whole subtrees.
+
+``wait_idle`` is a barrier, not a guess: inotify reports events in order, so it
+makes a mark after the changes it waits for (a temporary file at the source's
+top, created and removed at once; no scan copies such a name, and the folder's
+times are put back) and waits until the watcher has seen the mark and applied
+everything before it. Without the mark, changes whose events were still on
+their way (a busy machine) would be applied after the wait. The mark's own
+events, and folder events on the watched folder itself, are not counted.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import threading
@@ -51,6 +60,11 @@ from watchdog.observers.inotify import InotifyObserver
 
 from .record import SyncResult
 from .sync import check_pair, check_target, sync_tree
+from .tree import TEMP_PREFIX
+
+#: The name ``wait_idle``'s marks start with (a temporary name: scans skip it).
+MARK_PREFIX = f"{TEMP_PREFIX}settle-"
+_MARKS = itertools.count()
 
 # watchdog warns when a folder made and filled at once (mkdir -p a/b) gets its watch twice;
 # it replaces the watch itself and nothing is lost, so the warning is only noise.
@@ -116,14 +130,15 @@ class ContinuousMirror:
     """``with ContinuousMirror(src, dst, delay_s=0.2) as mirror: ...`` then ``mirror.stats``."""
 
     def __init__(self, source: Path, target: Path, *, delay_s: float = 0.2, checksum: bool = False,
-                 clock: Callable[[], datetime] = _wall_clock) -> None:
+                 clock: Callable[[], datetime] | None = None) -> None:
         check_pair(source, target)
         check_target(target)
         self.source, self.target = source.resolve(), target
-        self.delay_s, self.checksum, self.clock = delay_s, checksum, clock
+        self.delay_s, self.checksum, self.clock = delay_s, checksum, clock or _wall_clock
         self.stats = ContinuousStats()
         self.initial: SyncResult | None = None
         self._applied: list[Applied] = []  # not yet drained
+        self._marks_seen: set[str] = set()  # wait_idle's marks whose removal the watcher has seen
         self._pending: dict[str, float] = {}  # relative path -> first time seen (monotonic)
         self._wake = threading.Condition()
         self._stopping = False
@@ -194,15 +209,29 @@ class ContinuousMirror:
         return applied
 
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
-        """Wait until no change is pending or being applied; False if still busy after the timeout."""
+        """Wait until every change made before the call is seen and applied; False if still busy after the timeout."""
         deadline = time.monotonic() + timeout_s
+        mark = self._mark()
         with self._wake:
-            while self._pending or self._busy:
+            while (mark is not None and mark not in self._marks_seen) or self._pending or self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._wake.wait(left)
+            self._marks_seen.discard(mark or "")
         return True
+
+    def _mark(self) -> str | None:
+        """Make and remove a mark at the source's top, its times kept; its name (None: the source is read-only)."""
+        name = f"{MARK_PREFIX}{os.getpid()}-{next(_MARKS)}"
+        try:
+            times = os.stat(self.source)
+            os.close(os.open(self.source / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.unlink(self.source / name)
+            os.utime(self.source, ns=(times.st_atime_ns, times.st_mtime_ns))
+        except OSError:
+            return None
+        return name
 
     def __enter__(self) -> ContinuousMirror:
         return self.start()
@@ -213,7 +242,15 @@ class ContinuousMirror:
 
     def _seen(self, event: FileSystemEvent) -> None:
         now = time.monotonic()
+        rel = self._relative(event.src_path)
         with self._wake:
+            if rel is not None and rel.startswith(MARK_PREFIX):
+                if isinstance(event, FileDeletedEvent):
+                    self._marks_seen.add(rel)
+                    self._wake.notify_all()
+                return
+            if isinstance(event, DirModifiedEvent) and rel is None:
+                return  # the watched folder itself: made by the marks too
             self.stats.events[event.event_type] += 1
             if isinstance(event, DirModifiedEvent):
                 return

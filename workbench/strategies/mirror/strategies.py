@@ -164,8 +164,6 @@ class MirrorContinuous(MirrorSync):
         """
         from .continuous import ContinuousMirror  # watchdog is only loaded when watching
 
-        if clock is None:
-            return ContinuousMirror(source, target, delay_s=self.delay_s, checksum=self.checksum)
         return ContinuousMirror(source, target, delay_s=self.delay_s, checksum=self.checksum, clock=clock)
 
 
