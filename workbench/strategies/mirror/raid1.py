@@ -24,6 +24,7 @@ files and maps what btrfs reports back onto them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -133,7 +134,11 @@ def locate(pair: MountedPair, relative: str) -> list[Placement]:
     """Where the first block of a file lies in each half's image file.
 
     A half has no partition table, so an offset on its loop device is the offset in its image file.
+    ``btrfs-map-logical`` reads the chunk tree from the devices, not from the mounted filesystem, so
+    the filesystem is committed first: a chunk allocated since the last commit is not on disk yet
+    (seen on a busy machine as "mapping a btrfs logical address failed").
     """
+    os.sync()
     device_image = {device: image for image, device in pair.devices.items()}
     copies = btrfs.first_block_copies(pair.mountpoint, relative, list(pair.devices.values()))
     return [Placement(device_image[device], physical, btrfs.BLOCK)
