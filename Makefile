@@ -10,12 +10,20 @@ DEMO_OUT ?= reports/demo
 
 # What the workbench runs (apt package names; see workbench/proc.py for tool -> package).
 APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-progs zstd attr fuse3
+# The real tools the matrix runs beside the workbench's engines (strategies/external/): Debian 12's versions.
+APT_TOOLS := restic borgbackup rsnapshot rsync
 # What the tests need beyond that: a real browser for the report test.
 APT_TEST := chromium
 # The reference tools the benchmarks compare against.
 APT_BENCH := partclone restic borgbackup rsync unison b3sum
+# A real OS on a disk (the debian profile) and booting it: mmdebstrap builds the root once,
+# GRUB's EFI image goes on the ESP, QEMU boots it with OVMF's UEFI firmware.
+APT_OS := mmdebstrap grub-efi-amd64-bin qemu-system-x86 ovmf
+# Where 'make os-cache' keeps the Debian root (the tests look there too); the first build
+# downloads from the Debian mirror apt uses and takes about 3-4 minutes, later ones nothing.
+OS_CACHE ?= $(HOME)/.local/share/workbench/cache/os
 
-.PHONY: setup setup-test setup-bench demo test test-fast bench notebooks docs clean-venv
+.PHONY: setup setup-test setup-bench os-cache demo test test-fast bench notebooks docs clean-venv
 .DEFAULT_GOAL := help
 
 help:
@@ -24,6 +32,7 @@ help:
 	@echo "make bench   set up with the reference tools and run the benchmarks"
 	@echo "make notebooks  write notebooks/*.ipynb from their Python sources (notebooks/NN_name.py)"
 	@echo "make docs    render the generated documents (docs/results.md, from the results schema)"
+	@echo "make os-cache  build the Debian root the debian profile installs (once; a few minutes)"
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -34,7 +43,7 @@ define apt_install
 endef
 
 setup: $(VENV)/.installed
-	$(call apt_install,$(APT_RUNTIME))
+	$(call apt_install,$(APT_RUNTIME) $(APT_TOOLS))
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null)
@@ -43,8 +52,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@
 
-setup-test: setup
+setup-test: setup os-cache
 	$(call apt_install,$(APT_TEST))
+
+# The cached Debian root for the debian profile, built once (as root) and reused by every build.
+os-cache: setup
+	$(call apt_install,$(APT_OS))
+	WORKBENCH_OS_CACHE=$(OS_CACHE) $(PY) -c "import sys; from workbench.disk import oscache; \
+	  print(oscache.ensure(lambda line: print(line, file=sys.stderr)).tarball)"
 
 setup-bench: setup
 	$(call apt_install,$(APT_BENCH))
@@ -54,7 +69,7 @@ demo: setup
 	@echo "open $(DEMO_OUT)/report.html, or run: .venv/bin/jupyter lab notebooks/"
 
 test: setup-test
-	$(PY) -m pytest
+	WORKBENCH_OS_CACHE=$(OS_CACHE) $(PY) -m pytest
 
 test-fast: setup
 	$(PY) -m pytest -m "not root and not slow"

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -76,9 +79,16 @@ TOOLS: dict[str, Tool] = {
     "find": Tool("findutils"),
     "xargs": Tool("findutils"),
     "sh": Tool("dash"),
-    "restic": Tool("restic"),  # benchmarks only
-    "borg": Tool("borgbackup"),  # benchmarks only
+    "restic": Tool("restic", version_args=("version",)),  # strategies/external/restic.py
+    "borg": Tool("borgbackup"),  # strategies/external/borg.py
+    "rsnapshot": Tool("rsnapshot", version_args=("version",)),  # strategies/external/rsnapshot.py (runs rsync)
     "cp": Tool("coreutils"),
+    "tar": Tool("tar", disk=True),  # unpacks the cached Debian root into a disk (disk/osinstall.py)
+    "chroot": Tool("coreutils", disk=True),  # runs dpkg inside a disk's root
+    "mshowfat": Tool("mtools", disk=True),
+    "mmdebstrap": Tool("mmdebstrap", disk=True),  # builds the Debian root (disk/oscache.py)
+    "grub-mkstandalone": Tool("grub-efi-amd64-bin", disk=True),  # its x86_64-efi modules come with it
+    "qemu-system-x86_64": Tool("qemu-system-x86", disk=True),  # boots a disk (disk/boot.py)
     "fusermount3": Tool("fuse3", disk=True),  # the sector server's FUSE mounts (disk/served.py)
 }
 
@@ -149,6 +159,8 @@ def text(args: Sequence[Arg], **kwargs) -> str:
 
 
 Child = subprocess.Popen[bytes]
+#: What ``run`` returns, for modules that hand a finished run on (they may not import subprocess).
+Completed = subprocess.CompletedProcess[bytes]
 
 
 def spawn(args: Sequence[Arg], *, stderr: IO[bytes], stdout: IO[bytes] | None = None,
@@ -194,6 +206,23 @@ def kill_group(child: Child) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def wait_group_gone(child: Child, *, timeout_s: float = 10.0) -> bool:
+    """Wait until no process of a killed child's group is left, zombies included; False on timeout.
+
+    The child's own children (a tool a protect run started) are orphans once it dies, and only
+    init reaps them: until then their pids still exist, and a tool that tells a stale lock by its
+    owner's pid (restic) would take the lock for a live one. A power cut leaves no process.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(child.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def version(tool: str) -> str | None:
@@ -263,3 +292,57 @@ def run_attached(args: Sequence[Arg], *, cwd: Path | None = None, env: Mapping[s
         return subprocess.run(argv, cwd=cwd, env=full_env, check=False).returncode
     except FileNotFoundError as exc:
         raise UsageError(f"command not found: '{argv[0]}'") from exc
+
+
+class Stream:
+    """A running command whose output (stdout and stderr together) is read while it runs."""
+
+    def __init__(self, child: subprocess.Popen[bytes]) -> None:
+        self._child = child
+
+    def read(self, wait_s: float) -> bytes | None:
+        """What the command printed within ``wait_s`` seconds (``b""``: nothing yet); None once it has
+        ended and all it printed was read."""
+        assert self._child.stdout is not None
+        fd = self._child.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], wait_s)
+        if not ready:
+            return b""
+        data = os.read(fd, 65536)
+        if data:
+            return data
+        self._child.wait()
+        return None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code, or None while the command still runs."""
+        return self._child.poll()
+
+
+@contextmanager
+def streaming(args: Sequence[Arg], *, env: Mapping[str, str] | None = None) -> Iterator[Stream]:
+    """Run a long command (a virtual machine, an OS build) and read its output as it comes.
+
+    ``run`` waits for the end; a boot is judged from its console while it runs,
+    and stopped as soon as the verdict is known. On the way out a command still
+    running gets SIGTERM, then SIGKILL after 5 s.
+    """
+    argv = [os.fspath(a) for a in args]
+    argv[0] = require_tool(argv[0]) if os.sep not in argv[0] else argv[0]
+    log.debug("run (streaming): %s", shlex.join(argv))
+    full_env = None if env is None else {**os.environ, **env}
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             env=full_env)
+    try:
+        yield Stream(child)
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if child.stdout is not None:
+            child.stdout.close()

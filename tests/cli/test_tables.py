@@ -53,8 +53,10 @@ def test_names_parse_with_an_engine_and_a_variant() -> None:
     assert catalog.parse("mirror-sync").variant == "quick-check"
     assert catalog.parse("mirror-sync/workbench:checksum").name == "mirror-sync"
     assert registry.strategy_spec("backup/workbench") == ("backup", "")
-    with pytest.raises(UsageError, match="backup has no engine 'restic': its engines are workbench"):
-        catalog.parse("backup/restic")
+    assert registry.strategy_spec("backup/borg:repokey") == ("backup/borg", "repokey")
+    assert catalog.parse("backup/borg").variant == "none"
+    with pytest.raises(UsageError, match="backup has no engine 'tar': its engines are workbench, restic, borg"):
+        catalog.parse("backup/tar")
     with pytest.raises(UsageError, match="variants are quick-check, checksum"):
         catalog.parse("mirror-sync:sha1")
     with pytest.raises(UsageError, match="unknown strategy 'rsync'"):
@@ -70,6 +72,10 @@ def test_an_engine_row_is_one_more_line() -> None:
 
 def test_selections() -> None:
     assert catalog.select("all") == list(catalog.names())
+    assert catalog.select("backup/*,image") == ["backup", "backup/restic", "backup/borg", "backup/rsnapshot", "image"]
+    assert catalog.select("backup/borg:repokey,backup/*")[:2] == ["backup/borg:repokey", "backup"]
+    with pytest.raises(UsageError, match="unknown strategy 'tape'"):
+        catalog.select("tape/*")
     assert "mirror-two-way" not in catalog.select("demo") and "raid1" in catalog.select("demo")
     assert catalog.select(" backup , mirror-sync:checksum ") == ["backup", "mirror-sync:checksum"]
     with pytest.raises(UsageError, match="no strategy given"):
@@ -77,7 +83,8 @@ def test_selections() -> None:
 
 
 def test_the_report_lists_strategies_in_the_tables_order() -> None:
-    assert list(STRATEGY_COLOURS) == list(catalog.names())
+    """One colour per strategy; a real tool's engine takes its strategy's (the report tells engines apart)."""
+    assert list(STRATEGY_COLOURS) == list(dict.fromkeys(r.strategy for r in catalog.STRATEGIES))
 
 
 def test_commands_and_their_verbs() -> None:

@@ -16,7 +16,8 @@ from workbench.results.upgrade import FORMAT_VERSION
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "classroom"
 
 BASE_ROW = {
-    "strategy": "backup", "variant": "", "scope": "folders", "scenario": "deletion", "repetition": 1, "seed": 1,
+    "strategy": "backup", "variant": "", "family": "backup", "engine": "workbench",
+    "scope": "folders", "scenario": "deletion", "repetition": 1, "seed": 1,
     "profile": "classroom", "status": "ok", "error": "", "protect_s": 2.0, "protect_runs": 4,
     "protect_s_median": 0.5, "protect_failures": 0, "points_at_fault": 3, "footprint_bytes": 8 << 20,
     "reserved_bytes": 8 << 20, "protected_bytes": 16 << 20, "space_amplification": 0.5, "rto_s": 4.0,

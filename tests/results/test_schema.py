@@ -12,7 +12,8 @@ from workbench.advice.table import BOOL_COLUMNS
 from workbench.report import tables
 from workbench.results.schema import COLUMNS, DERIVED, IDENTITY, NAMES, Row, column, names
 
-IDENTITY_VALUES = {"strategy": "backup", "variant": "", "scope": "folders", "scenario": "deletion", "repetition": 1,
+IDENTITY_VALUES = {"strategy": "backup", "variant": "", "family": "backup", "engine": "workbench",
+                   "scope": "folders", "scenario": "deletion", "repetition": 1,
                    "seed": 1, "profile": "classroom"}
 PLAIN = {"string": "", "int64": 0, "float64": 0.5, "bool": True}
 

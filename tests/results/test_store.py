@@ -17,7 +17,8 @@ from workbench.results.schema import COLUMNS, NAMES, SCHEMA_VERSION, Row
 from workbench.results.store import ResultsWriter, RunRecord, load_results, write_durably
 from workbench.results.upgrade import FORMAT_VERSION, METADATA_KEY, TableChange, upgrade_record, upgrade_table
 
-IDENTITY = {"strategy": "backup", "variant": "", "scope": "folders", "scenario": "deletion", "repetition": 1,
+IDENTITY = {"strategy": "backup", "variant": "", "family": "backup", "engine": "workbench",
+            "scope": "folders", "scenario": "deletion", "repetition": 1,
             "seed": 1, "profile": "classroom"}
 PLAIN = {"string": "", "int64": 7, "float64": 2.5, "bool": True}
 

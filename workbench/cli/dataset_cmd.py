@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 
 from ..commands import dataset
@@ -94,7 +95,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     built = dataset.dataset_build(args.profile, disk=args.disk, into=args.into, data_size=args.data_size,
-                                  seed=args.seed, start=args.start)
+                                  seed=args.seed, start=args.start, say=lambda line: print(line, file=sys.stderr))
     record = built.record
     if args.json:
         print(json.dumps({**asdict(record), "start": record.start.isoformat(), "seconds": round(built.seconds, 3)}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import guard, workspace
 from ..errors import UsageError
 from ..units import format_bytes, parse_size
+from ..workload import debian
 from ..workload.churn import ChurnRecord, churn
 from ..workload.generate import DEFAULT_START, BuildRecord, build
 from ..workload.profile import known_profiles, load_profile
@@ -44,22 +45,30 @@ def dataset_list() -> list[ProfileInfo]:
     return rows
 
 
+def _quiet(_line: str) -> None:
+    """Say nothing."""
+
+
 def dataset_build(profile: str, *, disk: str | Path | None = None, into: str | Path | None = None,
                   data_size: int | str | None = None, seed: int = 1,
-                  start: datetime | str | None = None) -> Built:
+                  start: datetime | str | None = None, say: Callable[[str], None] = _quiet) -> Built:
     """Generate a profile onto a disk's root filesystem (mounted for the duration) or into a workspace folder.
 
     ``data_size`` is the amount of file data (default: the profile's); the same
     profile, size and seed give byte-identical files. ``start`` is day 0 on the simulated clock.
+    A profile with an operating system (``debian``) installs it onto the disk too, from the
+    OS cache, which is built first when missing (``say`` hears its progress).
     """
     chosen = load_profile(profile)
     size = chosen.default_data_size if data_size is None else parse_size(data_size)
     chosen.check_data_size(size)
     day0 = DEFAULT_START if start is None else moment(start, option="--start")
     began = time.monotonic()
+    system = debian.prepare(chosen, onto_disk=disk is not None, say=say)
     with _tree(disk=disk, into=into, create=True) as root:
         _check_room(root, size, disk=disk, into=into)
         record = build(chosen, root, data_size=size, seed=seed, start=day0)
+        debian.install(chosen, system, guard.check_image(disk) if disk is not None else None, root)
     return Built(record, time.monotonic() - began)
 
 

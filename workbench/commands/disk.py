@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import proc, workspace
-from ..disk import create, health
+from ..disk import boot, create, health
 from ..disk.loop import loops_of
 from ..disk.mounting import mounted
 from ..disk.table import PartitionTable, read_table
@@ -67,6 +67,15 @@ def disk_list() -> list[DiskImage]:
         st = path.stat()
         rows.append(DiskImage(workspace.display(path), st.st_size, st.st_blocks * 512, loops_of(path)))
     return rows
+
+
+def disk_boot(path: str | Path, *, timeout_s: float | None = None, accel: str = "tcg",
+              console_log: str | Path | None = None, progress: boot.Progress | None = None) -> boot.BootResult:
+    """Boot a disk under QEMU on a throw-away overlay and judge whether its system starts."""
+    image = workspace.resolve(path, must_exist=True)
+    log = workspace.new_file(console_log, overwrite=True) if console_log else None
+    return boot.boot(image, timeout_s=timeout_s or boot.DEFAULT_TIMEOUT_S, accel=accel, console_log=log,
+                     progress=progress)
 
 
 def disk_rm(path: str | Path) -> Path:

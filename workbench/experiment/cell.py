@@ -19,7 +19,7 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return f"{self.strategy.replace(':', '-')}__{self.scenario.name}__r{self.repetition}"
+        return f"{self.strategy.replace(':', '-').replace('/', '-')}__{self.scenario.name}__r{self.repetition}"
 
     @property
     def all_schedules(self) -> dict[str, str]:

@@ -33,7 +33,8 @@ def run_record(*, profile: str, data_size: int | None, seed: int, repeat: int, s
     data_bytes, disk_bytes = sizes_for(profile, data_size)
     return RunRecord(profile=profile, data_size_bytes=data_bytes, disk_size_bytes=disk_bytes, seed=seed,
                      repeat=repeat, strategies=list(strategies), scenarios=list(scenarios),
-                     schedules=dict(schedules or {}), versions=versions(), machine=machine_facts())
+                     schedules=dict(schedules or {}), versions=versions(strategies),
+                     machine=machine_facts())
 
 
 def run_matrix(cells: list[Cell], out: Path, record: RunRecord, on_cell: OnCell | None = None) -> list[Row]:

@@ -131,8 +131,10 @@ class Protection:
         return self.footprint()
 
     def target_paths(self) -> list[Path]:
-        """What target corruption strikes."""
-        return [self.target]
+        """What target corruption strikes: the stored data, where the engine says which files hold it
+        (``data_paths``: a real tool's data packs, not its locks or config), else the whole target."""
+        data_paths = getattr(self.strategy, "data_paths", None)
+        return data_paths(self.target) if data_paths is not None else [self.target]
 
     def attached_between_runs(self, targets: str) -> bool:
         """Whether the target stays attached to the machine between runs, under a scenario's ``targets``."""

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, proc
+from ..strategies.external import engine_module
+from .registry import engine_names
 
 #: Python libraries whose versions the run record keeps.
 LIBRARIES = ("zstandard", "blake3", "pandas", "matplotlib")
@@ -19,15 +22,17 @@ TOOLS = {"sfdisk": "sfdisk", "mkfs.ext4": "mke2fs", "mkfs.fat": "mkfs.fat", "mto
          "zstd": "zstd"}
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python, the package, its key libraries and the system tools used."""
+def versions(strategies: Sequence[str] = ()) -> dict[str, str]:
+    """Versions of Python, the package, its key libraries and the system tools used, with the tools
+    the external engines among ``strategies`` run (``restic``, ``borg``...: each module's ``TOOLS``)."""
     found = {"python": platform.python_version(), "workbench": __version__}
     for module in LIBRARIES:
         try:
             found[module] = __import__(module).__version__
         except (ImportError, AttributeError):
             continue
-    for name, tool in TOOLS.items():
+    tools = {**TOOLS, **{tool: tool for engine in engine_names(strategies) for tool in engine_module(engine).TOOLS}}
+    for name, tool in tools.items():
         line = proc.version(tool)
         if line is not None:
             found[name] = line

@@ -8,14 +8,20 @@ it: image and clone the whole disk; backup and the mirrors the users' folders
 runs also follows use: a mirror's target is a live folder on the machine (unless
 a scenario says ``targets: detached``), a continuous mirror's always; the others
 are offline between runs (unless ``targets: online``).
+
+An engine of a real tool (``backup/restic``...) is built from its row alone: the
+module ``workbench.strategies.external.<engine>`` makes the engine (its ``make``),
+and the row's family says how it meets the machine, as the workbench's own engine
+of that family does (``_EXTERNAL_BINDINGS``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from ..strategies import catalog
+from ..strategies import catalog, external
 from .protection import HOME, ClonedDisk, ContinuousTree, DiskProtection, NoProtection, Protection, TreeProtection
 from .schedule import parse_schedule
 
@@ -76,6 +82,25 @@ def _raid1(target: Path, variant: str = "", **common) -> Protection:
     return Raid1Protection(strategy=Raid1Strategy(), target=target / "raid1", filesystem_is_target=True, **common)
 
 
+def _backup_binding(engine: Any, target: Path, **common: Any) -> Protection:
+    """A backup tool reads the mounted root and keeps the users' folders, offline between runs, as ours does."""
+    return TreeProtection(strategy=engine, target=target, folders=HOME, **common)
+
+
+#: Family -> how an external engine of it meets the machine, and what it covers of the tree it reads.
+_EXTERNAL_BINDINGS: dict[str, tuple[Callable[..., Protection], tuple[str, ...]]] = {
+    "backup": (_backup_binding, HOME),
+}
+
+
+def _external(target: Path, variant: str = "", *, name: str, scratch: Path, **common: Any) -> Protection:
+    """An external engine's protection, from its catalog row: its module makes the engine, its family binds it."""
+    row = catalog.row(name)
+    bind, folders = _EXTERNAL_BINDINGS[row.family]
+    engine = external.engine_module(row.engine).make(variant, folders=folders, state=scratch / f"{row.engine}-state")
+    return bind(engine, target, name=name, scratch=scratch, **common)
+
+
 #: Results name -> how a cell builds its protection: one entry per row of the strategy table.
 _FACTORIES: dict[str, Callable[..., Protection]] = {
     "none": _none,
@@ -86,7 +111,14 @@ _FACTORIES: dict[str, Callable[..., Protection]] = {
     "mirror-continuous": _mirror(continuous=True),
     "mirror-two-way": _mirror(two_way=True),
     "raid1": _raid1,
+    **{row.name: _external for row in catalog.external()},
 }
+
+
+def engine_names(strategies: Sequence[str]) -> list[str]:
+    """The external engines a list of strategy names runs ('backup/restic' -> 'restic'), each once."""
+    engines = (catalog.parse(text).row.engine for text in strategies)
+    return list(dict.fromkeys(engine for engine in engines if engine != catalog.WORKBENCH))
 
 
 def make_protection(text: str, *, target: Path, scratch: Path, schedules: dict[str, str] | None = None) -> Protection:

@@ -21,6 +21,7 @@ from typing import Any
 from .. import proc
 from ..disk.layout import MiB
 from ..results.schema import Row
+from ..strategies import catalog
 from ..workload.profile import load_profile
 from .cell import Cell
 from .phases.build import Bench, arm_protection, build_disk, target_placement
@@ -102,7 +103,9 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
 def _identity(cell: Cell, name: str, variant: str, protection: Protection | None) -> dict[str, Any]:
     """The columns that say which cell a row is (scope and targets known once the strategy is set up)."""
     placement = target_placement(protection, cell.scenario) if protection is not None else ""
-    return {"strategy": name, "variant": tagged_variant(variant, placement),
+    row = catalog.row(name)
+    return {"strategy": row.strategy, "variant": tagged_variant(variant, placement), "family": row.family,
+            "engine": row.engine,
             "scope": protection.scope if protection is not None else "", "scenario": cell.scenario.name,
             "repetition": cell.repetition, "seed": cell.seed, "profile": cell.profile}
 

@@ -61,6 +61,8 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
         if killed:
             killed = proc.kill_group(child)  # False: it ended in the last instant
         returncode = child.wait()
+        if killed:
+            proc.wait_group_gone(child)  # the tool it started is gone too, as after a power cut
         existed = _listing(watch) if watch is not None else {}
         errors.seek(0)
         stderr_tail = errors.read()[-2000:].decode(errors="replace")

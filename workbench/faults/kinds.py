@@ -201,8 +201,11 @@ def _disk_loss(s: Strike) -> list[FaultRecord]:
 
 
 def _target_corruption(s: Strike) -> list[FaultRecord]:
-    return [target.corrupt_target(path, seed=s.seed, count=s.option("count"), mode=s.option("mode"), at=s.at)
-            for path in s.targets if path.exists()]
+    """``count`` bits among everything the targets hold (one target, or the data folders of one repository)."""
+    present = [path for path in s.targets if path.exists()]
+    if not present:
+        return []
+    return [target.corrupt_target(present, seed=s.seed, count=s.option("count"), mode=s.option("mode"), at=s.at)]
 
 
 def _conflicting_edits(s: Strike) -> list[FaultRecord]:

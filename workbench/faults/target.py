@@ -1,7 +1,9 @@
 """Target corruption: bits flipped inside what a strategy keeps (a backup repository, an image, a clone).
 
 The target is a folder (every file in it is a candidate, e.g. a repository's
-chunk files) or one file (an image, a clone's disk image). Bits are chosen
+chunk files), one file (an image, a clone's disk image), or the folders of a real
+tool's repository that hold its data (``Protection.target_paths``: restic's and
+borg's ``data/``, so a flip lands in a pack or segment, not in a lock or the config). Bits are chosen
 among the *allocated* bytes (SEEK_DATA), so a sparse image's holes, which hold
 no data, are not wasted on. Files are taken in sorted order and laid end to
 end, so ``clustered`` damage falls within one file or its sorted neighbours.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -29,11 +32,24 @@ from .records import BitFlip, Extent, FaultRecord, rng, timestamp
 from .select import choose_bits, files_under
 
 
-def corrupt_target(path: Path, *, seed: int = 0, count: int = 8, mode: str = "uniform",
+def corrupt_target(path: Path | Sequence[Path], *, seed: int = 0, count: int = 8, mode: str = "uniform",
                    at: datetime | None = None) -> FaultRecord:
-    """Flip ``count`` bits in the data of the target folder's files, or of the target file."""
-    base = workspace.resolve(path, must_exist=True)
-    root, names = (base, files_under(base, ["."])) if base.is_dir() else (base.parent, [base.name])
+    """Flip ``count`` bits in the data of the target folder's files, or of the target file.
+
+    ``path`` may also be several folders and files of one target (what an engine says holds its
+    stored data: restic's and borg's ``data/``, not their locks or config): their files are laid
+    end to end as one, so ``count`` bits fall among all of them, as on a single folder.
+    """
+    bases = [workspace.resolve(p, must_exist=True) for p in ([path] if isinstance(path, (str, os.PathLike)) else path)]
+    if not bases:
+        raise UsageError("no target given to corrupt")
+    base = bases[0] if len(bases) == 1 else Path(os.path.commonpath(bases))
+    if len(bases) > 1:
+        root, names = base, files_under(base, [os.path.relpath(b, base) for b in bases])
+    elif base.is_dir():
+        root, names = base, files_under(base, ["."])
+    else:
+        root, names = base.parent, [base.name]
     busy = set(workspace_loops().values())
     located, running = [], 0
     for name in names:
@@ -58,7 +74,8 @@ def corrupt_target(path: Path, *, seed: int = 0, count: int = 8, mode: str = "un
     return FaultRecord(
         kind="target-corruption", seed=seed, time=timestamp(at), target=str(base),
         files=sorted({flip.file for flip in flips}), bits=flips,
-        details={"mode": mode, "count": count, "candidates": len(located)},
+        details={"mode": mode, "count": count, "candidates": len(located),
+                 **({"paths": [str(b) for b in bases]} if len(bases) > 1 else {})},
     )
 
 

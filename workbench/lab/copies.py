@@ -20,6 +20,7 @@ from .. import workspace
 from ..disk.mounting import mounted
 from ..errors import UsageError
 from ..experiment.registry import strategy_spec
+from ..strategies import catalog
 from ..strategies.base import RestorePoint, RestoreReport, Strategy, VerifyReport
 from ..strategies.mirror import raid1
 from ..strategies.mirror.raid1 import Capacity
@@ -94,6 +95,19 @@ def _mirror_engine(class_name: str) -> Callable[..., Strategy]:
     return make
 
 
+def _external_backup(engine: str) -> Callable[..., Strategy]:
+    """A real backup tool's engine (``backup/restic``...): it keeps its cache in the workspace's ``tools/``."""
+    def make(variant: str, folder: str, **options: Any) -> Strategy:
+        from ..strategies.external import engine_module
+
+        state = options.pop("state", None) or workspace.home() / "tools" / engine
+        built: Strategy = engine_module(engine).make(variant, folders=(folder,) if folder else (), state=state,
+                                                     **options)
+        return built
+
+    return make
+
+
 # One row per strategy name. The names and variants themselves are the experiment registry's
 # (``strategy_spec`` checks them); a test keeps this table and that list the same.
 _KINDS: dict[str, _Kind] = {
@@ -105,6 +119,7 @@ _KINDS: dict[str, _Kind] = {
     "mirror-continuous": _Kind(_mirror_engine("MirrorContinuous"), "folder", _as_it_is, LEFT_OUT),
     "mirror-two-way": _Kind(_mirror_engine("MirrorTwoWay"), "folder", _as_it_is, LEFT_OUT),
     "raid1": _Kind(_mirror_engine("Raid1Strategy"), "folder", _mounted_pair, LEFT_OUT),
+    **{row.name: _Kind(_external_backup(row.engine), "root") for row in catalog.external() if row.family == "backup"},
 }
 
 

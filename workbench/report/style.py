@@ -50,8 +50,9 @@ COLUMN_LABELS: dict[str, str] = {
 
 
 def base_strategy(name: str) -> str:
-    """'mirror-sync:checksum' -> 'mirror-sync' (a variant keeps its strategy's colour)."""
-    return name.partition(":")[0]
+    """'mirror-sync:checksum' -> 'mirror-sync', 'backup/restic' -> 'backup' (a variant, and a real
+    tool's engine, keep their strategy's colour)."""
+    return name.partition(":")[0].partition("/")[0]
 
 
 def colour_of(strategy: str) -> str:

@@ -41,9 +41,12 @@ def as_flag(values: pd.Series) -> pd.Series:
 
 
 def strategy_labels(frame: pd.DataFrame) -> pd.Series:
-    """The strategy as people name it: 'mirror-sync', or 'mirror-sync:checksum' when variants were compared."""
+    """The strategy as people name it: 'mirror-sync', or 'mirror-sync:checksum' when variants were compared;
+    a real tool's engine after a slash ('backup/restic')."""
     variant = frame.get("variant", pd.Series("", index=frame.index)).fillna("").astype(str)
+    engine = frame.get("engine", pd.Series("", index=frame.index)).fillna("").astype(str)
     strategy = frame["strategy"].astype(str)
+    strategy = strategy.where(engine.isin(["", "workbench"]), strategy + "/" + engine)
     variants_of = variant.groupby(strategy).nunique()
     several = strategy.map(variants_of).fillna(0) > 1
     return strategy.where(~several | (variant == ""), strategy + ":" + variant)

@@ -23,7 +23,7 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 #: The version of the tables' columns; written into results.parquet and run.json.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Dtype = Literal["string", "int64", "float64", "bool"]
 #: Which clock a time column reads: real (wall) seconds, or the simulated clock of the scenario.
@@ -66,11 +66,18 @@ _NO_WATCHER = "NaN for strategies without a watcher"
 
 COLUMNS: tuple[Column, ...] = (
     Column("strategy", "string", "`none`, `image`, `backup`, `clone`, `mirror-sync`, `mirror-continuous`, "
-           "`mirror-two-way`, `raid1`", identity=True),
-    Column("variant", "string", "`quick-check` / `checksum` for the mirrors; empty otherwise; `online-target` is "
+           "`mirror-two-way`, `raid1`: the strategy, whichever engine runs it (see `engine`)", identity=True),
+    Column("variant", "string", "`quick-check` / `checksum` for the mirrors, `none` / `repokey` for borg; empty "
+           "otherwise; `online-target` is "
            "added (joined with `+`) when the scenario says `targets: online` and that puts a normally offline target "
            "(image, backup, clone) within ransomware's reach; `offline-target` when it says `targets: detached` and "
            "that attaches a mirror's normally live target only while its runs use it", identity=True),
+    Column("family", "string", "the kind of copy the strategy keeps: `image`, `backup`, `clone`, `mirror`, `raid1` or "
+           "`none`; every engine of a family runs on the same schedule and keeps its points alike",
+           identity=True),
+    Column("engine", "string", "who runs the strategy: `workbench` (the workbench's own engine) or the real tool "
+           "(`restic`, `borg`, `rsnapshot`, ...); the strategy's results name is `strategy/engine` for a tool's",
+           identity=True),
     Column("scope", "string", "what the strategy covers: `whole-disk` (image, clone), `folders` (the users' homes: "
            "backup and the mirrors), `filesystem` (raid1), `nothing` (the `none` baseline); empty when the cell "
            "failed before its strategy was set up", identity=True),

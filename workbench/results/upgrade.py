@@ -39,13 +39,26 @@ class TableChange:
     note: str  # for docs/results.md
     renamed: Mapping[str, str] = field(default_factory=dict)  # old name -> its name from this version on
     dropped: tuple[str, ...] = ()  # old columns whose values mean something else now: read as missing
+    #: new column -> its value in an older table, read from that table's ``strategy`` (what older rows can only be)
+    filled: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+#: The strategies a table before version 3 can hold (all the workbench's own engines), and their families.
+_FAMILY_BEFORE_ENGINES = {"none": "none", "image": "image", "backup": "backup", "clone": "clone",
+                          "mirror-sync": "mirror", "mirror-continuous": "mirror", "mirror-two-way": "mirror",
+                          "raid1": "raid1"}
 
 
 TABLE_CHANGES: tuple[TableChange, ...] = (
     TableChange(2, "`results.parquet` carries the schema version in its metadata, and `run.json` in "
                    "`schema_version`; the columns are written in schema order with their declared types. "
                    "No column was renamed or changed its meaning."),
-    TableChange(3, "`rpo_hours` covers the in-scope data and is `inf` when some of it is lost for good (it read "
+    TableChange(3, "`family` and `engine` say which kind of copy a row's strategy keeps and who runs it (the "
+                   "workbench or a real tool: `backup/restic` is `strategy` backup, `engine` restic). Older rows "
+                   "are all the workbench's: read with `engine` workbench and their strategy's family.",
+                filled={"engine": dict.fromkeys(_FAMILY_BEFORE_ENGINES, "workbench"),
+                        "family": _FAMILY_BEFORE_ENGINES}),
+    TableChange(4, "`rpo_hours` covers the in-scope data and is `inf` when some of it is lost for good (it read "
                    "0 then); older tables' `rpo_hours` is read as missing. New columns: `data_lost_for_good`, "
                    "`target_damage_by`, `conflicts`, `versions_lost`. `protect_s` and `protect_runs` count the "
                    "continuous mirror's work; `restore_point_time` is simulated for every strategy.",
@@ -86,5 +99,8 @@ def upgrade_table(frame: pd.DataFrame, version: int,
         if change.version > version:
             frame = frame.drop(columns=[c for c in change.dropped if c in frame.columns])
             frame = frame.rename(columns=dict(change.renamed))
+            for name, by_strategy in change.filled.items():
+                if name not in frame.columns and "strategy" in frame.columns:
+                    frame[name] = frame["strategy"].map(dict(by_strategy))
     extra = [c for c in frame.columns if c not in set(NAMES)]
     return frame.reindex(columns=[*NAMES, *extra])

@@ -2,11 +2,15 @@
 
 A row is named as the results name it (``mirror-sync``). It says which family
 the strategy belongs to, which engine runs it, what it covers, how people
-usually schedule it and which CLI command drives it. Today every engine is the
-workbench's own; an engine of another tool is written after a slash and a
-variant after a colon, ``STRATEGY[/ENGINE][:VARIANT]``: ``mirror-sync:checksum``,
-and later ``backup/restic`` or ``mirror-sync/rsync:checksum``. A row for such an
-engine is one more line here; ``parse`` already reads the slash.
+usually schedule it and which CLI command drives it. An engine of another tool
+(a real tool run as a subprocess, ``strategies/external/``) is written after a
+slash and a variant after a colon, ``STRATEGY[/ENGINE][:VARIANT]``:
+``mirror-sync:checksum``, ``backup/restic``, ``backup/borg:repokey``; a bare
+strategy name means the workbench's own engine, and ``backup/*`` every engine of
+the strategy. A row for such an engine is one more line here: the experiment
+finds its module by the engine's name, and gives it its strategy's schedule
+(the same policy for every engine of a family, so point counts and footprints
+compare).
 
 This module is pure data (it imports nothing of the package but its errors), so
 every layer can read it: the experiment engine builds what a row names, the CLI
@@ -54,6 +58,8 @@ class StrategyRow:
 
 
 _MIRROR_VARIANTS = ("quick-check", "checksum")
+#: One schedule for every engine of the backup strategy: the same policy, so point counts compare.
+_BACKUP_SCHEDULE = "daily@02"
 
 STRATEGIES: tuple[StrategyRow, ...] = (
     StrategyRow("none", "none", "nothing", "disk", "never",
@@ -61,7 +67,7 @@ STRATEGIES: tuple[StrategyRow, ...] = (
     StrategyRow("image", "image", "whole-disk", "disk", "weekly@01+daily@01",
                 "whole-disk images, full and incremental, verified chunk by chunk",
                 command="image", verbs=(*COMMON_VERBS, "forget", "extract")),
-    StrategyRow("backup", "backup", "folders", "tree", "daily@02",
+    StrategyRow("backup", "backup", "folders", "tree", _BACKUP_SCHEDULE,
                 "versioned, deduplicated file backup of the users' folders",
                 command="backup", verbs=(*COMMON_VERBS, "forget", "prune")),
     StrategyRow("clone", "clone", "whole-disk", "disk", "weekly@03",
@@ -79,6 +85,14 @@ STRATEGIES: tuple[StrategyRow, ...] = (
     StrategyRow("raid1", "raid1", "filesystem", "tree", "continuous",
                 "the filesystem itself on a btrfs raid1 pair of disks",
                 command="mirror", mode="raid1", verbs=COMMON_VERBS),
+    StrategyRow("backup", "backup", "folders", "tree", _BACKUP_SCHEDULE,
+                "restic: encrypted, deduplicated snapshots of the users' folders", engine="restic", demo=False),
+    StrategyRow("backup", "backup", "folders", "tree", _BACKUP_SCHEDULE,
+                "borg: deduplicated archives of the users' folders, unencrypted or with a key in the repository",
+                variants=("none", "repokey"), engine="borg", demo=False),
+    StrategyRow("backup", "backup", "folders", "tree", _BACKUP_SCHEDULE,
+                "rsnapshot: rsync snapshots hard-linked to the one before, rotated hourly and daily",
+                engine="rsnapshot", demo=False),
 )
 
 
@@ -124,7 +138,10 @@ def parse(text: str) -> Choice:
 
 
 def select(text: str) -> list[str]:
-    """'all', 'demo' or a comma-separated list of strategies (with variants) -> the list, each one checked."""
+    """'all', 'demo' or a comma-separated list of strategies (with variants) -> the list, each one checked.
+
+    ``STRATEGY/*`` stands for every engine of the strategy, in the table's order.
+    """
     chosen = text.strip()
     if chosen == "all":
         return list(names())
@@ -133,9 +150,21 @@ def select(text: str) -> list[str]:
     given = [part.strip() for part in chosen.split(",") if part.strip()]
     if not given:
         raise UsageError("no strategy given: name some, e.g. backup,mirror-sync, or 'all' or 'demo'")
+    expanded: list[str] = []
     for item in given:
+        expanded += engines_of(item) if item.endswith("/*") else [item]
+    for item in expanded:
         parse(item)
-    return given
+    return list(dict.fromkeys(expanded))
+
+
+def engines_of(text: str) -> list[str]:
+    """'backup/*' -> the results names of every engine of the backup strategy, ours first."""
+    strategy = text.strip().removesuffix("/*")
+    found = [r.name for r in STRATEGIES if r.strategy == strategy]
+    if not found:
+        raise UsageError(f"unknown strategy '{strategy}': choose from {', '.join(dict.fromkeys(r.strategy for r in STRATEGIES))}")
+    return found
 
 
 def commands() -> tuple[str, ...]:
@@ -167,6 +196,11 @@ def by_mode(command: str, mode: str) -> StrategyRow:
         if candidate.mode == mode:
             return candidate
     raise UsageError(f"unknown {command} mode '{mode}': use one of {', '.join(modes_of(command))}")
+
+
+def external() -> tuple[StrategyRow, ...]:
+    """The rows whose engine is another tool's (run as a subprocess), in the table's order."""
+    return tuple(r for r in STRATEGIES if r.engine != WORKBENCH)
 
 
 def default_schedules() -> dict[str, str]:

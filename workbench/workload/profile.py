@@ -6,6 +6,8 @@ value is a ``UsageError`` naming the file, the line and the key.
 The format (the shipped profiles are commented examples):
 
 - ``description``, ``default_data_size`` (``200M``), ``users`` (names, or a count).
+- ``os`` (optional): a real operating system under the generated tree; ``debian``
+  installs the cached Debian root and its boot loader (see ``workload.debian``).
 - ``groups``: sets of generated files. ``path`` (``{home}`` stands for every
   user's ``home/NAME``), ``content`` (a kind from ``content.STREAM_KINDS``),
   ``share`` (relative: the data size is split in proportion), ``size``
@@ -42,6 +44,7 @@ HOME = "{home}"
 NAME_STYLES = ("words", "photo", "numbered")
 SPECIAL_KINDS = ("file", "symlink", "hardlink", "empty_file", "empty_dir", "sparse", "long_name", "xattr", "fifo")
 CHURN_OPS = ("create", "rewrite", "modify", "append", "delete", "rename", "mkdir", "rmdir", "sqlite", "pages")
+OS_KINDS = ("debian",)
 _USER_NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj")
 FIRST_UID = 1000
 
@@ -114,6 +117,7 @@ class Profile:
     specials: tuple[Special, ...] = ()
     churn: tuple[ChurnOp, ...] = ()
     active_hours: tuple[int, int] = (8, 18)
+    os: str = ""  # "" (a generated OS part only) or one of OS_KINDS
 
     @property
     def home_dirs(self) -> list[str]:
@@ -203,6 +207,7 @@ def parse_profile(doc: Any, source: Path) -> Profile:
         users=users,
         groups=tuple(_group(s) for s in top.sections("groups", _GROUP_KEYS, required=True)),
         specials=tuple(_special(s, users) for s in top.sections("specials", _SPECIAL_KEYS)),
+        os=top.get("os", _os_kind, default=""),
     )
     churn = top.get("churn", dict, default=None)
     if churn is not None:
@@ -217,7 +222,7 @@ def parse_profile(doc: Any, source: Path) -> Profile:
     return profile
 
 
-_TOP_KEYS = ("description", "default_data_size", "users", "groups", "specials", "churn")
+_TOP_KEYS = ("description", "default_data_size", "users", "groups", "specials", "churn", "os")
 _GROUP_KEYS = ("path", "content", "share", "size", "names", "ext", "per_dir", "depth", "mode", "dir_mode",
                "owner", "age_days", "min_files")  # fmt: skip
 _SPECIAL_KEYS = ("kind", "path", "target", "to", "content", "size", "data", "mode", "owner", "name", "value",
@@ -285,6 +290,12 @@ def _mode(value: Any) -> int:
     if not 0 <= mode <= 0o7777:
         raise ValueError("a mode is between 0000 and 7777 (octal)")
     return mode
+
+
+def _os_kind(value: Any) -> str:
+    if value not in OS_KINDS:
+        raise ValueError(f"the operating systems known are {', '.join(OS_KINDS)}")
+    return str(value)
 
 
 def _size_range(value: Any) -> tuple[int, int]:

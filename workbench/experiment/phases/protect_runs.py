@@ -54,8 +54,10 @@ class ProtectRuns:
         self.stored.append(point.stored_bytes)
         self.copies.append(run_copy(point, after_fault=after_fault))
         self.conflicts += len(point.extra.get("conflicts", ()))
+        notes = point.extra.get("notes")  # what a real tool had to do first (unlock what a killed run left)
         self.log.append({"time": now.isoformat(), "point": point.id, "kind": point.kind,
-                         "seconds": round(elapsed, 4), "stored_bytes": point.stored_bytes})
+                         "seconds": round(elapsed, 4), "stored_bytes": point.stored_bytes,
+                         **({"notes": notes} if notes else {})})
         return True
 
     def kept(self, parts: list[tuple[Kept, bool]]) -> None:
