@@ -48,9 +48,9 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from workbench import proc  # noqa: E402
-from workbench.errors import Interrupted  # noqa: E402
-from workbench.units import format_bytes, parse_size  # noqa: E402
+from workbench import proc
+from workbench.errors import Interrupted
+from workbench.units import format_bytes, parse_size
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,9 +6,10 @@
     python benchmarks/files.py --only backup   # one group of pairings
 
 Method: every op runs once as warm-up, then ``--runs`` times (default 3); medians are
-reported. Within each run the tools take turns, so load changes hit all of them alike. Each run writes into a freshly made filesystem (a new loop-mounted ext4 data
-disk, when root) so no run lands right after a large delete. Our side is timed through
-the CLI as users run it (``python -m workbench ...``), so start-up is included.
+reported. Within each run the tools take turns, so load changes hit all of them alike. Each
+run writes into a freshly made filesystem (a new loop-mounted ext4 data disk, when root) so
+no run lands right after a large delete. Our side is timed through the CLI as users run it
+(``python -m workbench ...``), so start-up is included.
 
 The dataset is ``--dataset DIR`` (any tree in the workspace) or, by default, the
 workload generator's ``laptop`` profile at ``--size`` (1 GiB gives about 20,000 files):
@@ -40,9 +41,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from workbench import proc, workspace  # noqa: E402
-from workbench.strategies.backup.repo import footprint  # noqa: E402
-from workbench.units import format_bytes, parse_size  # noqa: E402
+from workbench import proc, workspace
+from workbench.strategies.backup.repo import footprint
+from workbench.units import format_bytes, parse_size
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,7 +170,8 @@ def _restic() -> Tool:
         "restic",
         full=lambda src, repo: ["restic", "backup", "-q", "-r", str(repo), str(src)],
         incremental=lambda src, repo: ["restic", "backup", "-q", "-r", str(repo), str(src)],
-        restore=lambda repo, dest: (["restic", "restore", "-q", "-r", str(repo), "latest", "--target", str(dest)], None),
+        restore=lambda repo, dest: (["restic", "restore", "-q", "-r", str(repo), "latest", "--target", str(dest)],
+                                    None),
         env=_restic_env,
     )
 

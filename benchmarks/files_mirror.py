@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import files  # noqa: E402
-from files import PYTHON, ROOT, Context, apply_churn, copy_tree, fresh_filesystem, timed  # noqa: E402
+import files
+from files import PYTHON, ROOT, Context, apply_churn, copy_tree, fresh_filesystem, timed
 
 NOTES = {
     "rsync": "rsync -a --delete (no -H/-X); ours keeps hard links and xattrs as well",

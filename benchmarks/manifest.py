@@ -31,16 +31,17 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-import blake3  # noqa: E402
+import blake3
 
-from workbench import proc  # noqa: E402
-from workbench.truth.manifest import take_manifest  # noqa: E402
-from workbench.units import format_bytes, parse_size  # noqa: E402
-from workbench.workload.content import derive_key, keystream  # noqa: E402
+from workbench import proc
+from workbench.truth.manifest import take_manifest
+from workbench.units import format_bytes, parse_size
+from workbench.workload.content import derive_key, keystream
 
 
 def make_tree(root: Path, total: int, files: int, seed: int = 1) -> None:
@@ -65,13 +66,13 @@ def default_dir(total: int) -> str:
     return "/var/tmp"
 
 
-def median_seconds(fn: object, runs: int) -> tuple[float, float]:
+def median_seconds(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     """Median wall seconds and median CPU seconds (this process's threads plus its children)."""
     walls, cpus = [], []
     for _ in range(runs):
         cpu_before = _cpu()
         began = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         walls.append(time.perf_counter() - began)
         cpus.append(_cpu() - cpu_before)
     return statistics.median(walls), statistics.median(cpus)
@@ -104,7 +105,8 @@ def main() -> int:
         ours_s, ours_cpu = median_seconds(lambda: take_manifest(root), args.runs)
         ref_s, ref_cpu = median_seconds(lambda: proc.run(["sh", "-c", find], what=tool), args.runs)
         buffer = keystream(derive_key("buffer"), min(total, 1 << 30))
-        mem_s, mem_cpu = median_seconds(lambda: blake3.blake3(buffer, max_threads=blake3.blake3.AUTO).digest(), args.runs)
+        mem_s, mem_cpu = median_seconds(lambda: blake3.blake3(buffer, max_threads=blake3.blake3.AUTO).digest(),
+                                        args.runs)
         scale = total / len(buffer)
         rows = [
             {"tool": "workbench take_manifest (blake3)", "seconds": ours_s, "cpu_seconds": ours_cpu},

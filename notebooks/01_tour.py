@@ -34,6 +34,7 @@ facts_path = None  # where to write this notebook's key facts as JSON (the tests
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown, display
@@ -41,7 +42,7 @@ from IPython.display import Markdown, display
 from workbench import lab
 
 tour = lab.use_workspace(workspace_dir, fresh="tour")  # a fresh start inside the notebook's own workspace
-facts = {}
+facts: dict[str, Any] = {}
 
 # %% [markdown]
 # ## 1. A small PC
@@ -55,7 +56,8 @@ facts["health_new"] = healthy.ok
 pd.Series(healthy.to_json()).to_frame("new disk")
 
 # %% [markdown]
-# Fill it with the profile's files: an operating-system part and two students' homes, with every awkward kind of file (hard links, symlinks, sparse files, long names, extended attributes).
+# Fill it with the profile's files: an operating-system part and two students' homes, with every
+# awkward kind of file (hard links, symlinks, sparse files, long names, extended attributes).
 
 # %%
 made = lab.build(disk, profile, data_size=data_size, seed=seed)
@@ -86,12 +88,14 @@ facts["protected"] = table["footprint"].to_dict()
 table.assign(footprint=table["footprint"].map(lab.format_bytes))
 
 # %% [markdown]
-# The clone is a whole disk (sparse here, so only its used blocks take room); the image is that disk compressed; backup and mirror hold only the homes.
+# The clone is a whole disk (sparse here, so only its used blocks take room); the image is that disk
+# compressed; backup and mirror hold only the homes.
 
 # %% [markdown]
 # ## 3. Break it
 #
-# Wipe the partition table: both GPT copies and the protective MBR. The files are all still there on the platter, but nothing can find them.
+# Wipe the partition table: both GPT copies and the protective MBR. The files are all still there on
+# the platter, but nothing can find them.
 
 # %%
 record = lab.strike("partition-wipe", disk)
@@ -103,7 +107,8 @@ try:
     facts["mount_after_wipe"] = "mounted"
 except lab.WorkbenchError as error:
     facts["mount_after_wipe"] = str(error)
-display(Markdown(f"Wiped {sum(r.length for r in record.ranges)} bytes. Mounting now says: *{facts['mount_after_wipe']}*"))
+display(Markdown(f"Wiped {sum(r.length for r in record.ranges)} bytes. "
+                 f"Mounting now says: *{facts['mount_after_wipe']}*"))
 pd.Series(broken.to_json()).to_frame("after the wipe")
 
 # %% [markdown]

@@ -61,7 +61,8 @@ per_strategy.assign(footprint_bytes=per_strategy["footprint_bytes"].map(lab.form
 # %% [markdown]
 # ## Over the simulated days
 #
-# Every protect run of every cell, from the run's `cells/*.json`. The dashed lines are the capacity each strategy reserves: compare a clone's whole reserved disk with the image's increments.
+# Every protect run of every cell, from the run's `cells/*.json`. The dashed lines are the capacity
+# each strategy reserves: compare a clone's whole reserved disk with the image's increments.
 
 # %%
 runs = lab.protect_runs(folder)
@@ -97,7 +98,11 @@ facts["sweep_scenarios"] = sorted(sweep["scenario"].unique())
 lab.size_sweep(sweep)
 
 # %% [markdown]
-# The same strategies against the daily churn, at one data size. More churn means more files created and rewritten each day: the data itself grows, and so does every copy that follows it, while an image or a backup also keeps what was overwritten. A clone refreshed weekly holds its last copy, and its reserved disk (dashed) does not move. The table gives each strategy's median footprint per churn.
+# The same strategies against the daily churn, at one data size. More churn means more files created
+# and rewritten each day: the data itself grows, and so does every copy that follows it, while an
+# image or a backup also keeps what was overwritten. A clone refreshed weekly holds its last copy,
+# and its reserved disk (dashed) does not move. The table gives each strategy's median footprint per
+# churn.
 
 # %%
 at_size = sweep[sweep["data_size_bytes"] == lab.churn_size(sweep)]
@@ -109,8 +114,8 @@ by_churn.unstack().rename(columns=lambda f: f"footprint at x{f:g}").map(
     lambda v: lab.format_bytes(v) if v == v else "–")
 
 # %%
-clone = per_strategy.loc["clone"] if "clone" in per_strategy.index else None
-image = per_strategy.loc["image"] if "image" in per_strategy.index else None
+medians = per_strategy.to_dict(orient="index")  # strategy -> its medians
+clone, image = medians.get("clone"), medians.get("image")
 if clone is not None and image is not None:
     facts["clone_reserved_over_image_footprint"] = float(clone["reserved_bytes"] / image["footprint_bytes"])
     display(Markdown(f"A clone ties up **{lab.format_bytes(clone['reserved_bytes'])}** (a whole disk); the image "

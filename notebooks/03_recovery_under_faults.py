@@ -26,6 +26,7 @@ facts_path = None
 # %matplotlib inline
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown, display
@@ -35,7 +36,7 @@ from workbench import lab
 run = lab.load_results(results_dir, profile=profile, data_size=data_size)
 results, ok, folder = run.rows, run.ok, run.folder
 display(Markdown(run.describe()))
-facts = {"results_dir": str(folder), "rows": len(results)}
+facts: dict[str, Any] = {"results_dir": str(folder), "rows": len(results)}
 
 # %% [markdown]
 # ## Bytes recovered intact
@@ -51,7 +52,8 @@ grid.map(lambda v: f"{v:.1%}" if v == v else "–")  # the heatmap's numbers
 # %% [markdown]
 # ## RPO and RTO
 #
-# RPO: simulated hours of changes lost (back to the newest true state the restored files agree with). RTO: real seconds to get the data back.
+# RPO: simulated hours of changes lost (back to the newest true state the restored files agree
+# with). RTO: real seconds to get the data back.
 
 # %%
 lab.rpo_rto_bars(results)
@@ -67,7 +69,8 @@ lab.health_heatmap(results)
 # %% [markdown]
 # ## Tracing one cell
 #
-# A cell of the heatmap is the median of its rows; here are those rows, and the details file that lists every file the judge did not find intact.
+# A cell of the heatmap is the median of its rows; here are those rows, and the details file that
+# lists every file the judge did not find intact.
 
 # %%
 cells = ok[["strategy", "scenario"]].drop_duplicates()

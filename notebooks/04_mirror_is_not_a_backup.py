@@ -37,6 +37,7 @@ import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown, display
@@ -45,7 +46,7 @@ from workbench import lab
 
 lesson = lab.use_workspace(workspace_dir, fresh="lesson")  # a fresh start inside the notebook's own workspace
 monday = datetime(2026, 1, 5, tzinfo=UTC)
-facts = {}
+facts: dict[str, Any] = {}
 
 # %% [markdown]
 # ## Day 0: a healthy computer, protected four ways
@@ -63,7 +64,7 @@ copies = {"mirror": lab.strategy("mirror-sync", lesson / "mirror"),
           "backup": lab.strategy("backup", lesson / "backup")}
 
 
-def nightly(now):
+def nightly(now: datetime) -> None:
     """What runs every night: each copy catches up (the clone reads the disk, the others the homes)."""
     for copy in copies.values():
         copy.protect(disk, now=now)
@@ -74,7 +75,9 @@ nightly(monday + timedelta(hours=23))
 # %% [markdown]
 # ## Day 1: a deleted folder, and ransomware starts
 #
-# At 14:00 a student deletes a folder by mistake. At 15:00 ransomware encrypts its first files (AES-256-CTR, renamed with `.locked`, a ransom note beside them). That night, every copy runs as usual.
+# At 14:00 a student deletes a folder by mistake. At 15:00 ransomware encrypts its first files
+# (AES-256-CTR, renamed with `.locked`, a ransom note beside them). That night, every copy runs as
+# usual.
 
 # %%
 day1 = monday + timedelta(days=1)
@@ -101,7 +104,10 @@ display(Markdown(f"{len(wave2.files)} more files encrypted: {len(encrypted)} in 
 # %% [markdown]
 # ## Day 3: what does each copy hold?
 #
-# The judge compares each copy with the students' files from day 0: `intact` (the right bytes), `missing`, `corrupted` (content that never was a true version) and `unexpected` (files that were not there: the `.locked` twins and ransom notes). For the backup we restore the snapshot taken **before** the attack, which is the point of keeping versions.
+# The judge compares each copy with the students' files from day 0: `intact` (the right bytes),
+# `missing`, `corrupted` (content that never was a true version) and `unexpected` (files that were
+# not there: the `.locked` twins and ransom notes). For the backup we restore the snapshot taken
+# **before** the attack, which is the point of keeping versions.
 
 # %%
 backup = copies["backup"]
@@ -154,7 +160,10 @@ print(f"backup (day-0 snapshot): {Path(victim).name}\n{lab.hexdump(backup_bytes)
 # %% [markdown]
 # ### RAID 1 and the clone
 #
-# RAID 1 writes every block to both disks at once, so the encryption landed on both halves. The clone was refreshed each night, so it copied the damage as faithfully as the mirror. (A clone kept from *before* the attack would be clean, but a clone has one point: refreshing it is how it stays useful.)
+# RAID 1 writes every block to both disks at once, so the encryption landed on both halves. The
+# clone was refreshed each night, so it copied the damage as faithfully as the mirror. (A clone kept
+# from *before* the attack would be clean, but a clone has one point: refreshing it is how it stays
+# useful.)
 
 # %%
 for name in ("raid1", "clone"):

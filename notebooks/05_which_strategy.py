@@ -43,16 +43,18 @@ facts_path = None
 # %matplotlib inline
 import json
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 from IPython.display import Markdown, display
 
 from workbench import lab
 
-facts = {}
+facts: dict[str, Any] = {}
 
 # %%
-def measured_results(profile, data_size, change_factor, threats):
+def measured_results(profile: str, data_size: str, change_factor: float, threats: list[str]) -> pd.DataFrame:
     """The given results folder; as root, a small comparison on the feared threats; else the shipped example."""
     run = lab.explorer_results(results_dir, profile=profile, data_size=data_size, change_factor=change_factor,
                                threats=threats)
@@ -63,7 +65,7 @@ def measured_results(profile, data_size, change_factor, threats):
 
 
 # %%
-def advise(results, needs):
+def advise(results: pd.DataFrame, needs: lab.Needs) -> lab.Recommendation:
     advice = lab.recommend(results, needs)
     verdict = "meets every need" if advice.meets_all_needs else "comes closest (no option meets every need)"
     name = advice.choice.name if advice.choice else "nothing"
@@ -106,7 +108,9 @@ lab.rpo_rto_bars(chosen_rows)
 # %% [markdown]
 # ## Try other needs
 #
-# Change the form and press **Advise**. With a results folder given (or without root, the shipped example), only the limits and threats it measured apply; without one, as root, a new comparison runs when the workload changes.
+# Change the form and press **Advise**. With a results folder given (or without root, the shipped
+# example), only the limits and threats it measured apply; without one, as root, a new comparison
+# runs when the workload changes.
 
 # %%
 form = {
@@ -121,7 +125,7 @@ form = {
 button, output = widgets.Button(description="Advise", button_style="primary"), widgets.Output()
 
 # %%
-def on_advise(_):
+def on_advise(_: object) -> None:
     with output:
         output.clear_output()
         values = {name: widget.value for name, widget in form.items()}

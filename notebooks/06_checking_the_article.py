@@ -56,7 +56,8 @@ verdicts[["id", "claim", "verdict", "passed", "evaluated"]]
 # %% [markdown]
 # ## The comparisons behind them
 #
-# Each row is one comparison on measured numbers: the claim's check, the strategy and scenario, the two values and whether it went the claim's way.
+# Each row is one comparison on measured numbers: the claim's check, the strategy and scenario, the
+# two values and whether it went the claim's way.
 
 # %%
 comparisons = lab.check_claims(results, claims)

@@ -15,9 +15,9 @@ import pytest
 
 from workbench import lab
 from workbench.errors import UsageError
-from workbench.experiment.registry import STRATEGIES
 from workbench.lab.copies import _KINDS
 from workbench.report import tables
+from workbench.strategies import catalog
 from workbench.strategies.base import RestorePoint
 from workbench.strategies.mirror.record import SYNC_NAME
 from workbench.truth.manifest import take_manifest
@@ -42,7 +42,8 @@ def test_every_public_name_exists_is_documented_and_typed():
 
 
 def test_lab_knows_every_strategy_the_registry_names():
-    assert set(_KINDS) == set(STRATEGIES)
+    """Every strategy of the table, the real tools' engines included."""
+    assert set(_KINDS) == {row.name for row in catalog.STRATEGIES}
 
 
 def test_strategy_binds_an_engine_to_its_target_and_checks_the_name(workspace: Path):

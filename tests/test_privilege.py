@@ -20,7 +20,7 @@ import pytest
 from workbench import proc
 
 PACKAGE = Path(proc.__file__).parent
-CALLS = {"run", "text", "spawn"}
+CALLS = {"run", "text", "spawn", "pipe"}  # pipe(first, second): both command lines are read
 
 
 # ---- at run time ----
@@ -89,7 +89,8 @@ def _package_trees() -> tuple[tuple[str, ast.Module], ...]:
 
 
 def _assignments(tree: ast.AST) -> dict[int, dict[str, list[ast.expr]]]:
-    """For each function (by id; 0 for the module), the values assigned to each plain name in it."""
+    """For each function (by id; 0 for the module), the values assigned to each plain name in it
+    (``x = ...`` and ``x: T = ...`` alike)."""
     found: dict[int, dict[str, list[ast.expr]]] = {}
 
     def visit(node: ast.AST, scope: int) -> None:
@@ -99,6 +100,8 @@ def _assignments(tree: ast.AST) -> dict[int, dict[str, list[ast.expr]]]:
                 for target in child.targets:
                     if isinstance(target, ast.Name):
                         found.setdefault(scope, {}).setdefault(target.id, []).append(child.value)
+            elif isinstance(child, ast.AnnAssign) and isinstance(child.target, ast.Name) and child.value is not None:
+                found.setdefault(scope, {}).setdefault(child.target.id, []).append(child.value)
             visit(child, inner)
 
     visit(tree, 0)
@@ -141,7 +144,8 @@ def command_sites(tree: ast.Module) -> list[tuple[int, str]]:
             inner = id(child) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope
             if isinstance(child, ast.Call) and child.args and _is_proc_call(child.func, imported):
                 names = {**scopes.get(0, {}), **scopes.get(scope, {})}
-                sites.extend((child.lineno, word) for word in sorted(_first_words(child.args[0], names)))
+                lines = child.args if getattr(child.func, "attr", "") == "pipe" else child.args[:1]
+                sites.extend((child.lineno, word) for line in lines for word in sorted(_first_words(line, names)))
             visit(child, inner)
 
     visit(tree, 0)
@@ -168,8 +172,11 @@ def f(device, real, entry):
     proc.spawn(["python3", "-c", "pass"], stderr=None)
     entry.update(type="blockdev")
     run(["mount", real])  # not proc's run
+    typed: list[str] = ["umount", real]
+    proc.run(typed)
 '''
-    assert command_sites(ast.parse(source)) == [(7, "losetup"), (9, "e2fsck"), (10, "blockdev"), (11, "python3")]
+    assert command_sites(ast.parse(source)) == [(7, "losetup"), (9, "e2fsck"), (10, "blockdev"), (11, "python3"),
+                                                (15, "umount")]
 
 
 def test_disk_tools_are_called_only_under_disk() -> None:
@@ -185,7 +192,7 @@ def test_disk_tools_are_called_only_under_disk() -> None:
     assert outside == [], "disk tools outside workbench/disk/ (ask a disk/ function instead):\n" + "\n".join(outside)
     # The scan sees the real call sites, so an empty list above means something.
     assert {"losetup", "mount", "umount", "sfdisk", "sgdisk", "e2fsck", "mkfs.btrfs", "btrfs", "debugfs",
-            "dumpe2fs", "filefrag", "blockdev", "fsfreeze", "mcopy"} <= inside
+            "dumpe2fs", "filefrag", "blockdev", "fsfreeze", "mcopy", "partclone.chkimg"} <= inside
 
 
 def process_starts(tree: ast.Module) -> list[tuple[int, str]]:

@@ -20,12 +20,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from types import FrameType
+from typing import IO, Any
 
 from .errors import MissingToolError, NotRootError, OperationFailed, UsageError
 
@@ -68,9 +70,11 @@ TOOLS: dict[str, Tool] = {
     "mkfs.btrfs": Tool("btrfs-progs", disk=True),
     "btrfs": Tool("btrfs-progs", disk=True),
     "btrfs-map-logical": Tool("btrfs-progs", disk=True),
-    "partclone.ext4": Tool("partclone", disk=True),  # benchmarks/block.py reference
-    "rsync": Tool("rsync"),
-    "unison": Tool("unison"),
+    "partclone.ext4": Tool("partclone", disk=True, version_args=("-v",)),  # the image/partclone engine
+    "partclone.fat": Tool("partclone", disk=True, version_args=("-v",)),  # its ESP
+    "partclone.chkimg": Tool("partclone", disk=True, version_args=("-v",)),  # its verify
+    "rsync": Tool("rsync"),  # the mirror-sync/rsync engine (and its copy back)
+    "unison": Tool("unison", version_args=("-version",)),  # the mirror-two-way/unison engine
     "zstd": Tool("zstd"),
     "setfattr": Tool("attr"),
     "getfattr": Tool("attr"),
@@ -123,6 +127,10 @@ def require_root(why: str) -> None:
         raise NotRootError(f"{why} needs root (loop devices and mounts): run it with sudo or as root")
 
 
+#: What ``run`` returns: the exit status, and stdout and stderr as bytes.
+Completed = subprocess.CompletedProcess[bytes]
+
+
 def run(
     args: Sequence[Arg],
     *,
@@ -132,7 +140,7 @@ def run(
     cwd: Path | None = None,
     timeout: float | None = None,
     what: str | None = None,
-) -> subprocess.CompletedProcess[bytes]:
+) -> Completed:
     """Run a command and return its completed process (stdout and stderr as bytes).
 
     ``what`` describes the step for the error message ("formatting the ESP").
@@ -153,14 +161,56 @@ def run(
     return done
 
 
-def text(args: Sequence[Arg], **kwargs) -> str:
+def text(args: Sequence[Arg], **kwargs: Any) -> str:
     """Run a command and return its stdout decoded as text."""
     return run(args, **kwargs).stdout.decode(errors="replace")
 
 
 Child = subprocess.Popen[bytes]
-#: What ``run`` returns, for modules that hand a finished run on (they may not import subprocess).
-Completed = subprocess.CompletedProcess[bytes]
+
+
+def pipe(first: Sequence[Arg], second: Sequence[Arg], *, what: str | None = None, check: bool = True,
+         timeout: float | None = None) -> tuple[subprocess.CompletedProcess[bytes], subprocess.CompletedProcess[bytes]]:
+    """Run ``first | second`` and return both completed processes (each one's stderr; the second's stdout).
+
+    Both stay in the caller's process group, as ``run``'s child does, so a crash that kills
+    the group (``kill_group``) kills the tools too. With ``check``, either one failing raises
+    ``OperationFailed`` naming the first that failed (the other usually fails *because* of it).
+    """
+    argv1, argv2 = _argv(first), _argv(second)
+    log.debug("pipe: %s | %s", shlex.join(argv1), shlex.join(argv2))
+    with tempfile.TemporaryFile() as err1, tempfile.TemporaryFile() as err2, tempfile.TemporaryFile() as out2:
+        left = subprocess.Popen(argv1, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err1)
+        try:
+            right = subprocess.Popen(argv2, stdin=left.stdout, stdout=out2, stderr=err2)
+        except BaseException:
+            left.kill()
+            left.wait()
+            raise
+        assert left.stdout is not None
+        left.stdout.close()  # the second holds the read end now: the first sees EPIPE if it stops reading
+        try:
+            codes = (left.wait(timeout=timeout), right.wait(timeout=timeout))
+        except subprocess.TimeoutExpired as exc:
+            left.kill()
+            right.kill()
+            left.wait()
+            right.wait()
+            raise OperationFailed(f"{what or Path(argv1[0]).name} timed out after {timeout:g} s") from exc
+        outputs = []
+        for argv, code, out, err in ((argv1, codes[0], None, err1), (argv2, codes[1], out2, err2)):
+            err.seek(0)
+            stdout = b""
+            if out is not None:
+                out.seek(0)
+                stdout = out.read()
+            outputs.append(subprocess.CompletedProcess(argv, code, stdout, err.read()))
+    done1, done2 = outputs
+    if check:
+        for argv, done in ((argv1, done1), (argv2, done2)):
+            if done.returncode != 0:
+                raise OperationFailed(_failure_message(argv, done, what))
+    return done1, done2
 
 
 def spawn(args: Sequence[Arg], *, stderr: IO[bytes], stdout: IO[bytes] | None = None,
@@ -254,7 +304,7 @@ def _argv(args: Sequence[Arg]) -> list[str]:
 
 def caller_module() -> str:
     """The ``__name__`` of the first module up the stack that is not this one (who asked for the command)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__") == __name__:
         frame = frame.f_back
     return "" if frame is None else str(frame.f_globals.get("__name__", ""))

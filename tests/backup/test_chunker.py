@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import blake3
 import numpy as np
 
 from workbench.strategies.backup.chunker import WINDOW, ChunkerParams, candidate_cuts, chunk_bounds
@@ -62,6 +63,7 @@ def test_a_small_file_is_read_with_a_buffer_of_its_own_size(tmp_path, monkeypatc
     monkeypatch.setattr(create.os, "read", lambda fd, n: asked.append(n) or real_read(fd, n))
     path = tmp_path / "note.txt"
     path.write_bytes(b"x" * 1000)
-    pieces = create._read_file(path, ChunkerParams(), set())
+    pieces, digest = create._read_file(path, ChunkerParams(), set())
     assert [p[1] for p in pieces] == [1000]
+    assert digest == blake3.blake3(b"x" * 1000).hexdigest(), "the whole file's hash, kept for listings"
     assert max(asked) <= 1001

@@ -104,7 +104,8 @@ def test_kill_mid_backup_loses_no_committed_snapshot(step: str, nth: int, small_
     repo = workspace / "repo"
     manifests = _history(small_tree, repo, 2)
     churn_small_tree(small_tree, 2)
-    (small_tree / "home/bob/more.bin").write_bytes(random.Random(11).randbytes(1 << 20))  # enough new data for several packs
+    # enough new data for several packs
+    (small_tree / "home/bob/more.bin").write_bytes(random.Random(11).randbytes(1 << 20))
     now = (DAY0 + timedelta(days=2)).isoformat()
     assert _run_child("backup", step, nth, small_tree, repo, now) == -signal.SIGKILL
     _assert_all_restore(repo, manifests, workspace)

@@ -75,7 +75,8 @@ def test_verify_names_file_and_snapshots_and_restore_refuses_only_the_damaged_fi
     assert err.err.count("\n") == 1
 
 
-def test_metadata_only_verify_finds_a_truncated_pack(small_tree: Path, workspace: Path, strategy: BackupStrategy) -> None:
+def test_metadata_only_verify_finds_a_truncated_pack(small_tree: Path, workspace: Path,
+                                                     strategy: BackupStrategy) -> None:
     repo = workspace / "repo"
     snaps = _two_snapshots(strategy, small_tree, repo)
     opened = Repository.open(repo)

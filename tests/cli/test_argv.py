@@ -37,7 +37,8 @@ def test_a_mirror_verb_takes_its_mode_from_the_table(monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize("argv,message,hint", [
-    (["image", "protect", "--target", "t"], "the following arguments are required: --disk", "workbench image protect --help"),
+    (["image", "protect", "--target", "t"], "the following arguments are required: --disk",
+     "workbench image protect --help"),
     (["backup", "restore", "--target", "r", "--to", "a", "--to-disk", "b.img"], "not allowed with argument",
      "workbench backup restore --help"),
     (["fault", "inject", "flood", "--disk", "pc.img"], "invalid choice: 'flood'", "workbench fault inject --help"),

@@ -14,7 +14,8 @@ from workbench.strategies import catalog
 SHELL_TAIL = (">", ">>", "|", "&&", ";")
 
 
-def _leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+def _leaves(parser: argparse.ArgumentParser,
+            path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
     """Every parser that runs something (has no sub-commands), with the words that reach it."""
     groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     if not groups:

@@ -58,6 +58,8 @@ def test_a_clone_has_the_file_only_if_refreshed_before_the_deletion(run) -> None
     before, details = run("clone", DELETION, schedules={"clone": "daily@12"})
     assert before["files_missing"] == 0
     assert before["reserved_bytes"] == DISK_BYTES, "a clone ties up a whole disk, whatever it holds"
+    assert 0.9 <= before["space_amplification"] <= 1.2, "a clone stores about what the disk's filesystems hold"
+    assert before["usable_bytes"] < DISK_BYTES and before["protected_bytes"] < before["usable_bytes"]
     after, details = run("clone", DELETION, schedules={"clone": "daily@20"})
     assert missing_paths(details, "file") == fault_files(details, "deletion")
 
@@ -71,9 +73,15 @@ def test_history_recovers_clean_from_before_the_first_strike(run, strategy: str)
     row, details = run(strategy, SLOW_RANSOMWARE)
     assert row["came_back_clean"] is True
     assert row["restore_point_time"] < "2026-01-06T11:00", "a point from before day 1's strike"
-    assert row["files_corrupted"] == 0 and row["files_unexpected"] == 0
+    assert row["files_corrupted"] == 0
     assert missing_paths(details) <= fault_files(details, "ransomware"), \
         "only files born after the point and then encrypted are lost"
+    # What comes back unexpected is what the users deleted on purpose after the point: the listing
+    # restore brought it back as missing; no encrypted file or note is left.
+    restored = [p for take in details["recovery"]["restored"] if take["why"] == "missing" for p in take["paths"]]
+    unexpected = {v["path"] for v in details["verdicts"] if v["category"] == "unexpected"}
+    assert len(unexpected) == row["files_unexpected"]
+    assert all(any(u == p or u.startswith(p + "/") for p in restored) for u in unexpected), (unexpected, restored)
 
 
 @pytest.mark.parametrize("strategy", ["mirror-sync", "mirror-continuous", "raid1"])
@@ -180,6 +188,8 @@ def test_a_quick_check_mirror_keeps_the_good_copy_a_checksum_mirror_copies_the_r
 def test_raid1_heals_rot_under_one_half_and_its_scrub_says_so(run) -> None:
     row, details = run("raid1", BITROT)
     assert row["reserved_bytes"] == DISK_BYTES, "the second half is a whole disk"
+    assert row["space_amplification"] >= 1.9, "every byte the filesystem holds is on both halves"
+    assert row["usable_bytes"] == DISK_BYTES, "btrfs says the pair holds one of its two disks"
     assert fault_files(details, "bitrot"), "bits were flipped under half A"
     assert row["files_corrupted"] == 0 and row["came_back_clean"]
     assert row["damage_detected"] is True, "the scrub found (and corrected) the bad copies"
@@ -198,4 +208,5 @@ def test_a_run_killed_mid_way_leaves_the_earlier_points_restorable(run, strategy
         assert crash["details"]["killed"] and crash["details"]["returncode"] == -9, crash["details"]
     # The point the recovery takes is a whole one: the killed run's, if it finished writing before the kill.
     assert row["recovery_level"] == "disk" and row["restore_point_time"]
-    assert row["files_corrupted"] == 0 and row["came_back_clean"] and not row["damage_detected"], (details["verdicts"], details["recovery"], crash)
+    assert row["files_corrupted"] == 0 and row["came_back_clean"] and not row["damage_detected"], (
+        details["verdicts"], details["recovery"], crash)

@@ -13,7 +13,7 @@ from workbench.experiment.runner import tagged_variant
 from workbench.experiment.scenario import SCENARIO_NAMES, known_scenarios, load_scenario, parse_at, select
 from workbench.experiment.schedule import parse_schedule
 from workbench.experiment.scoring import TruthState, file_columns, health_columns, watch_columns
-from workbench.truth.manifest import Entry, Manifest
+from workbench.truth.manifest import Manifest, ManifestEntry
 
 
 def test_weekly_full_wins_over_daily_incremental_in_the_same_hour() -> None:
@@ -52,7 +52,8 @@ def test_times_are_days_and_hours() -> None:
 
 def test_a_malformed_scenario_names_file_line_and_key(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
-    path.write_text("name: mine\nfaults:\n  - kind: deletion\n    at: day 1 10:00\n    colour: red\ndetect_at: day 2 09:00\n")
+    path.write_text("name: mine\nfaults:\n  - kind: deletion\n    at: day 1 10:00\n    colour: red\n"
+                    "detect_at: day 2 09:00\n")
     with pytest.raises(UsageError, match=r"mine.yaml:3: unknown option 'colour'"):
         load_scenario(str(path))
     path.write_text("name: mine\nfaults: []\ndetect_at: day 2 09:00\nextra: 1\n")
@@ -83,8 +84,9 @@ def test_unknown_names_list_the_known_ones() -> None:
         strategy_spec("backup:checksum")
 
 
-def _file(path: str, content: str) -> Entry:
-    return Entry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0, hash=content)
+def _file(path: str, content: str) -> ManifestEntry:
+    return ManifestEntry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0,
+                         hash=content)
 
 
 def _manifest(**files: str) -> Manifest:

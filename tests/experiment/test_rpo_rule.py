@@ -9,11 +9,12 @@ from workbench.experiment.clock import DEFAULT_START
 from workbench.experiment.damage_path import RunCopy, run_copy, target_damage_by
 from workbench.experiment.scoring import Rpo, TruthState, rpo, versions_lost
 from workbench.strategies.base import RestorePoint
-from workbench.truth.manifest import Entry, Manifest
+from workbench.truth.manifest import Manifest, ManifestEntry
 
 
-def _file(path: str, content: str) -> Entry:
-    return Entry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0, hash=content)
+def _file(path: str, content: str) -> ManifestEntry:
+    return ManifestEntry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0,
+                         hash=content)
 
 
 def _manifest(**files: str) -> Manifest:
@@ -52,6 +53,12 @@ def test_a_failed_run_held_nothing() -> None:
                                                                   held=False)]
     got = rpo(PREFAULT, history, _manifest(home__a="a2", etc__os="os2"))
     assert got.hours == 25.0 and not got.data_lost_for_good, "b was never in a point: lost within the window"
+
+
+def test_a_restored_file_the_prefault_tree_lacks_leaves_the_rpo_alone() -> None:
+    history = [TruthState(5, _manifest(home__a="a1", home__b="b1", home__gone="g1", etc__os="os1"))]
+    got = rpo(PREFAULT, history, _manifest(home__a="a2", home__b="b1", home__gone="g1", etc__os="os2"))
+    assert got.hours == 0.0 and not got.data_lost_for_good, "deleted on purpose, brought back by a listing restore"
 
 
 def test_loss_outside_the_scope_leaves_the_rpo_alone() -> None:

@@ -25,7 +25,8 @@ def source(workspace: Path) -> Path:
     return workspace / "src"
 
 
-def test_sync_points_verify_restore_with_json(workspace: Path, source: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sync_points_verify_restore_with_json(workspace: Path, source: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "mirror", "protect", "--checksum", "--source", "src", "--target", "m", "--json")
     data = json.loads(out)
     assert code == 0 and (data["strategy"], data["variant"], data["extra"]["created"]) == ("mirror-sync", "checksum", 1)

@@ -32,7 +32,8 @@ def test_laptop_mirror_is_exact_through_churn_and_restore(workspace: Path) -> No
         strategy = make("sync", checksum=checksum)
         target = workspace / f"mirror-{checksum}"
         strategy.protect(src, target, now=NOW)
-        verdict = compare(take_manifest(src), _mirror(target), ignore=set())  # strict: sparse, links, xattrs, dir mtimes
+        # strict: sparse, links, xattrs, dir mtimes
+        verdict = compare(take_manifest(src), _mirror(target), ignore=set())
         assert verdict.ok, verdict.counts()
     changed = churn(load_profile("laptop"), src, day=1)
     assert changed.changed > 0

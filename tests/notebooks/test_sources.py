@@ -18,8 +18,9 @@ jupytext = pytest.importorskip("jupytext")
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 MAX_CELL_LINES = 15
-#: What a lesson may import: the workbench through its one public module, and the display libraries.
-ALLOWED_MODULES = {"json", "os", "datetime", "pathlib", "pandas", "matplotlib", "IPython", "ipywidgets"}
+#: What a lesson may import: the workbench through its one public module, the display libraries, and
+#: typing for the annotations mypy checks the sources with.
+ALLOWED_MODULES = {"json", "os", "datetime", "pathlib", "typing", "pandas", "matplotlib", "IPython", "ipywidgets"}
 
 
 def cells(path: Path) -> list[tuple[str, str, list[str]]]:

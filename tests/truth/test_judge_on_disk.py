@@ -70,7 +70,8 @@ def test_five_kinds_of_damage_are_counted_exactly(built_disk: Path, capsys: pyte
     assert verdicts[rel[flipped]].category == "corrupted" and "hash" in verdicts[rel[flipped]].detail
     assert verdicts[rel[chmodded]].category == "metadata" and "-> 0600" in verdicts[rel[chmodded]].detail
     assert verdicts["home/alice/Documents/added.txt"].category == "unexpected"
-    assert verdicts["home/alice/Desktop"].category == "corrupted" and "Downloads" in verdicts["home/alice/Desktop"].detail
+    assert (verdicts["home/alice/Desktop"].category == "corrupted"
+            and "Downloads" in verdicts["home/alice/Desktop"].detail)
     assert result.bytes_by_category()["missing"] == truth.root.entries[rel[deleted]].size
     assert disk_differences(truth, after) == []
 

@@ -33,7 +33,8 @@ def test_same_seed_gives_identical_manifests_other_seed_differs(tmp_path: Path) 
     assert first.digest() == second.digest()
     assert first.digest() != other.digest()
     same_paths = first.entries.keys() & other.entries.keys()
-    differing = [p for p in same_paths if first.entries[p].kind == "file" and first.entries[p].hash != other.entries[p].hash]
+    differing = [p for p in same_paths
+                 if first.entries[p].kind == "file" and first.entries[p].hash != other.entries[p].hash]
     assert len(differing) > 10  # not just names: the bytes differ too
 
 
@@ -53,7 +54,8 @@ def test_laptop_has_every_special_kind_and_it_survives_a_round_trip(tmp_path: Pa
         "symlink": [e for e in entries if e.kind == "symlink"],
         "hard link": [e for e in entries if e.link_group is not None],
         "empty file": [e for e in entries if e.kind == "file" and e.size == 0],
-        "empty dir": [e for e in entries if e.kind == "dir" and not any(p.startswith(e.path + "/") for p in manifest.entries)],
+        "empty dir": [e for e in entries
+                      if e.kind == "dir" and not any(p.startswith(e.path + "/") for p in manifest.entries)],
         "sparse": [e for e in entries if e.sparse],
         "long name": [e for e in entries if len(e.path.rsplit("/", 1)[-1].encode()) >= 200],
         "non-ASCII name": [e for e in entries if not e.path.isascii()],

@@ -18,6 +18,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -88,7 +89,7 @@ def _finished_same(folder: Path, record: RunRecord) -> bool:
     return bool(saved.get("finished")) and all(saved.get(key) == getattr(record, key) for key in same)
 
 
-def results_folder(given: str | Path | None, *, out: str = "notebook-results", **run_options) -> Path:
+def results_folder(given: str | Path | None, *, out: str = "notebook-results", **run_options: Any) -> Path:
     """The folder given; else the shipped example run; else a small comparison run now (needs root)."""
     if given is not None:
         return Path(given)

@@ -54,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("manifest", help="a manifest file made by 'workbench manifest'")
     p.add_argument("target", help="a disk image or a folder in the workspace")
     p.add_argument("--history", nargs="+", default=[], help="older manifests: content equal to one is 'stale'")
-    p.add_argument("--ignore", default="", help=f"metadata not to compare, comma-separated: {', '.join(METADATA_FIELDS)}")
+    p.add_argument("--ignore", default="",
+                   help=f"metadata not to compare, comma-separated: {', '.join(METADATA_FIELDS)}")
     p.add_argument("--strict", action="store_true", help="compare every field, folder mtimes included")
     p.add_argument("--json", action="store_true", help="print every entry's verdict as JSON")
     p.set_defaults(func=_compare)

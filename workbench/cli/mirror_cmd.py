@@ -91,7 +91,8 @@ def _protect(args: argparse.Namespace) -> int:
           f"updated {extra['updated']}, deleted {extra['deleted']}, renamed {extra['renamed']}, "
           f"copied {format_bytes(extra['bytes_copied'])} in {extra['seconds']:.2f} s")
     if args.mode == "raid1":
-        print(f"  raid1 capacity: {format_bytes(extra['usable_bytes'])} usable of {format_bytes(extra['raw_bytes'])} raw")
+        print(f"  raid1 capacity: {format_bytes(extra['usable_bytes'])} usable of "
+              f"{format_bytes(extra['raw_bytes'])} raw")
     return 0
 
 
@@ -135,7 +136,8 @@ def _restore(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"point": report.point_id, "files": report.files, "bytes_written": report.bytes_written}))
     else:
-        print(f"restored the mirror ({report.point_id}): {report.files} files, {format_bytes(report.bytes_written)} written")
+        print(f"restored the mirror ({report.point_id}): {report.files} files, "
+              f"{format_bytes(report.bytes_written)} written")
     return 0
 
 

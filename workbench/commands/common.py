@@ -66,6 +66,7 @@ def tree_source(*, source: str | Path | None, disk: str | Path | None, writable:
         return
     from ..disk.mounting import mounted
 
+    assert disk is not None  # exactly one of the two was given
     with mounted(source_disk(disk), role="root", readonly=not writable) as point:
         yield point
 
@@ -96,6 +97,7 @@ def tree_destination(*, to: str | Path | None, to_disk: str | Path | None, force
         return
     from ..disk.mounting import mounted
 
+    assert to_disk is not None  # exactly one of the two was given
     with mounted(workspace.resolve(to_disk, must_exist=True), role="root") as point:
         targets.check_destination(point, force=force, disk=str(to_disk))
         yield point

@@ -109,6 +109,7 @@ def _tree(*, disk: str | Path | None, into: str | Path | None, create: bool) -> 
     from ..disk.mounting import mounted
     from ..disk.table import read_table
 
+    assert disk is not None  # exactly one of the two was given
     image = guard.check_image(disk)
     roles = {p.role for p in read_table(image).partitions}
     with mounted(image, "root" if "root" in roles else "data") as point:

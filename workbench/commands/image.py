@@ -69,6 +69,7 @@ def image_forget(*, target: str, keep_last: int | None = None, point: str | None
         if point is not None:
             strategy.forget(opened, point)
             return Forgotten([point], [])
+        assert keep_last is not None  # exactly one of the two was given
         deleted, held = strategy.keep_last(opened, keep_last)
     return Forgotten(deleted, held)
 

@@ -13,7 +13,7 @@ from ..disk import targets
 from ..errors import Interrupted
 from ..progress import reporting
 from ..strategies import mirror
-from ..strategies.base import RestorePoint, Strategy, VerifyReport
+from ..strategies.base import RestorePoint, VerifyReport
 from ..units import parse_size
 from .common import PointList, Restored, moment, opened_existing, tree_destination, tree_source
 
@@ -42,7 +42,7 @@ class Checked:
     report: VerifyReport
 
 
-def _strategy(mode: str, *, checksum: bool = False, delay: float = 0.2, half_size: int | str = "256M") -> Strategy:
+def _strategy(mode: str, *, checksum: bool = False, delay: float = 0.2, half_size: int | str = "256M") -> mirror.Mirror:
     return mirror.make(mode, checksum=checksum, delay_s=delay, half_bytes=parse_size(half_size))
 
 
@@ -70,7 +70,7 @@ def mirror_watch(*, target: str, source: str | Path | None = None, disk: str | P
     ``on_start`` is called with the watched folder once the watcher runs. Stopping by
     Ctrl-C (or SIGTERM) is the normal end: what was pending is applied first.
     """
-    strategy = _strategy("continuous", checksum=checksum, delay=delay)
+    strategy = mirror.make("continuous", checksum=checksum, delay_s=delay)
     with tree_source(source=source, disk=disk, writable=True) as tree, targets.opened(target) as opened:
         watcher = strategy.watch(tree, opened)
         try:

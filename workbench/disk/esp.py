@@ -45,7 +45,8 @@ def copy_out(image: Path, esp: Partition, dest_dir: Path) -> None:
     if listing.returncode != 0:
         raise_unreadable(listing.stderr)
     if listing.stdout.strip():
-        proc.run(["mcopy", "-s", "-n", "-m", "-i", _drive(image, esp), "::/*", dest_dir], env=_ENV, what="reading the ESP")
+        proc.run(["mcopy", "-s", "-n", "-m", "-i", _drive(image, esp), "::/*", dest_dir], env=_ENV,
+                 what="reading the ESP")
 
 
 def read_files(image: Path, esp: Partition) -> dict[str, bytes]:

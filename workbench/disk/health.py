@@ -34,7 +34,7 @@ class Health:
         return {**asdict(self), "ok": self.ok}
 
 
-def check(image: Path) -> Health:
+def check(image: str | Path) -> Health:
     real = guard.check_image(image)
     details: dict[str, str] = {}
     table = read_table(real)

@@ -72,6 +72,7 @@ def plan(layout: str, size_bytes: int) -> DiskPlan:
         )
     if size_bytes % SECTOR:
         raise UsageError(f"the disk size must be a multiple of {SECTOR} bytes, not {size_bytes}")
+    parts: tuple[PlannedPartition, ...]
     if layout == "system":
         esp = LARGE_ESP if size_bytes >= LARGE_DISK else SMALL_ESP
         parts = (

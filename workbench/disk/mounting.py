@@ -45,7 +45,7 @@ def mounted_device(
         point = workspace.resolve(at)
         point.mkdir(parents=True)
     opts = list(options) + (["ro"] if readonly else [])
-    args = ["mount", *(["-o", ",".join(opts)] if opts else []), device, point]
+    args = ["mount", *(["-o", ",".join(opts)] if opts else []), device, str(point)]
     try:
         proc.run(args, what=f"mounting {device}")
         try:

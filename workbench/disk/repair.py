@@ -80,6 +80,6 @@ def rebuild_gpt_from_backup(image: Path) -> Repair:
     return Repair(ok, " ".join(argv), f"sgdisk exit {done.returncode}: {_last_line(done)}")
 
 
-def _last_line(done) -> str:
+def _last_line(done: proc.Completed) -> str:
     lines = [ln.strip() for ln in (done.stderr + done.stdout).decode(errors="replace").splitlines() if ln.strip()]
     return lines[-1] if lines else ""

@@ -53,6 +53,7 @@ import sys
 import threading
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from . import sector_list
 
@@ -129,7 +130,7 @@ def _operations(disk: SectorDisk, name: str) -> tuple[ModuleType, object]:
         def readdir(self, path: str, fh: object) -> list[str]:
             return [".", "..", name]
 
-        def open(self, path: str, fi) -> int:
+        def open(self, path: str, fi: Any) -> int:  # mfusepy's fuse_file_info, a ctypes structure
             if path != "/" + name:
                 raise fuse.FuseOSError(errno.ENOENT)
             fi.direct_io = 1

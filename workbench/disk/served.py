@@ -207,7 +207,7 @@ def release_place(place: ServedPlace, server: proc.Child | None = None) -> list[
         done.append(f"unmounted {place.point}")
     if server is not None:
         proc.stop(server, wait_s=STOP_WAIT_S)
-    elif ours:
+    elif ours and pid is not None:
         _stop_pid(pid, place)
     if ours and server is None:
         done.append(f"stopped the sector server (pid {pid})")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 
 from .. import workspace
-from ..disk import esp, ext4, health
+from ..disk import esp, ext4, health, usage
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import WorkbenchError
@@ -83,17 +84,24 @@ class Machine:
         """What the health columns compare (None when the disk is gone)."""
         return disk_facts(self.image)
 
-    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...], at) -> FaultRecord:
+    def stored_bytes(self) -> int:
+        """What the disk holds as its filesystems count it, plus its partition table (read unmounted)."""
+        self.unmount()
+        return usage.disk_used_bytes(self.image)
+
+    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
+               at: datetime | None) -> FaultRecord:
         """Silent rot under the filesystem, in the data of the user's files."""
         self.unmount()
         return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
 
-    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...], at) -> FaultRecord:
+    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
         """A run of sectors turned to garbage under the filesystem (in a file's data for ``where='files'``)."""
         self.unmount()
         return bad_sectors(self.image, seed=seed, sectors=count, where=where, folders=folders, at=at)
 
-    def superblock(self, *, seed: int, at) -> FaultRecord:
+    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
         """The root filesystem's primary superblock damaged."""
         self.unmount()
         return damage_superblock(self.image, seed=seed, at=at)

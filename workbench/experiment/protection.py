@@ -23,21 +23,25 @@ every hour (its pair is in step with every write: it is stamped "now").
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from ..disk import usage
 from ..disk.create import create_disk
 from ..disk.mounting import mounted
-from ..errors import DamageFound
-from ..strategies.base import RestorePoint, Strategy, VerifyReport
+from ..disk.table import read_table
+from ..errors import DamageFound, OperationFailed, RestoreIncomplete
+from ..strategies.base import DiskStrategy, Listed, Lister, RestorePoint, RestoreReport, Strategy, VerifyReport
 from .machine import Machine
 from .schedule import Schedule
+
+if TYPE_CHECKING:
+    from ..strategies.mirror.continuous import Applied, ContinuousMirror
+    from ..strategies.mirror.strategies import MirrorContinuous
 
 HOME = ("home",)
 Clock = Callable[[], datetime]
@@ -58,6 +62,11 @@ class Kept:
     is_run: bool = True  # counts as a protect run (a continuous mirror's work does; raid1 makes none)
 
 
+def in_scope(path: str, folders: tuple[str, ...]) -> bool:
+    """Whether a path of the root tree lies within ``folders`` (everything does when there are none)."""
+    return not folders or any(path == f or path.startswith(f + "/") for f in folders)
+
+
 @dataclass
 class Protection:
     """Common ground: name, variant, schedule, target; subclasses say how to reach the source."""
@@ -72,7 +81,8 @@ class Protection:
     live_target: bool = False  # a mirror: people keep its target attached to the machine (a live folder)
     always_attached: bool = False  # attached whatever the scenario says (a continuous mirror's watcher)
     tree_copy: bool = False  # the target is a plain copy of ``subdir`` (a mirror): a second machine's edits land there
-    options: dict[str, dict] = field(default_factory=dict)  # schedule rule -> protect options ("weekly": {"full": True})
+    # schedule rule -> protect options ("weekly": {"full": True})
+    options: dict[str, dict] = field(default_factory=dict)
     subdir: str = ""  # file-level source inside the root tree ("" = the root, with a folder selection)
     events: list[dict] = field(default_factory=list)  # a watcher's summary, per mounted stretch
     propagation_delays_s: list[float] = field(default_factory=list)  # per change a watcher applied
@@ -130,6 +140,11 @@ class Protection:
     def reserved_bytes(self) -> int:
         return self.footprint()
 
+    def usable_bytes(self) -> float:
+        """What the target's own filesystem says it can hold, where the target is a filesystem of its own
+        (a clone's disk); NaN for a target that is files on someone else's filesystem."""
+        return math.nan
+
     def target_paths(self) -> list[Path]:
         """What target corruption strikes: the stored data, where the engine says which files hold it
         (``data_paths``: a real tool's data packs, not its locks or config), else the whole target."""
@@ -150,14 +165,34 @@ class Protection:
         """Folders of the root tree kept as plain copies elsewhere: ``subdir`` -> the mirror's target."""
         return {self.subdir: self.target} if self.tree_copy else {}
 
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        """A read-only view of the point laid out like the root tree (paths as on the disk).
+    def listing(self, point: RestorePoint) -> list[Listed]:
+        """The point's entries within the scope, as the engine lists them, with paths as on the root tree.
 
-        ``rescue``: the point is known to be damaged; show whatever can still be read.
+        No data is restored for it (a block-level engine mounts the point's filesystem read-only).
         """
-        raise NotImplementedError
-        yield self.scratch
+        prefix = self.subdir + "/" if self.subdir else ""
+        listed = [replace(entry, path=prefix + entry.path) for entry in self._lister().listing(self.target, point.id)]
+        return [entry for entry in listed if in_scope(entry.path, self.folders)]
+
+    def restore_paths(self, point: RestorePoint, paths: Sequence[str], root: Path, *,
+                      rescue: bool = False) -> RestoreReport:
+        """Bring back only ``paths`` (as on the root tree) of the point into the tree at ``root``, over what is
+        there (a targeted restore). ``rescue``: the point is known to be damaged; keep what could be restored."""
+        prefix = self.subdir + "/" if self.subdir else ""
+        inner = [path.removeprefix(prefix) for path in paths]
+        destination = root / self.subdir if self.subdir else root
+        try:
+            return self._lister().restore_paths(self.target, point.id, inner, destination, force=True)
+        except DamageFound as exc:
+            if not rescue:
+                raise
+            return RestoreReport(point.id, holes=[str(exc)])
+
+    def _lister(self) -> Lister:
+        """The engine, as a ``Lister``; an engine that cannot list its points says so."""
+        if not isinstance(self.strategy, Lister):
+            raise OperationFailed(f"the {self.name} engine cannot list its points or restore single paths")
+        return self.strategy
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         """Full recovery onto a blank disk of ``size_bytes``; returns the disk to swap in.
@@ -170,20 +205,11 @@ class Protection:
 class DiskProtection(Protection):
     """Block-level: reads the unmounted disk, restores whole disks."""
 
+    strategy: DiskStrategy  # restored with rescue= and size=
+
     def source_for(self, machine: Machine) -> Path:
         machine.unmount()
         return machine.image
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        disk = Path(tempfile.mkdtemp(prefix="browse-", dir=self.scratch)) / "disk.img"
-        try:
-            self.strategy.restore(self.target, point.id, disk, rescue=rescue)
-            with mounted(disk, readonly=True) as root:
-                yield root
-        finally:
-            shutil.rmtree(disk.parent, ignore_errors=True)
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         new_disk.unlink(missing_ok=True)
@@ -192,15 +218,10 @@ class DiskProtection(Protection):
 
 
 class ClonedDisk(DiskProtection):
-    """A clone is a disk already: it is browsed by mounting it, and "restored" by swapping it in.
+    """A clone is a disk already: it is listed by mounting it, and "restored" by swapping it in.
 
     It reserves a whole disk, whatever it holds.
     """
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        with mounted(self.target, readonly=True) as root:
-            yield root
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         if rescue:  # a damaged clone: copy what still matches its recorded hashes onto a new disk
@@ -212,6 +233,12 @@ class ClonedDisk(DiskProtection):
         files = [p for p in self.target.rglob("*.img")] if self.target.is_dir() else [self.target]
         return sum(p.stat().st_size for p in files if p.exists())
 
+    def usable_bytes(self) -> float:
+        """The clone disk's root filesystem: df's Size, read from its superblock."""
+        if not self.target.is_file():
+            return math.nan
+        return usage.ext4_usage(self.target, read_table(self.target).by_role("root")).capacity_bytes
+
 
 class TreeProtection(Protection):
     """File-level: reads the mounted tree (``subdir`` of the root, or the root with a folder selection)."""
@@ -219,16 +246,6 @@ class TreeProtection(Protection):
     def source_for(self, machine: Machine) -> Path:
         root = machine.mount()
         return root / self.subdir if self.subdir else root
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        self.scratch.mkdir(parents=True, exist_ok=True)
-        view = Path(tempfile.mkdtemp(prefix="browse-", dir=self.scratch))
-        try:
-            self._restore(point, view / self.subdir if self.subdir else view, rescue)
-            yield view
-        finally:
-            shutil.rmtree(view, ignore_errors=True)
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         """A file-level strategy has no partition table or boot area: a new disk, then the files."""
@@ -243,13 +260,15 @@ class TreeProtection(Protection):
         """File-level restores write every file they can before reporting damage: rescue keeps those."""
         try:
             self.strategy.restore(self.target, point.id, destination)
-        except DamageFound:
+        except RestoreIncomplete:
             if not rescue:
                 raise
 
 
 class ContinuousTree(TreeProtection):
     """A continuous mirror: watches the source whenever it is mounted, and catches up every hour."""
+
+    strategy: MirrorContinuous  # it watches
 
     @property
     def watches(self) -> bool:
@@ -258,8 +277,8 @@ class ContinuousTree(TreeProtection):
     def attach(self, machine: Machine, clock: Clock = _wall_clock) -> None:
         self._machine = machine
         self._clock = clock
-        self._watcher: Any = None
-        self._applied: list[Any] = []  # what stopped watchers applied and ``keep`` has not reported yet
+        self._watcher: ContinuousMirror | None = None
+        self._applied: list[Applied] = []  # what stopped watchers applied and ``keep`` has not reported yet
         machine.listeners.append(self._on_mount)
         if machine.root is not None:
             self._on_mount(machine.root)

@@ -19,13 +19,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
 from ..disk.layout import SECTOR
-from ..errors import UsageError, WorkbenchError
+from ..errors import OperationFailed, UsageError, WorkbenchError
 from ..faults import raw
 from ..faults.bitrot import inject_bitrot_at
 from ..faults.records import ByteRange, FaultRecord, random_bytes, rng, timestamp
@@ -71,6 +70,13 @@ class Raid1Machine(Machine):
     def facts(self) -> dict | None:
         return None
 
+    def stored_bytes(self) -> int:
+        """One copy of what btrfs says the pair uses: data, metadata and system."""
+        self.unmount()
+        with raid1.mounted_pair(self.directory, lost=raid1.missing_half(self.directory), readonly=True,
+                                degrade=True) as pair:
+            return raid1.capacity(pair.mountpoint).stored_bytes
+
     def manifest(self) -> Manifest | None:
         if self.root is not None:
             return take_manifest(self.root)
@@ -81,11 +87,13 @@ class Raid1Machine(Machine):
         except WorkbenchError:
             return None
 
-    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...], at) -> FaultRecord:
+    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
+               at: datetime | None) -> FaultRecord:
         """Rot under half A only: bits flipped in the first block of some of the user's files there."""
         root = self.mount()
         big = [n for n in files_under(root, folders) if (root / n).stat().st_size > 4096]
         chosen = choose_files(big, max(1, min(count, len(big))), rng("bitrot-raid1", seed))
+        assert self._pair is not None  # mount() above mounted the pair
         places = {}
         for name in chosen:
             for placement in raid1.locate(self._pair, name):
@@ -100,7 +108,8 @@ class Raid1Machine(Machine):
             merged.bits += record.bits
         return merged
 
-    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...], at) -> FaultRecord:
+    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
         """``count`` sectors of half A turned to garbage: from the first block of a user's file there
         (``files``), or anywhere on the half (``root``, ``disk``: the half is the whole filesystem)."""
         if where not in ("files", "root", "disk"):
@@ -124,7 +133,7 @@ class Raid1Machine(Machine):
                            details={"where": where, "sectors": length // SECTOR, "first_sector": start // SECTOR,
                                     "half": self.image.name})
 
-    def superblock(self, *, seed: int, at) -> FaultRecord:
+    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
         """btrfs' primary superblock on half A XORed with random bytes: the half is no longer a member."""
         self.unmount()
         offset, size = raid1.SUPERBLOCK_OFFSET, raid1.SUPERBLOCK_SIZE
@@ -139,10 +148,11 @@ class Raid1Protection(Protection):
     """The pair is the protection: no runs, one point ('now', stamped every hour), verify is a scrub."""
 
     def make_machine(self, workdir: Path, disk_size: int) -> Machine:
-        raid1.create_pair(self.target, disk_size)
+        """Two disks of the system disk's size, at least btrfs' minimum (``experiment.sizing``)."""
+        raid1.create_pair(self.target, max(disk_size, raid1.MIN_SIZE))
         return Raid1Machine(self.target)
 
-    def protect(self, machine: Machine, now, event: str) -> RestorePoint:
+    def protect(self, machine: Machine, now: datetime, event: str) -> RestorePoint:
         raise AssertionError("raid1 is always in step: it has no protect runs")
 
     def keep(self, now: datetime) -> Kept | None:
@@ -159,6 +169,12 @@ class Raid1Protection(Protection):
         """The second disk: RAID1 ties up a whole extra disk of the same size."""
         return raid1.halves(self.target)[1].stat().st_size
 
+    def usable_bytes(self) -> float:
+        """What btrfs says the pair can hold: both halves' size over its data ratio."""
+        with raid1.mounted_pair(self.target, lost=raid1.missing_half(self.target), readonly=True,
+                                degrade=True) as pair:
+            return raid1.capacity(pair.mountpoint).usable_bytes
+
     def target_paths(self) -> list[Path]:
         """RAID1 keeps no copy apart from the filesystem: damage to its halves is the bitrot and
         bad-sectors scenarios' business, so target corruption finds nothing of its own to strike."""
@@ -166,12 +182,6 @@ class Raid1Protection(Protection):
 
     def reachable(self, targets: str) -> list[Path]:
         return []  # the ransomware writes through the filesystem, which is the pair itself
-
-    @contextmanager
-    def browse(self, point: RestorePoint, *, rescue: bool = False) -> Iterator[Path]:
-        with raid1.mounted_pair(self.target, lost=raid1.missing_half(self.target), readonly=True,
-                                degrade=True) as pair:
-            yield pair.mountpoint
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         """Replace the failing disk and rebuild the pair from the other half.
@@ -194,7 +204,7 @@ class Raid1Protection(Protection):
             for made, half in zip(raid1.halves(fresh), raid1.halves(self.target)):
                 os.replace(made, half)
         except WorkbenchError as exc:
-            raise WorkbenchError(f"rebuilding the raid1 pair from its other half failed: {exc}") from exc
+            raise OperationFailed(f"rebuilding the raid1 pair from its other half failed: {exc}") from exc
         finally:
             shutil.rmtree(fresh, ignore_errors=True)
         return raid1.halves(self.target)[0]

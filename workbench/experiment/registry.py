@@ -11,7 +11,7 @@ are offline between runs (unless ``targets: online``).
 
 An engine of a real tool (``backup/restic``...) is built from its row alone: the
 module ``workbench.strategies.external.<engine>`` makes the engine (its ``make``),
-and the row's family says how it meets the machine, as the workbench's own engine
+and the row's strategy says how it meets the machine, as the workbench's own engine
 of that family does (``_EXTERNAL_BINDINGS``).
 """
 
@@ -37,25 +37,25 @@ def strategy_spec(text: str) -> tuple[str, str]:
     return choice.name, choice.variant
 
 
-def _none(target: Path, variant: str = "", **common) -> Protection:
+def _none(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.none import NoStrategy
 
     return NoProtection(strategy=NoStrategy(), target=target, **common)
 
 
-def _image(target: Path, variant: str = "", **common) -> Protection:
+def _image(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.image.engine import ImageStrategy
 
     return DiskProtection(strategy=ImageStrategy(), target=target, options={"weekly": {"full": True}}, **common)
 
 
-def _clone(target: Path, variant: str = "", **common) -> Protection:
+def _clone(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.clone import CloneStrategy
 
     return ClonedDisk(strategy=CloneStrategy(), target=target / "clone.img", **common)
 
 
-def _backup(target: Path, variant: str = "", **common) -> Protection:
+def _backup(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.backup.engine import BackupStrategy
     from ..strategies.backup.snapshot import Selection
 
@@ -64,7 +64,7 @@ def _backup(target: Path, variant: str = "", **common) -> Protection:
 
 
 def _mirror(continuous: bool = False, two_way: bool = False) -> Callable[..., Protection]:
-    def make(target: Path, variant: str = "", *, name: str, **common) -> Protection:
+    def make(target: Path, variant: str = "", *, name: str, **common: Any) -> Protection:
         from ..strategies import mirror
 
         strategy = mirror.make(catalog.row(name).mode or "", checksum=variant == "checksum")
@@ -75,7 +75,7 @@ def _mirror(continuous: bool = False, two_way: bool = False) -> Callable[..., Pr
     return make
 
 
-def _raid1(target: Path, variant: str = "", **common) -> Protection:
+def _raid1(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.mirror.strategies import Raid1Strategy
     from .raid1_machine import Raid1Protection
 
@@ -87,16 +87,33 @@ def _backup_binding(engine: Any, target: Path, **common: Any) -> Protection:
     return TreeProtection(strategy=engine, target=target, folders=HOME, **common)
 
 
-#: Family -> how an external engine of it meets the machine, and what it covers of the tree it reads.
+def _mirror_binding(*, two_way: bool) -> Callable[..., Protection]:
+    """A mirror tool keeps the users' home folder in a folder of its target, as our mirrors do."""
+    def bind(engine: Any, target: Path, **common: Any) -> Protection:
+        return TreeProtection(strategy=engine, target=target / "mirror", folders=HOME, subdir="home",
+                              live_target=True, tree_copy=True, writes_source=two_way, **common)
+
+    return bind
+
+
+def _image_binding(engine: Any, target: Path, **common: Any) -> Protection:
+    """An imaging tool reads the unmounted disk and restores whole disks, as our image does."""
+    return DiskProtection(strategy=engine, target=target, **common)
+
+
+#: Strategy -> how an external engine of it meets the machine, and what it covers of the tree it reads.
 _EXTERNAL_BINDINGS: dict[str, tuple[Callable[..., Protection], tuple[str, ...]]] = {
     "backup": (_backup_binding, HOME),
+    "mirror-sync": (_mirror_binding(two_way=False), HOME),
+    "mirror-two-way": (_mirror_binding(two_way=True), HOME),
+    "image": (_image_binding, ()),
 }
 
 
 def _external(target: Path, variant: str = "", *, name: str, scratch: Path, **common: Any) -> Protection:
-    """An external engine's protection, from its catalog row: its module makes the engine, its family binds it."""
+    """An external engine's protection, from its catalog row: its module makes the engine, its strategy binds it."""
     row = catalog.row(name)
-    bind, folders = _EXTERNAL_BINDINGS[row.family]
+    bind, folders = _EXTERNAL_BINDINGS[row.strategy]
     engine = external.engine_module(row.engine).make(variant, folders=folders, state=scratch / f"{row.engine}-state")
     return bind(engine, target, name=name, scratch=scratch, **common)
 

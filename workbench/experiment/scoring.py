@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..truth.judge import compare
-from ..truth.manifest import Manifest
+from ..truth.manifest import Manifest, ManifestEntry
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,9 @@ def rpo(prefault: TruthState, history: Sequence[TruthState], restored: Manifest,
     The rule. RPO covers the regular files of the pre-fault tree within the strategy's
     scope (``folders``; () = the whole tree, also for ``none``): the data the fault could
     hit. Those the fault did not hit come back as they were and count 0. Loss outside
-    the scope shows only in ``bytes_lost`` and the file counts. For each file:
+    the scope shows only in ``bytes_lost`` and the file counts. Restored files the
+    pre-fault tree does not have (deleted on purpose, brought back by a restore from a
+    listing) are not among them: they show only in ``files_unexpected``. For each file:
 
     - it came back as a true version of itself: its age is the hours from the fault
       back to the newest recorded true state that held that content (0 when it is the
@@ -146,7 +148,7 @@ def _in_scope(path: str, folders: tuple[str, ...]) -> bool:
     return not folders or any(path == f or path.startswith(f + "/") for f in folders)
 
 
-def _same_content(want, got) -> bool:
+def _same_content(want: ManifestEntry | None, got: ManifestEntry) -> bool:
     return want is not None and want.kind == "file" and (want.hash, want.size) == (got.hash, got.size)
 
 
@@ -162,15 +164,6 @@ def versions_lost(faults: Iterable[Mapping[str, Any]], *trees: Manifest | None) 
     present = {(e.hash, e.size) for tree in trees if tree is not None for e in tree.entries.values()
                if e.kind == "file"}
     return sum((v["hash"], v["size"]) not in present for v in versions)
-
-
-def space_columns(footprint_bytes: int, reserved_bytes: int, protected_bytes: int) -> dict:
-    return {
-        "footprint_bytes": footprint_bytes,
-        "reserved_bytes": reserved_bytes,
-        "protected_bytes": protected_bytes,
-        "space_amplification": footprint_bytes / protected_bytes if protected_bytes else math.nan,
-    }
 
 
 WATCH_COLUMNS = ("watch_events", "watch_errors", "propagation_delay_median_s", "propagation_delay_max_s")
@@ -208,7 +201,8 @@ def health_columns(before: dict | None, after: dict | None) -> dict:
         return {"partition_table_ok": False, "boot_ok": False, "esp_ok": False, "fsck_clean": False,
                 "fs_uuid_ok": False}
     return {
-        "partition_table_ok": bool(after["partition_entries"]) and after["partition_entries"] == before["partition_entries"],
+        "partition_table_ok": (bool(after["partition_entries"])
+                               and after["partition_entries"] == before["partition_entries"]),
         "boot_ok": after["boot_code"] == before["boot_code"],
         "esp_ok": after["esp_files"] is not None and after["esp_files"] == before["esp_files"],
         "fsck_clean": bool(after["fsck_clean"]),

@@ -10,14 +10,13 @@ runner kills the cell's own protect run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from ..faults import kinds
-from ..faults.kinds import RansomCampaign
+from ..faults.kinds import RansomCampaign, StruckDisk
 from ..faults.records import FaultRecord
-from .machine import Machine
 from .scenario import FaultSpec
 
 __all__ = ["PROTECTION_FAULTS", "RansomCampaign", "strike", "strike_hours"]
@@ -26,8 +25,8 @@ __all__ = ["PROTECTION_FAULTS", "RansomCampaign", "strike", "strike_hours"]
 PROTECTION_FAULTS = tuple(k.name for k in kinds.KINDS if k.strikes_protection)
 
 
-def strike(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folders: tuple[str, ...],
-           reachable: list, day_index: int = 0, campaign: RansomCampaign | None = None,
+def strike(spec: FaultSpec, machine: StruckDisk, *, seed: int, at: datetime, folders: tuple[str, ...],
+           reachable: Sequence[Path], day_index: int = 0, campaign: RansomCampaign | None = None,
            settle: Callable[[], None] = lambda: None, copies: Mapping[str, Path] | None = None) -> list[FaultRecord]:
     """Inject one fault (or one day of a slow one); return the records of what it damaged.
 
@@ -37,7 +36,7 @@ def strike(spec: FaultSpec, machine: Machine, *, seed: int, at: datetime, folder
     target), where conflicting edits change the second machine's side.
     """
     if kinds.kind(spec.kind).access == "process":
-        raise ValueError("a crash during protect is run by the runner, not struck on the machine")
+        raise AssertionError("a crash during protect is run by the runner, not struck on the machine")
     return kinds.strike(spec.kind, machine, options=spec.options, seed=seed, at=at, folders=folders,
                         targets=reachable, day_index=day_index, campaign=campaign, settle=settle,
                         copies=copies)

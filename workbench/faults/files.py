@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .. import workspace
 from ..disk.mounting import mounted
@@ -55,7 +56,7 @@ def delete_folder(root: Path, *, seed: int = 0, folders: Sequence[str] = ("home"
     )
 
 
-def delete_on_disk(image: Path, *, folder: bool = False, role: str = "root", **options) -> FaultRecord:
+def delete_on_disk(image: Path, *, folder: bool = False, role: str = "root", **options: Any) -> FaultRecord:
     """Mount a disk image and delete files (or a folder) on it; options as for the functions above."""
     real = workspace.resolve(image, must_exist=True)
     with mounted(real, role) as point:

@@ -109,6 +109,18 @@ class Strike:
     def option(self, name: str) -> Any:
         return self.options[name]
 
+    @property
+    def mounted_root(self) -> Path:
+        """The mounted root filesystem: ``strike`` mounts one for every ``mounted`` kind."""
+        assert self.root is not None
+        return self.root
+
+    @property
+    def struck_disk(self) -> StruckDisk:
+        """The disk: every ``mounted`` and ``detached`` kind is given one."""
+        assert self.disk is not None
+        return self.disk
+
 
 Injector = Callable[[Strike], list[FaultRecord]]
 
@@ -153,13 +165,13 @@ def _flag(value: Any) -> bool:
 
 def _deletion(s: Strike) -> list[FaultRecord]:
     if s.option("whole_folder"):
-        return [files.delete_folder(s.root, seed=s.seed, folders=s.folders, at=s.at)]
-    return [files.delete_files(s.root, seed=s.seed, count=s.option("count"), folders=s.folders, at=s.at)]
+        return [files.delete_folder(s.mounted_root, seed=s.seed, folders=s.folders, at=s.at)]
+    return [files.delete_files(s.mounted_root, seed=s.seed, count=s.option("count"), folders=s.folders, at=s.at)]
 
 
 def _ransomware(s: Strike) -> list[FaultRecord]:
     """One day of the campaign (the only one, unless ``days`` spreads it), then the targets within reach."""
-    root = s.root
+    root = s.mounted_root
     if not s.campaign.days:
         victims = ransomware.choose_victims(ransomware.candidates(root, s.folders), s.option("fraction"),
                                             rng("ransomware", s.seed))
@@ -174,30 +186,31 @@ def _ransomware(s: Strike) -> list[FaultRecord]:
 
 
 def _bitrot(s: Strike) -> list[FaultRecord]:
-    return [s.disk.bitrot(seed=s.seed, count=s.option("count"), mode=s.option("mode"), folders=s.folders, at=s.at)]
+    return [s.struck_disk.bitrot(seed=s.seed, count=s.option("count"), mode=s.option("mode"), folders=s.folders,
+                                 at=s.at)]
 
 
 def _bad_sectors(s: Strike) -> list[FaultRecord]:
     """Where the sectors lie depends on the disk (a partitioned disk, a raid1 half): the disk places them."""
-    return [s.disk.bad_sectors(seed=s.seed, count=s.option("count"), where=s.option("where"), folders=s.folders,
-                               at=s.at)]
+    return [s.struck_disk.bad_sectors(seed=s.seed, count=s.option("count"), where=s.option("where"),
+                                      folders=s.folders, at=s.at)]
 
 
 def _partition_wipe(s: Strike) -> list[FaultRecord]:
-    return [table.wipe_table(s.disk.image, which=s.option("which"), fill=s.option("fill"), seed=s.seed, at=s.at)]
+    return [table.wipe_table(s.struck_disk.image, which=s.option("which"), fill=s.option("fill"), seed=s.seed, at=s.at)]
 
 
 def _boot_wipe(s: Strike) -> list[FaultRecord]:
-    return [boot.wipe_boot_code(s.disk.image, seed=s.seed, at=s.at)]
+    return [boot.wipe_boot_code(s.struck_disk.image, seed=s.seed, at=s.at)]
 
 
 def _superblock(s: Strike) -> list[FaultRecord]:
     """Which superblock (ext4's on the root partition, btrfs' on a raid1 half) depends on the disk."""
-    return [s.disk.superblock(seed=s.seed, at=s.at)]
+    return [s.struck_disk.superblock(seed=s.seed, at=s.at)]
 
 
 def _disk_loss(s: Strike) -> list[FaultRecord]:
-    return [loss.lose_disk(s.disk.image, seed=s.seed, at=s.at)]
+    return [loss.lose_disk(s.struck_disk.image, seed=s.seed, at=s.at)]
 
 
 def _target_corruption(s: Strike) -> list[FaultRecord]:
@@ -209,7 +222,7 @@ def _target_corruption(s: Strike) -> list[FaultRecord]:
 
 
 def _conflicting_edits(s: Strike) -> list[FaultRecord]:
-    return [edits.edit_both_sides(s.root, s.copies, seed=s.seed, count=s.option("count"), folders=s.folders,
+    return [edits.edit_both_sides(s.mounted_root, s.copies, seed=s.seed, count=s.option("count"), folders=s.folders,
                                   at=s.at)]
 
 

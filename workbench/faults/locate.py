@@ -40,7 +40,7 @@ _LAST = 0x1
 
 def fiemap(fd: int) -> list[tuple[int, int, int, int]]:
     """Raw FIEMAP extents of an open file: (logical, physical, length, flags), all in bytes."""
-    found = []
+    found: list[tuple[int, int, int, int]] = []
     start = 0
     while True:
         request = bytearray(_HEADER.size + _BATCH * _EXTENT.size)

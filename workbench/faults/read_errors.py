@@ -209,7 +209,7 @@ def _folder_runs(image: Path, partition: Partition, survey: Survey, names: dict[
     run_blocks = {path: [(run - partition.start_bytes) // block_size + k for k in range(blocks_per_run)]
                   for path, run in runs.items()}
     owners = ext4_places.block_owners(image, partition, [b for blocks in run_blocks.values() for b in blocks])
-    chosen = []
+    chosen: list[Run] = []
     for path in [p for p in order if p in runs]:
         holds = holds_of({b: owners[b] for b in run_blocks[path]}, names, survey.folders)
         if holds is not None and runs[path] not in {run.offset for run in chosen}:

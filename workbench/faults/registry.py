@@ -36,9 +36,10 @@ class DiskAtRest:
         self._stack: ExitStack | None = None
 
     def mount(self) -> Path:
-        if self._stack is None:
-            self._stack = ExitStack()
-            self.root = self._stack.enter_context(mounted(self.image))
+        if self.root is None:
+            stack = ExitStack()
+            self.root = stack.enter_context(mounted(self.image))
+            self._stack = stack
         return self.root
 
     def unmount(self) -> None:
@@ -79,7 +80,7 @@ def inject(kind: str, *, disk: str | Path | None = None, target: str | Path | No
     row = kinds.kind(kind)
     settings = {name: value for name, value in options.items() if value is not None}
     row.settings(settings, "cli")  # refuse a wrong option before touching anything
-    strike = {"options": settings, "seed": seed, "at": at, "folders": folders, "origin": "cli"}
+    strike: dict[str, Any] = {"options": settings, "seed": seed, "at": at, "folders": folders, "origin": "cli"}
     if row.access == "process":
         (record,) = kinds.strike(kind, None, **strike)
         return record

@@ -62,7 +62,10 @@ def corrupt_target(path: Path | Sequence[Path], *, seed: int = 0, count: int = 8
     if not located:
         raise UsageError(f"'{path}' holds no data to corrupt")
     chosen = choose_bits(located, count, mode, rng("target-corruption", seed))
-    flips = [BitFlip(f.file_offset, f.bit, str(root / f.file), f.file, f.file_offset) for f in chosen]
+    flips = []
+    for f in chosen:
+        assert f.file_offset is not None  # choose_bits places every bit in a file
+        flips.append(BitFlip(f.file_offset, f.bit, str(root / f.file), f.file, f.file_offset))
     by_file: dict[str, list[BitFlip]] = defaultdict(list)
     for flip in flips:
         by_file[flip.path].append(flip)
@@ -70,7 +73,7 @@ def corrupt_target(path: Path | Sequence[Path], *, seed: int = 0, count: int = 8
         times = os.stat(file)
         raw.flip_bits(Path(file), file_flips, drop=False)
         os.utime(file, ns=(times.st_atime_ns, times.st_mtime_ns))
-    drop_caches(*by_file)
+    drop_caches(*(Path(file) for file in by_file))
     return FaultRecord(
         kind="target-corruption", seed=seed, time=timestamp(at), target=str(base),
         files=sorted({flip.file for flip in flips}), bits=flips,

@@ -57,7 +57,7 @@ a notebook shows is what ``workbench compare`` measures.
 
 from __future__ import annotations
 
-from ..advice import Needs, check_claims, judge_claims, load_claims, recommend
+from ..advice import Needs, Recommendation, check_claims, judge_claims, load_claims, recommend
 from ..errors import WorkbenchError
 from ..experiment.scenario import known_scenarios
 from ..faults.ransomware import EXTENSION as LOCKED_SUFFIX
@@ -96,7 +96,7 @@ __all__ = [
     "time_space", "intact_heatmap", "rpo_rto_bars", "health_heatmap", "protect_runs", "growth_over_days",
     "sweep_frame", "shipped_sweep_dirs", "size_sweep", "churn_size", "churn_sweep", "holdings", "options_map",
     # advice
-    "Needs", "recommend", "load_claims", "judge_claims", "check_claims",
+    "Needs", "Recommendation", "recommend", "load_claims", "judge_claims", "check_claims",
     # names, units, helpers
     "known_profiles", "known_scenarios", "parse_size", "format_bytes", "Stopwatch", "stopwatch", "hexdump",
     "WorkbenchError", "RAID1_MIN_BYTES", "LOCKED_SUFFIX", "RANSOM_NOTE",

@@ -95,8 +95,9 @@ def _mirror_engine(class_name: str) -> Callable[..., Strategy]:
     return make
 
 
-def _external_backup(engine: str) -> Callable[..., Strategy]:
-    """A real backup tool's engine (``backup/restic``...): it keeps its cache in the workspace's ``tools/``."""
+def _external(engine: str) -> Callable[..., Strategy]:
+    """A real tool's engine (``backup/restic``, ``mirror-sync/rsync``...): it keeps its state in the workspace's
+    ``tools/``."""
     def make(variant: str, folder: str, **options: Any) -> Strategy:
         from ..strategies.external import engine_module
 
@@ -106,6 +107,15 @@ def _external_backup(engine: str) -> Callable[..., Strategy]:
         return built
 
     return make
+
+
+def _external_kind(row: catalog.StrategyRow) -> _Kind:
+    """A real tool reads what the workbench's own engine of its family reads."""
+    if row.family == "image":
+        return _Kind(_external(row.engine), "disk")
+    if row.family == "mirror":
+        return _Kind(_external(row.engine), "folder", _as_it_is, LEFT_OUT)
+    return _Kind(_external(row.engine), "root")
 
 
 # One row per strategy name. The names and variants themselves are the experiment registry's
@@ -119,7 +129,7 @@ _KINDS: dict[str, _Kind] = {
     "mirror-continuous": _Kind(_mirror_engine("MirrorContinuous"), "folder", _as_it_is, LEFT_OUT),
     "mirror-two-way": _Kind(_mirror_engine("MirrorTwoWay"), "folder", _as_it_is, LEFT_OUT),
     "raid1": _Kind(_mirror_engine("Raid1Strategy"), "folder", _mounted_pair, LEFT_OUT),
-    **{row.name: _Kind(_external_backup(row.engine), "root") for row in catalog.external() if row.family == "backup"},
+    **{row.name: _external_kind(row) for row in catalog.external()},
 }
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from .. import __version__
 from ..errors import UsageError
@@ -129,18 +130,18 @@ def render(frame: pd.DataFrame, record: dict[str, Any], *, cell_files: Path | No
 """
 
 
-def _png(fig) -> str:
+def _png(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi, metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _img(fig, alt: str) -> str:
+def _img(fig: Figure, alt: str) -> str:
     width, height = (round(v) for v in fig.get_size_inches() * fig.dpi)
     return f'<img src="{_png(fig)}" alt="{escape(alt)}" width="{width}" height="{height}">'
 
 
-def _figure(fig, alt: str, caption: str) -> str:
+def _figure(fig: Figure, alt: str, caption: str) -> str:
     return f"<figure>{_img(fig, alt)}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
@@ -194,7 +195,7 @@ def _summary_table(summary: pd.DataFrame) -> str:
             "<th>footprint</th><th>reserved</th><th>space amp. (×)</th><th>came back clean</th>"
             "<th class='text'>disk checks failed</th></tr>")
     rows = []
-    for row in summary.itertuples(index=False):
+    for row in tables.rows_of(summary):
         cell = row._asdict()
         failed_checks = [name for column, name in CHECKS.items() if not cell[column] >= 1]
         checks = ", ".join(failed_checks) if failed_checks else "none"
@@ -222,7 +223,7 @@ def _bytes(value: float) -> str:
 def _cell_sections(derived: pd.DataFrame, summary: pd.DataFrame, cell_files: Path | None) -> str:
     hidden = {"label", "ok", "strategy", "scenario"}
     parts = []
-    for row in summary.itertuples(index=False):
+    for row in tables.rows_of(summary):
         cell = derived[(derived["label"] == row.label) & (derived["scenario"] == row.scenario)]
         cell = cell.sort_values("repetition")
         columns = [c for c in cell.columns if c not in hidden]
@@ -233,9 +234,9 @@ def _cell_sections(derived: pd.DataFrame, summary: pd.DataFrame, cell_files: Pat
             for column in columns)
         files = ""
         if cell_files is not None:
-            present = [_cell_file(cell_files, r.strategy, r.variant, row.scenario, r.repetition)
-                       for r in cell.itertuples(index=False)]
-            present = [n for n in present if n]
+            found = [_cell_file(cell_files, r.strategy, r.variant, row.scenario, r.repetition)
+                     for r in tables.rows_of(cell)]
+            present = [n for n in found if n]
             if present:
                 files = (f"<p class='muted'>Fault records, recovery steps and file verdicts: "
                          f"{escape(', '.join('cells/' + n for n in present))} beside this report.</p>")
@@ -273,7 +274,7 @@ def _failures(frame: pd.DataFrame) -> str:
     rows = "".join(
         f"<tr><td class='text'>{_strategy(r.label)}</td><td class='text'>"
         f"<a href='#{tables.cell_id(r.label, r.scenario)}'>{escape(r.scenario)}</a></td><td>{r.repetition}</td>"
-        f"<td class='text'>{escape(str(r.error))}</td></tr>" for r in failed.itertuples(index=False))
+        f"<td class='text'>{escape(str(r.error))}</td></tr>" for r in tables.rows_of(failed))
     return (f"<p class='bad'>{len(failed)} repetition(s) failed; their rows hold no outcome and are left out of "
             f"every median.</p><table id='failed-table'><thead><tr><th class='text'>strategy</th>"
             f"<th class='text'>scenario</th><th>repetition</th><th class='text'>error</th></tr></thead>"

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..errors import UsageError
 from ..results.store import load_results
 from ..workload.profile import DATASETS_DIR, load_profile
 from .style import binary_bytes, bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
+from .tables import rows_of
 
 #: The shipped sweep sets (``make example-results``): the classroom run plus examples/sweep/*.
 EXAMPLES_DIR = DATASETS_DIR.parent / "examples"
@@ -72,7 +75,7 @@ def protect_runs(results_dir: str | Path) -> pd.DataFrame:
     return frame
 
 
-def growth_over_days(runs: pd.DataFrame, reserved: dict[str, float] | None = None) -> Figure:
+def growth_over_days(runs: pd.DataFrame, reserved: Mapping[Hashable, float] | None = None) -> Figure:
     """Left: seconds of each protect run over simulated days. Right: bytes stored so far (log scale).
 
     ``reserved`` (strategy -> bytes) draws the capacity a strategy ties up as a dashed line,
@@ -139,10 +142,10 @@ def sweep_frame(folders: Iterable[str | Path]) -> pd.DataFrame:
         frames.append(results.assign(data_size_bytes=int(size), base_profile=base, churn_factor=factor,
                                      results_dir=str(real)))
     if not frames:
-        raise ValueError("no results folders to sweep")
+        raise UsageError("no results folders to sweep: give the --out folders of some 'workbench compare' runs")
     common = set.intersection(*(set(f["scenario"]) for f in frames))
     if not common:
-        raise ValueError(f"the folders share no scenario, so no point can be set beside another: {sorted(seen)}")
+        raise UsageError(f"the folders share no scenario, so no point can be set beside another: {sorted(seen)}")
     sweep = pd.concat(frames, ignore_index=True)
     return sweep[sweep["scenario"].isin(common)].reset_index(drop=True)
 
@@ -155,7 +158,7 @@ def _typical(frame: pd.DataFrame, by: str) -> pd.DataFrame:
         seconds=("protect_s_median", "median"))
 
 
-def _sweep_figure(typical: pd.DataFrame, by: str) -> tuple[Figure, object, object, list[str]]:
+def _sweep_figure(typical: pd.DataFrame, by: str) -> tuple[Figure, Axes, Axes, list[str]]:
     """Footprint (solid, log) with reserved capacity (dashed) on the left, protect time on the right."""
     fig = _figure(12.0, 4.2)
     space_ax, time_ax = fig.subplots(1, 2)
@@ -251,7 +254,7 @@ def options_map(options: pd.DataFrame, chosen: str | None = None) -> Figure:
     """The explorer's options: threats answered against space tied up (log), the chosen one circled."""
     fig = _figure(8.0, 4.6)
     ax = fig.add_subplot()
-    for row in options.itertuples():
+    for row in rows_of(options):
         members = row.option.split(" + ")
         colours = [colour_of(m) for m in members]
         ax.scatter(row.space_bytes, row.threats_answered, s=90 if len(members) == 1 else 60,

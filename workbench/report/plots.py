@@ -8,10 +8,13 @@ notebook. Each strategy keeps its colour from ``style``; every axis names its un
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 from . import tables
 from .style import HEATMAP_CMAP, axis_label, bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
@@ -31,15 +34,16 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
-def _heatmap(ax, grid: pd.DataFrame, *, text) -> object:
+def _heatmap(ax: Axes, grid: pd.DataFrame, *, text: Callable[[str, str, float], tuple[str, bool]]) -> AxesImage:
     """Draw a 0..1 grid (rows strategies, columns scenarios); NaN cells stay white with a dash."""
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap=HEATMAP_CMAP, vmin=0.0, vmax=1.0, aspect="auto")
+    values = grid.to_numpy(dtype=float)
+    image = ax.imshow(values, cmap=HEATMAP_CMAP, vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(len(grid.columns)), labels=list(grid.columns), rotation=35, ha="right")
     ax.set_yticks(range(len(grid.index)), labels=list(grid.index))
     ax.tick_params(length=0)
     for y, label in enumerate(grid.index):
         for x, scenario in enumerate(grid.columns):
-            value = grid.iloc[y, x]
+            value = values[y, x]
             words, dark = text(label, scenario, value)
             ax.text(x, y, words, ha="center", va="center", fontsize=8, color="white" if dark else "black")
     return image
@@ -50,12 +54,12 @@ def intact_heatmap(frame: pd.DataFrame) -> Figure:
     summary = tables.summary(frame)
     grid = tables.pivot(summary, "intact_fraction")
     failed = tables.pivot(summary, "failed")
-    reps = tables.pivot(summary, "repetitions")
+    unmeasured = tables.pivot(summary, "repetitions").isna()
     fig = _figure(max(6.5, 2.6 + 0.85 * len(grid.columns)), 1.6 + 0.42 * max(len(grid.index), 2))
     ax = fig.add_subplot()
 
     def text(label: str, scenario: str, value: float) -> tuple[str, bool]:
-        if math.isnan(reps.loc[label, scenario]):
+        if unmeasured.loc[label, scenario]:
             return "", False
         if math.isnan(value):
             return ("failed" if failed.loc[label, scenario] else "–"), False
@@ -88,7 +92,8 @@ def heatmap_cell_boxes(fig: Figure) -> list[tuple[str, str, tuple[int, int, int,
     return boxes
 
 
-def _grouped_bars(ax, summary: pd.DataFrame, column: str, *, spread: bool) -> list[tuple[float, str, float]]:
+def _grouped_bars(ax: Axes, summary: pd.DataFrame, column: str, *,
+                  spread: bool) -> list[tuple[float, str, float]]:
     """Bars of ``column`` grouped by scenario, one colour per strategy.
 
     Returns (x, label, value) of the cells that ran but have no finite value (NaN, or inf: unbounded),
@@ -148,7 +153,7 @@ def _strategy_spread(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return stats.reindex(strategy_order(derived["label"]))
 
 
-def _spread_bars(ax, stats: pd.DataFrame, *, empty: str, floor: float = 0.0) -> None:
+def _spread_bars(ax: Axes, stats: pd.DataFrame, *, empty: str, floor: float = 0.0) -> None:
     values = stats["median"].to_numpy(dtype=float)
     shown = np.where(values > floor, values, np.nan)
     errors = np.vstack([shown - stats["min"].clip(lower=floor).to_numpy(dtype=float),
@@ -159,7 +164,7 @@ def _spread_bars(ax, stats: pd.DataFrame, *, empty: str, floor: float = 0.0) -> 
            error_kw={"elinewidth": 0.8, "capsize": 3})
     for x, value in zip(xs, shown):
         if math.isnan(value):
-            ax.text(x, 0.02, empty, rotation=90, ha="center", va="bottom", fontsize=8, color="#555555",
+            ax.text(float(x), 0.02, empty, rotation=90, ha="center", va="bottom", fontsize=8, color="#555555",
                     transform=ax.get_xaxis_transform())
     ax.set_xticks(xs, labels=list(stats.index), rotation=35, ha="right")
     ax.grid(axis="y", alpha=0.3)
@@ -204,7 +209,7 @@ def time_space(frame: pd.DataFrame) -> Figure:
 def health_heatmap(frame: pd.DataFrame) -> Figure:
     """One small strategy × scenario grid per check: the share of repetitions whose recovered disk passed."""
     summary = tables.summary(frame)
-    reps = tables.pivot(summary, "repetitions")
+    unmeasured = tables.pivot(summary, "repetitions").isna()
     columns = [c for c in HEALTH_TITLES if c in summary]
     cols = 3
     rows = math.ceil(len(columns) / cols)
@@ -218,7 +223,7 @@ def health_heatmap(frame: pd.DataFrame) -> Figure:
 
         def text(label: str, scenario: str, value: float) -> tuple[str, bool]:
             if math.isnan(value):
-                return ("" if math.isnan(reps.loc[label, scenario]) else "–"), False
+                return ("" if unmeasured.loc[label, scenario] else "–"), False
             return ("yes" if value == 1 else "no" if value == 0 else f"{100 * value:.0f}%"), value < 0.6
 
         image = _heatmap(ax, grid, text=text)
@@ -227,5 +232,6 @@ def health_heatmap(frame: pd.DataFrame) -> Figure:
         ax.set_visible(False)
     fig.supxlabel("scenario (the fault that struck)")
     fig.supylabel("strategy")
+    assert image is not None  # subplots() refused a figure with no checks to show
     fig.colorbar(image, ax=list(axes[:len(columns)]), label="repetitions that passed (fraction)", shrink=0.8)
     return fig

@@ -8,6 +8,10 @@ deficiencies), with grey for ``none`` because it is the baseline, not a contende
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: Strategy -> colour (hex). The order is the order figures and tables list strategies in.
 STRATEGY_COLOURS: dict[str, str] = {
@@ -78,7 +82,7 @@ def axis_label(column: str) -> str:
     return COLUMN_LABELS.get(column, column)
 
 
-def label_axes(ax, *, x: str | None = None, y: str | None = None) -> None:
+def label_axes(ax: Axes, *, x: str | None = None, y: str | None = None) -> None:
     """Label a matplotlib Axes from results column names (or free text with a unit)."""
     if x is not None:
         ax.set_xlabel(axis_label(x))
@@ -95,7 +99,7 @@ def binary_bytes(value: float, _pos: object = None) -> str:
     raise AssertionError("unreachable")
 
 
-def bytes_axis(ax, axis: str = "y", *, log: bool = False) -> None:
+def bytes_axis(ax: Axes, axis: str = "y", *, log: bool = False) -> None:
     """Show a bytes axis in KiB/MiB/GiB, optionally on a base-2 log scale."""
     from matplotlib.ticker import FuncFormatter, LogLocator
 

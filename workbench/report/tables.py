@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -114,6 +116,15 @@ def pivot(summary_frame: pd.DataFrame, column: str) -> pd.DataFrame:
     scenarios = list(dict.fromkeys(summary_frame["scenario"]))
     grid = summary_frame.pivot(index="label", columns="scenario", values=column)
     return grid.reindex(index=labels, columns=scenarios)
+
+
+def rows_of(frame: pd.DataFrame) -> Iterator[Any]:
+    """``frame.itertuples(index=False)``: one namedtuple a row, its fields named as the columns.
+
+    Typed ``Any`` on purpose: the stubs cannot know a frame's columns, so they give every
+    field the union of all the scalar types pandas has.
+    """
+    return iter(frame.itertuples(index=False))
 
 
 def failures(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,18 +12,17 @@ turning ``DATA.img:/folder`` into a mounted directory is done by
 External engines (restic, borg, partclone, rsync, unison run as subprocesses)
 fit the same protocol: callers only see these methods, with these arguments.
 Block-level engines fit ``DiskStrategy``, which adds the options the experiment
-engine passes when it rebuilds a disk. ``misfits(engine)`` says whether an
-engine class fits.
+engine passes when it rebuilds a disk. mypy checks that each engine class fits
+(tests/test_targets.py holds every shipped one to its protocol).
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 SourceKind = Literal["disk", "tree"]
 Scope = Literal["whole-disk", "partitions", "folders", "filesystem", "nothing"]
@@ -94,6 +93,7 @@ class Listed:
     hash_name: str | None = None  # which hash that is ("blake3", "sha256", ...)
 
 
+@runtime_checkable
 class Lister(Protocol):
     """An engine whose points can be listed and restored path by path (file-level engines, and
     block-level ones that can read a point's filesystem). Recovery uses this, when an engine
@@ -112,7 +112,7 @@ class Lister(Protocol):
 
 class Strategy(Protocol):
     """What every engine offers. Callers pass exactly these arguments; an engine may take
-    more, as keywords with defaults (``misfits`` checks that an engine fits)."""
+    more, as keywords with defaults (mypy checks that an engine fits)."""
 
     name: str
     scope: Scope
@@ -163,68 +163,3 @@ class DiskStrategy(Strategy, Protocol):
         backup GPT moved to the end."""
         ...
 
-
-def misfits(engine: type, protocol: type = Strategy) -> list[str]:
-    """Why ``engine`` cannot stand where ``protocol`` is expected; empty when it fits. Pure.
-
-    ``typing.runtime_checkable`` only sees that the names exist. This also checks each
-    method's parameters, so an engine that drops one a caller passes (a TypeError
-    at the worst moment, mid-recovery) is caught by a test instead.
-    """
-    problems = [f"no attribute '{attr}'" for attr in _protocol_attributes(protocol) if not hasattr(engine, attr)]
-    for name, wanted in _protocol_methods(protocol).items():
-        method = getattr(engine, name, None)
-        if not callable(method):
-            problems.append(f"no method {name}()")
-            continue
-        problems += [f"{name}(): {problem}" for problem in
-                     _parameter_misfits(inspect.signature(wanted), inspect.signature(method))]
-    return problems
-
-
-def _protocol_classes(protocol: type) -> list[type]:
-    return [cls for cls in reversed(protocol.__mro__) if getattr(cls, "_is_protocol", False) and cls is not Protocol]
-
-
-def _protocol_attributes(protocol: type) -> set[str]:
-    return {attr for cls in _protocol_classes(protocol) for attr in getattr(cls, "__annotations__", {})}
-
-
-def _protocol_methods(protocol: type) -> dict[str, Callable[..., Any]]:
-    """Public methods, the most derived protocol's version winning."""
-    methods: dict[str, Callable[..., Any]] = {}
-    for cls in _protocol_classes(protocol):
-        methods |= {name: value for name, value in vars(cls).items()
-                    if inspect.isfunction(value) and not name.startswith("_")}
-    return methods
-
-
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-
-
-def _parameter_misfits(wanted: inspect.Signature, have: inspect.Signature) -> list[str]:
-    """Can every call ``wanted`` allows be made to ``have``? (Both include ``self``.)"""
-    params = list(have.parameters.values())
-    positional = [p for p in params if p.kind in _POSITIONAL]
-    any_positional = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
-    any_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
-    problems, covered = [], set()
-    for index, param in enumerate(wanted.parameters.values()):
-        if param.kind in _POSITIONAL:
-            if index < len(positional):
-                covered.add(positional[index].name)
-            elif not any_positional:
-                problems.append(f"takes no positional argument for '{param.name}'")
-            continue
-        match = have.parameters.get(param.name)
-        if match is None or match.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.VAR_POSITIONAL):
-            if not any_keyword:
-                problems.append(f"does not accept {param.name}=")
-            continue
-        covered.add(match.name)
-        if param.default is not inspect.Parameter.empty and match.default is inspect.Parameter.empty:
-            problems.append(f"requires {param.name}=, which callers may leave out")
-    problems += [f"requires '{p.name}', which callers do not pass" for p in params
-                 if p.name not in covered and p.default is inspect.Parameter.empty
-                 and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
-    return problems

@@ -93,6 +93,13 @@ STRATEGIES: tuple[StrategyRow, ...] = (
     StrategyRow("backup", "backup", "folders", "tree", _BACKUP_SCHEDULE,
                 "rsnapshot: rsync snapshots hard-linked to the one before, rotated hourly and daily",
                 engine="rsnapshot", demo=False),
+    StrategyRow("mirror-sync", "mirror", "folders", "tree", "hourly", "rsync -aHAX --delete of the users' folders",
+                variants=_MIRROR_VARIANTS, engine="rsync", demo=False),
+    StrategyRow("mirror-two-way", "mirror", "folders", "tree", "hourly", "unison -batch of the users' folders",
+                engine="unison", demo=False),
+    StrategyRow("image", "image", "whole-disk", "disk", "weekly@01+daily@01",
+                "partclone of every partition through zstd, GPT and boot area raw; every point full",
+                engine="partclone", demo=False),
 )
 
 
@@ -133,7 +140,8 @@ def parse(text: str) -> Choice:
     if found is None:
         raise UsageError(f"{strategy} has no engine '{engine}': its engines are {', '.join(r.engine for r in family)}")
     if variant and variant not in found.variants:
-        raise UsageError(f"unknown variant '{variant}' of {found.name}: variants are {', '.join(found.variants) or 'none'}")
+        raise UsageError(f"unknown variant '{variant}' of {found.name}: "
+                         f"variants are {', '.join(found.variants) or 'none'}")
     return Choice(found, variant or found.default_variant)
 
 
@@ -163,7 +171,8 @@ def engines_of(text: str) -> list[str]:
     strategy = text.strip().removesuffix("/*")
     found = [r.name for r in STRATEGIES if r.strategy == strategy]
     if not found:
-        raise UsageError(f"unknown strategy '{strategy}': choose from {', '.join(dict.fromkeys(r.strategy for r in STRATEGIES))}")
+        known = ", ".join(dict.fromkeys(r.strategy for r in STRATEGIES))
+        raise UsageError(f"unknown strategy '{strategy}': choose from {known}")
     return found
 
 

@@ -2,9 +2,9 @@
 
 Beside the clone ``CLONE.img`` lies ``CLONE.img.hashes``: an XXH3-128 per 64 KiB
 block of what was written, recorded at clone time. XXH3 rather than BLAKE3: the
-list guards against corruption, not forgery, and here it hashed 683 MiB of 64 KiB
-blocks in 0.03 s where BLAKE3 took 0.26 s, on one core (BLAKE3's Python binding
-keeps the GIL for such blocks), which was most of a clone pass. That list is the reference
+list guards against corruption, not forgery, and on 64 KiB blocks XXH3 costs a small
+part of what BLAKE3 does, whose Python binding keeps the GIL for such blocks; with
+BLAKE3, hashing was most of a clone pass (docs/benchmarks.md). That list is the reference
 for ``verify`` (the source has moved on since) and for ``refresh``: the source
 is read (unavoidable) and hashed, and only blocks whose hash differs are
 written; blocks that became zero are punched out, so the clone stays as
@@ -28,19 +28,25 @@ import json
 import os
 import struct
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from .. import guard, workspace
-from ..disk.table import move_backup_gpt, read_table
-from ..errors import DamageFound, UsageError
+from .. import durable, guard, workspace
+from ..disk.mounting import mounted
+from ..disk.table import PartitionTable, move_backup_gpt, read_table
+from ..disk.targets import check_destination
+from ..errors import DamageFound, RestoreIncomplete, UsageError
 from ..sparse import data_extents
-from .base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from .base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from .image.destination import prepare
 from .image.plan import describe_span, normalise, per_chunk
 from .image.readbuf import ThreadBuffers, read_ranges
+from .mirror.listing import copy_paths, list_tree
 from .quiesce import held_still
 
 BLOCK = 64 * 1024
@@ -179,13 +185,8 @@ def _write_runs(fd: int, view: memoryview, base: int, runs: list[tuple[int, int,
 
 def _write_record(clone: Path, meta: dict, hashes: list[bytes], *, sync: bool) -> None:
     body = json.dumps(meta, sort_keys=True).encode()
-    tmp = clone.with_name(clone.name + ".hashes.tmp")
-    with open(tmp, "wb") as out:
-        out.write(_MAGIC + struct.pack("<I", len(body)) + body + b"".join(hashes))
-        out.flush()
-        if sync:
-            os.fsync(out.fileno())
-    os.replace(tmp, hashes_path(clone))
+    durable.write_atomic(hashes_path(clone), _MAGIC + struct.pack("<I", len(body)) + body + b"".join(hashes),
+                         aside=clone.with_name(clone.name + ".hashes.tmp"), sync=sync)
 
 
 def read_record(clone: Path) -> tuple[dict, list[bytes]]:
@@ -197,8 +198,14 @@ def read_record(clone: Path) -> tuple[dict, list[bytes]]:
                           "it was not made by 'workbench clone protect', or the list was lost") from exc
     if raw[:8] != _MAGIC:
         raise DamageFound(f"{hashes_path(clone).name} is not a clone hash list")
-    (length,) = struct.unpack_from("<I", raw, 8)
-    meta = json.loads(raw[12:12 + length])
+    try:
+        (length,) = struct.unpack_from("<I", raw, 8)
+        meta = json.loads(raw[12:12 + length])
+    except (struct.error, ValueError) as exc:
+        raise DamageFound(f"{hashes_path(clone).name} is damaged ({exc}): make the clone anew with "
+                          "'workbench clone protect --full'") from exc
+    if not isinstance(meta, dict):
+        raise DamageFound(f"{hashes_path(clone).name} is damaged (its header is not a JSON object)")
     if meta.get("hash") != HASH_NAME:
         raise DamageFound(f"{hashes_path(clone).name} holds {meta.get('hash', 'blake3')} hashes of an older workbench: "
                           "make the clone anew with 'workbench clone protect --full'")
@@ -213,8 +220,8 @@ class CloneStrategy:
     """An exact sparse replica of a disk image file, refreshed by changed blocks."""
 
     name = "clone"
-    scope = "whole-disk"
-    source_kind = "disk"
+    scope: Scope = "whole-disk"
+    source_kind: SourceKind = "disk"
 
     def __init__(self, *, workers: int | None = None, freeze: bool = False, sync: bool = False) -> None:
         self.workers = workers or os.cpu_count() or 2
@@ -251,7 +258,7 @@ class CloneStrategy:
                 os.close(dst_fd)
                 os.close(src_fd)
         table = read_table(target)
-        meta = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
+        meta: dict[str, Any] = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
                 "mode": mode, "source": source.name, "disk_size": size, "block_size": BLOCK, "hash": HASH_NAME,
                 "regions": _regions(table), "stats": _stats_json(stats)}
         _write_record(target, meta, hashes, sync=self.sync)
@@ -307,6 +314,29 @@ class CloneStrategy:
                                         f"clone time ({meta['time']})"))
         return report
 
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The clone's root filesystem, mounted read-only, as ``ls -lR`` and ``b3sum -r`` of it show it."""
+        with self._mounted(target, point_id) as (_, root):
+            return list_tree(root)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the clone, mounted read-only."""
+        check_destination(destination, force=force)  # before mounting anything
+        with self._mounted(target, point_id) as (clone_id, root):
+            return copy_paths(root, paths, destination, point_id=clone_id, force=force)
+
+    @contextmanager
+    def _mounted(self, target: Path, point_id: str) -> Iterator[tuple[str, Path]]:
+        """(the clone's point id, its root filesystem mounted read-only); refused mid-refresh."""
+        meta, _ = read_record(target)
+        if point_id not in ("latest", meta["id"]):
+            raise UsageError(f"a clone holds one point, '{meta['id']}', not '{point_id}'")
+        if marker_path(target).exists():
+            raise DamageFound(f"{target.name}: a refresh was interrupted; the clone is not a consistent disk")
+        with mounted(target, readonly=True) as root:
+            yield meta["id"], root
+
     def restore(self, target: Path, point_id: str | None, destination: Path, *, force: bool = False,
                 rescue: bool = False, size: int | None = None) -> RestoreReport:
         """Swap in (destination is the clone itself: nothing to do), or a checked copy onto a disk."""
@@ -329,7 +359,7 @@ class CloneStrategy:
         holes = [describe_span(s, n, meta.get("regions", [])) for s, n in
                  _block_ranges(stats.mismatched, meta["disk_size"])]
         if holes and not rescue:
-            raise DamageFound(f"the clone differs from its recorded hashes at {'; '.join(holes[:3])}: "
+            raise RestoreIncomplete(f"the clone differs from its recorded hashes at {'; '.join(holes[:3])}: "
                               f"{workspace.display(path)} is incomplete; pass --rescue to copy the rest")
         if path.stat().st_size > meta["disk_size"]:
             move_backup_gpt(path)
@@ -341,7 +371,7 @@ def _block_ranges(blocks: list[int], size: int) -> list[tuple[int, int]]:
     return [(s, min(n, size - s)) for s, n in ranges]
 
 
-def _regions(table) -> list[dict]:
+def _regions(table: PartitionTable) -> list[dict]:
     return [{"start": p.start_bytes, "size": p.size_bytes, "partition": p.number,
              "label": f"partition {p.number} {p.name or p.role}"} for p in table.partitions]
 

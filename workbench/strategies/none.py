@@ -10,13 +10,13 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UsageError
-from .base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from .base import ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 
 
 class NoStrategy:
     name = "none"
-    scope = "nothing"
-    source_kind = "disk"
+    scope: Scope = "nothing"
+    source_kind: SourceKind = "disk"
 
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:

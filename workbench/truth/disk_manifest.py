@@ -10,6 +10,7 @@ userspace with mtools). The root is mounted read-only for the walk.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from ..disk.bootcode import BOOT_CODE_SIZE
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import UsageError
-from .manifest import Manifest, read_json, take_manifest
+from .manifest import Manifest, read_manifest_json, take_manifest
 
 FORMAT = "workbench-disk-manifest"
 VERSION = 1
@@ -72,15 +73,10 @@ class DiskManifest:
 
     @classmethod
     def load(cls, path: Path) -> DiskManifest:
-        try:
-            return cls.from_json(json.loads(Path(path).read_text()))
-        except FileNotFoundError:
-            raise UsageError(f"manifest '{path}' does not exist") from None
-        except ValueError as exc:
-            raise UsageError(f"'{path}' is not a manifest (bad JSON: {exc})") from exc
+        return cls.from_json(read_manifest_json(path))
 
 
-def take_disk_manifest(image: Path, *, include: list[str] | None = None) -> DiskManifest:
+def take_disk_manifest(image: Path, *, include: Sequence[str] | None = None) -> DiskManifest:
     """Read a disk image's table, boot code, ESP files and root (or data) filesystem manifest.
 
     Only a workspace image file is read (``guard.check_image``): a device is refused,
@@ -137,12 +133,13 @@ def disk_differences(expected: DiskManifest, actual: DiskManifest) -> list[str]:
 def _describe(entry: dict[str, Any] | None) -> str:
     if entry is None:
         return "none"
-    return f"{entry.get('name') or '?'} type {entry['type']} uuid {entry['uuid']} start {entry['start']} size {entry['size']}"
+    return (f"{entry.get('name') or '?'} type {entry['type']} uuid {entry['uuid']} start {entry['start']} "
+            f"size {entry['size']}")
 
 
 def load_any(path: Path) -> tuple[Manifest, DiskManifest | None]:
     """Load a tree manifest or a disk manifest file: (the file manifest, the disk manifest or None)."""
-    data = read_json(path)
+    data = read_manifest_json(path)
     if isinstance(data, dict) and data.get("format") == FORMAT:
         disk = DiskManifest.from_json(data)
         if disk.root is None:

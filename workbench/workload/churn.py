@@ -21,7 +21,7 @@ import functools
 import os
 import random
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -60,8 +60,8 @@ class ChurnRecord:
 
     @property
     def changed(self) -> int:
-        return sum(map(len, (self.created, self.modified, self.deleted, self.renamed, self.dirs_created,
-                             self.dirs_removed)))  # fmt: skip
+        return sum(len(names) for names in (self.created, self.modified, self.deleted, self.renamed,
+                                            self.dirs_created, self.dirs_removed))  # fmt: skip
 
 
 def day_start(start: datetime, day: int) -> datetime:
@@ -80,7 +80,8 @@ def plan_day(profile: Profile, *, data_size: int, seed: int, start: datetime, da
             if op.count is not None:
                 count = op.count
             else:
-                count = max(1, round(op.rate * base_counts[where]))  # type: ignore[operator]
+                assert op.rate is not None  # the profile gives each op exactly one of rate and count
+                count = max(1, round(op.rate * base_counts[where]))
             for _ in range(count):
                 at = day_ns + first * 3600 * NS + rng.randrange((last - first) * 3600 * NS)
                 ops.append(PlannedOp(len(ops), op, where, user, at))
@@ -252,9 +253,9 @@ def _create(root: Path, profile: Profile, planned: PlannedOp, group: Group | Non
     ext = group.ext[rng.randrange(len(group.ext))] if group else ""
     spaces = HOME in planned.op.where and kind in ("office", "text", "csv", "jpeg")
     if group is not None and group.names == "photo":
-        namer = lambda: f"IMG_{rng.randrange(10000, 99999)}{ext}"  # noqa: E731
+        namer = lambda: f"IMG_{rng.randrange(10000, 99999)}{ext}"  # noqa: E731 (a one-line namer either way)
     else:
-        namer = lambda: word_name(rng, spaces=spaces) + ext  # noqa: E731
+        namer = lambda: word_name(rng, spaces=spaces) + ext  # noqa: E731 (a one-line namer either way)
     path = _new_path(folder, namer, rng)
     uid, gid = ids_for(profile, group.owner, planned.user) if group else (0, 0)
     file_key = content.derive_key(key, path.name)
@@ -271,9 +272,9 @@ def _own_dir(folder: Path, group: Group | None, uid: int, gid: int, at: int) -> 
     stamp(folder, at)
 
 
-def _new_path(folder: Path, namer: object, rng: random.Random) -> Path:
+def _new_path(folder: Path, namer: Callable[[], str], rng: random.Random) -> Path:
     for _ in range(100):
-        candidate = folder / namer()  # type: ignore[operator]
+        candidate = folder / namer()
         if not os.path.lexists(candidate):
             return candidate
     return folder / f"new-{rng.randrange(1 << 32):08x}"

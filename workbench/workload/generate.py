@@ -121,7 +121,8 @@ def _make_special(root: Path, special: Special, path: str, user: str | None, pro
     elif kind == "hardlink":
         source = special.to.replace("{home}", f"home/{user}")
         if not (root / source).is_file():
-            raise UsageError(f"{profile.source}: hardlink '{path}' points to '{source}', which the profile does not make")
+            raise UsageError(
+                f"{profile.source}: hardlink '{path}' points to '{source}', which the profile does not make")
         os.link(root / source, target)
     elif kind == "sparse":
         _make_sparse(target, special, key)

@@ -37,7 +37,8 @@ def create(path: Path, size: int, key: bytes, stamp: int) -> None:
         next_id, batch = 1, 0
         while path.stat().st_size < size:
             db.execute("BEGIN")
-            db.executemany("INSERT INTO notes VALUES (?, ?, ?, ?, ?)", _rows(derive_key(key, batch), 200, next_id, stamp))
+            db.executemany("INSERT INTO notes VALUES (?, ?, ?, ?, ?)",
+                           _rows(derive_key(key, batch), 200, next_id, stamp))
             db.execute("COMMIT")
             next_id += 200
             batch += 1

@@ -38,7 +38,7 @@ def load(path: Path) -> Any:
     except OSError as exc:
         raise UsageError(f"cannot read profile {path}: {exc.strerror}") from exc
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0

@@ -10,17 +10,19 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import blake3
+
 from ...errors import OperationFailed, UsageError
 from .chunker import ChunkerParams, chunk_bounds
 from .repo import Location, PackWriter, Repository, chunk_id, encode, undone_on_failure
-from .snapshot import Entry, Selection, scan, unchanged
+from .snapshot import FILE_HASH, Selection, SnapshotEntry, scan, unchanged
 
 READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
 MAX_INFLIGHT_BYTES = 256 << 20
@@ -45,7 +47,7 @@ class BackupResult:
     snapshot: dict[str, Any]
 
 
-def pick_base(repo: Repository, mode: str) -> tuple[str | None, list[Entry]]:
+def pick_base(repo: Repository, mode: str) -> tuple[str | None, list[SnapshotEntry]]:
     """The snapshot whose tree serves for change detection: none (full), the last one, or the last full."""
     if mode == "full":
         return None, []
@@ -95,14 +97,14 @@ def take_snapshot(
 def _store_files(
     repo: Repository,
     request: BackupRequest,
-    entries: list[Entry],
-    before: dict[str, Entry],
+    entries: list[SnapshotEntry],
+    before: dict[str, SnapshotEntry],
     index: dict[bytes, Location],
     writer: PackWriter,
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, int]:
     stats = {"files": 0, "dirs": 0, "bytes": 0, "changed_files": 0, "changed_bytes": 0, "new_chunks": 0}
-    todo: list[Entry] = []
+    todo: list[SnapshotEntry] = []
     for entry in entries:
         if entry["type"] == "dir":
             stats["dirs"] += 1
@@ -111,8 +113,11 @@ def _store_files(
         stats["files"] += 1
         stats["bytes"] += entry["size"]
         old = before.get(entry["path"])
-        if not request.reread and unchanged(entry, old) and all(bytes.fromhex(c) in index for c in old["chunks"]):
+        if (not request.reread and old is not None and unchanged(entry, old)
+                and all(bytes.fromhex(c) in index for c in old["chunks"])):
             entry["chunks"] = old["chunks"]
+            if FILE_HASH in old:
+                entry[FILE_HASH] = old[FILE_HASH]
         else:
             todo.append(entry)
     total = sum(e["size"] for e in todo)
@@ -120,15 +125,16 @@ def _store_files(
     params = repo.chunker
     known = index.keys()
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="backup") as pool:
-        pending: deque[tuple[Entry, Future[list[Piece]]]] = deque()
+        pending: deque[tuple[SnapshotEntry, Future[tuple[list[Piece], str]]]] = deque()
         inflight = 0
 
         def drain_one() -> None:
             nonlocal inflight, done
             entry, future = pending.popleft()
-            pieces = future.result()
+            pieces, digest = future.result()
             inflight -= entry["size"]
             entry["chunks"] = [_keep(piece, index, writer, stats) for piece in pieces]
+            entry[FILE_HASH] = digest
             entry["size"] = sum(p[1] for p in pieces)  # the bytes really read, if the file changed meanwhile
             stats["changed_files"] += 1
             stats["changed_bytes"] += entry["size"]
@@ -157,9 +163,10 @@ def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats:
     return chunk.hex()
 
 
-def _read_file(path: Path, params: ChunkerParams, known) -> list[Piece]:
-    """Read, chunk, hash and (for chunks not yet stored) compress one file."""
+def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
+    """Read, chunk, hash and (for chunks not yet stored) compress one file; also the whole file's blake3."""
     pieces: list[Piece] = []
+    whole = blake3.blake3()
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError as exc:
@@ -172,6 +179,7 @@ def _read_file(path: Path, params: ChunkerParams, known) -> list[Piece]:
         while True:
             block = os.read(fd, min(READ_BLOCK, max(left, 0) + 1))
             left -= len(block)
+            whole.update(block)
             data = carry + block if carry else block
             if not data:
                 break
@@ -185,10 +193,10 @@ def _read_file(path: Path, params: ChunkerParams, known) -> list[Piece]:
             carry = bytes(view[last[0] :]) if last else b""
     finally:
         os.close(fd)
-    return pieces
+    return pieces, whole.hexdigest()
 
 
-def _piece(data: memoryview, known) -> Piece:
+def _piece(data: memoryview, known: Container[bytes]) -> Piece:
     chunk = chunk_id(data)
     if chunk in known:
         return chunk, len(data), None, 0

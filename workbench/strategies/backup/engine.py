@@ -13,24 +13,25 @@ The mode decides which earlier snapshot serves for change detection and what is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from ...errors import UsageError
-from ..base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from .check import verify_repository
 from .create import BackupRequest, take_snapshot
 from .prune import PruneResult, forget, prune
 from .repo import Repository
 from .restore import raise_if_damaged, restore_tree
 from .retention import KeepPolicy, RetentionPlan
-from .snapshot import Selection
+from .snapshot import Selection, listed_entries
 
 
 class BackupStrategy:
     name = "backup"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, mode: str = "incremental", selection: Selection | None = None, reread: bool = False) -> None:
         if mode not in ("full", "incremental", "differential"):
@@ -74,10 +75,25 @@ class BackupStrategy:
 
         ``destination`` must be new or empty unless ``force`` (then what is there is written over).
         """
+        return self.restore_paths(target, point_id, [path], destination, force=force)
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The snapshot's tree as it records it: no pack is read, and every file carries its blake3
+        (but in snapshots written before the hash was kept)."""
+        repo = Repository.open(target)
+        tree = repo.read_snapshot(self.resolve_point(target, point_id))["tree"]
+        return listed_entries(tree)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """Only ``paths`` of the snapshot (each with what lies below it), at their relative paths under
+        ``destination``; the same damage rule as a whole restore."""
         repo = Repository.open(target)
         snap_id = self.resolve_point(target, point_id)
+        if not paths:
+            return RestoreReport(snap_id)
         snapshot = repo.read_snapshot(snap_id)
-        outcome = restore_tree(repo, snapshot["tree"], destination, path, force=force)
+        outcome = restore_tree(repo, snapshot["tree"], destination, paths, force=force)
         raise_if_damaged(outcome, snap_id)
         return RestoreReport(snap_id, bytes_written=outcome.bytes_written, files=outcome.files, holes=outcome.warnings)
 

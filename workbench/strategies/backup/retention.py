@@ -39,7 +39,8 @@ class RetentionPlan:
 def plan_retention(points: Sequence[tuple[str, datetime]], policy: KeepPolicy) -> RetentionPlan:
     """Decide keep/forget for (id, time) pairs; refuses an empty policy, which would forget everything."""
     if policy.empty:
-        raise UsageError("no keep rule given: pass --keep-last, --keep-daily or --keep-weekly (forgetting everything is refused)")
+        raise UsageError("no keep rule given: pass --keep-last, --keep-daily or --keep-weekly "
+                         "(forgetting everything is refused)")
     newest_first = sorted(points, key=lambda p: p[1], reverse=True)
     plan = RetentionPlan()
     rules: list[tuple[str, int, Callable[[str, datetime], Hashable]]] = [

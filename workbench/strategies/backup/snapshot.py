@@ -1,9 +1,10 @@
 """What a snapshot records: the selected tree with full metadata, one entry per path.
 
-Entry fields (JSON): ``path`` (relative, '/'-separated), ``type`` (file, dir, symlink,
+SnapshotEntry fields (JSON): ``path`` (relative, '/'-separated), ``type`` (file, dir, symlink,
 hardlink, fifo, chardev, blockdev), ``mode`` (permission bits incl. setuid/sticky),
 ``uid``, ``gid``, ``mtime_ns``, ``atime_ns``, ``xattrs`` ({name: base64}), and by type:
-``size`` + ``chunks`` (hex ids) for files, ``target`` for symlinks, ``link_to`` (the path
+``size`` + ``chunks`` (hex ids) + ``blake3`` (the whole content's hash, hex; absent in
+snapshots of older versions) for files, ``target`` for symlinks, ``link_to`` (the path
 of the first name of the same inode) for hard links, ``rdev`` for device nodes.
 ``inode`` and ``ctime_ns`` are kept only for change detection in the next incremental.
 Sockets are skipped: they cannot be restored meaningfully.
@@ -22,8 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import UsageError
+from ..base import Listed
 
-Entry = dict[str, Any]
+SnapshotEntry = dict[str, Any]
+#: A file entry's whole-content blake3 (hex, of the bytes read), so that a listing can tell a file's
+#: content without reading the repository (recovery compares it with the live file).
+FILE_HASH = "blake3"
 SCAN_WORKERS = 8  # directories listed at once: hides disk latency on a cold cache
 
 
@@ -82,9 +87,9 @@ def start_points(root: Path, selection: Selection) -> list[str]:
     return sorted(set(starts))
 
 
-def scan(root: Path, selection: Selection) -> list[Entry]:
+def scan(root: Path, selection: Selection) -> list[SnapshotEntry]:
     """Stat the selected tree; parents come before their children, siblings by name."""
-    entries: list[Entry] = []
+    entries: list[SnapshotEntry] = []
     seen_dirs: set[str] = set()
     first_name: dict[tuple[int, int], str] = {}
     for start in start_points(root, selection):
@@ -102,20 +107,20 @@ def scan(root: Path, selection: Selection) -> list[Entry]:
     return entries
 
 
-def _walk(root: str, start: str, selection: Selection) -> list[Entry]:
+def _walk(root: str, start: str, selection: Selection) -> list[SnapshotEntry]:
     """List directories level by level on threads, then emit them in depth-first order.
 
     Listing and stat'ing wait on the disk (and release the GIL), so several directories
     in flight hide that latency on a cold cache; the order stays deterministic.
     """
-    listings: dict[str, list[Entry]] = {}
+    listings: dict[str, list[SnapshotEntry]] = {}
     level = [start]
     with ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan") as pool:
         while level:
             for rel_dir, children in zip(level, pool.map(lambda d: _list_dir(root, d, selection), level)):
                 listings[rel_dir] = children
             level = [c["path"] for d in level for c in listings[d] if c["type"] == "dir"]
-    ordered: list[Entry] = []
+    ordered: list[SnapshotEntry] = []
     stack = [iter(listings[start])]
     while stack:
         entry = next(stack[-1], None)
@@ -128,7 +133,7 @@ def _walk(root: str, start: str, selection: Selection) -> list[Entry]:
     return ordered
 
 
-def _list_dir(root: str, rel_dir: str, selection: Selection) -> list[Entry]:
+def _list_dir(root: str, rel_dir: str, selection: Selection) -> list[SnapshotEntry]:
     # plain strings, not pathlib: building a Path per entry cost more than the stat itself
     with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as listing:
         children = sorted(listing, key=lambda d: d.name)
@@ -146,7 +151,7 @@ def _list_dir(root: str, rel_dir: str, selection: Selection) -> list[Entry]:
     return described
 
 
-def _settle_hard_link(entry: Entry, first_name: dict[tuple[int, int], str]) -> None:
+def _settle_hard_link(entry: SnapshotEntry, first_name: dict[tuple[int, int], str]) -> None:
     """The first name (in tree order) of a multiply-linked inode keeps the data; later names link to it."""
     key = entry.pop("_inode_key", None)
     if key is None:
@@ -159,7 +164,7 @@ def _settle_hard_link(entry: Entry, first_name: dict[tuple[int, int], str]) -> N
     entry.update(type="hardlink", link_to=first_name[key])
 
 
-def _prune_empty_dirs(entries: list[Entry], selection: Selection) -> list[Entry]:
+def _prune_empty_dirs(entries: list[SnapshotEntry], selection: Selection) -> list[SnapshotEntry]:
     """With include patterns, keep a directory only if it matches or holds something kept."""
     needed: set[str] = set()
     for entry in entries:
@@ -169,9 +174,9 @@ def _prune_empty_dirs(entries: list[Entry], selection: Selection) -> list[Entry]
     return [e for e in entries if e["type"] != "dir" or e["path"] in needed]
 
 
-def describe(path: str | Path, rel: str, st: os.stat_result) -> Entry:
+def describe(path: str | Path, rel: str, st: os.stat_result) -> SnapshotEntry:
     mode = st.st_mode
-    entry: Entry = {
+    entry: SnapshotEntry = {
         "path": rel,
         "mode": stat.S_IMODE(mode),
         "uid": st.st_uid,
@@ -211,7 +216,7 @@ def read_xattrs(path: str | Path) -> dict[str, str]:
     return values
 
 
-def unchanged(entry: Entry, before: Entry | None) -> bool:
+def unchanged(entry: SnapshotEntry, before: SnapshotEntry | None) -> bool:
     """restic's test: a file whose size, mtime, inode and ctime all match was not modified."""
     return (
         before is not None
@@ -221,35 +226,53 @@ def unchanged(entry: Entry, before: Entry | None) -> bool:
     )
 
 
-def select_subtree(entries: Sequence[Entry], path: str) -> list[Entry]:
-    """Entries at or under ``path``, plus its ancestors (so restore can rebuild the route to it).
+def select_paths(entries: Sequence[SnapshotEntry], paths: Sequence[str]) -> list[SnapshotEntry]:
+    """Entries at or under any of ``paths``, plus their ancestors (so restore can rebuild the route to them).
 
-    Hard links whose first name falls outside become plain files with that name's content.
+    Hard links whose first name falls outside every path become plain files with that name's content.
     """
-    rel = path.strip("/")
-    if not rel:
+    rels = {path.strip("/") for path in paths}
+    if "" in rels:
         return list(entries)
     by_path = {e["path"]: e for e in entries}
-    if rel not in by_path:
-        raise UsageError(f"'{path}' is not in this snapshot: list it with 'workbench backup points --json'")
-    parts = rel.split("/")
-    ancestors = {"/".join(parts[:i]) for i in range(1, len(parts))}
+    unknown = sorted(rel for rel in rels if rel not in by_path)
+    if unknown:
+        raise UsageError(f"'{unknown[0]}' is not in this snapshot: list it with 'workbench backup points --json'")
+    ancestors = {"/".join(rel.split("/")[:i]) for rel in rels for i in range(1, rel.count("/") + 1)}
+
+    def chosen_path(p: str) -> bool:  # p or one of its ancestors was asked for
+        parts = p.split("/")
+        return any("/".join(parts[:i]) in rels for i in range(1, len(parts) + 1))
+
     chosen = []
     for entry in entries:
         p = entry["path"]
-        if p in ancestors or p == rel or p.startswith(rel + "/"):
-            if entry["type"] == "hardlink" and not _within(entry["link_to"], rel):
+        if p in ancestors or chosen_path(p):
+            if entry["type"] == "hardlink" and not chosen_path(entry["link_to"]):
                 first = by_path[entry["link_to"]]
-                entry = {**first, **{k: entry[k] for k in ("path",)}}
+                entry = {**first, "path": p}
             chosen.append(entry)
     return chosen
 
 
-def _within(p: str, rel: str) -> bool:
-    return p == rel or p.startswith(rel + "/")
+_LISTED_KIND = {"file": "file", "hardlink": "file", "dir": "dir", "symlink": "symlink"}
 
 
-def files_by_chunk(entries: Sequence[Entry]) -> Iterator[tuple[str, str]]:
+def listed_entries(tree: Sequence[SnapshotEntry]) -> list[Listed]:
+    """A snapshot's tree as a listing shows it: a hard link as a file, with its first name's size,
+    mtime and hash."""
+    by_path = {e["path"]: e for e in tree}
+    listed = []
+    for entry in tree:
+        data = by_path[entry["link_to"]] if entry["type"] == "hardlink" else entry
+        digest = data.get(FILE_HASH)
+        listed.append(Listed(path=entry["path"], kind=_LISTED_KIND.get(entry["type"], "other"),
+                             size=data.get("size", 0), mtime_ns=data["mtime_ns"], hash=digest,
+                             hash_name=FILE_HASH if digest else None))
+    return listed
+
+
+def files_by_chunk(entries: Sequence[SnapshotEntry]) -> Iterator[tuple[str, str]]:
     """(chunk hex, path) for every file's chunk."""
     for entry in entries:
         for chunk in entry.get("chunks", ()):

@@ -2,10 +2,11 @@
 
 Each tool is one module that runs it through ``proc`` (``restic``, ``borg``,
 ``rsnapshot``, ...) and one small pure module that reads its machine-readable
-output (``restic_json``, ``borg_json``, ...), tested on captured samples without
-root. ``base`` holds what they share: the tool and version checks, the
-workspace's key folder, the footprint, the factory every module offers
-(``make``). A catalog row names each (``backup/restic``, ``backup/borg:repokey``).
+output (``restic_json``, ``borg_json``, ``rsync_output``, ...), tested on captured
+samples without root; partclone, a disk tool, runs through ``disk.partclone``.
+``base`` holds what they share: the tool and version checks, the workspace's
+key folder, the footprint, the factory every module offers (``make``). A
+catalog row names each (``backup/restic``, ``backup/borg:repokey``).
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from ... import proc
 from ...disk.targets import check_destination
-from ...errors import DamageFound, OperationFailed, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ...errors import OperationFailed, RestoreIncomplete, UsageError
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import restic_json
 from .base import (
     Need,
@@ -60,8 +60,8 @@ class ResticEngine:
 
     name = "backup/restic"
     engine = "restic"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "") -> None:
         self.folders = folders
@@ -163,7 +163,8 @@ class ResticEngine:
                      if line.strip().startswith("ignoring error")]
             if not holes:
                 raise _failed("restic restore", done)
-            raise DamageFound(f"restic could not restore {len(holes)} item(s) of snapshot {point_id[:8]}: {holes[0]}")
+            raise RestoreIncomplete(f"restic could not restore {len(holes)} item(s) of snapshot {point_id[:8]}: "
+                                    f"{holes[0]}")
         return RestoreReport(point_id, bytes_written=written, files=files)
 
     def _unlock_stale(self, target: Path) -> list[str]:

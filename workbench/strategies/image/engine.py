@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ... import __version__, guard, workspace
-from ...disk.table import move_backup_gpt, read_table
-from ...errors import DamageFound, UsageError
-from ..base import ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ... import __version__, durable, guard, workspace
+from ...disk.table import PartitionTable, move_backup_gpt, read_table
+from ...disk.targets import check_destination
+from ...errors import RestoreIncomplete, UsageError
+from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from ..mirror.listing import copy_paths, list_tree
 from ..quiesce import held_still
 from . import format as fmt
 from . import store
+from .browse import mounted_point
 from .destination import prepare
 from .extract import extract
-from .plan import describe_span
+from .plan import Region, describe_span
 from .protect import survey, write_point
 from .restore import write_chain
 from .verify import verify_target
@@ -28,8 +33,8 @@ class ImageStrategy:
     """Block-level images of a whole disk (GPT, boot area, ESP raw, ext4 by its bitmaps)."""
 
     name = "image"
-    scope = "whole-disk"
-    source_kind = "disk"
+    scope: Scope = "whole-disk"
+    source_kind: SourceKind = "disk"
 
     def __init__(self, *, level: int = 3, chunk_size: int = DEFAULT_CHUNK, workers: int | None = None,
                  incremental: bool = True, freeze: bool = False, sync: bool = False) -> None:
@@ -66,25 +71,18 @@ class ImageStrategy:
                 regions, wanted = survey(fd, disk_size, table)
                 header = self._header(point_id, now, parent, disk_size, table, regions)
                 digests = [e.digest for e in parent.entries] if parent else None
-                try:
+                with durable.replacing(store.path_of(target, point_id), aside=partial, sync=self.sync):
                     _, stats = write_point(fd, partial, header, wanted, parent_digests=digests,
-                                           level=self.level, workers=self.workers, sync=self.sync,
-                                           progress=progress)
-                    os.rename(partial, store.path_of(target, point_id))
-                except BaseException:
-                    partial.unlink(missing_ok=True)
-                    raise
+                                           level=self.level, workers=self.workers, progress=progress)
             finally:
                 os.close(fd)
-        if self.sync:
-            _fsync_dir(target)
         extra: dict[str, Any] = {**stats.to_json(), "disk_size": disk_size, "level": self.level}
         if removed:
             extra["removed_partial_points"] = [p.name for p in removed]
         return RestorePoint(point_id, now, header["kind"], header["parent"], stats.bytes_written, extra)
 
     def _header(self, point_id: str, now: datetime, parent: store.PointFile | None, disk_size: int,
-                table, regions) -> dict[str, Any]:
+                table: PartitionTable, regions: list[Region]) -> dict[str, Any]:
         by_number = {p.number: p for p in table.partitions}
         region_json = []
         for region in regions:
@@ -94,7 +92,7 @@ class ImageStrategy:
                 "GPT and boot area" if region.start == 0 else "outside partitions")
             region_json.append(item)
         return {
-            "format": fmt.FORMAT_VERSION, "tool": f"workbench {__version__}", "id": point_id,
+            "format": fmt.FORMAT, "version": fmt.VERSION, "tool": f"workbench {__version__}", "id": point_id,
             "time": now.isoformat(), "kind": "incremental" if parent else "full",
             "parent": parent.id if parent else None, "disk_size": disk_size, "chunk_size": self.chunk_size,
             "compression": {"algorithm": "zstd", "level": self.level}, "hash": "blake3",
@@ -132,7 +130,7 @@ class ImageStrategy:
         holes = [f"chunk {d.index}: {describe_span(d.start, d.length, point.header['regions'])}: {d.reason}"
                  for d in result.damage]
         if holes and not rescue:
-            raise DamageFound(
+            raise RestoreIncomplete(
                 f"point {point.id} cannot be restored exactly: {len(holes)} damaged chunk(s): "
                 f"{'; '.join(holes[:3])}. {workspace.display(path)} is incomplete; "
                 "pass --rescue to restore everything else and leave holes")
@@ -148,6 +146,31 @@ class ImageStrategy:
         point_chain = store.chain(points, point)
         try:
             return extract(point_chain, path_in_fs, dest_dir, role=role, workers=self.workers)
+        finally:
+            for p in point_chain:
+                p.close()
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The point's root filesystem as ``ls -lR`` and ``b3sum -r`` of it, mounted read-only, show it."""
+        with self._mounted(target, point_id) as (_, root):
+            return list_tree(root)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the point's root filesystem, mounted read-only."""
+        check_destination(destination, force=force)  # before rebuilding anything
+        with self._mounted(target, point_id) as (resolved, root):
+            return copy_paths(root, paths, destination, point_id=resolved, force=force)
+
+    @contextmanager
+    def _mounted(self, target: Path, point_id: str) -> Iterator[tuple[str, Path]]:
+        """(the point's full id, its root filesystem mounted read-only)."""
+        points, _ = store.load_all(target)
+        point = store.resolve_id(points, point_id)
+        point_chain = store.chain(points, point)
+        try:
+            with mounted_point(point_chain, workers=self.workers) as root:
+                yield point.id, root
         finally:
             for p in point_chain:
                 p.close()
@@ -187,11 +210,3 @@ def _to_restore_point(point: store.PointFile) -> RestorePoint:
     size = point.path.stat().st_size
     return RestorePoint(point.id, point.time, point.header["kind"], point.parent, size,
                         {**point.stats, "bytes_written": size})
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -16,6 +16,8 @@ import os
 import struct
 from dataclasses import dataclass
 
+from ...errors import OperationFailed
+
 EXT4_MAGIC = 0xEF53
 _INCOMPAT_META_BG = 0x10
 _INCOMPAT_64BIT = 0x80
@@ -25,8 +27,8 @@ _COMPAT_SPARSE_SUPER2 = 0x200
 _BG_BLOCK_UNINIT = 0x2
 
 
-class Unsupported(Exception):
-    """Not an ext4 this module can read; store the area raw."""
+class Unsupported(OperationFailed):
+    """Not an ext4 this module can read; the caller stores the area raw (it never reaches a user)."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,8 @@ def parse_superblock(raw: bytes) -> Superblock:
     """Parse the 1024-byte superblock (pure)."""
     if len(raw) < 1024 or struct.unpack_from("<H", raw, 0x38)[0] != EXT4_MAGIC:
         raise Unsupported("no ext2/3/4 superblock")
-    u32 = lambda off: struct.unpack_from("<I", raw, off)[0]  # noqa: E731
-    u16 = lambda off: struct.unpack_from("<H", raw, off)[0]  # noqa: E731
+    u32 = lambda off: struct.unpack_from("<I", raw, off)[0]  # noqa: E731 (one-line field readers of raw)
+    u16 = lambda off: struct.unpack_from("<H", raw, off)[0]  # noqa: E731 (one-line field readers of raw)
     compat, incompat, ro_compat = u32(0x5C), u32(0x60), u32(0x64)
     if incompat & _INCOMPAT_META_BG:
         raise Unsupported("meta_bg is not supported")

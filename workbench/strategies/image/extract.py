@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ... import guard, workspace
@@ -31,13 +33,28 @@ def partition_span(point: PointFile, role: str) -> tuple[int, int]:
 def extract(point_chain: list[PointFile], path_in_fs: str, dest_dir: Path, *, role: str = "root",
             workers: int = 2) -> Path:
     """Copy ``path_in_fs`` (file or directory) out of the point into ``dest_dir``; return the copy."""
-    start, size = partition_span(point_chain[0], role)
     inner = "/" + path_in_fs.strip("/")
     if inner == "/":
         raise UsageError("give a file or folder inside the filesystem, e.g. /home/user/notes.txt")
     if '"' in inner or '"' in str(dest_dir):
-        raise UsageError(f"'{path_in_fs}': paths with double quotes cannot be passed to debugfs; copy the folder above it")
+        raise UsageError(f"'{path_in_fs}': paths with double quotes cannot be passed to debugfs; "
+                         "copy the folder above it")
     dest_dir.mkdir(parents=True, exist_ok=True)
+    with rebuilt_partition(point_chain, role, workers=workers) as part_file:
+        messages = ext4.rdump(part_file, inner, dest_dir)
+    copied = dest_dir / Path(inner).name
+    if not copied.exists():
+        message = messages.strip().splitlines()
+        detail = message[-1] if message else "not found"
+        raise UsageError(f"'{inner}' cannot be copied out of point {point_chain[0].id}: {detail}")
+    return copied
+
+
+@contextmanager
+def rebuilt_partition(point_chain: list[PointFile], role: str = "root", *, workers: int = 2) -> Iterator[Path]:
+    """The point's ``role`` partition rebuilt alone, checked chunk by chunk, as a sparse file in the
+    workspace's scratch space; removed on the way out. Damage in it raises ``DamageFound``."""
+    start, size = partition_span(point_chain[0], role)
     scratch = workspace.home() / ".tmp"
     scratch.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="extract-", dir=scratch))
@@ -54,12 +71,6 @@ def extract(point_chain: list[PointFile], path_in_fs: str, dest_dir: Path, *, ro
             spans = "; ".join(f"chunk {d.index} ({d.reason})" for d in result.damage[:5])
             raise DamageFound(f"the {role} partition of point {point_chain[0].id} is damaged: {spans}; "
                               "see 'workbench image verify'")
-        messages = ext4.rdump(part_file, inner, dest_dir)
-        copied = dest_dir / Path(inner).name
-        if not copied.exists():
-            message = messages.strip().splitlines()
-            detail = message[-1] if message else "not found"
-            raise UsageError(f"'{inner}' cannot be copied out of point {point_chain[0].id}: {detail}")
-        return copied
+        yield part_file
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

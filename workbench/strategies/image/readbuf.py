@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 
 
 class ThreadBuffers:
@@ -25,7 +26,8 @@ class ThreadBuffers:
         return buf
 
 
-def read_ranges(fd: int, buf: bytearray, start: int, length: int, reads, zeros: memoryview) -> int:
+def read_ranges(fd: int, buf: bytearray, start: int, length: int, reads: Iterable[tuple[int, int]],
+                zeros: memoryview) -> int:
     """Fill ``buf[:length]`` with disk bytes ``start..start+length``: ``reads`` (sorted (offset, count)
     inside it) from ``fd``, zeros elsewhere. Returns the bytes read."""
     view = memoryview(buf)

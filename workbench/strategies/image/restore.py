@@ -13,10 +13,14 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import format as fmt
 from .store import Located, PointFile, locate
+
+if TYPE_CHECKING:
+    import zstandard
 
 GRANULE = 4096
 
@@ -35,11 +39,11 @@ class WriteResult:
     bytes_written: int = 0
     bytes_read: int = 0  # stored (compressed) bytes read from point files
     chunks_written: int = 0
-    damage: list[ChunkDamage] | None = None
+    damage: list[ChunkDamage] = field(default_factory=list)
 
 
 def check_chunk(loc: Located, index: int, disk_size: int, chunk_size: int,
-                decompressor) -> tuple[bytes | None, ChunkDamage | None, int]:
+                decompressor: zstandard.ZstdDecompressor) -> tuple[bytes | None, ChunkDamage | None, int]:
     """(raw bytes, None, stored bytes read) if the chunk is sound, else (None, damage, read)."""
     import blake3
     import zstandard

@@ -39,7 +39,7 @@ def verify_target(target: Path, *, workers: int = 2) -> VerifyReport:
                     jobs.append((point, index, Located(None, entry, entry.digest, reason)))
     local = threading.local()
 
-    def check(job: tuple[PointFile, int, Located]):
+    def check(job: tuple[PointFile, int, Located]) -> tuple[PointFile, int, str | None]:
         import zstandard
 
         point, index, loc = job
@@ -52,10 +52,10 @@ def verify_target(target: Path, *, workers: int = 2) -> VerifyReport:
 
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify") as pool:
-            for point, index, reason in pool.map(check, jobs):
+            for point, index, problem in pool.map(check, jobs):
                 report.checked += 1
-                if reason is not None:
-                    report.damage.append(_chunk_damage(points, chains, point, index, reason))
+                if problem is not None:
+                    report.damage.append(_chunk_damage(points, chains, point, index, problem))
     finally:
         for point in points:
             point.close()

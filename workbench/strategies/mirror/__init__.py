@@ -16,17 +16,32 @@ sync must do, pure), ``sync``, ``continuous``, ``twoway``, ``raid1``,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol, overload
 
 from ... import workspace
 from ...errors import UsageError
 from .. import catalog
 from ..base import Strategy
 
+if TYPE_CHECKING:
+    from .strategies import MirrorContinuous
+
 #: The --mode values, as the strategy table lists them.
 MODES = catalog.modes_of("mirror")
 
 
-def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes: int = 256 << 20) -> Strategy:
+class Mirror(Strategy, Protocol):
+    """A mirror strategy: a Strategy that also names its variant ('' for a mode that has none)."""
+
+    variant: str
+
+
+@overload
+def make(mode: Literal["continuous"], *, checksum: bool = False, delay_s: float = 0.2,
+         half_bytes: int = 256 << 20) -> MirrorContinuous: ...
+@overload
+def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes: int = 256 << 20) -> Mirror: ...
+def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes: int = 256 << 20) -> Mirror:
     """The strategy for a mode name ('sync', 'continuous', 'two-way', 'raid1')."""
     from . import strategies
 

@@ -68,8 +68,10 @@ def halves(directory: Path) -> tuple[Path, Path]:
 def create_pair(directory: Path, size_bytes: int = 256 << 20, *, overwrite: bool = False) -> tuple[Path, Path]:
     """Two sparse images of ``size_bytes`` each, formatted as one btrfs raid1 filesystem."""
     if size_bytes < MIN_SIZE:
-        raise UsageError(f"a raid1 half needs at least {MIN_SIZE >> 20} MiB, not {size_bytes >> 20} MiB: pass a bigger size")
-    images = tuple(workspace.new_file(path, overwrite=overwrite) for path in halves(directory))
+        raise UsageError(f"a raid1 half needs at least {MIN_SIZE >> 20} MiB, not {size_bytes >> 20} MiB: "
+                         "pass a bigger size")
+    half_a, half_b = halves(directory)
+    images = (workspace.new_file(half_a, overwrite=overwrite), workspace.new_file(half_b, overwrite=overwrite))
     for image in images:
         with open(image, "wb") as handle:
             handle.truncate(size_bytes)
@@ -80,7 +82,7 @@ def create_pair(directory: Path, size_bytes: int = 256 << 20, *, overwrite: bool
         for image in images:
             image.unlink(missing_ok=True)
         raise
-    return images  # type: ignore[return-value]
+    return images
 
 
 def missing_half(directory: Path) -> int | None:

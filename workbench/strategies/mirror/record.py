@@ -29,7 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ... import durable
 from ...errors import DamageFound, UsageError
+from ...jsonfile import read_json
 from .tree import TEMP_PREFIX
 
 SYNC_NAME = ".workbench-mirror.json"
@@ -39,7 +41,11 @@ NAMES = (SYNC_NAME, TWOWAY_NAME)
 #: Top-level names no mirror mode copies or deletes: our records, and ext4's lost+found
 #: (a target on a data disk's root has its own, which is not the source's).
 LEFT_OUT = (*NAMES, "lost+found")
-FORMAT = 1
+FORMAT = "workbench-mirror"
+VERSION = 1
+
+
+_REBUILT = "the next sync rebuilds it from a full comparison"
 
 
 class DamagedRecord(DamageFound):
@@ -74,41 +80,37 @@ class SyncResult:
         return data
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.tmp")
-    with open(tmp, "w") as handle:
-        handle.write(json.dumps(data, separators=(",", ":")))  # dumps uses the C encoder; dump() does not
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+def write_record(path: Path, data: dict[str, Any]) -> None:
+    """Replace a record durably, marked with the format and version; written aside under a name the scans skip."""
+    text = json.dumps({"format": FORMAT, "version": VERSION, **data}, separators=(",", ":"))  # the C encoder
+    durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
 
 
-def read_json(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
+def read_record(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
     """The record, or None if there is none (and no trace of it).
 
-    Raises ``DamagedRecord`` when it is damaged (see the module docstring); a record of a
-    newer format is refused (``UsageError``: upgrade, nothing is damaged).
+    Raises ``DamagedRecord`` when it is damaged (see the module docstring) or lacks one of
+    ``required``; a record of a newer version is refused (``UsageError``: upgrade, nothing is damaged).
     """
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
+    data = read_json(path, "mirror record", fix=_REBUILT, damaged=DamagedRecord)
+    if data is None:
         traces = _traces(path)
         if traces:
-            raise DamagedRecord(f"the mirror's record {path.name} is gone and {traces[0]} is in its place: the "
-                                f"next sync rebuilds it from a full comparison") from None
+            raise DamagedRecord(f"'{path}' is not a readable mirror record (gone, and {traces[0]} is in its "
+                                f"place): {_REBUILT}")
         return None
-    except (ValueError, OSError) as exc:
-        raise DamagedRecord(f"the mirror's record {path} is unreadable ({exc}): the next sync rebuilds it "
-                            f"from a full comparison") from exc
-    if not isinstance(data, dict) or any(key not in data for key in required):
-        raise DamagedRecord(f"the mirror's record {path} does not hold a record: the next sync rebuilds it")
-    if data.get("format", 0) > FORMAT:
-        raise UsageError(f"'{path}' was written by a newer workbench (format {data['format']}): upgrade the workbench")
+    if not isinstance(data, dict):
+        raise DamagedRecord(f"'{path}' is not a readable mirror record (not a JSON object): {_REBUILT}")
+    name, version = data.get("format"), data.get("version")
+    if isinstance(name, int):  # written before records named their format: {"format": 1}
+        name, version = FORMAT, name
+    if name != FORMAT or not isinstance(version, int):
+        raise DamagedRecord(f"'{path}' is not a readable mirror record (format {name!r}): {_REBUILT}")
+    if version > VERSION:
+        raise UsageError(f"'{path}' was written by a newer workbench (version {version}): upgrade the workbench")
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise DamagedRecord(f"'{path}' is not a readable mirror record (no {missing[0]}): {_REBUILT}")
     return data
 
 
@@ -136,7 +138,7 @@ def sync_damaged(target: Path) -> bool:
 
 
 def load_sync(target: Path) -> dict[str, Any] | None:
-    return read_json(target / SYNC_NAME, required=("synced_at", "mode"))
+    return read_record(target / SYNC_NAME, required=("synced_at", "mode"))
 
 
 def save_sync(
@@ -153,8 +155,7 @@ def save_sync(
         if "" in exact:
             kept = {}
         hashes = {**kept, **hashes}
-    write_json_atomic(target / SYNC_NAME, {
-        "format": FORMAT,
+    write_record(target / SYNC_NAME, {
         "mode": mode,
         "checksum": checksum,
         "source": str(source),
@@ -167,10 +168,10 @@ def save_sync(
 
 def stamp_in_step(directory: Path, now: datetime) -> None:
     """Record that a raid1 pair was in step at ``now`` (the simulated clock in experiments)."""
-    write_json_atomic(directory / RAID1_NAME, {"format": FORMAT, "in_step_at": now.isoformat()})
+    write_record(directory / RAID1_NAME, {"in_step_at": now.isoformat()})
 
 
 def in_step_at(directory: Path) -> datetime | None:
     """When a raid1 pair was last stamped in step; None for a pair the workbench never stamped."""
-    data = read_json(directory / RAID1_NAME, required=("in_step_at",))
+    data = read_record(directory / RAID1_NAME, required=("in_step_at",))
     return None if data is None else datetime.fromisoformat(data["in_step_at"])

@@ -20,15 +20,17 @@ each protect, and every simulated hour in an experiment).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...disk.targets import check_destination
 from ...errors import UsageError
-from ..base import Damage, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ...filehash import hash_file
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import raid1, record, tree
+from .listing import copy_paths, list_tree
 from .sync import check_target, sync_tree
 from .twoway import last_synced, load_state, signature, sync_two_way
 
@@ -53,6 +55,13 @@ def _restore_copy(tree_root: Path, point_id: str, destination: Path, force: bool
     return RestoreReport(POINT, bytes_written=result.bytes_copied, files=result.files)
 
 
+def _check_synced(strategy: MirrorSync | MirrorTwoWay, target: Path, point_id: str) -> None:
+    """A listing needs the one point, 'now', and a mirror that has synced at least once."""
+    _check_point(point_id)
+    if not strategy.points(target):
+        raise UsageError(f"'{target}' holds no {strategy.name} yet: run 'workbench mirror protect' first")
+
+
 def _read_all(root: Path) -> VerifyReport:
     """Read every file of the tree: all a mirror without hashes can check (I/O errors, missing bytes)."""
     report = VerifyReport()
@@ -61,7 +70,7 @@ def _read_all(root: Path) -> VerifyReport:
             continue
         report.checked += 1
         try:
-            tree.hash_file(f"{root}/{path}", entry.size)
+            hash_file(f"{root}/{path}", entry.size)
         except OSError as exc:
             report.damage.append(Damage("file", path, f"unreadable: {exc.strerror}"))
     return report
@@ -84,8 +93,8 @@ class MirrorSync:
     """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
 
     name = "mirror-sync"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
 
     def __init__(self, checksum: bool = False) -> None:
         self.checksum = checksum
@@ -110,8 +119,20 @@ class MirrorSync:
     def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         """The mirrored tree is copied back, also when the record beside it is damaged."""
         if not record.has_record(target, record.SYNC_NAME):
-            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
+            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
+                             "run 'workbench mirror protect' first")
         return _restore_copy(target, point_id, destination, force)
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The mirror folder itself, as ``ls -lR`` and ``b3sum -r`` of it show it."""
+        _check_synced(self, target, point_id)
+        return list_tree(target, exclude_top=record.LEFT_OUT)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the mirror folder."""
+        _check_synced(self, target, point_id)
+        return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
 
     def verify(self, target: Path) -> VerifyReport:
         """Checksum variant: every file against the hash recorded at sync time. Quick: read everything.
@@ -125,7 +146,8 @@ class MirrorSync:
             report.damage.insert(0, Damage("record", record.SYNC_NAME, str(exc)))
             return report
         if saved is None:
-            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): run 'workbench mirror protect' first")
+            raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
+                             "run 'workbench mirror protect' first")
         hashes: dict[str, str] = saved.get("hashes") or {}
         if not hashes:
             return _read_all(target)
@@ -133,7 +155,7 @@ class MirrorSync:
         for path, expected in sorted(hashes.items()):
             report.checked += 1
             try:
-                actual = tree.hash_file(f"{target}/{path}").hex()
+                actual = hash_file(f"{target}/{path}").hex()
             except FileNotFoundError:
                 report.damage.append(Damage("file", path, "missing from the mirror"))
                 continue
@@ -171,8 +193,8 @@ class MirrorTwoWay:
     """``mirror-two-way``: Unison-like, conflicts keep both versions (see ``twoway``)."""
 
     name = "mirror-two-way"
-    scope = "folders"
-    source_kind = "tree"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
     variant = ""
 
     def protect(self, source: Path, target: Path, *, now: datetime,
@@ -188,6 +210,16 @@ class MirrorTwoWay:
         if not record.has_record(target, record.TWOWAY_NAME):
             raise UsageError(f"'{target}' is not a two-way mirror (no {record.TWOWAY_NAME}): run protect first")
         return _restore_copy(target, point_id, destination, force)
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The other side's folder, as ``ls -lR`` shows it."""
+        _check_synced(self, target, point_id)
+        return list_tree(target, exclude_top=record.LEFT_OUT)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        _check_synced(self, target, point_id)
+        return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
 
     def verify(self, target: Path) -> VerifyReport:
         """Every file readable, and size and mtime as the state database recorded at the last sync.
@@ -219,8 +251,8 @@ class Raid1Strategy:
     """``raid1``: a btrfs raid1 pair in the target directory holds the protected filesystem."""
 
     name = "raid1"
-    scope = "filesystem"
-    source_kind = "tree"
+    scope: Scope = "filesystem"
+    source_kind: SourceKind = "tree"
     variant = ""
 
     def __init__(self, half_bytes: int = 256 << 20) -> None:
@@ -252,6 +284,21 @@ class Raid1Strategy:
         check_destination(destination, force=force)  # before mounting anything
         with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True, degrade=True) as pair:
             return _restore_copy(pair.mountpoint, point_id, destination, force)
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The pair's filesystem, mounted read-only (degraded when a half is gone)."""
+        _check_point(point_id)
+        with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True,
+                                degrade=True) as pair:
+            return list_tree(pair.mountpoint)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        _check_point(point_id)
+        check_destination(destination, force=force)  # before mounting anything
+        with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True,
+                                degrade=True) as pair:
+            return copy_paths(pair.mountpoint, paths, destination, point_id=POINT, force=force)
 
     def verify(self, target: Path) -> VerifyReport:
         """A scrub: btrfs reads both copies of every block and repairs a bad one from the good one.

@@ -36,10 +36,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ...filehash import hash_file
 from ..base import ProgressCallback
 from . import record, tree
 from .sync import check_pair
-from .tree import Entry
+from .tree import MirrorEntry
 
 Signature = tuple[str, int, int, int, str | None]
 SIDES = ("source", "target")
@@ -78,7 +79,7 @@ class TwoWayResult:
                 "conflicts": [c.__dict__ for c in self.conflicts]}
 
 
-def signature(entry: Entry | None) -> Signature | None:
+def signature(entry: MirrorEntry | None) -> Signature | None:
     if entry is None:
         return None
     if entry.kind == "d":
@@ -87,7 +88,7 @@ def signature(entry: Entry | None) -> Signature | None:
 
 
 def decide(
-    sides: tuple[dict[str, Entry], dict[str, Entry]],
+    sides: tuple[dict[str, MirrorEntry], dict[str, MirrorEntry]],
     state: dict[str, Signature],
     same_content: Any,
 ) -> tuple[list[Action], list[tuple[str, str, int | None]]]:
@@ -157,7 +158,7 @@ def load_state(target: Path, source: Path | None = None) -> dict[str, Signature]
 
     ``record.DamagedRecord`` when the state database is damaged.
     """
-    data = record.read_json(target / record.TWOWAY_NAME, required=_STATE_KEYS) or {}
+    data = record.read_record(target / record.TWOWAY_NAME, required=_STATE_KEYS) or {}
     if source is not None and data.get("source") != str(source):
         return {}
     return {path: tuple(sig) for path, sig in data.get("entries", {}).items()}
@@ -168,7 +169,7 @@ _STATE_KEYS = ("synced_at", "entries")
 
 def last_synced(target: Path) -> datetime | None:
     """When the last sync ran; ``record.DamagedRecord`` when the state database is damaged."""
-    data = record.read_json(target / record.TWOWAY_NAME, required=_STATE_KEYS)
+    data = record.read_record(target / record.TWOWAY_NAME, required=_STATE_KEYS)
     return datetime.fromisoformat(data["synced_at"]) if data else None
 
 
@@ -188,7 +189,7 @@ def sync_two_way(
     tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
 
     def same_content(path: str) -> bool:
-        return tree.hash_file(f"{roots[0]}/{path}") == tree.hash_file(f"{roots[1]}/{path}")
+        return hash_file(f"{roots[0]}/{path}") == hash_file(f"{roots[1]}/{path}")
 
     try:
         state = load_state(target, source)
@@ -234,7 +235,7 @@ def _free_name(roots: tuple[str, str], wanted: str) -> str:
 class _Runner:
     """Carries out actions, re-checking each path right before it is replaced or removed."""
 
-    def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, Entry], dict[str, Entry]],
+    def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, MirrorEntry], dict[str, MirrorEntry]],
                  result: TwoWayResult) -> None:
         self.roots, self.sides, self.result = roots, sides, result
         self.skipped: set[str] = set()  # changed while we synced: keep the old state
@@ -366,8 +367,7 @@ class _Runner:
 
 
 def _save_state(source: Path, target: Path, now: datetime, entries: dict[str, Signature]) -> None:
-    record.write_json_atomic(target / record.TWOWAY_NAME, {
-        "format": record.FORMAT,
+    record.write_record(target / record.TWOWAY_NAME, {
         "synced_at": now.isoformat(),
         "source": str(source),
         "entries": entries,
