@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ... import filehash
 from ...disk.targets import check_destination
-from ...errors import DamageFound, UsageError
+from ...errors import DamageFound, OperationFailed, UsageError
 from ..base import Listed, RestoreReport
 from . import tree
 
@@ -90,6 +90,25 @@ def copy_paths(root: Path, paths: Sequence[str], destination: Path, *, point_id:
     found = tree.scan(root, only=tops, exclude_top=skip)
     wanted = sorted(p for p in found if any(p == top or p.startswith(top + "/") for top in tops))
     first_names: dict[tuple[int, int], str] = {}
+    try:
+        _copy_wanted(root, destination, wanted, found, report, made_dirs, first_names)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise OperationFailed(f"copied {report.files} entries of point {point_id}, then the destination "
+                              f"filled up ({exc.strerror}): make room and restore the rest") from exc
+    for rel, entry in sorted(made_dirs, key=lambda item: item[0].count("/"), reverse=True):
+        tree.apply_meta(f"{destination}/{rel}", entry)  # times last, deepest first: children move them
+    if report.holes:
+        raise DamageFound(f"copied {report.files} entries of point {point_id}, but {len(report.holes)} could not "
+                          f"be read: {'; '.join(report.holes[:5])}")
+    return report
+
+
+def _copy_wanted(root: Path, destination: Path, wanted: list[str], found: dict[str, tree.MirrorEntry],
+                 report: RestoreReport, made_dirs: list[tuple[str, tree.MirrorEntry]],
+                 first_names: dict[tuple[int, int], str]) -> None:
+    """The copy itself, entry by entry in order; a full destination ends it with its OSError."""
     for rel in wanted:
         entry = found[rel]
         target = f"{destination}/{rel}"
@@ -114,12 +133,6 @@ def copy_paths(root: Path, paths: Sequence[str], destination: Path, *, point_id:
         else:
             tree.write_special(target, entry)
         report.files += 1
-    for rel, entry in sorted(made_dirs, key=lambda item: item[0].count("/"), reverse=True):
-        tree.apply_meta(f"{destination}/{rel}", entry)  # times last, deepest first: children move them
-    if report.holes:
-        raise DamageFound(f"copied {report.files} entries of point {point_id}, but {len(report.holes)} could not "
-                          f"be read: {'; '.join(report.holes[:5])}")
-    return report
 
 
 def _tops(paths: Iterable[str]) -> list[str]:
