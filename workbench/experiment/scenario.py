@@ -38,7 +38,7 @@ from .schedule import parse_schedule
 
 SCENARIO_NAMES = (
     "deletion", "bitrot", "bad-sectors", "ransomware", "slow-ransomware", "partition-wipe", "boot-wipe",
-    "superblock", "disk-loss", "target-corruption", "crash-during-protect", "bad-week",
+    "superblock", "disk-loss", "target-corruption", "crash-during-protect", "bad-week", "read-errors",
 )
 #: What the 'demo' selection runs ('make demo'): the lessons that matter, in a few minutes.
 DEMO_SCENARIOS = ("deletion", "slow-ransomware", "partition-wipe", "bitrot")

@@ -19,6 +19,7 @@ from ..disk.mounting import mounted
 from ..errors import UsageError
 from . import kinds
 from .bitrot import inject_bitrot
+from .read_errors import inject_read_errors
 from .records import FaultRecord
 
 #: Fault kinds, named as the scenarios are.
@@ -49,6 +50,12 @@ class DiskAtRest:
                at: datetime | None) -> FaultRecord:
         self.unmount()
         return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
+
+    def read_errors(self, *, seed: int, files: int, directories: int, inodes: int, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
+        self.unmount()
+        return inject_read_errors(self.image, seed=seed, files=files, directories=directories, inodes=inodes,
+                                  folders=folders, at=at)
 
     def __enter__(self) -> DiskAtRest:
         return self

@@ -58,6 +58,8 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
                    "are all the workbench's: read with `engine` workbench and their strategy's family.",
                 filled={"engine": dict.fromkeys(_FAMILY_BEFORE_ENGINES, "workbench"),
                         "family": _FAMILY_BEFORE_ENGINES}),
+    TableChange(4, "`read_errors` counts the read errors a strategy's protect runs met on a disk with bad "
+                   "sectors (the `read-errors` fault). Older tables have no such fault: read as missing."),
 )
 
 

@@ -45,6 +45,7 @@ class Lived:
     at_fault: AtFault
     protect_seconds: tuple[float, ...]  # of each run that made a point
     protect_failures: int
+    read_errors: int  # what the protect runs' engines reported they could not read
     fault_hour: int
     detect_hour: int
 
@@ -86,7 +87,8 @@ def simulate_hours(bench: Bench, plan: StrikePlan, details: dict[str, Any], phas
                 details["faults"] += strike(bench, spec, day, campaigns.setdefault(id(spec), RansomCampaign()))
     assert at_fault is not None, "the fault hour lies within the hours simulated"
     return Lived(history=tuple(history), at_fault=at_fault, protect_seconds=tuple(runs.seconds),
-                 protect_failures=runs.failures, fault_hour=plan.fault_hour, detect_hour=plan.detect_hour)
+                 protect_failures=runs.failures, read_errors=runs.read_errors, fault_hour=plan.fault_hour,
+                 detect_hour=plan.detect_hour)
 
 
 def _work(bench: Bench, hour: int, truth: GroundTruth) -> None:

@@ -93,7 +93,8 @@ class ResticEngine:
                             extra={"short_id": snapshot.short_id, "files": summary.total_files,
                                    "bytes": summary.total_bytes, "files_new": summary.files_new,
                                    "files_changed": summary.files_changed, "seconds": summary.seconds,
-                                   "notes": notes})
+                                   "notes": notes, "read_errors": len(summary.errors),
+                                   "unreadable": list(summary.errors)})
 
     def points(self, target: Path) -> list[RestorePoint]:
         self._require_repository(target)
