@@ -83,7 +83,7 @@ class ResticEngine:
         if done.returncode not in (0, PARTIAL_BACKUP):
             raise _failed("restic backup", done)
         stdout = done.stdout.decode(errors="replace")
-        summary = restic_json.backup_summary(stdout)
+        summary = restic_json.backup_summary(stdout, done.stderr.decode(errors="replace"))
         if progress is not None:
             progress(summary.total_bytes, summary.total_bytes)
         snapshot = self._snapshot(target, summary.snapshot_id)

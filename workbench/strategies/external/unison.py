@@ -98,8 +98,8 @@ class UnisonMirror:
         extra: dict[str, Any] = {**report.to_json(), "exit_code": done.returncode,
                                  "deleted_paths": report.paths("delete", roots[1]),
                                  "copied_to_source": len(report.paths("copy", roots[0]))}
-        unreadable = [f"{f['path']}: {f['reason']}" for f in report.failures if os.strerror(errno.EIO) in f["reason"]]
-        if unreadable:  # unison went on with the rest: the failed paths stay as they were on both sides
+        if os.strerror(errno.EIO) in stdout + stderr:  # the disk failed it: what failed, it could not read or write
+            unreadable = [failure["path"] for failure in report.failures]  # unison went on with the rest
             extra.update(read_errors=len(unreadable), unreadable=unreadable)
         return RestorePoint(POINT, now, "two-way", stored_bytes=sum(_bytes_at(target / p) for p in written),
                             extra=extra)
