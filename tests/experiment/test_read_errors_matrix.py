@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.root, pytest.mark.slow]
 
 SCENARIO = load_scenario("read-errors")
 #: Engines whose runs after the fault read a bad sector (a folder's entries, an inode block or file data).
-MEETS_BAD_SECTORS = {"backup", "image", "clone", "mirror-sync", "mirror-two-way", "backup/borg", "mirror-sync/rsync"}
+MEETS_BAD_SECTORS = {"backup", "image", "clone", "mirror-sync", "mirror-two-way", "backup/restic", "backup/borg",
+                     "backup/rsnapshot", "mirror-sync/rsync", "image/partclone"}
 #: Nothing of theirs reads the disk between the fault and its discovery.
 READS_NOTHING = {"none", "raid1"}
 

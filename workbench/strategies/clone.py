@@ -140,8 +140,8 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
                 zero_tail if number == count - 1 else zero_full)
             digests.append(digest)
             old = reference[number] if reference is not None and number < len(reference) else None
-            if j in unread and write in ("all", "changed"):  # a block that would not read: the clone keeps
-                digests[-1] = old if old is not None else digest  # what it had there (zeros on a fresh copy)
+            if j in unread and write == "changed":  # a refresh keeps the clone's block where the source's
+                digests[-1] = old if old is not None else digest  # would not read (a fresh copy has zeros there)
                 runs.append((lo, hi, False, False))
                 continue
             if write == "all":
