@@ -21,6 +21,8 @@ from . import kinds
 from .bitrot import inject_bitrot
 from .read_errors import inject_read_errors
 from .records import FaultRecord
+from .sectors import bad_sectors
+from .superblock import damage_superblock
 
 #: Fault kinds, named as the scenarios are.
 KINDS = kinds.names()
@@ -50,6 +52,15 @@ class DiskAtRest:
                at: datetime | None) -> FaultRecord:
         self.unmount()
         return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
+
+    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
+        self.unmount()
+        return bad_sectors(self.image, seed=seed, sectors=count, where=where, folders=folders, at=at)
+
+    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
+        self.unmount()
+        return damage_superblock(self.image, seed=seed, at=at)
 
     def read_errors(self, *, seed: int, files: int, directories: int, inodes: int, folders: tuple[str, ...],
                     at: datetime | None) -> FaultRecord:
