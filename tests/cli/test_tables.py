@@ -98,7 +98,7 @@ def test_commands_and_their_verbs() -> None:
 # ------------------------------------------------------------------------------------------ fault kinds
 
 def test_fault_kinds_are_the_scenarios() -> None:
-    assert len(set(kinds.names())) == len(kinds.names()) == 11
+    assert len(set(kinds.names())) == len(kinds.names()) == 12
     assert PROTECTION_FAULTS == ("target-corruption", "conflicting-edits", "crash-during-protect")
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from .. import proc, workspace
 from ..disk import boot, create, health
-from ..disk.loop import loops_of
 from ..disk.mounting import mounted
+from ..disk.served import users_of
 from ..disk.table import PartitionTable, read_table
 from ..errors import UsageError
 from ..units import parse_size
@@ -59,13 +59,14 @@ def disk_run(path: str | Path, command: Sequence[str], *, partition: str | None 
 
 
 def disk_list() -> list[DiskImage]:
-    """The disk images in the workspace, with their sizes and the loop devices attached to them."""
+    """The disk images in the workspace, with their sizes and the loop devices attached to them (directly, or
+    through the served file of a disk with bad sectors)."""
     rows = []
     for path in sorted(workspace.home().rglob("*")):
         if path.suffix not in IMAGE_SUFFIXES or path.is_relative_to(workspace.mount_dir()) or not path.is_file():
             continue
         st = path.stat()
-        rows.append(DiskImage(workspace.display(path), st.st_size, st.st_blocks * 512, loops_of(path)))
+        rows.append(DiskImage(workspace.display(path), st.st_size, st.st_blocks * 512, users_of(path)))
     return rows
 
 
@@ -83,7 +84,7 @@ def disk_rm(path: str | Path) -> Path:
     image = workspace.resolve(path, must_exist=True)
     if not image.is_file():
         raise UsageError(f"'{path}' is not a disk image file")
-    busy = loops_of(image)
+    busy = users_of(image)
     if busy:
         raise UsageError(f"'{path}' is attached as {', '.join(busy)}: release it first ('workbench cleanup')")
     image.unlink()

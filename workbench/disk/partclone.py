@@ -56,12 +56,17 @@ def filesystem_of(part: Partition) -> str:
                          f"is set up for here: partclone images {', '.join(sorted(FILESYSTEM_OF_ROLE))}") from None
 
 
-def clone(image: Path, part: Partition, filesystem: str, out: Path) -> Run:
-    """``partclone.<fs> -c`` of one partition of ``image`` (read-only) into ``out``, compressed with zstd."""
+def clone(image: Path, part: Partition, filesystem: str, out: Path, *, rescue: bool = False) -> Run:
+    """``partclone.<fs> -c`` of one partition of ``image`` (read-only) into ``out``, compressed with zstd.
+
+    ``rescue`` (``-R``): go on past the disk's read errors, as partclone advises on a disk with bad sectors;
+    the blocks that would not read are imaged as zeros.
+    """
     real = guard.check_target(image)
     with attached(real, part, readonly=True) as device, _log() as log:
         tool = TOOL_OF_FILESYSTEM[filesystem]
-        left, right = proc.pipe([tool, "-c", *_QUIET, "-s", device, "-o", "-", "-L", log],
+        left, right = proc.pipe([tool, "-c", *_QUIET, *(["-R"] if rescue else []), "-s", device, "-o", "-",
+                                 "-L", log],
                                 ["zstd", "-T0", "-q", "-f", "-o", out], check=False)
         return Run(left.stderr.decode(errors="replace"), log.read_text(errors="replace"), left.returncode,
                    right.returncode, right.stderr.decode(errors="replace"))

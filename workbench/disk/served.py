@@ -43,7 +43,7 @@ from pathlib import Path
 from .. import guard, proc, workspace
 from ..errors import MissingToolError, OperationFailed, UsageError
 from . import sector_list
-from .loop import _unwind_on_sigterm, loops_of
+from .loop import _unwind_on_sigterm, loops_of, workspace_loops
 from .sector_list import BadSectors, SectorRange
 from .sector_server import STATE_FORMAT, SUBTYPE
 
@@ -191,6 +191,23 @@ def leftover_places(root: Path | None = None) -> list[ServedPlace]:
     return sorted(places, key=lambda place: str(place.home))
 
 
+def serving(image: Path, root: Path | None = None) -> list[ServedPlace]:
+    """The served disks of this image still in place: a running server's, or what a killed run left."""
+    real = Path(image).resolve()
+    return [place for place in leftover_places(root) if _state(place).get("image") == str(real)]
+
+
+def users_of(image: Path) -> list[str]:
+    """What holds an image: the loop devices on it, and for each serving of it the loop devices on the served
+    file, or the FUSE mount itself when none is attached (``loop.loops_of`` sees only the first)."""
+    held = loops_of(image)
+    loops = workspace_loops()
+    for place in serving(image):
+        served_file = place.point / Path(image).name
+        held += [dev for dev, back in loops.items() if back == served_file] or [str(place.point)]
+    return held
+
+
 def release_place(place: ServedPlace, server: proc.Child | None = None) -> list[str]:
     """Unmount the FUSE mount, stop the server, remove the folder; return what was done.
 
@@ -230,14 +247,18 @@ def _unmount_fuse(point: Path) -> None:
     proc.run(["fusermount3", "-u", "-z", point], check=False)
 
 
-def _server_pid(place: ServedPlace) -> int | None:
+def _state(place: ServedPlace) -> dict:
+    """The server's state record, or {} when there is none (a server that exited removes it)."""
     try:
         record = json.loads(place.state.read_text())
     except (OSError, ValueError):
-        return None
-    if record.get("format") != STATE_FORMAT or not isinstance(record.get("pid"), int):
-        return None
-    return record["pid"]
+        return {}
+    return record if isinstance(record, dict) and record.get("format") == STATE_FORMAT else {}
+
+
+def _server_pid(place: ServedPlace) -> int | None:
+    pid = _state(place).get("pid")
+    return pid if isinstance(pid, int) else None
 
 
 def is_server(pid: int, place: ServedPlace) -> bool:

@@ -6,6 +6,11 @@ unmounted, with caches dropped, for imaging, cloning and raw-byte faults,
 so block-level engines see a consistent filesystem and the filesystem sees
 the raw damage. Listeners hear of every mount and unmount (a continuous
 mirror starts and stops its watcher there).
+
+A disk with bad sectors (the read-errors fault) is served while it is in use
+(``disk.served``): every mount, engine and manifest reads it through the
+served file and meets EIO on its bad sectors. Serving stops on unmount, so a
+raw fault finds the image detached.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import workspace
-from ..disk import esp, ext4, health, usage
+from ..disk import esp, ext4, health, sector_list, served, usage
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import WorkbenchError
 from ..faults.bitrot import inject_bitrot
+from ..faults.read_errors import inject_read_errors
 from ..faults.records import FaultRecord
 from ..faults.sectors import bad_sectors
 from ..faults.superblock import damage_superblock
@@ -37,6 +43,8 @@ class Machine:
         self.mount_point = workspace.mount_dir() / f"{image.parent.name}-{image.stem}"
         self.root: Path | None = None
         self._stack: ExitStack | None = None
+        self._serving: ExitStack | None = None
+        self._disk: Path | None = None
         self.listeners: list[Listener] = []
 
     @property
@@ -47,11 +55,24 @@ class Machine:
         """Mount the root filesystem read-write (no-op if mounted)."""
         if self.root is None:
             stack = ExitStack()
-            self.root = stack.enter_context(mounted(self.image, at=self.mount_point))
+            self.root = stack.enter_context(mounted(self._opened(), at=self.mount_point))
             self._stack = stack
             for listener in self.listeners:
                 listener(self.root)
         return self.root
+
+    def disk(self) -> Path:
+        """Unmount, and return the disk as a block-level engine reads it: the image, or its served file."""
+        self._unmount_root()
+        return self._opened()
+
+    def _opened(self) -> Path:
+        """The path to read the disk through, serving it (until the next unmount) when it has bad sectors."""
+        if self._disk is None:
+            stack = ExitStack()
+            self._disk = stack.enter_context(served.opened(self.image))
+            self._serving = stack
+        return self._disk
 
     def unmount(self) -> None:
         """Unmount (no-op if not mounted): the loop device goes, and its cache with it.
@@ -59,6 +80,12 @@ class Machine:
         What the filesystem wrote is in the image file's pages then, which raw
         readers and writers share; raw faults drop those pages after writing.
         """
+        self._unmount_root()
+        serving, self._serving, self._disk = self._serving, None, None
+        if serving is not None:
+            serving.close()
+
+    def _unmount_root(self) -> None:
         if self.root is None:
             return
         for listener in self.listeners:
@@ -71,10 +98,12 @@ class Machine:
         self.unmount()
 
     def replace_with(self, new_image: Path) -> None:
-        """Swap in another disk (a restored one, or the clone) under the machine's name."""
+        """Swap in another disk (a restored one, or the clone) under the machine's name: a new disk, whose
+        sectors all read (the old one's bad-sector list goes with it)."""
         self.unmount()
         if new_image != self.image:
             new_image.replace(self.image)
+            sector_list.list_path(self.image).unlink(missing_ok=True)
 
     def usable(self) -> bool:
         """What the user sees: the disk is there, it has its partitions and boot code, and the root mounts."""
@@ -106,12 +135,20 @@ class Machine:
         self.unmount()
         return damage_superblock(self.image, seed=seed, at=at)
 
+    def read_errors(self, *, seed: int, files: int, directories: int, inodes: int, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
+        """Sectors that fail to read from now on, under some of the user's files, folders and inodes."""
+        self.unmount()
+        return inject_read_errors(self.image, seed=seed, files=files, directories=directories, inodes=inodes,
+                                  folders=folders, at=at)
+
     def manifest(self) -> Manifest | None:
-        """The whole root tree as it is now, or None when the root cannot be mounted."""
+        """The whole root tree as it is now, as it reads (a bad sector's file is unreadable), or None when the
+        root cannot be mounted."""
         if self.root is not None:
             return take_manifest(self.root)
         try:
-            with mounted(self.image, readonly=True) as root:
+            with served.opened(self.image) as disk, mounted(disk, readonly=True) as root:
                 return take_manifest(root)
         except WorkbenchError:
             return None

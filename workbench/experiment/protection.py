@@ -208,8 +208,7 @@ class DiskProtection(Protection):
     strategy: DiskStrategy  # restored with rescue= and size=
 
     def source_for(self, machine: Machine) -> Path:
-        machine.unmount()
-        return machine.image
+        return machine.disk()
 
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
         new_disk.unlink(missing_ok=True)

@@ -23,10 +23,13 @@ from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
+from ..disk import sector_list
 from ..disk.layout import SECTOR
+from ..disk.sector_list import SECTOR_BYTES, BadSectors, SectorRange
 from ..errors import OperationFailed, UsageError, WorkbenchError
 from ..faults import raw
 from ..faults.bitrot import inject_bitrot_at
+from ..faults.read_errors import MECHANISM, RUN_BYTES, RUN_SECTORS
 from ..faults.records import ByteRange, FaultRecord, random_bytes, rng, timestamp
 from ..faults.select import choose_files, files_under
 from ..strategies.base import RestorePoint, VerifyReport
@@ -142,6 +145,30 @@ class Raid1Machine(Machine):
         return FaultRecord(kind="superblock", seed=seed, time=timestamp(at), target=str(self.image),
                            ranges=[ByteRange(offset, size, str(self.image), changed)],
                            details={"half": self.image.name, "filesystem": "btrfs", "changed_bytes": changed})
+
+
+    def read_errors(self, *, seed: int, files: int, directories: int, inodes: int, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
+        """Bad sectors on half A only, on the first block of ``files + directories + inodes`` of the user's
+        files there (a member has no ext4 folders or inode tables: every run lands in file data)."""
+        root = self.mount()
+        big = [n for n in files_under(root, folders) if (root / n).stat().st_size >= RUN_BYTES]
+        chosen = choose_files(big, max(1, min(files + directories + inodes, len(big))), rng("read-errors-raid1", seed))
+        assert self._pair is not None  # mount() above mounted the pair
+        runs = {name: placement.offset_bytes for name in chosen for placement in raid1.locate(self._pair, name)
+                if placement.image == self.image}
+        self.unmount()
+        list_file = sector_list.list_path(self.image)
+        new = [SectorRange(offset // SECTOR_BYTES, RUN_SECTORS) for offset in runs.values()]
+        sector_list.save(list_file, BadSectors.of([*sector_list.load(list_file).ranges, *new]))
+        return FaultRecord(
+            kind="bad-sectors", seed=seed, time=timestamp(at), target=str(self.image), files=sorted(runs),
+            ranges=[ByteRange(offset, RUN_BYTES, str(self.image), 0) for offset in sorted(runs.values())],
+            details={"mechanism": MECHANISM, "sector_bytes": SECTOR_BYTES, "bad_sector_list": list_file.name,
+                     "half": self.image.name,
+                     "runs": [{"first_sector": offset // SECTOR_BYTES, "sectors": RUN_SECTORS, "aimed_at": "data",
+                               "target": name, "holds": {"file_data": [name]}}
+                              for name, offset in sorted(runs.items(), key=lambda item: item[1])]})
 
 
 class Raid1Protection(Protection):

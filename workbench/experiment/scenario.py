@@ -44,7 +44,7 @@ from .schedule import parse_schedule
 SCENARIO_NAMES = (
     "deletion", "bitrot", "bad-sectors", "ransomware", "ransomware-offline-mirror", "slow-ransomware",
     "partition-wipe", "boot-wipe", "superblock", "disk-loss", "target-corruption", "crash-during-protect",
-    "bad-week", "two-way-conflict",
+    "bad-week", "two-way-conflict", "read-errors",
 )
 #: What the 'demo' selection runs ('make demo'): the lessons that matter, in a few minutes.
 DEMO_SCENARIOS = ("deletion", "slow-ransomware", "partition-wipe", "bitrot")

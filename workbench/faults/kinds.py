@@ -82,6 +82,9 @@ class StruckDisk(Protocol):
 
     def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord: ...
 
+    def read_errors(self, *, seed: int, files: int, directories: int, inodes: int, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord: ...
+
 
 @dataclass
 class RansomCampaign:
@@ -196,6 +199,11 @@ def _bad_sectors(s: Strike) -> list[FaultRecord]:
                                       folders=s.folders, at=s.at)]
 
 
+def _read_errors(s: Strike) -> list[FaultRecord]:
+    return [s.struck_disk.read_errors(seed=s.seed, files=s.option("files"), directories=s.option("directories"),
+                                      inodes=s.option("inodes"), folders=s.folders, at=s.at)]
+
+
 def _partition_wipe(s: Strike) -> list[FaultRecord]:
     return [table.wipe_table(s.struck_disk.image, which=s.option("which"), fill=s.option("fill"), seed=s.seed, at=s.at)]
 
@@ -253,6 +261,11 @@ KINDS: tuple[FaultKind, ...] = (
     FaultKind("bad-sectors", "consecutive sectors turned into random bytes", "detached", _bad_sectors,
               (_count(8, "sectors to spoil"),
                Option("where", "files", "under the users' files, in a partition (root, esp) or anywhere (disk)"))),
+    FaultKind("read-errors", "sectors that fail to read (EIO) under files, folders' entries and inodes",
+              "detached", _read_errors,
+              (Option("files", 2, "files with a bad run of sectors in their data", parse=int),
+               Option("directories", 1, "folders with a bad run on their entries", parse=int),
+               Option("inodes", 1, "inode-table blocks gone bad (each holds several files' inodes)", parse=int))),
     FaultKind("ransomware", "a share of the users' files encrypted (AES-256-CTR) and renamed, a note left",
               "mounted", _ransomware,
               (Option("fraction", 0.5, "share of the files to encrypt, above 0 and at most 1", parse=float),

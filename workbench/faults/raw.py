@@ -13,16 +13,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .. import guard
-from ..disk.loop import loops_of
 from ..disk.mounting import drop_caches
+from ..disk.served import users_of
 from ..errors import UsageError
 from .records import BitFlip
 
 
 def require_detached(image: Path) -> Path:
-    """The real path of a workspace image that no loop device holds, or a UsageError."""
+    """The real path of a workspace image that no loop device holds, directly or through its served file
+    (``disk.served``), or a UsageError."""
     real = guard.check_image(image)
-    busy = loops_of(real)
+    busy = users_of(real)
     if busy:
         raise UsageError(
             f"'{real.name}' is attached as {', '.join(busy)}: unmount it before a raw-byte fault "

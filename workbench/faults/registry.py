@@ -19,6 +19,7 @@ from ..disk.mounting import mounted
 from ..errors import UsageError
 from . import kinds
 from .bitrot import inject_bitrot
+from .read_errors import inject_read_errors
 from .records import FaultRecord
 from .sectors import bad_sectors
 from .superblock import damage_superblock
@@ -60,6 +61,12 @@ class DiskAtRest:
     def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
         self.unmount()
         return damage_superblock(self.image, seed=seed, at=at)
+
+    def read_errors(self, *, seed: int, files: int, directories: int, inodes: int, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
+        self.unmount()
+        return inject_read_errors(self.image, seed=seed, files=files, directories=directories, inodes=inodes,
+                                  folders=folders, at=at)
 
     def __enter__(self) -> DiskAtRest:
         return self

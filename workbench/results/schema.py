@@ -23,7 +23,7 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 #: The version of the tables' columns; written into results.parquet and run.json.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 Dtype = Literal["string", "int64", "float64", "bool"]
 #: Which clock a time column reads: real (wall) seconds, or the simulated clock of the scenario.
@@ -125,6 +125,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("protect_s_median", "float64", "median seconds of one protect run (NaN when none ran)", unit="s",
            clock="real", summary="range"),
     Column("protect_failures", "int64", "protect runs that failed (e.g. of a broken disk)", unit="count"),
+    Column("read_errors", "int64", "read errors the strategy's protect runs met and reported: what its engine "
+           "could not read off a disk with bad sectors (the `read-errors` fault), and skipped or copied around",
+           unit="count", counts="per run, then summed: files and folders a file-level engine left out (its log's "
+           "error lines, for a real tool), unreadable ranges a block-level engine copied around, and 1 for a run "
+           "that stopped on an I/O error; a continuous mirror's watcher counts like a run. 0 when every read "
+           "succeeded, and for strategies with no runs after the fault (none, raid1)"),
     Column("points_at_fault", "int64", "restore points the target held when the first fault struck",
            unit="count"),
     Column("footprint_bytes", "int64", "bytes on the target at fault time. " + _FOOTPRINT_SPREAD, unit="bytes",

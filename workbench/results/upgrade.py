@@ -69,6 +69,8 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
                    "`target_damage_by`, `conflicts`, `versions_lost`. `protect_s` and `protect_runs` count the "
                    "continuous mirror's work; `restore_point_time` is simulated for every strategy.",
                 dropped=("rpo_hours",)),
+    TableChange(6, "`read_errors` counts the read errors a strategy's protect runs met on a disk with bad "
+                   "sectors (the `read-errors` fault). Older tables have no such fault: read as missing."),
 )
 
 

@@ -67,6 +67,8 @@ class PassStats:
     blocks_changed: int = 0
     seconds: float = 0.0
     mismatched: list[int] = field(default_factory=list)  # block numbers (check passes)
+    #: (offset, length) of the source's runs of sectors that would not read: copied around, as ddrescue does
+    unreadable: list[tuple[int, int]] = field(default_factory=list)
 
 
 def hashes_path(clone: Path) -> Path:
@@ -119,7 +121,11 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
         view = memoryview(buf)[:seg_len]
         seg_reads = reads.get(seg_start // SEGMENT, ())
         if seg_reads:
-            stats.bytes_read = read_ranges(src_fd, buf, seg_start, seg_len, seg_reads, buffers.zeros)
+            stats.bytes_read = read_ranges(src_fd, buf, seg_start, seg_len, seg_reads, buffers.zeros,
+                                           stats.unreadable)
+        unread = {(offset + k - seg_start) // BLOCK for offset, length in stats.unreadable
+                  for k in range(0, length, min(length, BLOCK))} | {
+                     (offset + length - 1 - seg_start) // BLOCK for offset, length in stats.unreadable}
         nblocks = -(-seg_len // BLOCK)
         first = seg_start // BLOCK
         digests, runs = [], []
@@ -133,6 +139,10 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
                 zero_tail if number == count - 1 else zero_full)
             digests.append(digest)
             old = reference[number] if reference is not None and number < len(reference) else None
+            if j in unread and write == "changed":  # a refresh keeps the clone's block where the source's
+                digests[-1] = old if old is not None else digest  # would not read (a fresh copy has zeros there)
+                runs.append((lo, hi, False, False))
+                continue
             if write == "all":
                 keep = bool(nonzero[j])
             elif write == "changed":
@@ -160,6 +170,7 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
             total.bytes_punched += stats.bytes_punched
             total.blocks_changed += stats.blocks_changed
             total.mismatched += stats.mismatched
+            total.unreadable += stats.unreadable
     total.seconds = round(time.perf_counter() - started, 6)
     return hashes, total
 
@@ -263,6 +274,8 @@ class CloneStrategy(MountedLister):
         _write_record(target, meta, hashes, sync=self.sync)
         marker_path(target).unlink()
         extra = {**_stats_json(stats), "mode": mode, "disk_size": size}
+        if stats.unreadable:
+            extra["unreadable"] = [f"disk bytes {offset}-{offset + length}" for offset, length in stats.unreadable]
         return RestorePoint(meta["id"], now, "clone", None, stats.bytes_written, extra)
 
     def _refreshable(self, target: Path, size: int) -> list[bytes] | None:
@@ -364,4 +377,5 @@ def _regions(table: PartitionTable) -> list[dict]:
 
 
 def _stats_json(stats: PassStats) -> dict:
-    return {k: v for k, v in stats.__dict__.items() if k != "mismatched"}
+    counters = {k: v for k, v in stats.__dict__.items() if k not in ("mismatched", "unreadable")}
+    return {**counters, "read_errors": len(stats.unreadable), "unreadable_bytes": sum(n for _, n in stats.unreadable)}

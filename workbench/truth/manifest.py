@@ -239,18 +239,30 @@ def entries_of(root: str, batch: Batch) -> list[ManifestEntry]:
 
 
 def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, os.stat_result]]) -> None:
+    """Every entry below ``rel``. A folder whose entries, or an entry whose inode, cannot be read (the disk's
+    EIO, or ext4 finding the block damaged: ``UNREADABLE_ERRORS``) is passed over: what cannot be reached by
+    name is not in the tree as it reads."""
     stack = [rel]
     while stack:
         folder = stack.pop()
-        with os.scandir(root / folder if folder else root) as it:
-            for item in it:
-                path = f"{folder}/{item.name}" if folder else item.name
-                if (not folder and item.name == "lost+found") or _excluded(path, exclude):
-                    continue
-                st = item.stat(follow_symlinks=False)
-                out.append((path, st))
-                if stat.S_ISDIR(st.st_mode):
-                    stack.append(path)
+        try:
+            with os.scandir(root / folder if folder else root) as it:
+                for item in it:
+                    path = f"{folder}/{item.name}" if folder else item.name
+                    if (not folder and item.name == "lost+found") or _excluded(path, exclude):
+                        continue
+                    try:
+                        st = item.stat(follow_symlinks=False)
+                    except OSError as exc:
+                        if exc.errno not in UNREADABLE_ERRORS:
+                            raise
+                        continue
+                    out.append((path, st))
+                    if stat.S_ISDIR(st.st_mode):
+                        stack.append(path)
+        except OSError as exc:
+            if exc.errno not in UNREADABLE_ERRORS:
+                raise
 
 
 def _batches(found: list[tuple[str, os.stat_result]]) -> Iterator[list[tuple[str, os.stat_result]]]:
@@ -277,6 +289,8 @@ def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
 
 #: The hash recorded for a file whose bytes cannot be read (a disk's I/O error): never equal to a real one.
 UNREADABLE = "unreadable"
+#: What reading a damaged disk raises: the disk's I/O error, ext4's checksum mismatch and its "needs fsck".
+UNREADABLE_ERRORS = (errno.EIO, errno.EBADMSG, errno.EUCLEAN)
 
 
 def _hash_file(path: str, size: int) -> str:
@@ -284,7 +298,7 @@ def _hash_file(path: str, size: int) -> str:
     try:
         return hash_file(path, size).hex()
     except OSError as exc:
-        if exc.errno != errno.EIO:
+        if exc.errno not in UNREADABLE_ERRORS:
             raise
         return UNREADABLE
 

@@ -8,7 +8,9 @@ target is kept for ``damage_path`` (``copies``).
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import statistics
 import sys
 import time
@@ -23,6 +25,14 @@ from ..protection import Kept
 from ..scenario import FaultSpec
 from .build import Bench
 
+#: How many of a run's unreadable files or ranges the cell's details name (the count is whole).
+UNREADABLE_SHOWN = 50
+
+
+def stopped_on_read_error(error: WorkbenchError) -> int:
+    """1 when a failed run's message says the disk failed a read (EIO), as an engine that stops on one does."""
+    return int(os.strerror(errno.EIO) in str(error))
+
 
 @dataclass
 class ProtectRuns:
@@ -35,6 +45,7 @@ class ProtectRuns:
     failures: int = 0
     copies: list[RunCopy] = field(default_factory=list)  # what each run recorded doing to the target
     conflicts: int = 0  # conflicts the runs met (a two-way sync's)
+    read_errors: int = 0  # what the runs' engines reported they could not read (the results' read_errors)
 
     def protect(self, event: str, *, after_fault: bool = False) -> bool:
         """One scheduled run; False when it failed (counted and logged: the cell goes on).
@@ -48,6 +59,7 @@ class ProtectRuns:
         except WorkbenchError as exc:
             self.log.append({"time": now.isoformat(), "error": str(exc)})
             self.failures += 1
+            self.read_errors += stopped_on_read_error(exc)
             return False
         elapsed = time.perf_counter() - started
         self.seconds.append(elapsed)
@@ -55,9 +67,14 @@ class ProtectRuns:
         self.copies.append(run_copy(point, after_fault=after_fault))
         self.conflicts += len(point.extra.get("conflicts", ()))
         notes = point.extra.get("notes")  # what a real tool had to do first (unlock what a killed run left)
+        read_errors = int(point.extra.get("read_errors", 0))
+        self.read_errors += read_errors
+        unreadable = point.extra.get("unreadable") or []
         self.log.append({"time": now.isoformat(), "point": point.id, "kind": point.kind,
                          "seconds": round(elapsed, 4), "stored_bytes": point.stored_bytes,
-                         **({"notes": notes} if notes else {})})
+                         **({"notes": notes} if notes else {}),
+                         **({"read_errors": read_errors, "unreadable": unreadable[:UNREADABLE_SHOWN]}
+                            if read_errors else {})})
         return True
 
     def kept(self, parts: list[tuple[Kept, bool]]) -> None:

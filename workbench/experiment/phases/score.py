@@ -56,6 +56,7 @@ def score_cell(identity: Mapping[str, Any], lived: Lived, outcome: RecoveryOutco
         protect_runs=len(seconds),
         protect_s_median=round(statistics.median(seconds), 4) if seconds else math.nan,
         protect_failures=lived.protect_failures,
+        read_errors=lived.read_errors + sum(int(e.get("read_errors", 0)) for e in protection.events),
         **lived.at_fault.space,
         rto_s=round(outcome.rto_s, 4),
         recovery_level=outcome.level,

@@ -49,6 +49,7 @@ class Lived:
     at_fault: AtFault
     protect_seconds: tuple[float, ...]  # of each run that made a point
     protect_failures: int
+    read_errors: int  # what the protect runs' engines reported they could not read
     fault_hour: int
     detect_hour: int
     run_copies: tuple[RunCopy, ...] = ()  # what each run recorded doing to the target (``damage_path``)
@@ -107,7 +108,8 @@ def simulate_hours(bench: Bench, plan: StrikePlan, details: dict[str, Any], phas
     assert at_fault is not None, "the fault hour lies within the hours simulated"
     details["history"] = [{"hour": s.hour, "held": s.held} for s in history]
     return Lived(history=tuple(history), at_fault=at_fault, protect_seconds=tuple(runs.seconds),
-                 protect_failures=runs.failures, fault_hour=plan.fault_hour, detect_hour=plan.detect_hour,
+                 protect_failures=runs.failures, read_errors=runs.read_errors,
+                 fault_hour=plan.fault_hour, detect_hour=plan.detect_hour,
                  run_copies=tuple(runs.copies), conflicts=runs.conflicts, faults=tuple(details["faults"]))
 
 

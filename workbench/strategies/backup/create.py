@@ -1,5 +1,9 @@
 """Taking one snapshot: scan, read what changed, store new chunks, commit in a safe order.
 
+A file or folder the disk cannot read (EIO, a bad sector) is left out of the snapshot and named in its
+``unreadable`` list, and the backup goes on with the rest, as restic and borg do: one bad sector must not
+cost the night's backup of everything else.
+
 Files are read, chunked, hashed and compressed by worker threads (blake3, zstd and numpy
 release the GIL); the calling thread only appends new blobs to the pack and keeps the
 tree in scan order. In-flight work is bounded so memory stays flat on large trees.
@@ -7,6 +11,7 @@ tree in scan order. In-flight work is bounded so memory stays flat on large tree
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections import deque
@@ -69,7 +74,8 @@ def take_snapshot(
     if request.mode not in ("full", "incremental", "differential"):
         raise UsageError(f"unknown backup mode '{request.mode}': use full, incremental or differential")
     started = time.perf_counter()
-    entries = scan(request.source, request.selection)
+    unreadable: list[str] = []
+    entries = scan(request.source, request.selection, unreadable)
     with repo.lock():
         index = repo.load_index()
         base_id, base_tree = pick_base(repo, request.mode)
@@ -77,7 +83,9 @@ def take_snapshot(
         before = {e["path"]: e for e in base_tree}
         writer = PackWriter(repo)
         with undone_on_failure(writer, repo.path, "writing the backup"):
-            stats = _store_files(repo, request, entries, before, index, writer, progress)
+            stats = _store_files(repo, request, entries, before, index, writer, progress, unreadable)
+            entries = [e for e in entries if e.get("type") != "unreadable"]
+            stats["read_errors"] = len(unreadable)
             writer.commit()
             snapshot = {
                 "version": 1,
@@ -89,6 +97,7 @@ def take_snapshot(
                 "selection": request.selection.to_json(),
                 "stats": {**stats, "seconds": round(time.perf_counter() - started, 3)},
                 "tree": entries,
+                **({"unreadable": sorted(unreadable)} if unreadable else {}),
             }
             snap_id = repo.write_snapshot(snapshot)
     return BackupResult(snap_id, snapshot)
@@ -102,6 +111,7 @@ def _store_files(
     index: dict[bytes, Location],
     writer: PackWriter,
     progress: Callable[[int, int], None] | None,
+    unreadable: list[str],
 ) -> dict[str, int]:
     stats = {"files": 0, "dirs": 0, "bytes": 0, "changed_files": 0, "changed_bytes": 0, "new_chunks": 0}
     todo: list[SnapshotEntry] = []
@@ -131,8 +141,13 @@ def _store_files(
         def drain_one() -> None:
             nonlocal inflight, done
             entry, future = pending.popleft()
-            pieces, digest = future.result()
             inflight -= entry["size"]
+            try:
+                pieces, digest = future.result()
+            except _Unreadable:
+                unreadable.append(entry["path"])
+                entry["type"] = "unreadable"  # dropped from the tree before it is written
+                return
             entry["chunks"] = [_keep(piece, index, writer, stats) for piece in pieces]
             entry[FILE_HASH] = digest
             entry["size"] = sum(p[1] for p in pieces)  # the bytes really read, if the file changed meanwhile
@@ -165,34 +180,48 @@ def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats:
 
 def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
     """Read, chunk, hash and (for chunks not yet stored) compress one file; also the whole file's blake3."""
-    pieces: list[Piece] = []
-    whole = blake3.blake3()
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError as exc:
+        if exc.errno == errno.EIO:
+            raise _Unreadable(path) from None
         raise OperationFailed(f"cannot read {path}: {exc.strerror}") from None
     try:
-        carry = b""
-        # os.read(fd, n) allocates n bytes before it reads: ask for what the file holds (plus one
-        # byte, to see it grow), not READ_BLOCK, or each small file costs a 64 MiB mmap and munmap.
-        left = os.fstat(fd).st_size
-        while True:
-            block = os.read(fd, min(READ_BLOCK, max(left, 0) + 1))
-            left -= len(block)
-            whole.update(block)
-            data = carry + block if carry else block
-            if not data:
-                break
-            view = memoryview(data)
-            bounds = list(chunk_bounds(view, params))
-            last = bounds.pop() if block and len(data) > params.small_file else None
-            for start, end in bounds:
-                pieces.append(_piece(view[start:end], known))
-            if not block:
-                break
-            carry = bytes(view[last[0] :]) if last else b""
+        return _chunk_file(fd, params, known)
+    except OSError as exc:
+        if exc.errno != errno.EIO:
+            raise
+        raise _Unreadable(path) from None
     finally:
         os.close(fd)
+
+
+class _Unreadable(Exception):
+    """A file the disk failed to read (EIO): the snapshot leaves it out and names it."""
+
+
+def _chunk_file(fd: int, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
+    pieces: list[Piece] = []
+    whole = blake3.blake3()
+    carry = b""
+    # os.read(fd, n) allocates n bytes before it reads: ask for what the file holds (plus one
+    # byte, to see it grow), not READ_BLOCK, or each small file costs a 64 MiB mmap and munmap.
+    left = os.fstat(fd).st_size
+    while True:
+        block = os.read(fd, min(READ_BLOCK, max(left, 0) + 1))
+        left -= len(block)
+        whole.update(block)
+        data = carry + block if carry else block
+        if not data:
+            break
+        view = memoryview(data)
+        bounds = list(chunk_bounds(view, params))
+        last = bounds.pop() if block and len(data) > params.small_file else None
+        for start, end in bounds:
+            pieces.append(_piece(view[start:end], known))
+        if not block:
+            break
+        carry = bytes(view[last[0] :]) if last else b""
     return pieces, whole.hexdigest()
 
 

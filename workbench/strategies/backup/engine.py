@@ -129,5 +129,7 @@ def _point(repo: Repository, snap_id: str, snapshot: dict) -> RestorePoint:
             "new_chunks": stats["new_chunks"],
             "seconds": stats["seconds"],
             "selection": snapshot["selection"],
+            "read_errors": stats.get("read_errors", 0),  # files and folders the disk could not read, left out
+            "unreadable": snapshot.get("unreadable", []),
         },
     )

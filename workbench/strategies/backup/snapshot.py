@@ -13,6 +13,7 @@ Sockets are skipped: they cannot be restored meaningfully.
 from __future__ import annotations
 
 import base64
+import errno
 import fnmatch
 import os
 import stat
@@ -87,8 +88,12 @@ def start_points(root: Path, selection: Selection) -> list[str]:
     return sorted(set(starts))
 
 
-def scan(root: Path, selection: Selection) -> list[SnapshotEntry]:
-    """Stat the selected tree; parents come before their children, siblings by name."""
+def scan(root: Path, selection: Selection, unreadable: list[str] | None = None) -> list[SnapshotEntry]:
+    """Stat the selected tree; parents come before their children, siblings by name.
+
+    ``unreadable``: a folder the disk cannot list, or an entry it cannot stat (EIO), is left out and its
+    path appended there, and the scan goes on (without it, the error is raised).
+    """
     entries: list[SnapshotEntry] = []
     seen_dirs: set[str] = set()
     first_name: dict[tuple[int, int], str] = {}
@@ -99,7 +104,7 @@ def scan(root: Path, selection: Selection) -> list[SnapshotEntry]:
             if rel not in seen_dirs:
                 seen_dirs.add(rel)
                 entries.append(describe(os.path.join(root, rel), rel, os.lstat(root / rel)))
-        for entry in _walk(str(root), start, selection):
+        for entry in _walk(str(root), start, selection, unreadable):
             _settle_hard_link(entry, first_name)
             entries.append(entry)
     if selection.include:
@@ -107,7 +112,7 @@ def scan(root: Path, selection: Selection) -> list[SnapshotEntry]:
     return entries
 
 
-def _walk(root: str, start: str, selection: Selection) -> list[SnapshotEntry]:
+def _walk(root: str, start: str, selection: Selection, unreadable: list[str] | None) -> list[SnapshotEntry]:
     """List directories level by level on threads, then emit them in depth-first order.
 
     Listing and stat'ing wait on the disk (and release the GIL), so several directories
@@ -117,7 +122,7 @@ def _walk(root: str, start: str, selection: Selection) -> list[SnapshotEntry]:
     level = [start]
     with ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan") as pool:
         while level:
-            for rel_dir, children in zip(level, pool.map(lambda d: _list_dir(root, d, selection), level)):
+            for rel_dir, children in zip(level, pool.map(lambda d: _list_dir(root, d, selection, unreadable), level)):
                 listings[rel_dir] = children
             level = [c["path"] for d in level for c in listings[d] if c["type"] == "dir"]
     ordered: list[SnapshotEntry] = []
@@ -133,16 +138,28 @@ def _walk(root: str, start: str, selection: Selection) -> list[SnapshotEntry]:
     return ordered
 
 
-def _list_dir(root: str, rel_dir: str, selection: Selection) -> list[SnapshotEntry]:
+def _list_dir(root: str, rel_dir: str, selection: Selection, unreadable: list[str] | None) -> list[SnapshotEntry]:
     # plain strings, not pathlib: building a Path per entry cost more than the stat itself
-    with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as listing:
-        children = sorted(listing, key=lambda d: d.name)
+    try:
+        with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as listing:
+            children = sorted(listing, key=lambda d: d.name)
+    except OSError as exc:
+        if unreadable is None or exc.errno != errno.EIO:
+            raise
+        unreadable.append(rel_dir)  # list.append is atomic: the scan's threads share it
+        return []
     described = []
     for child in children:
         rel = f"{rel_dir}/{child.name}" if rel_dir else child.name
         if selection.excluded(rel):
             continue
-        st = child.stat(follow_symlinks=False)
+        try:
+            st = child.stat(follow_symlinks=False)
+        except OSError as exc:
+            if unreadable is None or exc.errno != errno.EIO:
+                raise
+            unreadable.append(rel)
+            continue
         if stat.S_ISSOCK(st.st_mode):
             continue
         if not stat.S_ISDIR(st.st_mode) and not selection.included(rel):

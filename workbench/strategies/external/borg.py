@@ -20,6 +20,7 @@ Exit codes are borg 1.2's (0 done, 1 warning, 2 error); the adapter reads the lo
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -79,12 +80,15 @@ class BorgEngine(FoldersEngine):
         stderr = done.stderr.decode(errors="replace")
         if progress is not None:
             progress(made.original_bytes, made.original_bytes)
-        notes += [line.message for line in borg_json.log_lines(stderr) if line.level in ("WARNING", "ERROR")
+        warned = [line.message for line in borg_json.log_lines(stderr) if line.level in ("WARNING", "ERROR")
                   and "previously located" not in line.message]
+        notes += warned
+        unreadable = [message for message in warned if os.strerror(errno.EIO) in message]  # borg skipped these
         return RestorePoint(id=made.name, time=made.time, kind="incremental" if earlier else "full",
                             parent=earlier[-1].name if earlier else None, stored_bytes=made.deduplicated_bytes,
                             extra={"archive_id": made.id, "files": made.files, "bytes": made.original_bytes,
-                                   "seconds": made.seconds, "encryption": self.variant, "notes": notes})
+                                   "seconds": made.seconds, "encryption": self.variant, "notes": notes,
+                                   "read_errors": len(unreadable), "unreadable": unreadable})
 
     def points(self, target: Path) -> list[RestorePoint]:
         found = self._archives(target)

@@ -46,7 +46,7 @@ from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport
 from ..image.destination import prepare
 from ..quiesce import held_still
 from . import folder
-from .partclone_output import first_problem, parse
+from .partclone_output import first_problem, has_bad_sectors, lost_ranges, parse
 
 FORMAT = 1
 POINTS, IMAGES = "points", "images"
@@ -117,7 +117,9 @@ class PartcloneImage:
         os.rename(staged_images, target / IMAGES / point_id)
         os.rename(staged_record, target / POINTS / point_id)  # the point exists from here on
         stored = sum(image["stored_bytes"] for image in images) + sum(a["stored_bytes"] for a in areas.values())
-        extra: dict[str, Any] = {"images": images, "disk_size": disk_size}
+        unreadable = [(offset, length) for image in images for offset, length in image.get("unreadable", [])]
+        extra: dict[str, Any] = {"images": images, "disk_size": disk_size, "read_errors": len(unreadable),
+                                 "unreadable": [f"disk bytes {a}-{a + n}" for a, n in unreadable]}
         if removed:
             extra["removed_partial_points"] = removed
         return RestorePoint(point_id, now, "full", None, stored, extra)
@@ -288,6 +290,9 @@ def _clone(source: Path, part: Partition, images: Path) -> dict[str, Any]:
     file = f"{part.number}-{part.role}.{filesystem}.pcl.zst"
     started = time.perf_counter()
     run = tool.clone(source, part, filesystem, images / file)
+    rescued = not run.ok and has_bad_sectors(run.messages, run.log)
+    if rescued:  # as partclone advises, and its user would: again with --rescue, the bad blocks as zeros
+        run = tool.clone(source, part, filesystem, images / file, rescue=True)
     if not run.ok:
         problem = first_problem(run.messages, run.zstd_messages, run.log) or f"exit code {run.partclone_code}"
         raise DamageFound(f"partclone could not image partition {part.number} ({part.role}): {problem}")
@@ -295,7 +300,9 @@ def _clone(source: Path, part: Partition, images: Path) -> dict[str, Any]:
     return {"number": part.number, "role": part.role, "filesystem": filesystem, "file": file,
             "partclone_filesystem": figures.filesystem, "block_size": figures.block_size,
             "device_bytes": figures.device_bytes, "used_bytes": figures.used_bytes,
-            "stored_bytes": (images / file).stat().st_size, "seconds": round(time.perf_counter() - started, 4)}
+            "stored_bytes": (images / file).stat().st_size, "seconds": round(time.perf_counter() - started, 4),
+            **({"rescued": True, "unreadable": [(part.start_bytes + offset, length)
+                                                for offset, length in lost_ranges(run.log)]} if rescued else {})}
 
 
 # -- the raw areas: GPT and boot area --------------------------------------------------------------

@@ -21,6 +21,9 @@ _TOTAL_TIME = re.compile(r"^Total Time:\s*(\d+):(\d+):(\d+)", re.I)
 _SUCCESS = re.compile(r"^Partclone successfully (\w+)", re.I)
 _PROBLEM = re.compile(r"error|fail|can't|cannot|not enough|too small", re.I)
 _PROGRESS = re.compile(r"^(Elapsed|current block|Total Time):", re.I)
+_BAD_SECTORS = re.compile(r"The disk has bad sectors", re.I)
+_LOST_SECTOR = re.compile(r"Can't read sector at (\d+)", re.I)
+SECTOR = 512
 
 
 @dataclass
@@ -100,3 +103,20 @@ def _problem(line: str) -> str:
         return line
     start = max(line.rfind(",", 0, match.start()), line.rfind("%", 0, match.start())) + 1
     return line[start:].strip()
+
+
+def has_bad_sectors(*texts: str) -> bool:
+    """Whether partclone stopped on the disk's read errors (its warning then advises ``--rescue``)."""
+    return any(_BAD_SECTORS.search(text) for text in texts)
+
+
+def lost_ranges(text: str) -> list[tuple[int, int]]:
+    """(offset, length) in the device of each run of sectors ``--rescue`` could not read (its log's
+    ``Can't read sector at N, lost data.``), runs of neighbours joined."""
+    runs: list[tuple[int, int]] = []
+    for offset in sorted({int(m.group(1)) for m in _LOST_SECTOR.finditer(text)}):
+        if runs and runs[-1][0] + runs[-1][1] == offset:
+            runs[-1] = (runs[-1][0], runs[-1][1] + SECTOR)
+        else:
+            runs.append((offset, SECTOR))
+    return runs

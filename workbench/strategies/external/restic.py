@@ -76,7 +76,7 @@ class ResticEngine(FoldersEngine):
         if done.returncode not in (0, PARTIAL_BACKUP):
             raise _failed("restic backup", done)
         stdout = done.stdout.decode(errors="replace")
-        summary = restic_json.backup_summary(stdout)
+        summary = restic_json.backup_summary(stdout, done.stderr.decode(errors="replace"))
         if progress is not None:
             progress(summary.total_bytes, summary.total_bytes)
         snapshot = self._snapshot(target, summary.snapshot_id)
@@ -86,7 +86,8 @@ class ResticEngine(FoldersEngine):
                             extra={"short_id": snapshot.short_id, "files": summary.total_files,
                                    "bytes": summary.total_bytes, "files_new": summary.files_new,
                                    "files_changed": summary.files_changed, "seconds": summary.seconds,
-                                   "notes": notes})
+                                   "notes": notes, "read_errors": len(summary.errors),
+                                   "unreadable": list(summary.errors)})
 
     def points(self, target: Path) -> list[RestorePoint]:
         self._require_repository(target)

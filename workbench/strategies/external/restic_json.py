@@ -51,15 +51,19 @@ class BackupSummary:
     errors: tuple[str, ...] = ()  # the ``error`` messages of the run (files it could not read)
 
 
-def backup_summary(stdout: str) -> BackupSummary:
-    """The run's summary, with any error messages; ``OperationFailed`` when the run printed none."""
+def backup_summary(stdout: str, stderr: str = "") -> BackupSummary:
+    """The run's summary, with any error messages; ``OperationFailed`` when the run printed none.
+
+    restic 0.14 prints its ``error`` messages (a file it could not read) on stderr, and 0.16 on stdout:
+    both are read. The error itself may be an empty object (a Go error has no fields to show): the item stays.
+    """
     errors: list[str] = []
-    for message in json_lines(stdout):
+    for message in [*json_lines(stderr), *json_lines(stdout)]:
         kind = message.get("message_type")
         if kind == "error":
             error = message.get("error", {})
             text = error.get("message", error) if isinstance(error, dict) else error
-            errors.append(f"{message.get('item', '?')}: {text}")
+            errors.append(f"{message.get('item', '?')}: {text or message.get('during', 'error')}")
         elif kind == "summary":
             return BackupSummary(
                 snapshot_id=str(message["snapshot_id"]), data_added=int(message.get("data_added", 0)),

@@ -19,6 +19,7 @@ versions, so it belongs to the backup family. Commands (rsnapshot 1.4, Debian 12
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Sequence
@@ -73,7 +74,8 @@ class RsnapshotEngine(FoldersEngine):
         added = allocated_bytes(target) - before
         return RestorePoint(id=newest.name, time=_time(newest), kind="incremental" if earlier else "full",
                             parent=earlier[0].name if earlier else None, stored_bytes=max(added, 0),
-                            extra={"files": len(hashes), "notes": notes})
+                            extra={"files": len(hashes), "notes": notes,
+                                   "read_errors": _read_errors(notes)})
 
     def points(self, target: Path) -> list[RestorePoint]:
         found = self._snapshots(target)
@@ -146,7 +148,11 @@ class RsnapshotEngine(FoldersEngine):
                         what=f"rsnapshot {level}")
         if done.returncode not in (0, WARNINGS):
             raise _failed(f"rsnapshot {level}", done)
-        return [f"rsnapshot {level}: {_last_line(done)}"] if done.returncode == WARNINGS else []
+        if done.returncode != WARNINGS:
+            return []
+        output = (done.stdout + done.stderr).decode(errors="replace").splitlines()
+        unreadable = [f"rsnapshot {level}: {line.strip()}" for line in output if os.strerror(errno.EIO) in line]
+        return unreadable or [f"rsnapshot {level}: {_last_line(done)}"]
 
     def _write_config(self, source: Path, target: Path, folders: Sequence[str]) -> Path:
         self.state.mkdir(parents=True, exist_ok=True)
@@ -237,6 +243,13 @@ def _digest(path: Path, cache: dict[tuple[int, int], str]) -> str | None:
 
 def _slug(target: Path) -> str:
     return hashlib.sha256(str(Path(target).resolve()).encode()).hexdigest()[:12]
+
+
+def _read_errors(notes: list[str]) -> int:
+    """The read errors a run's notes tell of: each line naming an I/O error, else 1 for rsync's partial
+    transfer (exit 23: rsnapshot shows only its warning, not which files rsync could not read)."""
+    named = sum(os.strerror(errno.EIO) in note for note in notes)
+    return named or int(any("transferred partially" in note for note in notes))
 
 
 def _last_line(done: proc.Completed) -> str:

@@ -23,6 +23,7 @@ restore: a copy back with rsync itself (``-aHAX``; ``--files-from`` for chosen p
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import os
@@ -49,6 +50,9 @@ HASH = "md5"
 NEEDED = (3, 2)
 #: 24: some source files vanished while rsync ran (the users were working): the rest is mirrored.
 VANISHED = 24
+#: rsync's exit code for a sync that went on past errors (files it could not read: a bad sector's EIO);
+#: it then leaves the mirror's deletions undone, and the rest is synced.
+PARTIAL = 23
 _BASE = ["rsync", "-aHAX8", "--stats", f"--checksum-choice={HASH}", f"--out-format={OUT_FORMAT}",
          *(f"--exclude=/{name}" for name in LEFT_OUT)]
 _ENV = {"LC_ALL": "C"}
@@ -87,7 +91,9 @@ class RsyncMirror:
         flags = ["--delete", "--info=progress2", *(["--checksum"] if self.checksum or rebuild else []),
                  *(["-ii"] if rebuild else [])]
         done = proc.run([*_BASE, *flags, f"{source}/", f"{target}/"], env=_ENV, check=False, what="rsync")
-        if done.returncode not in (0, VANISHED):
+        errors = done.stderr.decode("utf-8", "surrogateescape")
+        unreadable = [line for line in errors.splitlines() if os.strerror(errno.EIO) in line]
+        if done.returncode not in (0, VANISHED) and not (done.returncode == PARTIAL and unreadable):
             raise OperationFailed(f"rsync failed with exit code {done.returncode}: {_last_line(done.stderr)}")
         out = done.stdout.decode("utf-8", "surrogateescape")
         stats, items = parse_stats(out), parse_items(out)
@@ -99,7 +105,8 @@ class RsyncMirror:
             moved = last_progress(out)
             progress(moved[0] if moved else stats.transferred_bytes, stats.transferred_bytes)
         extra: dict[str, Any] = {**stats.to_json(), "variant": self.variant, "exit_code": done.returncode,
-                                 "deleted_paths": [i.name.rstrip("/") for i in items if i.deleted]}
+                                 "deleted_paths": [i.name.rstrip("/") for i in items if i.deleted],
+                                 "read_errors": len(unreadable), "unreadable": unreadable}
         if rebuild:
             extra["rebuilt_checksums"] = True
         return RestorePoint(POINT, now, "sync", stored_bytes=stats.literal_bytes, extra=extra)

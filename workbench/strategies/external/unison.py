@@ -22,6 +22,7 @@ restore: a copy back, ``cp -a`` (what unison wrote is what there is to copy).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Sequence
@@ -97,6 +98,9 @@ class UnisonMirror:
         extra: dict[str, Any] = {**report.to_json(), "exit_code": done.returncode,
                                  "deleted_paths": report.paths("delete", roots[1]),
                                  "copied_to_source": len(report.paths("copy", roots[0]))}
+        if os.strerror(errno.EIO) in stdout + stderr:  # the disk failed it: what failed, it could not read or write
+            unreadable = [failure["path"] for failure in report.failures]  # unison went on with the rest
+            extra.update(read_errors=len(unreadable), unreadable=unreadable)
         return RestorePoint(POINT, now, "two-way", stored_bytes=sum(_bytes_at(target / p) for p in written),
                             extra=extra)
 

@@ -28,7 +28,7 @@ EXIT_OK, EXIT_SKIPPED, EXIT_FAILURES, EXIT_FATAL = 0, 1, 2, 3
 _SUMMARY = re.compile(r"Synchronization (complete|incomplete) at \S+\s+\((\d+) items? transferred, "
                       r"(\d+) skipped, (\d+) failed\)")
 _NOTHING = "Nothing to do: replicas have not changed since last sync."
-_LISTED = re.compile(r"^\s+(skipped|failed): (.+) \((.*)\)\s*$")
+_LISTED = re.compile(r"^\s+(skipped|failed): (.+?)(?: \((.*)\))?\s*$")  # a failure may give no reason
 _ACTION = re.compile(r"^\[BGN\] (Copying properties for|Copying|Updating file|Updating|Deleting) (.+)$")
 _FATAL = re.compile(r"^Fatal error:?\s*(.*)$")
 #: What every run says on stderr; a line that is none of these is unison telling why it stopped.
@@ -79,7 +79,7 @@ def parse(stdout: str, stderr: str, roots: tuple[str, str]) -> UnisonReport:
         elif line.strip() == _NOTHING:
             report.complete = True
         elif match := _LISTED.match(line):
-            entry = {"path": match.group(2), "reason": match.group(3)}
+            entry = {"path": match.group(2), "reason": match.group(3) or ""}
             (report.conflicts if match.group(1) == "skipped" else report.failures).append(entry)
         elif match := _ACTION.match(line):
             action = _action(_VERBS[match.group(1)], match.group(2), roots)

@@ -76,6 +76,8 @@ class ImageStrategy(MountedLister):
             finally:
                 os.close(fd)
         extra: dict[str, Any] = {**stats.to_json(), "disk_size": disk_size, "level": self.level}
+        if stats.unreadable:  # copied around, as ddrescue does: the point holds zeros there
+            extra["unreadable"] = [f"disk bytes {offset}-{offset + length}" for offset, length in stats.unreadable]
         if removed:
             extra["removed_partial_points"] = [p.name for p in removed]
         return RestorePoint(point_id, now, header["kind"], header["parent"], stats.bytes_written, extra)

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,9 +47,16 @@ class ProtectStats:
     chunks_zero: int = 0
     chunks_unchanged: int = 0
     seconds: float = 0.0
+    #: (offset, length) of the disk's runs of sectors that would not read: stored as zeros, copied around
+    unreadable: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def read_errors(self) -> int:
+        return len(self.unreadable)
 
     def to_json(self) -> dict[str, float | int]:
-        return dict(self.__dict__)
+        counters = {k: v for k, v in self.__dict__.items() if k != "unreadable"}
+        return {**counters, "read_errors": self.read_errors, "unreadable_bytes": sum(n for _, n in self.unreadable)}
 
 
 def survey(fd: int, disk_size: int, table: PartitionTable) -> tuple[list[Region], list[Range]]:
@@ -85,6 +92,7 @@ class _ChunkReader:
         self.zero = bytes(chunk_size)
         self.buffers = ThreadBuffers(chunk_size)
         self.local = threading.local()
+        self.unreadable: list[Range] = []  # shared by the threads (list.append is atomic)
 
     def __call__(self, index: int, reads: list[Range]) -> ChunkResult:
         """(kind, bytes read, digest, compressed or None)."""
@@ -92,7 +100,7 @@ class _ChunkReader:
 
         start, length = fmt.chunk_span(index, self.disk_size, self.chunk_size)
         buf = self.buffers.get()
-        done = read_ranges(self.fd, buf, start, length, reads, self.buffers.zeros)
+        done = read_ranges(self.fd, buf, start, length, reads, self.buffers.zeros, self.unreadable)
         data = memoryview(buf)[:length]
         if buf.startswith(self.zero) if length == self.chunk_size else data == bytes(length):
             return fmt.HOLE, done, b"", None
@@ -140,6 +148,7 @@ def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range]
             while pending:
                 pos = _finish(fd, pos, *pending.popleft(), entries, stats, progress, count)
         stats.chunks_zero = count - stats.chunks_stored - stats.chunks_unchanged
+        stats.unreadable = sorted(reader.unreadable)
         stats.seconds = round(time.perf_counter() - started, 6)
         recorded = {k: v for k, v in stats.to_json().items() if k != "bytes_written"}  # not known yet
         index_blob = fmt.encode_index(entries, recorded)

@@ -102,6 +102,7 @@ class ContinuousStats:
     bytes_copied: int = 0
     delays_s: list[float] = field(default_factory=list)  # per synced path: first event seen -> applied
     errors: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # source paths a sync could not read (EIO)
 
     def summary(self) -> dict[str, Any]:
         delays = sorted(self.delays_s)
@@ -115,6 +116,8 @@ class ContinuousStats:
             "delay_p95_s": delays[min(len(delays) - 1, int(0.95 * len(delays)))] if delays else None,
             "delay_max_s": delays[-1] if delays else None,
             "errors": list(self.errors),
+            "read_errors": len(self.unreadable),
+            "unreadable": self.unreadable[:50],
         }
 
 
@@ -154,6 +157,7 @@ class ContinuousMirror:
         try:
             self.initial = sync_tree(self.source, self.target, checksum=self.checksum, mode="continuous",
                                      now=self.clock())
+            self.stats.unreadable += self.initial.unreadable
         except BaseException:
             self._observer.stop()
             self._observer.join()
@@ -300,6 +304,7 @@ class ContinuousMirror:
             self.stats.errors.append(f"{type(exc).__name__}: {exc}")
             return
         applied = time.monotonic()
+        self.stats.unreadable += result.unreadable
         with self._wake:
             self._applied.append(Applied.of("batch", result))
         self.stats.batches += 1

@@ -34,6 +34,7 @@ from ... import workspace
 from ...disk import btrfs
 from ...disk.btrfs import Capacity, ScrubReport, capacity, device_stats, scrub
 from ...disk.loop import attached
+from ...disk.served import opened
 from ...errors import UsageError, WorkbenchError
 
 __all__ = ["HALVES", "MIN_SIZE", "SUPERBLOCK_OFFSET", "SUPERBLOCK_SIZE", "Capacity", "MountedPair", "Placement",
@@ -126,7 +127,9 @@ def _mount(stack: ExitStack, directory: Path, lost: int | None, readonly: bool) 
         if not image.exists():
             raise UsageError(f"'{workspace.display(image)}' is missing: create the pair with "
                              f"'workbench mirror protect --mode raid1', or mount degraded without it")
-    devices = {image: stack.enter_context(attached(image, readonly=readonly)) for image in images}
+    # A half with bad sectors is attached through its served file, so btrfs meets its read errors.
+    devices = {image: stack.enter_context(attached(stack.enter_context(opened(image)), readonly=readonly))
+               for image in images}
     point = stack.enter_context(btrfs.mounted_raid1(list(devices.values()), readonly=readonly,
                                                     degraded=lost is not None))
     return MountedPair(point, devices, lost)

@@ -65,6 +65,8 @@ class SyncResult:
     bytes_copied: int = 0
     hashed_files: int = 0
     vanished: int = 0  # source files that disappeared while we copied them
+    #: source paths the disk could not read (EIO): not copied, and their mirror copies kept as they were
+    unreadable: list[str] = field(default_factory=list)
     files: int = 0
     bytes: int = 0
     seconds: float = 0.0
@@ -77,6 +79,7 @@ class SyncResult:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         del data["hashes"]
+        data["read_errors"] = len(self.unreadable)
         return data
 
 

@@ -19,6 +19,7 @@ each protect, and every simulated hour in an experiment).
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...disk.targets import check_destination
-from ...errors import UsageError
+from ...errors import OperationFailed, UsageError
 from ...filehash import hash_file
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import raid1, record, tree
@@ -199,7 +200,12 @@ class MirrorTwoWay:
 
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
-        result = sync_two_way(source, target, now=now, progress=progress)
+        try:
+            result = sync_two_way(source, target, now=now, progress=progress)
+        except OSError as exc:  # a bad sector: which side's version is right cannot be told, so stop cleanly
+            if exc.errno != errno.EIO:
+                raise
+            raise OperationFailed(f"the two-way sync stopped: {exc.filename}: {exc.strerror}") from None
         return RestorePoint(POINT, now, "two-way", stored_bytes=result.bytes_copied, extra=result.to_json())
 
     def points(self, target: Path) -> list[RestorePoint]:

@@ -22,9 +22,11 @@ the whole tree, even when asked for some paths only, and writes a new record.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -85,7 +87,8 @@ def sync_tree(
     target.mkdir(parents=True, exist_ok=True)
     rebuild = write_record and record.sync_damaged(target)
     scope = None if only is None or rebuild else list(only)
-    src = tree.scan(source, only=scope, exclude_top=record.LEFT_OUT)
+    unreadable: list[str] = []
+    src = tree.scan(source, only=scope, exclude_top=record.LEFT_OUT, unreadable=unreadable)
     leftovers: list[str] = []
     dst = tree.scan(target, only=scope, exclude_top=record.LEFT_OUT, temps=leftovers)
     tree.discard_all(leftovers)
@@ -95,6 +98,9 @@ def sync_tree(
     if checksum:
         differs, renames = _compare_contents(source, target, src, dst, renames, result)
     todo = planning.make_plan(src, dst, content_differs=differs, renames=renames)
+    if unreadable:  # what could not be read is not gone: delete nothing this time, as rsync does on I/O errors
+        todo = replace(todo, removals=[(p, k) for p, k in todo.removals if p in src])
+    result.unreadable = unreadable
     _execute(todo, source, target, src, dst, checksum, result, progress)
     followers = planning.hardlink_leaders(src)
     for path, leader in followers.items():
@@ -140,6 +146,10 @@ def _hash_or_none(job: tuple[str, int]) -> bytes | None:
         return hash_file(*job)
     except FileNotFoundError:
         return None
+    except OSError as exc:  # a source file on a bad sector: it differs, and its copy will say it would not read
+        if exc.errno != errno.EIO:
+            raise
+        return None
 
 
 def _execute(
@@ -171,14 +181,22 @@ def _execute(
     total = sum(src[p].size for p in todo.copies)
     done = 0
 
-    def copy(path: str) -> tuple[str, bytes | None, bool]:
+    def copy(path: str) -> tuple[str, bytes | None, bool | None]:
+        """The path, its digest, and True when copied, False when it vanished, None when it would not read."""
         try:
             digest = tree.write_file(f"{base_src}/{path}", f"{base_dst}/{path}", src[path], hashing=checksum)
             return path, digest, True
         except FileNotFoundError:
             return path, None, False
+        except OSError as exc:
+            if exc.errno != errno.EIO:
+                raise
+            return path, None, None
 
     for path, digest, ok in map(copy, todo.copies):
+        if ok is None:
+            result.unreadable.append(path)  # the mirror keeps its older copy, if it has one
+            continue
         if not ok:
             result.vanished += 1
             continue

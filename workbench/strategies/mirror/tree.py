@@ -102,11 +102,13 @@ def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True
 
 def scan(
     root: Path, *, only: Iterable[str] | None = None, exclude_top: Iterable[str] = (), xattrs: bool = True,
-    temps: list[str] | None = None,
+    temps: list[str] | None = None, unreadable: list[str] | None = None,
 ) -> dict[str, MirrorEntry]:
     """Every entry below ``root`` (or only below the given relative paths and their parents).
 
     Temporary files of an interrupted write are left out; ``temps`` collects their full paths.
+    ``unreadable`` collects the relative paths of folders the disk could not list and entries it could not
+    stat (EIO, a bad sector), which are left out; without it, such an error is raised.
     One thread on purpose: walking subtrees in threads measured slower (GIL hand-offs
     around every stat), and so did scanning source and target at once.
     """
@@ -136,36 +138,46 @@ def scan(
     stack = frontier
     while stack:
         rel, path = stack.pop()
-        stack += _list(rel, path, tree, found_temps, skip_top, xattrs)
+        stack += _list(rel, path, tree, found_temps, skip_top, xattrs, unreadable)
     if temps is not None:
         temps += found_temps
     return tree
 
 
 def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], skip_top: frozenset[str],
-          xattrs: bool) -> list[tuple[str, str]]:
+          xattrs: bool, unreadable: list[str] | None = None) -> list[tuple[str, str]]:
     """Add one folder's entries to ``tree``; return its subfolders."""
     folders: list[tuple[str, str]] = []
     try:
-        listing = os.scandir(path)
+        with os.scandir(path) as listing:
+            items = list(listing)
     except FileNotFoundError:
         return folders
-    with listing:
-        for item in listing:
-            name = item.name
-            if name.startswith(TEMP_PREFIX):
-                temps.append(item.path)
-                continue
-            if not rel and name in skip_top:
-                continue
-            child = f"{rel}/{name}" if rel else name
-            try:
-                entry = entry_of(item.path, item.stat(follow_symlinks=False), xattrs=xattrs)
-            except FileNotFoundError:
-                continue  # vanished while we looked
-            tree[child] = entry
-            if entry.kind == "d":
-                folders.append((child, item.path))
+    except OSError as exc:
+        if unreadable is None or exc.errno != errno.EIO:
+            raise
+        unreadable.append(rel)
+        return folders
+    for item in items:
+        name = item.name
+        if name.startswith(TEMP_PREFIX):
+            temps.append(item.path)
+            continue
+        if not rel and name in skip_top:
+            continue
+        child = f"{rel}/{name}" if rel else name
+        try:
+            entry = entry_of(item.path, item.stat(follow_symlinks=False), xattrs=xattrs)
+        except FileNotFoundError:
+            continue  # vanished while we looked
+        except OSError as exc:
+            if unreadable is None or exc.errno != errno.EIO:
+                raise
+            unreadable.append(child)
+            continue
+        tree[child] = entry
+        if entry.kind == "d":
+            folders.append((child, item.path))
     return folders
 
 
