@@ -29,6 +29,8 @@ examples:
   workbench compare --scenarios deletion,ransomware --strategies backup,mirror-sync --out reports/lesson
   workbench compare --scenarios deletion --strategies clone --schedule clone=daily@12 --out reports/clone
   workbench compare --strategies mirror-sync:checksum,mirror-sync --scenarios bitrot --repeat 3 --out reports/rot
+  workbench compare --profile debian --scenarios partition-wipe --strategies image,backup,none --boot-check \\
+    --out reports/boot
 """
 
 
@@ -44,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="repetitions per cell (default: 1)")
     parser.add_argument("--seed", type=int, default=1, help="seed for data and faults (default: 1)")
     parser.add_argument("--out", required=True, help="results folder, e.g. reports/today")
+    parser.add_argument("--boot-check", action="store_true",
+                        help="boot each recovered disk under QEMU to judge boot_ok (profiles with an OS, e.g. "
+                             "debian; a minute or two per boot)")
     parser.add_argument("--no-report", action="store_true", help="do not render report.html")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
@@ -52,7 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     result = compare(out=args.out, profile=args.profile, scenarios=args.scenarios, strategies=args.strategies,
                      schedules=schedule_overrides(args.schedule), data_size=args.data_size, repeat=args.repeat,
-                     seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None)
+                     seed=args.seed, boot_check=args.boot_check, report=not args.no_report,
+                     quiet=True if args.quiet else None)
     failed = result.failed
     print(f"{len(result.rows)} cells, {len(failed)} failed; results in {result.out}")
     for row in failed:

@@ -14,6 +14,7 @@ from ..proc import require_root
 from ..progress import bar
 from ..results.schema import Row
 from ..strategies import catalog
+from ..workload.profile import load_profile
 from .common import size_of
 
 #: Called after each cell with (cells done, cells in all, the cell's row).
@@ -33,24 +34,29 @@ class Comparison:
 
 def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
-            data_size: int | str | None = None, repeat: int = 1, seed: int = 1, report: bool = True,
-            quiet: bool | None = None, on_cell: OnCell | None = None) -> Comparison:
+            data_size: int | str | None = None, repeat: int = 1, seed: int = 1, boot_check: bool = False,
+            report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
-    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``).
+    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``). ``boot_check`` boots
+    each recovered disk whose boot may have changed (``experiment.phases.boot_check``): only a profile
+    with an operating system has one to boot.
     """
     scenario_names = scenario_selection(scenarios)
     strategy_names = strategy_selection(strategies)
     overrides = schedule_overrides(schedules or {})
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
+    if boot_check and not load_profile(profile).os:
+        raise UsageError(f"--boot-check boots the recovered disks, but profile '{profile}' installs no operating "
+                         "system: use a profile with one (--profile debian)")
     require_root("running the comparison")
     size = size_of(data_size)
     record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
                         strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
-                       seed=seed, repeat=repeat, schedules=overrides)
+                       seed=seed, repeat=repeat, schedules=overrides, boot_check=boot_check)
     folder = Path(out).expanduser().resolve()
     progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
 

@@ -16,6 +16,7 @@ class Cell:
     seed: int = 1
     repetition: int = 1
     schedules: dict[str, str] = field(default_factory=dict)
+    boot_check: bool = False  # boot the recovered disk to judge boot_ok (a profile with an OS; phases.boot_check)
 
     @property
     def label(self) -> str:

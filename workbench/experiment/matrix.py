@@ -19,10 +19,11 @@ OnCell = Callable[[int, int, Row], None]
 
 
 def plan_cells(strategies: Sequence[str], scenarios: Sequence[str], *, profile: str, data_size: int | None,
-               seed: int, repeat: int, schedules: dict[str, str] | None = None) -> list[Cell]:
+               seed: int, repeat: int, schedules: dict[str, str] | None = None,
+               boot_check: bool = False) -> list[Cell]:
     loaded = [load_scenario(name) for name in scenarios]
     return [Cell(strategy, scenario, profile=profile, data_size=data_size, seed=seed, repetition=rep,
-                 schedules=dict(schedules or {}))
+                 schedules=dict(schedules or {}), boot_check=boot_check)
             for rep, scenario, strategy in itertools.product(range(1, repeat + 1), loaded, strategies)]
 
 

@@ -22,8 +22,10 @@ from .. import proc
 from ..disk.layout import MiB
 from ..results.schema import Row
 from ..strategies import catalog
+from ..workload import debian
 from ..workload.profile import load_profile
 from .cell import Cell
+from .phases.boot_check import NOT_BOOTED, boot_check
 from .phases.build import Bench, arm_protection, build_disk, targets_put_online
 from .phases.recover import recover_cell
 from .phases.score import judge, score_cell, verdicts
@@ -44,9 +46,11 @@ def disk_size_for(data_size: int) -> int:
 
 
 def sizes_for(profile: str, data_size: int | None) -> tuple[int, int]:
-    """(data bytes, source disk bytes) of a cell: the profile's default data size when none is given."""
-    data = data_size or load_profile(profile).default_data_size
-    return data, disk_size_for(data)
+    """(data bytes, source disk bytes) of a cell: the profile's default data size when none is given, and
+    room for the profile's operating system when it has one."""
+    chosen = load_profile(profile)
+    data = data_size or chosen.default_data_size
+    return data, debian.disk_bytes(chosen, disk_size_for(data))
 
 
 def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
@@ -54,7 +58,8 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
 
     The cell's details (``details_dir/<label>.json``) hold its fault records,
     protect runs, recovery steps, the judge's verdicts that are not intact, and
-    ``phases_s``: the wall seconds of each phase.
+    ``phases_s``: the wall seconds of each phase; with ``cell.boot_check``, the boot's verdict
+    (``boot``) and its console beside them (``<label>.boot.log``).
     """
     name, variant = strategy_spec(cell.strategy)
     profile = load_profile(cell.profile)
@@ -76,7 +81,14 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
             details["recovery"] = outcome.to_details()
         with phases.phase("score"):
             judged = judge(bench)
-            row = score_cell(_identity(cell, name, variant, protection), lived, outcome, judged, protection)
+        booted = NOT_BOOTED
+        if cell.boot_check:
+            with phases.phase("boot"):
+                log_file = details_dir / f"{cell.label}.boot.log" if details_dir is not None else None
+                booted = boot_check(bench.machine.image, outcome, lived.at_fault.facts, judged.facts, log_file)
+                details["boot"] = booted.details
+        with phases.phase("score"):
+            row = score_cell(_identity(cell, name, variant, protection), lived, outcome, judged, protection, booted)
             details["watch"] = protection.events
             details["verdicts"] = verdicts(lived, judged.restored)
     except Exception as exc:  # any bug in one cell is that cell's row; Ctrl-C still stops the matrix

@@ -58,6 +58,12 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
                    "are all the workbench's: read with `engine` workbench and their strategy's family.",
                 filled={"engine": dict.fromkeys(_FAMILY_BEFORE_ENGINES, "workbench"),
                         "family": _FAMILY_BEFORE_ENGINES}),
+    TableChange(4, "`boot_s` and `boot_check` are new: `compare --boot-check` boots the recovered disk of a "
+                   "profile with an OS, and `boot_ok` is then that boot's verdict (`boot_check` = `booted`). "
+                   "Without it `boot_ok` is the byte check (`bytes`), which now compares the ESP's boot loader "
+                   "too. Older rows were all byte checks: read with `boot_check` bytes (empty for raid1).",
+                filled={"boot_check": {name: "bytes" if name != "raid1" else ""
+                                       for name in _FAMILY_BEFORE_ENGINES}}),
 )
 
 

@@ -1,4 +1,4 @@
-"""Phase 5, score: what came back, judged against the ground truth, as one results row."""
+"""Phases 5 and 7, judge and score: what came back, judged against the ground truth, as one results row."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ...truth.manifest import Manifest
 from .. import scoring
 from ..protection import Protection
 from ..recovery import RecoveryOutcome
+from .boot_check import NOT_BOOTED, BootCheck
 from .build import Bench
 from .simulate import Lived
 
@@ -31,9 +32,14 @@ def judge(bench: Bench) -> Judged:
 
 
 def score_cell(identity: Mapping[str, Any], lived: Lived, outcome: RecoveryOutcome, judged: Judged,
-               protection: Protection) -> Row:
-    """The cell's results row: ``identity`` (which cell), then what it measured."""
+               protection: Protection, booted: BootCheck = NOT_BOOTED) -> Row:
+    """The cell's results row: ``identity`` (which cell), then what it measured.
+
+    ``boot_ok`` is the byte check of ``scoring.health_columns`` unless a boot check booted the disk.
+    """
     seconds = lived.protect_seconds
+    health = scoring.health_columns(lived.at_fault.facts, judged.facts)
+    health.update(booted.columns(health["boot_ok"]))
     return Row.measured(
         **identity,
         status="ok",
@@ -49,7 +55,7 @@ def score_cell(identity: Mapping[str, Any], lived: Lived, outcome: RecoveryOutco
         files_restored=outcome.files_restored,
         damage_detected=outcome.damage_detected,
         **scoring.file_columns(lived.prefault, list(lived.history), judged.restored),
-        **scoring.health_columns(lived.at_fault.facts, judged.facts),
+        **health,
         **scoring.watch_columns(protection.watches, protection.events, protection.propagation_delays_s),
         fault_hour=lived.fault_hour,
         detect_hour=lived.detect_hour,
