@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from workbench.disk import health
 from workbench.disk.bootcode import BOOT_CONFIG_PATH, BOOT_LOADER_PATH
 from workbench.disk.esp import read_files
 from workbench.disk.fatfile import file_ranges
 from workbench.disk.table import read_table
-from workbench.disk import health
 from workbench.errors import UsageError
 from workbench.faults import kinds
-from workbench.faults.registry import DiskAtRest
 from workbench.faults.boot import wipe_boot
+from workbench.faults.registry import DiskAtRest
 
 pytestmark = pytest.mark.root
 

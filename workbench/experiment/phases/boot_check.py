@@ -23,6 +23,8 @@ from typing import Any
 from ...disk.boot import boot
 from ..recovery import RecoveryOutcome
 
+#: A bound on a hang, not a timing: a TCG boot to multi-user took 33-250 s here under load; a failure takes seconds.
+TIMEOUT_S = 900.0
 #: The disk facts (``machine.disk_facts``) a firmware reads on its way to the kernel.
 BOOT_FACTS = ("partition_entries", "boot_code", "esp_files")
 
@@ -65,7 +67,7 @@ def boot_check(image: Path, outcome: RecoveryOutcome, before: dict | None, after
         return BootCheck(False, details={"verdict": "no-disk", "why": "no disk came back to boot"})
     if console_log is not None:
         console_log.parent.mkdir(parents=True, exist_ok=True)
-    result = boot(image, console_log=console_log)
+    result = boot(image, timeout_s=TIMEOUT_S, console_log=console_log)
     details = result.to_json()
     details.pop("image")  # the cell's scratch disk, gone with the cell
     if console_log is not None:
