@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench import lab
 from workbench.errors import UsageError
 from workbench.experiment.phases import boot_check
 from workbench.experiment.phases.boot_check import NOT_BOOTED, BootCheck, needs_boot
@@ -52,3 +53,16 @@ def test_boot_check_wants_a_profile_with_an_operating_system(workspace: Path) ->
     with pytest.raises(UsageError, match="installs no operating system"):
         compare(out=workspace / "r", profile="classroom", scenarios=["partition-wipe"], strategies=["none"],
                 boot_check=True)
+
+
+def test_the_shipped_boot_check_run_reads_as_notebook_01_shows_it() -> None:
+    run = lab.read_results(Path(__file__).resolve().parents[2] / "examples" / "boot-check")
+    rows = run.ok.set_index("strategy")
+    assert dict(rows["boot_check"]) == dict.fromkeys(("image", "backup", "none"), "booted")
+    assert dict(rows["boot_ok"]) == {"image": True, "backup": False, "none": False}
+    boots = run.boots()
+    assert dict(boots["verdict"]) == {"backup__partition-wipe__r1": "no-boot-loader",
+                                      "image__partition-wipe__r1": "booted",
+                                      "none__partition-wipe__r1": "no-boot-loader"}
+    assert boots.loc["image__partition-wipe__r1", "last_lines"][-1].startswith("WORKBENCH-BOOTED ")
+    assert {label.split("__")[0]: seconds for label, seconds in boots["seconds"].items()} == dict(rows["boot_s"])
