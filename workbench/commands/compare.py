@@ -10,6 +10,7 @@ from ..errors import UsageError
 from ..experiment.matrix import plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
+from ..experiment.sizing import check_fill
 from ..proc import require_root
 from ..progress import bar
 from ..results.schema import Row
@@ -34,12 +35,15 @@ class Comparison:
 
 def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
-            data_size: int | str | None = None, repeat: int = 1, seed: int = 1, boot_check: bool = False,
+            data_size: int | str | None = None, fill: float | None = None, repeat: int = 1, seed: int = 1,
+            boot_check: bool = False,
             report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
-    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``). ``boot_check`` boots
+    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``); ``fill`` sizes
+    every disk so the data fills that share of the root filesystem at its fullest (0.5: half
+    full; ``experiment.sizing``), instead of the default generous disk. ``boot_check`` boots
     each recovered disk whose boot may have changed (``experiment.phases.boot_check``): only a profile
     with an operating system has one to boot.
     """
@@ -48,15 +52,21 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     overrides = schedule_overrides(schedules or {})
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
-    if boot_check and not load_profile(profile).os:
+    check_fill(fill)
+    has_os = bool(load_profile(profile).os)
+    if boot_check and not has_os:
         raise UsageError(f"--boot-check boots the recovered disks, but profile '{profile}' installs no operating "
                          "system: use a profile with one (--profile debian)")
+    if fill is not None and has_os:
+        raise UsageError(f"--fill sizes the disks for the data alone, and profile '{profile}' installs an "
+                         "operating system too: leave --fill out (its disks are 1.5 GiB)")
     require_root("running the comparison")
     size = size_of(data_size)
-    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
-                        strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
+    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat, strategies=strategy_names,
+                        scenarios=scenario_names, schedules=overrides, fill=fill)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
-                       seed=seed, repeat=repeat, schedules=overrides, boot_check=boot_check)
+                       seed=seed, repeat=repeat, schedules=overrides, fill=fill,
+                       disk_size=record.disk_size_bytes if fill is not None else None, boot_check=boot_check)
     folder = Path(out).expanduser().resolve()
     progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
 
