@@ -6,17 +6,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import workspace
 from ..errors import UsageError
+from ..experiment.estimate import Estimate, estimate, refuse_when_short
 from ..experiment.matrix import plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
 from ..experiment.sizing import check_fill
 from ..proc import require_root
 from ..progress import bar
+from ..results.redact import redact_cells
 from ..results.schema import Row
 from ..strategies import catalog
 from ..workload.profile import load_profile
 from .common import size_of
+from .own_workload import own_workload
 
 #: Called after each cell with (cells done, cells in all, the cell's row).
 OnCell = Callable[[int, int, dict], None]
@@ -27,6 +31,7 @@ class Comparison:
     out: Path  # the results folder: results.csv, results.parquet, run.json, cells/
     rows: list[Row]  # one per cell, as results.csv holds them
     report: Path | None  # report.html, unless it was not asked for
+    estimate: Estimate | None = None  # what the cells were expected to cost (all a dry run gives)
 
     @property
     def failed(self) -> list[dict]:
@@ -37,7 +42,9 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
             data_size: int | str | None = None, fill: float | None = None, repeat: int = 1, seed: int = 1,
             boot_check: bool = False,
-            report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None) -> Comparison:
+            report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None,
+            tree: str | Path | None = None, disk: str | Path | None = None, exclude: Sequence[str] = (),
+            churn: str | None = None, dry_run: bool = False, redact_names: bool = False) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
@@ -46,6 +53,11 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     full; ``experiment.sizing``), instead of the default generous disk. ``boot_check`` boots
     each recovered disk whose boot may have changed (``experiment.phases.boot_check``): only a profile
     with an operating system has one to boot.
+    ``tree`` is a folder of the user's own to use as the workload instead (copied, only read;
+    ``exclude`` patterns leave parts out, ``churn`` is its share changed per day, '1%/day'), or
+    ``disk`` a workspace disk image whose ext4 root is copied (see ``own_workload``);
+    ``redact_names`` replaces their names in ``cells/`` by tokens. ``dry_run`` plans
+    the cells and their cost and runs none; a run is refused when the workspace is short of space.
     """
     scenario_names = scenario_selection(scenarios)
     strategy_names = strategy_selection(strategies)
@@ -53,37 +65,52 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
     check_fill(fill)
-    has_os = bool(load_profile(profile).os)
+    folder = Path(out).expanduser().resolve()
+    own = own_workload(folder, tree=tree, disk=disk, exclude=exclude, churn=churn, redact_names=redact_names,
+                       profile=profile, data_size=data_size)
+    profile = own.profile if own is not None else profile
+    redactor = own.redactor if own is not None else None
+    has_os = own is None and bool(load_profile(profile).os)
     if boot_check and not has_os:
         raise UsageError(f"--boot-check boots the recovered disks, but profile '{profile}' installs no operating "
                          "system: use a profile with one (--profile debian)")
     if fill is not None and has_os:
         raise UsageError(f"--fill sizes the disks for the data alone, and profile '{profile}' installs an "
                          "operating system too: leave --fill out (its disks are 1.5 GiB)")
-    require_root("running the comparison")
+    if not dry_run:
+        require_root("running the comparison")
     size = size_of(data_size)
     record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat, strategies=strategy_names,
                         scenarios=scenario_names, schedules=overrides, fill=fill)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
                        seed=seed, repeat=repeat, schedules=overrides, fill=fill,
                        disk_size=record.disk_size_bytes if fill is not None else None, boot_check=boot_check)
-    folder = Path(out).expanduser().resolve()
+    planned = estimate([cell.label for cell in cells], record.data_size_bytes, workspace.home())
+    if dry_run:
+        return Comparison(folder, [], None, planned)
+    refuse_when_short(planned, workspace.home())
     progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
 
     def each(done: int, total: int, row: dict) -> None:
+        if redactor is not None:
+            redact_cells(folder / "cells", redactor)
         progress.set_postfix_str(f"{row['strategy']}/{row['scenario']}: {row['status']}")
         progress.update(1)
         if on_cell is not None:
             on_cell(done, total, row)
 
     with progress:
-        rows = run_matrix(cells, folder, record, each)
+        try:
+            rows = run_matrix(cells, folder, record, each)
+        finally:
+            if redactor is not None:  # a cell cut short by Ctrl-C left its details too
+                redact_cells(folder / "cells", redactor)
     written = None
     if report:
         from ..report.html import write_report  # pandas and matplotlib load only when a report is made
 
         written = write_report(folder)
-    return Comparison(folder, rows, written)
+    return Comparison(folder, rows, written, planned)
 
 
 def scenario_selection(scenarios: str | Sequence[str]) -> list[str]:

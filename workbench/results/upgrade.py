@@ -64,7 +64,12 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
                    "`protected_bytes`. New: `usable_bytes` (the clone's and raid1's filesystem capacity) and `fill` "
                    "(`compare --fill`).",
                 renamed={"protected_bytes": "protected_logical_bytes"}, dropped=("space_amplification",)),
-    TableChange(5, "`boot_s` and `boot_check` are new: `compare --boot-check` boots the recovered disk of a "
+    TableChange(5, "`rpo_hours` covers the in-scope data and is `inf` when some of it is lost for good (it read "
+                   "0 then); older tables' `rpo_hours` is read as missing. New columns: `data_lost_for_good`, "
+                   "`target_damage_by`, `conflicts`, `versions_lost`. `protect_s` and `protect_runs` count the "
+                   "continuous mirror's work; `restore_point_time` is simulated for every strategy.",
+                dropped=("rpo_hours",)),
+    TableChange(6, "`boot_s` and `boot_check` are new: `compare --boot-check` boots the recovered disk of a "
                    "profile with an OS, and `boot_ok` is then that boot's verdict (`boot_check` = `booted`). "
                    "Without it `boot_ok` is the byte check (`bytes`), which now compares the ESP's boot loader "
                    "too. Older rows were all byte checks: read with `boot_check` bytes (empty for raid1).",
