@@ -28,6 +28,7 @@ profile = "classroom"  # a workload profile from datasets/
 data_size = "16M"  # how much data the profile generates
 disk_size = "128M"
 seed = 1
+boot_results = "examples/boot-check"  # a 'compare --boot-check' run on the debian profile (section 5)
 facts_path = None  # where to write this notebook's key facts as JSON (the tests read them)
 
 # %%
@@ -135,6 +136,47 @@ pd.Series(verdict.counts(), name="files and folders").to_frame()
 # its own way: the clone can simply be used as the disk, while the backup and the mirror
 # bring back the homes onto a freshly installed system.
 #
+# ## 5. A real computer: does the restored disk start?
+#
+# The files came back, but does the computer? The `debian` profile puts a real Debian system on
+# the disk (kernel, systemd, GRUB on the EFI partition), and `workbench compare --boot-check`
+# boots each recovered disk under QEMU with UEFI firmware, on a throw-away overlay. A boot counts
+# only when the running system prints a nonce passed in for that one boot. The run read here was
+# made with
+#
+#     workbench compare --profile debian --scenarios partition-wipe --strategies image,backup,none \
+#         --boot-check --out reports/boot
+#
+# (a few minutes as root; point `boot_results` at your own run to see yours).
+
+# %%
+booting = lab.read_results(boot_results)
+verdicts = booting.ok.set_index("strategy")[["recovery_level", "files_intact", "files_missing", "boot_check",
+                                             "boot_ok", "boot_s"]]
+consoles = booting.boots()
+last_lines = consoles["last_lines"].to_dict()  # cell -> the console's last lines
+facts["boot_ok"] = {name: bool(ok) for name, ok in verdicts["boot_ok"].items()}
+facts["boot_verdicts"] = dict(consoles["verdict"])
+verdicts
+
+# %% [markdown]
+# The image brought back the whole disk, boot loader and all: the firmware finds GRUB, GRUB finds
+# the kernel, and systemd reaches multi-user. These are the last lines of its console:
+
+# %%
+display(Markdown("```\n" + "\n".join(last_lines["image__partition-wipe__r1"][-8:]) + "\n```"))
+
+# %% [markdown]
+# The backup restored the homes onto a new, empty disk: the files are there, but no operating system
+# and no boot loader that is one. The firmware tries the disk, finds nothing it can start, and falls
+# back to its own shell. A backup needs **a fresh OS install first, then the backup**. With no
+# protection at all (`none`) the firmware finds no partitions, and ends the same way.
+
+# %%
+display(Markdown("```\n" + "\n".join(last_lines["backup__partition-wipe__r1"][-4:]) + "\n```"))
+consoles[["verdict", "stage", "seconds"]]
+
+# %% [markdown]
 # **Next:** `02_time_and_space` (what each costs), `03_recovery_under_faults` (what each
 # survives), `04_mirror_is_not_a_backup` (the lesson), `05_which_strategy` (the explorer).
 

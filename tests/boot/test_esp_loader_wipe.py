@@ -1,4 +1,5 @@
-"""The UEFI boot wipe on a small system disk: exactly the loader's clusters are zeroed, nothing else changes."""
+"""The UEFI boot wipe on a small system disk: exactly the loader's clusters are zeroed, nothing else changes,
+and the health check and the fault table see it."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from workbench.disk import health
 from workbench.disk.bootcode import BOOT_CONFIG_PATH, BOOT_LOADER_PATH
 from workbench.disk.esp import read_files
 from workbench.disk.fatfile import file_ranges
 from workbench.disk.table import read_table
 from workbench.errors import UsageError
+from workbench.faults import kinds
 from workbench.faults.boot import wipe_boot
+from workbench.faults.registry import DiskAtRest
 
 pytestmark = pytest.mark.root
 
@@ -42,3 +46,21 @@ def test_the_bios_variant_stays_and_an_unknown_one_is_refused(system_disk: Path)
     assert record.details["variant"] == "bios" and record.ranges[0].offset == 0 and record.ranges[0].length == 440
     with pytest.raises(UsageError, match="unknown boot-wipe variant"):
         wipe_boot(system_disk, variant="coreboot")
+
+
+def test_the_health_check_sees_a_zeroed_loader_that_the_fat_still_lists(system_disk: Path) -> None:
+    assert health.check(system_disk).esp_ok
+    wipe_boot(system_disk, variant="uefi")
+    result = health.check(system_disk)
+    assert (result.partition_table_ok, result.boot_code_ok, result.esp_ok, result.root_fsck_clean) == (
+        True, True, False, True)
+    assert "no 'MZ' header" in result.details["esp"] and not result.ok
+
+
+def test_the_boot_wipe_row_strikes_the_uefi_loader_unless_told_bios(system_disk: Path) -> None:
+    assert kinds.kind("boot-wipe").settings({})["variant"] == "uefi"
+    [record] = kinds.strike("boot-wipe", DiskAtRest(system_disk), options={}, seed=1, at=None, folders=())
+    assert record.details["variant"] == "uefi" and record.files == [BOOT_LOADER_PATH]
+    [bios] = kinds.strike("boot-wipe", DiskAtRest(system_disk), options={"variant": "bios"}, seed=1, at=None,
+                          folders=())
+    assert bios.details["variant"] == "bios" and bios.ranges[0].offset == 0

@@ -54,7 +54,7 @@ def test_a_usage_error_is_one_line_that_points_to_help(argv: list[str], message:
 
 @pytest.mark.parametrize("argv,message", [
     (["fault", "inject", "boot-wipe", "--disk", "pc.img", "--count", "3"],
-     "unknown option '--count' for a boot-wipe fault; allowed: none"),
+     "unknown option '--count' for a boot-wipe fault; allowed: --variant"),
     (["fault", "inject", "bitrot", "--disk", "pc.img", "--count", "many"], "count 'many' is not a valid value"),
     (["fault", "inject", "target-corruption"], "target corruption needs --target"),
     (["fault", "inject", "crash-during-protect", "--after", "1"], "a crash needs the command to run"),

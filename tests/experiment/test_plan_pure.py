@@ -116,6 +116,9 @@ def test_health_compares_against_the_disk_before_the_fault() -> None:
     assert health_columns(before, fresh) == {"partition_table_ok": False, "boot_ok": False, "esp_ok": False,
                                              "fsck_clean": True, "fs_uuid_ok": False}
     assert not any(health_columns(before, None).values())
+    loader_before = {**before, "esp_files": {"EFI/BOOT/BOOTX64.EFI": "1"}}
+    zeroed = {**loader_before, "esp_files": {"EFI/BOOT/BOOTX64.EFI": "0"}}
+    assert health_columns(loader_before, zeroed)["boot_ok"] is False  # the boot code alone is not what UEFI runs
 
 
 def test_watch_columns_sum_the_stretches_and_are_nan_without_a_watcher() -> None:

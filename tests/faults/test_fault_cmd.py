@@ -60,7 +60,7 @@ KIND_ARGS = {
     "deletion": ["--folder", "home/alice", "--count", "2"],
     "bad-sectors": ["--count", "4"],
     "superblock": [],
-    "boot-wipe": [],
+    "boot-wipe": ["--variant", "bios"],  # the uefi variant (the default): tests/boot/test_esp_loader_wipe.py
     "disk-loss": [],
     "target-corruption": ["--target", "repo", "--count", "6"],
 }

@@ -70,6 +70,8 @@ def test_01_tour_breaks_and_restores_a_disk(tmp_path: Path):
     judge = facts["judge"]
     assert judge["missing"] == judge["corrupted"] == judge["unexpected"] == judge["metadata"] == 0
     assert judge["intact"] > facts["files"]  # every file, plus the folders and links
+    assert facts["boot_ok"] == {"image": True, "backup": False, "none": False}  # the shipped boot-check run
+    assert facts["boot_verdicts"]["image__partition-wipe__r1"] == "booted"
 
 
 @pytest.mark.root

@@ -33,6 +33,8 @@ examples:
   workbench compare --strategies mirror-sync:checksum,mirror-sync --scenarios bitrot --repeat 3 --out reports/rot
   workbench compare --strategies clone,raid1,backup --scenarios deletion --fill 0.8 --out reports/full-disk
   workbench compare --tree ~/Documents --exclude '*.iso' --churn 2%/day --dry-run --out reports/mine
+  workbench compare --profile debian --scenarios partition-wipe --strategies image,backup,none --boot-check \\
+    --out reports/boot
 """
 
 
@@ -51,6 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="repetitions per cell (default: 1)")
     parser.add_argument("--seed", type=int, default=1, help="seed for data and faults (default: 1)")
     parser.add_argument("--out", required=True, help="results folder, e.g. reports/today")
+    parser.add_argument("--boot-check", action="store_true",
+                        help="boot each recovered disk under QEMU to judge boot_ok (profiles with an OS, e.g. "
+                             "debian; a minute or two per boot)")
     parser.add_argument("--no-report", action="store_true", help="do not render report.html")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     own = parser.add_argument_group("your own workload")
@@ -72,8 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     result = compare(out=args.out, profile=args.profile, scenarios=args.scenarios, strategies=args.strategies,
                      schedules=schedule_overrides(args.schedule), data_size=args.data_size, fill=args.fill,
-                     repeat=args.repeat,
-                     seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None,
+                     repeat=args.repeat, seed=args.seed, boot_check=args.boot_check, report=not args.no_report,
+                     quiet=True if args.quiet else None,
                      tree=args.tree, disk=args.disk, exclude=args.exclude, churn=args.churn, dry_run=args.dry_run,
                      redact_names=args.redact_names)
     if args.dry_run:

@@ -18,6 +18,7 @@ from ..progress import bar
 from ..results.redact import redact_cells
 from ..results.schema import Row
 from ..strategies import catalog
+from ..workload.profile import load_profile
 from .common import size_of
 from .own_workload import own_workload
 
@@ -40,6 +41,7 @@ class Comparison:
 def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
             data_size: int | str | None = None, fill: float | None = None, repeat: int = 1, seed: int = 1,
+            boot_check: bool = False,
             report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None,
             tree: str | Path | None = None, disk: str | Path | None = None, exclude: Sequence[str] = (),
             churn: str | None = None, dry_run: bool = False, redact_names: bool = False) -> Comparison:
@@ -48,7 +50,9 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
     ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``); ``fill`` sizes
     every disk so the data fills that share of the root filesystem at its fullest (0.5: half
-    full; ``experiment.sizing``), instead of the default generous disk.
+    full; ``experiment.sizing``), instead of the default generous disk. ``boot_check`` boots
+    each recovered disk whose boot may have changed (``experiment.phases.boot_check``): only a profile
+    with an operating system has one to boot.
     ``tree`` is a folder of the user's own to use as the workload instead (copied, only read;
     ``exclude`` patterns leave parts out, ``churn`` is its share changed per day, '1%/day'), or
     ``disk`` a workspace disk image whose ext4 root is copied (see ``own_workload``);
@@ -66,6 +70,13 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
                        profile=profile, data_size=data_size)
     profile = own.profile if own is not None else profile
     redactor = own.redactor if own is not None else None
+    has_os = own is None and bool(load_profile(profile).os)
+    if boot_check and not has_os:
+        raise UsageError(f"--boot-check boots the recovered disks, but profile '{profile}' installs no operating "
+                         "system: use a profile with one (--profile debian)")
+    if fill is not None and has_os:
+        raise UsageError(f"--fill sizes the disks for the data alone, and profile '{profile}' installs an "
+                         "operating system too: leave --fill out (its disks are 1.5 GiB)")
     if not dry_run:
         require_root("running the comparison")
     size = size_of(data_size)
@@ -73,7 +84,7 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
                         scenarios=scenario_names, schedules=overrides, fill=fill)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
                        seed=seed, repeat=repeat, schedules=overrides, fill=fill,
-                       disk_size=record.disk_size_bytes if fill is not None else None)
+                       disk_size=record.disk_size_bytes if fill is not None else None, boot_check=boot_check)
     planned = estimate([cell.label for cell in cells], record.data_size_bytes, workspace.home())
     if dry_run:
         return Comparison(folder, [], None, planned)

@@ -82,6 +82,9 @@ def _esp_ok(image: Path, table: PartitionTable, details: dict[str, str]) -> bool
     if loader is None:
         details["esp"] = f"readable, but {bootcode.BOOT_LOADER_PATH} is missing"
         return False
+    if not loader.startswith(b"MZ"):  # every EFI binary is a PE image: zeroed or overwritten, it cannot start
+        details["esp"] = f"{bootcode.BOOT_LOADER_PATH} is damaged: not an EFI executable (no 'MZ' header)"
+        return False
     if loader.startswith(b"MZWORKBENCH") and loader != bootcode.boot_loader():
         details["esp"] = f"{bootcode.BOOT_LOADER_PATH} is damaged"
         return False

@@ -18,6 +18,7 @@ class Cell:
     schedules: dict[str, str] = field(default_factory=dict)
     fill: float | None = None  # the share of the root the data fills at its fullest (None: the default sizing)
     disk_size: int | None = None  # the source disk's bytes, when the matrix sized it (None: sizing.disk_size_for)
+    boot_check: bool = False  # boot the recovered disk to judge boot_ok (a profile with an OS; phases.boot_check)
 
     @property
     def label(self) -> str:

@@ -106,7 +106,8 @@ class Machine:
             sector_list.list_path(self.image).unlink(missing_ok=True)
 
     def usable(self) -> bool:
-        """What the user sees: the disk is there, it has its partitions and boot code, and the root mounts."""
+        """What the user sees: the disk is there, it has its partitions, boot code and boot loader, and the
+        root mounts."""
         return disk_is_usable(self.image)
 
     def facts(self) -> dict | None:
@@ -181,8 +182,10 @@ def disk_facts(image: Path) -> dict | None:
 
 
 def disk_is_usable(image: Path) -> bool:
-    """What the user sees: the disk is there, it has its partitions, and the root mounts."""
+    """What the user sees: the disk is there, it has its partitions, and the root mounts; and it starts,
+    as far as its bytes say: the boot code, and on a UEFI disk the ESP with a boot loader that is one."""
     if not image.exists():
         return False
     result = health.check(image)
-    return result.partition_table_ok and result.boot_code_ok and result.root_fsck_clean is True
+    return (result.partition_table_ok and result.boot_code_ok and result.esp_ok is not False
+            and result.root_fsck_clean is True)

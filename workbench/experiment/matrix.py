@@ -21,11 +21,11 @@ OnCell = Callable[[int, int, Row], None]
 
 def plan_cells(strategies: Sequence[str], scenarios: Sequence[str], *, profile: str, data_size: int | None,
                seed: int, repeat: int, schedules: dict[str, str] | None = None, fill: float | None = None,
-               disk_size: int | None = None) -> list[Cell]:
+               disk_size: int | None = None, boot_check: bool = False) -> list[Cell]:
     """Every cell; with ``fill``, pass the ``disk_size`` the run record found, so it is sized once, not per cell."""
     loaded = [load_scenario(name) for name in scenarios]
     return [Cell(strategy, scenario, profile=profile, data_size=data_size, seed=seed, repetition=rep,
-                 schedules=dict(schedules or {}), fill=fill, disk_size=disk_size)
+                 schedules=dict(schedules or {}), fill=fill, disk_size=disk_size, boot_check=boot_check)
             for rep, scenario, strategy in itertools.product(range(1, repeat + 1), loaded, strategies)]
 
 

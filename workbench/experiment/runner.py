@@ -24,6 +24,7 @@ from ..results.schema import Row
 from ..strategies import catalog
 from ..workload.profile import load_profile
 from .cell import Cell
+from .phases.boot_check import NOT_BOOTED, boot_check
 from .phases.build import Bench, arm_protection, build_disk, target_placement
 from .phases.recover import recover_cell
 from .phases.score import judge, measure_rpo, score_cell, verdicts
@@ -46,7 +47,8 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
     protect runs, the hours of its history (``history``), recovery steps, the RPO
     with the files behind it (``rpo``: an unbounded RPO is null there, JSON has no
     infinity), the judge's verdicts that are not intact, and ``phases_s``: the wall
-    seconds of each phase.
+    seconds of each phase; with ``cell.boot_check``, the boot's verdict (``boot``) and
+    its console beside them (``<label>.boot.log``).
     """
     name, variant = strategy_spec(cell.strategy)
     profile = load_profile(cell.profile)
@@ -72,7 +74,15 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
         with phases.phase("score"):
             judged = judge(bench, lived)
             rpo = measure_rpo(lived, judged, protection)
-            row = score_cell(_identity(cell, name, variant, protection), lived, outcome, judged, protection, rpo)
+        booted = NOT_BOOTED
+        if cell.boot_check:
+            with phases.phase("boot"):
+                log_file = details_dir / f"{cell.label}.boot.log" if details_dir is not None else None
+                booted = boot_check(bench.machine.image, outcome, lived.at_fault.facts, judged.facts, log_file)
+                details["boot"] = booted.details
+        with phases.phase("score"):
+            row = score_cell(_identity(cell, name, variant, protection), lived, outcome, judged, protection, rpo,
+                             booted)
             details["watch"] = protection.events
             details["rpo"] = {**rpo.to_json(), "target_damage_by": row["target_damage_by"]}
             details["verdicts"] = verdicts(lived, judged.restored)

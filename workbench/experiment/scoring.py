@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..disk.bootcode import BOOT_LOADER_PATH
 from ..truth.judge import compare
 from ..truth.manifest import Manifest, ManifestEntry
 
@@ -193,7 +194,8 @@ def health_columns(before: dict | None, after: dict | None) -> dict:
     ``before`` and ``after`` hold ``partition_entries``, ``boot_code``, ``esp_files``,
     ``fs_uuid`` and ``fsck_clean``, as ``experiment.machine.disk_facts`` returns them.
     A freshly made disk has new GUIDs, a new boot-code id and a new grub.cfg, so it
-    does not pass for the old one.
+    does not pass for the old one. ``boot_ok`` is the byte check of what a firmware runs: the
+    boot code a BIOS runs and the boot loader a UEFI firmware runs (``--boot-check`` boots instead).
     """
     if before is None:  # not a partitioned disk (a raid1 pair): there is nothing of the kind to compare
         return dict.fromkeys(("partition_table_ok", "boot_ok", "esp_ok", "fsck_clean", "fs_uuid_ok"), math.nan)
@@ -203,8 +205,13 @@ def health_columns(before: dict | None, after: dict | None) -> dict:
     return {
         "partition_table_ok": (bool(after["partition_entries"])
                                and after["partition_entries"] == before["partition_entries"]),
-        "boot_ok": after["boot_code"] == before["boot_code"],
+        "boot_ok": after["boot_code"] == before["boot_code"] and _loader(after) == _loader(before),
         "esp_ok": after["esp_files"] is not None and after["esp_files"] == before["esp_files"],
         "fsck_clean": bool(after["fsck_clean"]),
         "fs_uuid_ok": after["fs_uuid"] is not None and after["fs_uuid"] == before["fs_uuid"],
     }
+
+
+def _loader(facts: dict) -> str | None:
+    """The hash of the ESP's boot loader, None when there is no ESP or no loader on it."""
+    return (facts["esp_files"] or {}).get(BOOT_LOADER_PATH)

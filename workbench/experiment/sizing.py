@@ -34,6 +34,7 @@ from .. import workspace
 from ..disk.create import root_usage
 from ..disk.layout import MiB, minimum_size
 from ..errors import UsageError
+from ..workload import debian
 from ..workload.churn import churn
 from ..workload.generate import build
 from ..workload.profile import load_profile
@@ -67,10 +68,11 @@ def sizes_for(profile: str, data_size: int | None, *, fill: float | None = None,
     With ``fill``, the disk is sized for the churn up to the latest fault of ``scenarios``
     (a dry run of the build and churn; needs a workspace).
     """
-    data = data_size or load_profile(profile).default_data_size
+    chosen = load_profile(profile)
+    data = data_size or chosen.default_data_size
     fill = check_fill(fill)
     if fill is None:
-        return data, disk_size_for(data)
+        return data, debian.disk_bytes(chosen, disk_size_for(data))  # with room for the profile's OS, if any
     until = max((plan_strikes(s).fault_hour for s in scenarios), default=0)
     peaks = peak_bytes(profile, data, seed=seed, until_hour=until)
     return data, disk_size_for_fill(peaks, fill, _root_capacity)

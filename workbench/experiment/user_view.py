@@ -1,7 +1,7 @@
 """What the recovering user can see: recovery's inputs, every one of them, gathered in one place.
 
 - **when** the damage was noticed (simulated time);
-- **the disk** as the user meets it: is it there, does it have its partitions and boot code, does its
+- **the disk** as the user meets it: is it there, does it have its partitions, boot code and boot loader, does its
   root pass fsck and mount, and did it report itself failing (a scenario's ``noticed: failing-disk``);
 - **the live files** as the user can read them: names, kinds, sizes and mtimes (``ls -l``), their
   content as it reads back (a blake3 of it, as ``b3sum`` gives) and the read errors met on the way;
@@ -41,7 +41,7 @@ _READ_ERRORS = (errno.EIO, errno.EBADMSG, errno.EUCLEAN)
 @dataclass(frozen=True)
 class DiskAsSeen:
     present: bool  # the disk is still there
-    usable: bool  # it has its partitions and boot code, and its root passes fsck and mounts
+    usable: bool  # it has its partitions, boot code and boot loader, and its root passes fsck and mounts
     failing: bool  # it reported itself failing: the user replaces it even though it still mounts
 
 

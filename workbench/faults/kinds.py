@@ -209,7 +209,7 @@ def _partition_wipe(s: Strike) -> list[FaultRecord]:
 
 
 def _boot_wipe(s: Strike) -> list[FaultRecord]:
-    return [boot.wipe_boot_code(s.struck_disk.image, seed=s.seed, at=s.at)]
+    return [boot.wipe_boot(s.struck_disk.image, variant=s.option("variant"), seed=s.seed, at=s.at)]
 
 
 def _superblock(s: Strike) -> list[FaultRecord]:
@@ -276,7 +276,10 @@ KINDS: tuple[FaultKind, ...] = (
               (Option("which", "both", "which table copies: both (with the MBR entries), primary or backup",
                       choices=table.WHICH),
                Option("fill", "zero", "zeros, or random garbage", choices=table.FILLS))),
-    FaultKind("boot-wipe", "the boot code (bytes 0-439 of sector 0) zeroed", "detached", _boot_wipe),
+    FaultKind("boot-wipe", "what the firmware runs zeroed: the ESP's boot loader (uefi), or the BIOS boot code, "
+              "bytes 0-439 of sector 0 (bios)", "detached", _boot_wipe,
+              (Option("variant", "uefi", "uefi (the ESP's EFI/BOOT/BOOTX64.EFI) or bios (the MBR's boot code, "
+                      "which a UEFI firmware never runs)", choices=boot.VARIANTS),)),
     FaultKind("superblock", "the root filesystem's primary superblock XORed with random bytes", "detached",
               _superblock),
     FaultKind("disk-loss", "the disk image deleted: the disk is gone", "detached", _disk_loss),

@@ -7,6 +7,7 @@ Every call of lab's that may run the strategy x scenario matrix is in this modul
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,18 @@ class Results:
         """The per-cell details files (``cells/*.json``: protect runs, recovery, every entry not intact)
         of ``strategy`` (any variant) on ``scenario``; empty when the folder keeps only the tables."""
         return sorted(Path(self.folder, "cells").glob(f"{strategy}*__{scenario}__r*.json"))
+
+    def boots(self) -> pd.DataFrame:
+        """The boots of ``compare --boot-check``, one row per cell that booted its recovered disk (by the
+        cell's label, ``image__partition-wipe__r1``): the verdict, how far it got, its seconds and the
+        console's last lines, from the cells' details; empty when no cell booted one."""
+        found = {}
+        for details in sorted(Path(self.folder, "cells").glob("*.json")):
+            boot = json.loads(details.read_text()).get("boot", {})
+            if "seconds" in boot:  # a boot ran (a disk whose boot area stayed as it was keeps the byte check)
+                found[details.stem] = {name: boot[name] for name in ("verdict", "stage", "seconds", "last_lines")}
+        return pd.DataFrame.from_dict(found, orient="index",
+                                      columns=["verdict", "stage", "seconds", "last_lines"]).rename_axis("cell")
 
 
 def read_results(folder: str | Path, *, note: str = "") -> Results:

@@ -24,7 +24,9 @@ INTRO = f"""\
 `workbench compare --out DIR` writes `DIR/results.csv`, `DIR/results.parquet` (at the end),
 `DIR/run.json` (the run record) and `DIR/cells/<strategy>__<scenario>__r<N>.json` (each cell's
 fault records, protect runs, recovery steps, the file-by-file verdicts that are not intact, and
-`phases_s`: the wall seconds of each phase of the cell: build, simulate, strike, recover, score).
+`phases_s`: the wall seconds of each phase of the cell: build, simulate, strike, recover, boot, score).
+With `--boot-check`, a cell's details also hold `boot` (the verdict, its seconds and the console's last
+lines) and the whole console beside them as `cells/<strategy>__<scenario>__r<N>.boot.log`.
 Rows are appended as cells finish; a failed cell is a row with `status = failed` and its `error`
 (the exception's type and message, whatever went wrong), and the matrix goes on.
 

@@ -23,7 +23,7 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 #: The version of the tables' columns; written into results.parquet and run.json.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 Dtype = Literal["string", "int64", "float64", "bool"]
 #: Which clock a time column reads: real (wall) seconds, or the simulated clock of the scenario.
@@ -212,8 +212,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("partition_table_ok", "bool", "the recovered disk's partition entries equal the pre-fault disk's (a "
            "freshly made disk does not pass); NaN when the machine is not a partitioned disk (raid1)",
            summary="share"),
-    Column("boot_ok", "bool", "the recovered disk's boot code equals the pre-fault disk's; NaN for raid1",
-           summary="share"),
+    Column("boot_ok", "bool", "the recovered disk starts. With `boot_check` = `booted`: a real boot under QEMU "
+           "(UEFI firmware, on a throw-away overlay) reached multi-user and printed this boot's nonce; otherwise "
+           "(`bytes`) what the firmware runs is the pre-fault disk's: the boot code (bytes 0-439) and the ESP's "
+           "boot loader (`EFI/BOOT/BOOTX64.EFI`). NaN for raid1", summary="share"),
+    Column("boot_s", "float64", "seconds the boot check's boot took, from starting the machine to its verdict "
+           "(multi-user, or the failure seen); NaN when no boot ran", unit="s", clock="real", summary="range"),
+    Column("boot_check", "string", "how `boot_ok` was judged: `booted` (`compare --boot-check`, a profile with an "
+           "OS: the recovered disk was booted, after a disk-level recovery or whenever its partition entries, boot "
+           "code or ESP files changed; a disk that is gone counts as not booting), `bytes` (the byte check), "
+           "empty when `boot_ok` is NaN"),
     Column("esp_ok", "bool", "the recovered disk's ESP files equal the pre-fault disk's; NaN for raid1",
            summary="share"),
     Column("fsck_clean", "bool", "e2fsck finds the recovered root clean; NaN for raid1", summary="share"),

@@ -71,6 +71,12 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
                 dropped=("rpo_hours",)),
     TableChange(6, "`read_errors` counts the read errors a strategy's protect runs met on a disk with bad "
                    "sectors (the `read-errors` fault). Older tables have no such fault: read as missing."),
+    TableChange(7, "`boot_s` and `boot_check` are new: `compare --boot-check` boots the recovered disk of a "
+                   "profile with an OS, and `boot_ok` is then that boot's verdict (`boot_check` = `booted`). "
+                   "Without it `boot_ok` is the byte check (`bytes`), which now compares the ESP's boot loader "
+                   "too. Older rows were all byte checks: read with `boot_check` bytes (empty for raid1).",
+                filled={"boot_check": {name: "bytes" if name != "raid1" else ""
+                                       for name in _FAMILY_BEFORE_ENGINES}}),
 )
 
 

@@ -12,8 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..disk import oscache, osinstall
+from ..disk.layout import MiB
 from ..errors import UsageError
 from .profile import Profile
+
+#: The smallest source disk for a profile with an OS: the unpacked root (about 620 MB), a kernel
+#: reinstalled by the churn, and the homes, with room to spare on ext4.
+DISK_BYTES = 1536 * MiB
 
 
 def prepare(profile: Profile, *, onto_disk: bool, say: oscache.Say) -> oscache.CachedRoot | None:
@@ -24,6 +29,11 @@ def prepare(profile: Profile, *, onto_disk: bool, say: oscache.Say) -> oscache.C
         raise UsageError(f"profile '{profile.name}' installs an operating system: build it onto a disk "
                          "(--disk pc.img), not into a folder")
     return oscache.ensure(say)
+
+
+def disk_bytes(profile: Profile, data_disk_bytes: int) -> int:
+    """The source disk a profile needs: ``data_disk_bytes`` for its data, more for its operating system."""
+    return max(DISK_BYTES, data_disk_bytes) if profile.os else data_disk_bytes
 
 
 def install(profile: Profile, cached: oscache.CachedRoot | None, image: Path | None, root: Path) -> None:

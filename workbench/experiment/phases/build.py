@@ -1,14 +1,19 @@
 """Phase 1, build the disk: the cell's strategy bound to its own target, and a fresh source disk.
 
 Each cell gets its own source disk, built from the same profile and seed, so
-cells never disturb each other and the same seed gives the same outcomes.
+cells never disturb each other and the same seed gives the same outcomes. A
+profile with an operating system (``os: debian``) gets it installed under the
+generated homes, from the OS cache, as ``dataset build`` does: the disk then
+boots, and ``--boot-check`` can measure whether the recovered one still does.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...workload import debian
 from ...workload.generate import build
 from ...workload.profile import Profile
 from ..cell import Cell
@@ -17,6 +22,8 @@ from ..machine import Machine
 from ..protection import Protection
 from ..registry import make_protection
 from ..scenario import Scenario
+
+log = logging.getLogger("workbench.experiment")
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,12 @@ def build_disk(cell: Cell, protection: Protection, workdir: Path, *, profile: Pr
     A machine that fails to build is closed here; the caller detaches the protection.
     """
     clock = SimClock()
+    system = debian.prepare(profile, onto_disk=True, say=log.info)  # before any disk: the first time, a download
     machine = protection.make_machine(workdir, disk_size)
     try:
-        build(profile, machine.mount(), data_size=data_size, seed=cell.seed, start=clock.start)
+        root = machine.mount()
+        build(profile, root, data_size=data_size, seed=cell.seed, start=clock.start)
+        debian.install(profile, system, machine.image, root)
         protection.attach(machine, lambda: clock.now)
     except BaseException:
         protection.detach()

@@ -1,4 +1,4 @@
-"""Phase 5, score: what came back, judged against the ground truth, as one results row.
+"""Phases 5 and 7, judge and score: what came back, judged against the ground truth, as one results row.
 
 The RPO's rule is ``scoring.rpo``'s; how damage reached the target, ``damage_path``'s.
 """
@@ -18,6 +18,7 @@ from .. import scoring
 from ..damage_path import target_damage_by
 from ..protection import Protection
 from ..recovery import RecoveryOutcome
+from .boot_check import NOT_BOOTED, BootCheck
 from .build import Bench
 from .simulate import Lived
 
@@ -45,9 +46,14 @@ def measure_rpo(lived: Lived, judged: Judged, protection: Protection) -> scoring
 
 
 def score_cell(identity: Mapping[str, Any], lived: Lived, outcome: RecoveryOutcome, judged: Judged,
-               protection: Protection, rpo: scoring.Rpo) -> Row:
-    """The cell's results row: ``identity`` (which cell), then what it measured (``rpo``: ``measure_rpo``)."""
+               protection: Protection, rpo: scoring.Rpo, booted: BootCheck = NOT_BOOTED) -> Row:
+    """The cell's results row: ``identity`` (which cell), then what it measured (``rpo``: ``measure_rpo``).
+
+    ``boot_ok`` is the byte check of ``scoring.health_columns`` unless a boot check booted the disk.
+    """
     seconds = lived.protect_seconds
+    health = scoring.health_columns(lived.at_fault.facts, judged.facts)
+    health.update(booted.columns(health["boot_ok"]))
     return Row.measured(
         **identity,
         status="ok",
@@ -69,7 +75,7 @@ def score_cell(identity: Mapping[str, Any], lived: Lived, outcome: RecoveryOutco
                                           filesystem=protection.filesystem_is_target),
         conflicts=lived.conflicts,
         versions_lost=scoring.versions_lost(lived.faults, judged.restored, *judged.copies),
-        **scoring.health_columns(lived.at_fault.facts, judged.facts),
+        **health,
         **scoring.watch_columns(protection.watches, protection.events, protection.propagation_delays_s),
         fault_hour=lived.fault_hour,
         detect_hour=lived.detect_hour,

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-PHASES = ("build", "simulate", "strike", "recover", "score")
+PHASES = ("build", "simulate", "strike", "recover", "boot", "score")
 
 
 class PhaseClock:
