@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from ..commands.compare import compare, schedule_overrides
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios
@@ -23,12 +24,24 @@ default schedules: {', '.join(f'{k}={v}' for k, v in catalog.default_schedules()
 
 output (in --out): results.csv, results.parquet, run.json, cells/*.json
 (every cell's faults, recovery steps and file-by-file verdicts) and report.html.
+A cell's files land in cells/ as soon as it finishes: --resume runs only the
+cells an interrupted run did not finish. An --out that holds results is
+refused unless --resume or --force (replace them) is given.
+
+running cells: each cell is a child process of its own; --jobs N runs N at a
+time; --executor dask --scheduler ADDRESS runs them on a Dask cluster whose
+workers run as root with the resource loopdev (dask-worker ADDRESS --resources
+loopdev=2). A worker runs root operations for whoever reaches its scheduler:
+keep the scheduler on localhost or behind TLS.
+exit code: 0 when every cell ran, 3 when any cell failed.
 
 examples:
   workbench compare --profile classroom --scenarios all --strategies all --out reports/full
   workbench compare --scenarios deletion,ransomware --strategies backup,mirror-sync --out reports/lesson
   workbench compare --scenarios deletion --strategies clone --schedule clone=daily@12 --out reports/clone
   workbench compare --strategies mirror-sync:checksum,mirror-sync --scenarios bitrot --repeat 3 --out reports/rot
+  workbench compare --scenarios all --strategies all --jobs 2 --out reports/full --resume
+  workbench compare --executor dask --scheduler tcp://127.0.0.1:8786 --out reports/cluster --json
 """
 
 
@@ -46,17 +59,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="results folder, e.g. reports/today")
     parser.add_argument("--no-report", action="store_true", help="do not render report.html")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--resume", action="store_true", help="run only the cells --out does not hold yet")
+    parser.add_argument("--force", action="store_true", help="replace the results --out holds")
+    parser.add_argument("--jobs", type=int, default=1, help="cells at a time on this machine (default: 1)")
+    parser.add_argument("--executor", choices=("sequential", "dask"), default="sequential",
+                        help="where cells run (default: sequential, on this machine)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="the Dask scheduler for --executor dask, e.g. tcp://127.0.0.1:8786")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     result = compare(out=args.out, profile=args.profile, scenarios=args.scenarios, strategies=args.strategies,
                      schedules=schedule_overrides(args.schedule), data_size=args.data_size, repeat=args.repeat,
-                     seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None)
+                     seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None,
+                     resume=args.resume, force=args.force, jobs=args.jobs, executor=args.executor,
+                     scheduler=args.scheduler)
     failed = result.failed
-    print(f"{len(result.rows)} cells, {len(failed)} failed; results in {result.out}")
-    for row in failed:
-        print(f"  failed: {row['strategy']}/{row['scenario']}: {row['error']}")
-    if result.report is not None:
-        print(f"report: {result.report}")
-    return 3 if failed and len(failed) == len(result.rows) else 0
+    if args.json:
+        print(json.dumps(result.summary(), indent=1))
+    else:
+        resumed = f" ({result.resumed} from the earlier run)" if result.resumed else ""
+        print(f"{len(result.rows)} cells{resumed}, {len(failed)} failed; results in {result.out}")
+        for row in failed:
+            print(f"  failed: {row['strategy']}/{row['scenario']}: {row['error']}")
+        if result.report is not None:
+            print(f"report: {result.report}")
+    return 3 if failed else 0

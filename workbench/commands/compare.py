@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import shutil
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
-from ..experiment.matrix import plan_cells, run_matrix, run_record
+from ..experiment.cell_process import CellResult
+from ..experiment.executors import make_executor
+from ..experiment.matrix import OnCell, cells_dir, finished_rows, plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
 from ..proc import require_root
-from ..progress import bar
+from ..progress import Tally
 from ..results.schema import Row
 from ..strategies import catalog
 from .common import size_of
 
-#: Called after each cell with (cells done, cells in all, the cell's row).
-OnCell = Callable[[int, int, dict], None]
+#: What a results folder holds that a new run would replace (``--force`` removes these, and only these).
+RESULT_FILES = ("results.csv", "results.parquet", "run.json", "report.html")
 
 
 @dataclass(frozen=True)
@@ -25,49 +30,82 @@ class Comparison:
     out: Path  # the results folder: results.csv, results.parquet, run.json, cells/
     rows: list[Row]  # one per cell, as results.csv holds them
     report: Path | None  # report.html, unless it was not asked for
+    resumed: int = 0  # cells whose rows an earlier run had finished (``resume``)
+    seconds: float = 0.0  # wall seconds of this run
 
     @property
     def failed(self) -> list[dict]:
         return [row for row in self.rows if row["status"] == "failed"]
 
+    def summary(self) -> dict[str, Any]:
+        """What ``compare --json`` prints."""
+        return {"out": str(self.out), "cells": len(self.rows), "ran": len(self.rows) - self.resumed,
+                "resumed": self.resumed, "failed": [{"cell": f"{r['strategy']}/{r['scenario']}/r{r['repetition']}",
+                                                     "error": r["error"]} for r in self.failed],
+                "report": None if self.report is None else str(self.report), "seconds": round(self.seconds, 1)}
+
 
 def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
             data_size: int | str | None = None, repeat: int = 1, seed: int = 1, report: bool = True,
-            quiet: bool | None = None, on_cell: OnCell | None = None) -> Comparison:
+            quiet: bool | None = None, on_cell: OnCell | None = None, resume: bool = False, force: bool = False,
+            jobs: int = 1, executor: str = "sequential", scheduler: str | None = None) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
-    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``).
+    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``). Each cell runs in a
+    child process of its own: ``jobs`` at a time, or on a Dask cluster (``executor="dask"``,
+    ``scheduler``). An ``out`` that holds results is refused unless ``resume`` (run only the cells it
+    lacks) or ``force`` (replace them).
     """
+    started = time.monotonic()
     scenario_names = scenario_selection(scenarios)
     strategy_names = strategy_selection(strategies)
     overrides = schedule_overrides(schedules or {})
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
+    if resume and force:
+        raise UsageError("--resume finishes the run in --out, --force replaces it: pass one of them")
+    run_on = make_executor(executor, jobs=jobs, scheduler=scheduler)
+    folder = Path(out).expanduser().resolve()
+    prepare_out(folder, resume=resume, force=force)
     require_root("running the comparison")
     size = size_of(data_size)
     record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
                         strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
                        seed=seed, repeat=repeat, schedules=overrides)
-    folder = Path(out).expanduser().resolve()
-    progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
+    planned = {cell.label for cell in cells}
+    resumed = len(planned & set(finished_rows(folder))) if resume else 0
 
-    def each(done: int, total: int, row: dict) -> None:
-        progress.set_postfix_str(f"{row['strategy']}/{row['scenario']}: {row['status']}")
-        progress.update(1)
-        if on_cell is not None:
-            on_cell(done, total, row)
+    with Tally(len(cells), "cells", done=resumed, quiet=quiet) as progress:
+        def each(done: int, total: int, result: CellResult) -> None:
+            progress.finished(result.label, result.status, result.seconds)
+            if on_cell is not None:
+                on_cell(done, total, result)
 
-    with progress:
-        rows = run_matrix(cells, folder, record, each)
+        rows = run_matrix(cells, folder, record, each, executor=run_on, resume=resume)
     written = None
     if report:
         from ..report.html import write_report  # pandas and matplotlib load only when a report is made
 
         written = write_report(folder)
-    return Comparison(folder, rows, written)
+    return Comparison(folder, rows, written, resumed, time.monotonic() - started)
+
+
+def prepare_out(folder: Path, *, resume: bool, force: bool) -> None:
+    """Refuse a results folder that holds results unless told what to do with them; with ``force``, remove
+    them (the results files and ``cells/``, nothing else)."""
+    held = [name for name in RESULT_FILES if (folder / name).exists()] + (["cells/"] if cells_dir(folder).exists()
+                                                                          else [])
+    if not held or resume:
+        return
+    if not force:
+        raise UsageError(f"'{folder}' already holds results ({', '.join(held)}): pass --resume to finish that run, "
+                         "--force to replace it, or another --out")
+    for name in RESULT_FILES:
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(cells_dir(folder), ignore_errors=True)
 
 
 def scenario_selection(scenarios: str | Sequence[str]) -> list[str]:

@@ -33,7 +33,7 @@ from .phases.timing import PhaseClock
 from .protection import Protection
 from .registry import strategy_spec
 
-__all__ = ["Cell", "child_start_s", "disk_size_for", "run_cell", "sizes_for", "tagged_variant"]
+__all__ = ["Cell", "child_start_s", "disk_size_for", "failed_row", "run_cell", "sizes_for", "tagged_variant"]
 
 log = logging.getLogger("workbench.experiment")
 
@@ -94,6 +94,12 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
             (details_dir / f"{cell.label}.json").write_text(json.dumps(details, indent=1, default=str))
         shutil.rmtree(workdir, ignore_errors=True)
     return row
+
+
+def failed_row(cell: Cell, error: str) -> Row:
+    """The row of a cell that never got to say how it went (its process died, say)."""
+    name, variant = strategy_spec(cell.strategy)
+    return Row.failed(error, **_identity(cell, name, variant, None))
 
 
 def _identity(cell: Cell, name: str, variant: str, protection: Protection | None) -> dict[str, Any]:
