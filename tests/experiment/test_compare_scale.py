@@ -19,6 +19,9 @@ from workbench.disk.cleanup import release_leftovers
 from workbench.disk.loop import workspace_loops
 from workbench.disk.owners import OwnerRecord
 from workbench.experiment.cell_process import CellResult
+from workbench.experiment.matrix import plan_cells
+from workbench.experiment.runner import run_cell
+from workbench.units import parse_size
 
 pytestmark = pytest.mark.root
 
@@ -138,7 +141,7 @@ def test_a_compare_killed_after_two_cells_resumes_without_running_them_again(wor
 
 
 @pytest.mark.timeout(600)
-def test_a_local_dask_cluster_gets_the_sequential_outcomes_and_both_workers_run_cells(workspace: Path,
+def test_a_dask_cluster_and_a_fresh_build_get_the_sequential_outcomes_and_both_workers_run_cells(workspace: Path,
                                                                                       tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     options = {"strategies": "backup,mirror-sync", "scenarios": "deletion", "data_size": DATA, "report": False,
@@ -151,6 +154,12 @@ def test_a_local_dask_cluster_gets_the_sequential_outcomes_and_both_workers_run_
 
     assert [row["status"] for row in on_dask.rows] == ["ok", "ok"]
     assert pd.DataFrame(on_dask.rows)[OUTCOMES].equals(pd.DataFrame(sequential.rows)[OUTCOMES])
+    # The second sequential cell copied the run's starting disk; a cell that builds its own gets its outcomes.
+    fresh = run_cell(plan_cells(["mirror-sync"], ["deletion"], profile="classroom", data_size=parse_size(DATA), seed=1,
+                                repeat=1)[0], workspace / "fresh")
+    copied = json.loads((tmp_path / "sequential" / "cells" / "mirror-sync__deletion__r1.json").read_text())
+    assert copied["starting_disk"] == "copied"
+    assert pd.DataFrame([fresh])[OUTCOMES].equals(pd.DataFrame(sequential.rows[1:])[OUTCOMES])
     runners = {json.loads(path.read_text())["runner"]["pid"]
                for path in (tmp_path / "dask" / "cells").glob("*.json") if not path.name.endswith(".row.json")}
     assert runners == workers and len(workers) == 2

@@ -43,6 +43,7 @@ from .runner import failed_row, run_cell
 UNWIND_WAIT_S = 60.0
 PR_SET_PDEATHSIG = 1
 PARENT_ENV = "WORKBENCH_CELL_PARENT"
+STARTING = "starting-disks"  # the run's starting disks, in its scratch folder (``phases.build``)
 
 _running: set[proc.Child] = set()  # the cells' processes in flight, for ``stop_running``
 _running_lock = threading.Lock()
@@ -132,7 +133,8 @@ def run_in_process(job: CellJob) -> CellResult:
 
 
 def _run(cell: Cell, place: Path) -> tuple[Row, dict[str, Any]]:
-    row = run_cell(cell, place / "cell", details_dir=place / "details")
+    """Run the cell in ``place`` (its folder in the run's scratch, whose ``starting-disks/`` all cells share)."""
+    row = run_cell(cell, place / "cell", details_dir=place / "details", starting=place.parent / STARTING)
     details = json.loads((place / "details" / f"{cell.label}.json").read_text())
     return row, details
 

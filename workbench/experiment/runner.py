@@ -49,12 +49,13 @@ def sizes_for(profile: str, data_size: int | None) -> tuple[int, int]:
     return data, disk_size_for(data)
 
 
-def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
+def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None, *, starting: Path | None = None) -> Row:
     """Run one cell; always returns a row (``status`` ok or failed).
 
     The cell's details (``details_dir/<label>.json``) hold its fault records,
     protect runs, recovery steps, the judge's verdicts that are not intact, and
-    ``phases_s``: the wall seconds of each phase.
+    ``phases_s``: the wall seconds of each phase. ``starting`` is the run's folder of starting disks
+    (``phases.build``): the data is built once per profile, size and seed, and each cell gets a copy.
     """
     name, variant = strategy_spec(cell.strategy)
     profile = load_profile(cell.profile)
@@ -68,7 +69,8 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
         with phases.phase("build"):
             protection = arm_protection(cell, workdir)
             bench = build_disk(cell, protection, workdir, profile=profile, data_size=data_size,
-                               disk_size=disk_size)
+                               disk_size=disk_size, starting=starting)
+            details["starting_disk"] = bench.starting_disk
         with phases.phase("simulate"):
             lived = simulate_hours(bench, plan_strikes(cell.scenario), details, phases, child_start_s)
         with phases.phase("recover"):
