@@ -23,7 +23,7 @@ from workbench.experiment.matrix import plan_cells
 from workbench.experiment.runner import run_cell
 from workbench.units import parse_size
 
-pytestmark = pytest.mark.root
+pytestmark = [pytest.mark.root, pytest.mark.slow]
 
 DATA = "4M"
 #: The outcome columns two runs of the same cells must agree on, wherever the cells ran.
@@ -56,7 +56,6 @@ def _loops_of(images: set[Path], workspace: Path) -> list[str]:
     return [device for device, backing in workspace_loops(workspace).items() if backing in images]
 
 
-@pytest.mark.timeout(600)
 def test_cleanup_beside_a_live_compare_frees_only_the_killed_runs_disks(workspace: Path) -> None:
     killed_out, live_out = workspace / "a" / "today", workspace / "b" / "today"  # the same name: scratch apart
     killed = _compare(workspace, killed_out, "backup")
@@ -101,7 +100,6 @@ def _wait_no_live_owner(workspace: Path, timeout_s: float = 120) -> None:
         time.sleep(0.1)
 
 
-@pytest.mark.timeout(600)
 def test_a_compare_killed_after_two_cells_resumes_without_running_them_again(workspace: Path) -> None:
     out = workspace / "resumed"
     strategies = "none,backup,mirror-sync"
@@ -140,7 +138,6 @@ def test_a_compare_killed_after_two_cells_resumes_without_running_them_again(wor
     assert not workspace_loops(workspace)
 
 
-@pytest.mark.timeout(600)
 def test_a_dask_cluster_and_a_fresh_build_get_the_sequential_outcomes_and_both_workers_run_cells(workspace: Path,
                                                                                       tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
