@@ -40,6 +40,7 @@ examples:
   workbench compare --scenarios deletion,ransomware --strategies backup,mirror-sync --out reports/lesson
   workbench compare --scenarios deletion --strategies clone --schedule clone=daily@12 --out reports/clone
   workbench compare --strategies mirror-sync:checksum,mirror-sync --scenarios bitrot --repeat 3 --out reports/rot
+  workbench compare --strategies clone,raid1,backup --scenarios deletion --fill 0.8 --out reports/full-disk
   workbench compare --scenarios all --strategies all --jobs 2 --out reports/full --resume
   workbench compare --executor dask --scheduler tcp://127.0.0.1:8786 --out reports/cluster --json
 """
@@ -50,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="classroom", help="workload profile (default: classroom)")
     parser.add_argument("--data-size", default=None, help="amount of data, e.g. 32M (default: the profile's)")
+    parser.add_argument("--fill", type=float, default=None, metavar="SHARE",
+                        help="size the disks so the data fills this share of the root filesystem at its fullest, "
+                             "e.g. 0.5 for half full (at most 0.95; default: a disk of twice the data plus 96 MiB)")
     parser.add_argument("--scenarios", default="demo", help="'all', 'demo' or a comma-separated list")
     parser.add_argument("--strategies", default="demo", help="'all', 'demo' or a comma-separated list")
     parser.add_argument("--schedule", action="append", default=[], metavar="STRATEGY=RULE",
@@ -72,10 +76,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     result = compare(out=args.out, profile=args.profile, scenarios=args.scenarios, strategies=args.strategies,
-                     schedules=schedule_overrides(args.schedule), data_size=args.data_size, repeat=args.repeat,
-                     seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None,
-                     resume=args.resume, force=args.force, jobs=args.jobs, executor=args.executor,
-                     scheduler=args.scheduler)
+                     schedules=schedule_overrides(args.schedule), data_size=args.data_size, fill=args.fill,
+                     repeat=args.repeat, seed=args.seed, report=not args.no_report,
+                     quiet=True if args.quiet else None, resume=args.resume, force=args.force, jobs=args.jobs,
+                     executor=args.executor, scheduler=args.scheduler)
     failed = result.failed
     if args.json:
         print(json.dumps(result.summary(), indent=1))

@@ -15,6 +15,7 @@ from ..experiment.executors import make_executor
 from ..experiment.matrix import OnCell, cells_dir, finished_rows, plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
+from ..experiment.sizing import check_fill
 from ..proc import require_root
 from ..progress import Tally
 from ..results.schema import Row
@@ -47,13 +48,16 @@ class Comparison:
 
 def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
-            data_size: int | str | None = None, repeat: int = 1, seed: int = 1, report: bool = True,
-            quiet: bool | None = None, on_cell: OnCell | None = None, resume: bool = False, force: bool = False,
-            jobs: int = 1, executor: str = "sequential", scheduler: str | None = None) -> Comparison:
+            data_size: int | str | None = None, fill: float | None = None, repeat: int = 1, seed: int = 1,
+            report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None, resume: bool = False,
+            force: bool = False, jobs: int = 1, executor: str = "sequential", scheduler: str | None = None
+            ) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
-    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``). Each cell runs in a
+    ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``); ``fill`` sizes
+    every disk so the data fills that share of the root filesystem at its fullest (0.5: half
+    full; ``experiment.sizing``), instead of the default generous disk. Each cell runs in a
     child process of its own: ``jobs`` at a time, or on a Dask cluster (``executor="dask"``,
     ``scheduler``). An ``out`` that holds results is refused unless ``resume`` (run only the cells it
     lacks) or ``force`` (replace them).
@@ -64,6 +68,7 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     overrides = schedule_overrides(schedules or {})
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
+    check_fill(fill)
     if resume and force:
         raise UsageError("--resume finishes the run in --out, --force replaces it: pass one of them")
     run_on = make_executor(executor, jobs=jobs, scheduler=scheduler)
@@ -71,10 +76,11 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     prepare_out(folder, resume=resume, force=force)
     require_root("running the comparison")
     size = size_of(data_size)
-    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat,
-                        strategies=strategy_names, scenarios=scenario_names, schedules=overrides)
+    record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat, strategies=strategy_names,
+                        scenarios=scenario_names, schedules=overrides, fill=fill)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
-                       seed=seed, repeat=repeat, schedules=overrides)
+                       seed=seed, repeat=repeat, schedules=overrides, fill=fill,
+                       disk_size=record.disk_size_bytes if fill is not None else None)
     planned = {cell.label for cell in cells}
     resumed = len(planned & set(finished_rows(folder))) if resume else 0
 

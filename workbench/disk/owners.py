@@ -18,7 +18,7 @@ A claim is written *before* the resource exists and dropped *after* it is
 released, so at every instant a live owner's resources are all claimed; what no
 live owner claims is a leftover (of a dead owner, or of a run from before
 owners were recorded), and ``workbench cleanup`` may release it. Only the owner
-writes its record (replaced whole, durably), so records need no lock between
+writes its record (replaced whole, atomically), so records need no lock between
 processes; a lock orders the threads of one process.
 
 Locks and other holders of a workspace resource build on the same calls:
@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import workspace
+from ..durable import write_atomic
 
 FORMAT = 1
 FOLDER = ".owners"
@@ -157,9 +158,7 @@ def _write(file: Path, owner: Owner, claims: dict[str, list[str]]) -> None:
     file.parent.mkdir(exist_ok=True)
     record = {"format": FORMAT, "pid": owner.pid, "start_ticks": owner.start_ticks, "argv": _argv(owner.pid),
               "claims": {kind: claims[kind] for kind in KINDS if claims.get(kind)}}
-    tmp = file.with_name(f".{file.name}.tmp")
-    tmp.write_text(json.dumps(record, indent=1))
-    os.replace(tmp, file)
+    write_atomic(file, json.dumps(record, indent=1).encode(), sync=False)  # atomic: a reader never sees half
 
 
 def _argv(pid: int) -> str:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import proc, workspace
+from ..durable import write_atomic
 from ..errors import Interrupted
 from ..results.schema import Row
 from .cell import Cell
@@ -175,9 +176,7 @@ def main(argv: list[str]) -> int:
     _die_with_parent()
     cell = pickle.loads(spec.read_bytes())
     row, details = _run(cell, spec.parent)
-    tmp = result.with_name(result.name + ".tmp")
-    tmp.write_text(json.dumps({"row": dict(row), "details": details}, default=str))
-    os.replace(tmp, result)
+    write_atomic(result, json.dumps({"row": dict(row), "details": details}, default=str).encode(), sync=False)
     return 0
 
 

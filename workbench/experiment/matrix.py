@@ -22,38 +22,45 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import workspace
+from ..durable import write_atomic
 from ..errors import UsageError
 from ..results.schema import Row
-from ..results.store import ResultsWriter, RunRecord, write_durably
+from ..results.store import ResultsWriter, RunRecord
 from .cell_process import CellJob, CellResult
 from .executors import Executor
 from .provenance import machine_facts, versions
-from .runner import Cell, sizes_for
+from .runner import Cell
 from .scenario import load_scenario
+from .sizing import sizes_for
 
 #: Called after each cell with (cells done, cells in all, the cell's result); cells taken from an earlier
 #: run (``resume``) count as done from the start.
 OnCell = Callable[[int, int, CellResult], None]
 
 #: The record's fields a resumed run must share with the run it finishes.
-PLAN_FIELDS = ("profile", "data_size_bytes", "disk_size_bytes", "seed", "repeat", "strategies", "scenarios",
+PLAN_FIELDS = ("profile", "data_size_bytes", "disk_size_bytes", "fill", "seed", "repeat", "strategies", "scenarios",
                "schedules")
 
 
 def plan_cells(strategies: Sequence[str], scenarios: Sequence[str], *, profile: str, data_size: int | None,
-               seed: int, repeat: int, schedules: dict[str, str] | None = None) -> list[Cell]:
+               seed: int, repeat: int, schedules: dict[str, str] | None = None, fill: float | None = None,
+               disk_size: int | None = None) -> list[Cell]:
+    """Every cell; with ``fill``, pass the ``disk_size`` the run record found, so it is sized once, not per cell."""
     loaded = [load_scenario(name) for name in scenarios]
     return [Cell(strategy, scenario, profile=profile, data_size=data_size, seed=seed, repetition=rep,
-                 schedules=dict(schedules or {}))
+                 schedules=dict(schedules or {}), fill=fill, disk_size=disk_size)
             for rep, scenario, strategy in itertools.product(range(1, repeat + 1), loaded, strategies)]
 
 
 def run_record(*, profile: str, data_size: int | None, seed: int, repeat: int, strategies: Sequence[str],
-               scenarios: Sequence[str], schedules: dict[str, str] | None = None) -> RunRecord:
-    """The run record of a matrix: the sizes its cells really use (the profile's default when none is
-    given), and the software and machine that run them."""
-    data_bytes, disk_bytes = sizes_for(profile, data_size)
-    return RunRecord(profile=profile, data_size_bytes=data_bytes, disk_size_bytes=disk_bytes, seed=seed,
+               scenarios: Sequence[str], schedules: dict[str, str] | None = None,
+               fill: float | None = None) -> RunRecord:
+    """The run record of a matrix: the sizes its cells really use (the profile's default data size when none
+    is given; with ``fill``, the disk found for it: see ``experiment.sizing``), and the software and machine
+    that run them."""
+    data_bytes, disk_bytes = sizes_for(profile, data_size, fill=fill, seed=seed,
+                                       scenarios=[load_scenario(name) for name in scenarios])
+    return RunRecord(profile=profile, data_size_bytes=data_bytes, disk_size_bytes=disk_bytes, fill=fill, seed=seed,
                      repeat=repeat, strategies=list(strategies), scenarios=list(scenarios),
                      schedules=dict(schedules or {}), versions=versions(strategies),
                      machine=machine_facts())
@@ -109,10 +116,8 @@ def save_cell(out: Path, result: CellResult) -> None:
     folder = cells_dir(out)
     folder.mkdir(parents=True, exist_ok=True)
     details = {**result.details, "runner": result.runner, "cell_s": round(result.seconds, 3)}
-    write_durably(folder / f"{result.label}.json",
-                  lambda tmp: tmp.write_text(json.dumps(details, indent=1, default=str)))
-    write_durably(folder / f"{result.label}.row.json",
-                  lambda tmp: tmp.write_text(json.dumps(dict(result.row), default=str)))
+    write_atomic(folder / f"{result.label}.json", json.dumps(details, indent=1, default=str).encode())
+    write_atomic(folder / f"{result.label}.row.json", json.dumps(dict(result.row), default=str).encode())
 
 
 def _check_same_plan(out: Path, record: RunRecord) -> None:

@@ -15,9 +15,9 @@ pair is built per cell, so each pair has a btrfs fsid of its own.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from ..durable import replacing
 from ..sparse import sparse_copy
 
 
@@ -29,8 +29,5 @@ def starting_disk_name(*, profile: str, data_size: int, disk_size: int, seed: in
 
 def copy_sparse(source: Path, destination: Path) -> None:
     """Copy an image keeping its holes, written aside and renamed, so a half-written copy is never seen."""
-    aside = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
-    with open(source, "rb") as src, open(aside, "wb") as dst:
+    with replacing(destination, sync=False) as aside, open(source, "rb") as src, open(aside, "wb") as dst:
         sparse_copy(src.fileno(), dst.fileno())
-        os.fsync(dst.fileno())
-    os.replace(aside, destination)

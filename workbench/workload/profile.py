@@ -288,13 +288,13 @@ def _mode(value: Any) -> int:
     """Modes are written as strings ("0644"); YAML 1.1 also reads a bare 0644 as octal."""
     mode = int(value, 8) if isinstance(value, str) else int(value)
     if not 0 <= mode <= 0o7777:
-        raise ValueError("a mode is between 0000 and 7777 (octal)")
+        raise UsageError("a mode is between 0000 and 7777 (octal)")
     return mode
 
 
 def _os_kind(value: Any) -> str:
     if value not in OS_KINDS:
-        raise ValueError(f"the operating systems known are {', '.join(OS_KINDS)}")
+        raise UsageError(f"the operating systems known are {', '.join(OS_KINDS)}")
     return str(value)
 
 
@@ -302,14 +302,14 @@ def _size_range(value: Any) -> tuple[int, int]:
     low, high = (value, value) if not isinstance(value, list) else (value + value)[:2] if len(value) == 1 else value
     low, high = parse_size(low), parse_size(high)
     if not 0 < low <= high:
-        raise ValueError("write [MIN, MAX] with 0 < MIN <= MAX, like [4K, 1M]")
+        raise UsageError("write [MIN, MAX] with 0 < MIN <= MAX, like [4K, 1M]")
     return low, high
 
 
 def _owner(value: Any) -> str:
     text = str(value)
     if text not in ("root", "user") and not _is_ids(text):
-        raise ValueError("use root, user (the home's owner) or UID:GID")
+        raise UsageError("use root, user (the home's owner) or UID:GID")
     return text
 
 
@@ -321,7 +321,7 @@ def _is_ids(text: str) -> bool:
 def _relative(value: Any) -> str:
     text = str(value)
     if not text or text.startswith("/") or ".." in PurePosixPath(text).parts:
-        raise ValueError("a path relative to the disk's root, without '..'")
+        raise UsageError("a path relative to the disk's root, without '..'")
     return text.rstrip("/")
 
 
