@@ -144,7 +144,8 @@ def test_a_dask_cluster_and_a_fresh_build_get_the_sequential_outcomes_and_both_w
     options = {"strategies": "backup,mirror-sync", "scenarios": "deletion", "data_size": DATA, "report": False,
                "quiet": True}
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, resources={"loopdev": 1},
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:  # compare must not need a default
         workers = set(client.run(os.getpid).values())
         on_dask = compare(out=tmp_path / "dask", executor="dask", scheduler=cluster.scheduler_address, **options)
     sequential = compare(out=tmp_path / "sequential", **options)

@@ -74,7 +74,7 @@ class DaskCluster(Executor):
             futures = [client.submit(run_in_child, job, key=f"cell-{job.label}", pure=False,
                                      resources={RESOURCE: 1}) for job in jobs]
             try:
-                for future in distributed.as_completed(futures):
+                for future in distributed.as_completed(futures, loop=client.loop):  # this client, not a default
                     yield future.result()
             finally:
                 client.cancel([f for f in futures if not f.done()])
