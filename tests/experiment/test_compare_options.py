@@ -77,3 +77,18 @@ def test_the_exit_code_is_3_when_any_cell_failed_and_json_prints_the_summary(
     summary = json.loads(capsys.readouterr().out)
     assert summary["cells"] == len(rows) and summary["resumed"] == 1 and summary["ran"] == len(rows) - 1
     assert [f["cell"] for f in summary["failed"]] == ["backup/deletion/r1"] * statuses.count("failed")
+
+
+def test_a_task_the_cluster_lost_is_its_cells_failed_row() -> None:
+    from workbench.experiment import executors
+    from workbench.experiment.cell_process import CellJob
+    from workbench.experiment.matrix import plan_cells
+
+    class Lost:
+        def result(self) -> None:
+            raise RuntimeError("Attempted to run task on 3 different workers, all of which died")
+
+    (cell,) = plan_cells(["backup"], ["deletion"], profile="classroom", data_size=None, seed=1, repeat=1)
+    result = executors._result_or_failed(Lost(), CellJob(cell, "experiments/x"))
+    assert result.label == "backup__deletion__r1" and result.status == "failed"
+    assert result.row["error"].startswith("RuntimeError on the cluster: Attempted to run task")

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import MissingToolError, UsageError
 from .cell_process import CellJob, CellResult, run_in_child, run_in_process, stop_running
+from .runner import failed_row
 
 RESOURCE = "loopdev"
 
@@ -71,13 +72,22 @@ class DaskCluster(Executor):
     def run(self, jobs: Sequence[CellJob]) -> Iterator[CellResult]:
         distributed = _distributed()
         with distributed.Client(self.scheduler, set_as_default=False) as client:
-            futures = [client.submit(run_in_child, job, key=f"cell-{job.label}", pure=False,
-                                     resources={RESOURCE: 1}) for job in jobs]
+            futures = {client.submit(run_in_child, job, key=f"cell-{job.label}", pure=False,
+                                     resources={RESOURCE: 1}): job for job in jobs}
             try:
                 for future in distributed.as_completed(futures, loop=client.loop):  # this client, not a default
-                    yield future.result()
+                    yield _result_or_failed(future, futures[future])
             finally:
                 client.cancel([f for f in futures if not f.done()])
+
+
+def _result_or_failed(future: Any, job: CellJob) -> CellResult:
+    """A task's result; a task that raised (its worker died: ``KilledWorker``) is its cell's failed row."""
+    try:
+        result: CellResult = future.result()
+    except Exception as exc:  # a cell never raises (a failed cell is a row): this is the cluster's doing
+        return CellResult(job.label, failed_row(job.cell, f"{type(exc).__name__} on the cluster: {exc}"), {}, 0.0)
+    return result
 
 
 def _distributed() -> Any:
