@@ -45,7 +45,9 @@ def run(name: str, out: Path, *, scenarios: str, size: str, **how: Any) -> dict[
     result = compare(out=out, profile="laptop", strategies=STRATEGIES, scenarios=scenarios, data_size=size,
                      report=False, quiet=True, **how)
     wall = time.monotonic() - started
-    return summarise(name, out, size, wall, len(result.failed))
+    record = summarise(name, out, size, wall, len(result.failed))
+    print(json.dumps(record), file=sys.stderr, flush=True)  # kept even if a later run fails
+    return record
 
 
 def summarise(name: str, out: Path, size: str, wall: float, failed: int, labels: set[str] | None = None
@@ -56,7 +58,7 @@ def summarise(name: str, out: Path, size: str, wall: float, failed: int, labels:
     cells = len(details)
     phases = {phase: round(statistics.mean(d["phases_s"][phase] for d in details), 2) for phase in PHASES}
     return {"run": name, "size": size, "cells": cells, "failed": failed, "wall_s": round(wall, 1),
-            "cells_per_hour": round(cells / wall * 3600, 1),
+            "cells_per_hour": round(cells / wall * 3600, 1) if wall > 0 else None,
             "mean_cell_s": round(statistics.mean(d["cell_s"] for d in details), 2), "phases_s": phases,
             "runners": len({d["runner"]["pid"] for d in details})}
 
@@ -102,6 +104,8 @@ def main() -> int:
         small["wall_s"] = round(small["mean_cell_s"] * small["cells"], 1)
         small["cells_per_hour"] = round(3600 / small["mean_cell_s"], 1)
         records += [small, run("4 x deletion", outs / "big", scenarios="deletion", size=args.big)]
+        for record in records:
+            print(json.dumps(record), file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(outs, ignore_errors=True)
         if own:
