@@ -52,8 +52,7 @@ def run(name: str, out: Path, *, scenarios: str, size: str, **how: Any) -> dict[
 
 def summarise(name: str, out: Path, size: str, wall: float, failed: int, labels: set[str] | None = None
               ) -> dict[str, Any]:
-    details = [json.loads(path.read_text()) for path in sorted((out / "cells").glob("*.json"))
-               if not path.name.endswith(".row.json")]
+    details = [json.loads(path.read_text()) for path in sorted((out / "cells").glob("*.json"))]
     details = [d for d in details if labels is None or d["cell"] in labels]
     cells = len(details)
     phases = {phase: round(statistics.mean(d["phases_s"][phase] for d in details), 2) for phase in PHASES}

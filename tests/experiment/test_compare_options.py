@@ -69,7 +69,7 @@ def _row(status: str) -> Row:
 def test_the_exit_code_is_3_when_any_cell_failed_and_json_prints_the_summary(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], statuses: list[str], code: int) -> None:
     rows = [_row(s) for s in statuses]
-    monkeypatch.setattr(compare_cmd, "compare", lambda **kw: Comparison(Path("/r"), rows, None, 1, 2.0))
+    monkeypatch.setattr(compare_cmd, "compare", lambda **kw: Comparison(Path("/r"), rows, None, resumed=1, seconds=2.0))
     parser = argparse.ArgumentParser()
     compare_cmd.register(parser.add_subparsers())
     args = parser.parse_args(["compare", "--out", "r", "--json"])

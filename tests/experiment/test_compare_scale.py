@@ -117,8 +117,8 @@ def test_a_compare_killed_after_two_cells_resumes_without_running_them_again(wor
         run.wait()
     record = json.loads((out / "run.json").read_text())
     assert record["finished"] == ""  # interrupted: not stamped finished
-    first_two = {path.name: path.stat().st_mtime_ns for path in (out / "cells").glob("*.row.json")}
-    assert sorted(first_two) == ["backup__deletion__r1.row.json", "none__deletion__r1.row.json"]
+    first_two = {path.name: path.stat().st_mtime_ns for path in (out / "cells" / "rows").glob("*.json")}
+    assert sorted(first_two) == ["backup__deletion__r1.json", "none__deletion__r1.json"]
 
     with pytest.raises(Exception, match="already holds results"):
         compare(out=out, strategies=strategies, scenarios="deletion", data_size=DATA, report=False, quiet=True)
@@ -132,7 +132,7 @@ def test_a_compare_killed_after_two_cells_resumes_without_running_them_again(wor
     assert ran == ["mirror-sync__deletion__r1"] and result.resumed == 2
     table = pd.read_csv(out / "results.csv")
     assert list(table["strategy"]) == ["none", "backup", "mirror-sync"] and set(table["status"]) == {"ok"}
-    assert {path.name: path.stat().st_mtime_ns for path in (out / "cells").glob("*.row.json")
+    assert {path.name: path.stat().st_mtime_ns for path in (out / "cells" / "rows").glob("*.json")
             if path.name in first_two} == first_two
     assert json.loads((out / "run.json").read_text())["finished"]
     assert not workspace_loops(workspace)
@@ -159,5 +159,5 @@ def test_a_dask_cluster_and_a_fresh_build_get_the_sequential_outcomes_and_both_w
     assert copied["starting_disk"] == "copied"
     assert pd.DataFrame([fresh])[OUTCOMES].equals(pd.DataFrame(sequential.rows[1:])[OUTCOMES])
     runners = {json.loads(path.read_text())["runner"]["pid"]
-               for path in (tmp_path / "dask" / "cells").glob("*.json") if not path.name.endswith(".row.json")}
+               for path in (tmp_path / "dask" / "cells").glob("*.json")}
     assert runners == workers and len(workers) == 2

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import workspace
 from ..errors import UsageError
 from ..experiment.cell_process import CellResult
+from ..experiment.estimate import Estimate, estimate, refuse_when_short
 from ..experiment.executors import make_executor
 from ..experiment.matrix import OnCell, cells_dir, finished_rows, plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
@@ -18,9 +20,11 @@ from ..experiment.schedule import parse_schedule
 from ..experiment.sizing import check_fill
 from ..proc import require_root
 from ..progress import Tally
+from ..results.redact import redact_cells
 from ..results.schema import Row
 from ..strategies import catalog
 from .common import size_of
+from .own_workload import own_workload
 
 #: What a results folder holds that a new run would replace (``--force`` removes these, and only these).
 RESULT_FILES = ("results.csv", "results.parquet", "run.json", "report.html")
@@ -31,6 +35,7 @@ class Comparison:
     out: Path  # the results folder: results.csv, results.parquet, run.json, cells/
     rows: list[Row]  # one per cell, as results.csv holds them
     report: Path | None  # report.html, unless it was not asked for
+    estimate: Estimate | None = None  # what the cells were expected to cost (all a dry run gives)
     resumed: int = 0  # cells whose rows an earlier run had finished (``resume``)
     seconds: float = 0.0  # wall seconds of this run
 
@@ -50,17 +55,23 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
             data_size: int | str | None = None, fill: float | None = None, repeat: int = 1, seed: int = 1,
             report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None, resume: bool = False,
-            force: bool = False, jobs: int = 1, executor: str = "sequential", scheduler: str | None = None
-            ) -> Comparison:
+            force: bool = False, jobs: int = 1, executor: str = "sequential", scheduler: str | None = None,
+            tree: str | Path | None = None, disk: str | Path | None = None, exclude: Sequence[str] = (),
+            churn: str | None = None, dry_run: bool = False, redact_names: bool = False) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
     ``schedules`` overrides strategies' schedules (``{"backup": "daily@23"}``); ``fill`` sizes
     every disk so the data fills that share of the root filesystem at its fullest (0.5: half
-    full; ``experiment.sizing``), instead of the default generous disk. Each cell runs in a
-    child process of its own: ``jobs`` at a time, or on a Dask cluster (``executor="dask"``,
-    ``scheduler``). An ``out`` that holds results is refused unless ``resume`` (run only the cells it
-    lacks) or ``force`` (replace them).
+    full; ``experiment.sizing``), instead of the default generous disk.
+    ``tree`` is a folder of the user's own to use as the workload instead (copied, only read;
+    ``exclude`` patterns leave parts out, ``churn`` is its share changed per day, '1%/day'), or
+    ``disk`` a workspace disk image whose ext4 root is copied (see ``own_workload``);
+    ``redact_names`` replaces their names in ``cells/`` by tokens. ``dry_run`` plans
+    the cells and their cost and runs none; a run is refused when the workspace is short of space.
+    Each cell runs in a child process of its own: ``jobs`` at a time, or on a Dask cluster
+    (``executor="dask"``, ``scheduler``). An ``out`` that holds results is refused unless ``resume``
+    (run only the cells it lacks) or ``force`` (replace them).
     """
     started = time.monotonic()
     scenario_names = scenario_selection(scenarios)
@@ -73,30 +84,46 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
         raise UsageError("--resume finishes the run in --out, --force replaces it: pass one of them")
     run_on = make_executor(executor, jobs=jobs, scheduler=scheduler)
     folder = Path(out).expanduser().resolve()
-    prepare_out(folder, resume=resume, force=force)
-    require_root("running the comparison")
+    if not dry_run:
+        prepare_out(folder, resume=resume, force=force)
+    own = own_workload(folder, tree=tree, disk=disk, exclude=exclude, churn=churn, redact_names=redact_names,
+                       profile=profile, data_size=data_size)
+    profile = own.profile if own is not None else profile
+    redactor = own.redactor if own is not None else None
+    if not dry_run:
+        require_root("running the comparison")
     size = size_of(data_size)
     record = run_record(profile=profile, data_size=size, seed=seed, repeat=repeat, strategies=strategy_names,
                         scenarios=scenario_names, schedules=overrides, fill=fill)
     cells = plan_cells(strategy_names, scenario_names, profile=profile, data_size=record.data_size_bytes,
                        seed=seed, repeat=repeat, schedules=overrides, fill=fill,
                        disk_size=record.disk_size_bytes if fill is not None else None)
-    planned = {cell.label for cell in cells}
-    resumed = len(planned & set(finished_rows(folder))) if resume else 0
+    planned = estimate([cell.label for cell in cells], record.data_size_bytes, workspace.home())
+    if dry_run:
+        return Comparison(folder, [], None, estimate=planned)
+    refuse_when_short(planned, workspace.home())
+    resumed = len({cell.label for cell in cells} & set(finished_rows(folder))) if resume else 0
 
     with Tally(len(cells), "cells", done=resumed, quiet=quiet) as progress:
         def each(done: int, total: int, result: CellResult) -> None:
+            if redactor is not None:
+                redact_cells(folder / "cells", redactor)
             progress.finished(result.label, result.status, result.seconds)
             if on_cell is not None:
                 on_cell(done, total, result)
 
-        rows = run_matrix(cells, folder, record, each, executor=run_on, resume=resume)
+        try:
+            rows = run_matrix(cells, folder, record, each, executor=run_on, resume=resume)
+        finally:
+            if redactor is not None:  # a cell cut short by Ctrl-C left its details too
+                redact_cells(folder / "cells", redactor)
     written = None
     if report:
         from ..report.html import write_report  # pandas and matplotlib load only when a report is made
 
         written = write_report(folder)
-    return Comparison(folder, rows, written, resumed, time.monotonic() - started)
+    return Comparison(folder, rows, written, estimate=planned, resumed=resumed,
+                      seconds=time.monotonic() - started)
 
 
 def prepare_out(folder: Path, *, resume: bool, force: bool) -> None:

@@ -1,8 +1,9 @@
 """Running the strategy x scenario matrix and saving each cell as it finishes.
 
 A cell's row and details land in ``OUT/cells/`` the moment it finishes
-(``<label>.json``, its details, then ``<label>.row.json``, its row: the row is
-the mark of a finished cell). ``resume=True`` takes those rows instead of
+(``<label>.json``, its details, then ``rows/<label>.json``, its row: the row is
+the mark of a finished cell; a folder of their own keeps rows apart from the
+details that readers and redaction take as ``cells/*.json``). ``resume=True`` takes those rows instead of
 running their cells again, so an interrupted comparison loses only the cells
 that were in flight. The tables and ``run.json`` are rewritten as rows come;
 ``run.json`` is stamped ``finished`` only when every cell has a row.
@@ -70,13 +71,16 @@ def cells_dir(out: Path) -> Path:
     return out / "cells"
 
 
+def rows_dir(out: Path) -> Path:
+    return cells_dir(out) / "rows"
+
+
 def finished_rows(out: Path) -> dict[str, Row]:
     """The rows of the cells an earlier run of ``out`` finished, by cell label."""
-    folder = cells_dir(out)
+    folder = rows_dir(out)
     if not folder.is_dir():
         return {}
-    return {path.name.removesuffix(".row.json"): Row(json.loads(path.read_text()))
-            for path in sorted(folder.glob("*.row.json"))}
+    return {path.stem: Row(json.loads(path.read_text())) for path in sorted(folder.glob("*.json"))}
 
 
 def run_matrix(cells: list[Cell], out: Path, record: RunRecord, on_cell: OnCell | None = None, *,
@@ -113,11 +117,10 @@ def run_matrix(cells: list[Cell], out: Path, record: RunRecord, on_cell: OnCell 
 
 def save_cell(out: Path, result: CellResult) -> None:
     """A finished cell's details, then its row (the mark that it finished), each written durably."""
-    folder = cells_dir(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    rows_dir(out).mkdir(parents=True, exist_ok=True)
     details = {**result.details, "runner": result.runner, "cell_s": round(result.seconds, 3)}
-    write_atomic(folder / f"{result.label}.json", json.dumps(details, indent=1, default=str).encode())
-    write_atomic(folder / f"{result.label}.row.json", json.dumps(dict(result.row), default=str).encode())
+    write_atomic(cells_dir(out) / f"{result.label}.json", json.dumps(details, indent=1, default=str).encode())
+    write_atomic(rows_dir(out) / f"{result.label}.json", json.dumps(dict(result.row), default=str).encode())
 
 
 def _check_same_plan(out: Path, record: RunRecord) -> None:

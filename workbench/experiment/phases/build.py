@@ -44,9 +44,15 @@ def arm_protection(cell: Cell, workdir: Path) -> Protection:
                            schedules=cell.all_schedules)
 
 
-def targets_put_online(protection: Protection, scenario: Scenario) -> bool:
-    """Whether the scenario's ``targets: online`` put this target, normally offline, within ransomware's reach."""
-    return scenario.targets_online and protection.reachable(True) != protection.reachable(False)
+def target_placement(protection: Protection, scenario: Scenario) -> str:
+    """How the scenario's ``targets`` moved this target from where it usually is between runs:
+    ``online-target`` (normally offline, now within ransomware's reach), ``offline-target`` (normally
+    attached, now only while its runs use it), or "" (where it usually is)."""
+    usual = protection.reachable("offline")
+    here = protection.reachable(scenario.targets)
+    if here == usual:
+        return ""
+    return "online-target" if here else "offline-target"
 
 
 def build_disk(cell: Cell, protection: Protection, workdir: Path, *, profile: Profile, data_size: int,
@@ -73,7 +79,7 @@ def build_disk(cell: Cell, protection: Protection, workdir: Path, *, profile: Pr
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 copy_sparse(machine.image, cached)
         machine.mount()
-        protection.attach(machine)
+        protection.attach(machine, lambda: clock.now)
     except BaseException:
         protection.detach()
         machine.close()
