@@ -249,6 +249,24 @@ def stop(child: Child, *, wait_s: float) -> None:
             continue
 
 
+def stop_group(child: Child, *, wait_s: float) -> None:
+    """SIGTERM a spawned child's whole process group (so a Python child unwinds its ``finally``s), wait
+    ``wait_s`` for the child, then SIGKILL the group; reap the child."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if child.poll() is not None:
+            return
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            child.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    child.wait()
+
+
 def kill_group(child: Child) -> bool:
     """SIGKILL a spawned child's whole process group, as a power cut would; False when it was gone already."""
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -60,3 +61,61 @@ def reporting(description: str, *, unit: str = "it",
     finally:
         if shown:
             shown[0].close()
+
+
+class Tally:
+    """Progress of a long run of items (a matrix's cells): a bar on a terminal, otherwise one line per
+    finished item on stderr, each with its status, its seconds and the time left, estimated from the
+    items done so far (wall time per item, so items running side by side count as such)."""
+
+    def __init__(self, total: int, description: str, *, done: int = 0, quiet: bool | None = None,
+                 stream: Any = None) -> None:
+        self.total, self.done, self.started_with = total, done, done
+        self.started = time.monotonic()
+        self.stream = stream or sys.stderr
+        if quiet is True:
+            self.mode = "silent"
+        elif quiet is False or sys.stderr.isatty() or in_jupyter_kernel():
+            self.mode = "bar"
+        else:
+            self.mode = "silent" if os.environ.get("WORKBENCH_QUIET") else "lines"
+        self.bar = bar(total, description, unit="cell", quiet=False) if self.mode == "bar" else None
+        if self.bar is not None:
+            self.bar.update(done)
+
+    def finished(self, name: str, status: str, seconds: float) -> None:
+        self.done += 1
+        left = self.seconds_left()
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{name}: {status}")
+            self.bar.update(1)
+        elif self.mode == "lines":
+            eta = "" if left is None or self.done >= self.total else f"; about {format_seconds(left)} left"
+            print(f"[{self.done}/{self.total}] {name}: {status} in {seconds:.1f} s{eta}", file=self.stream,
+                  flush=True)
+
+    def seconds_left(self) -> float | None:
+        ran = self.done - self.started_with
+        if ran <= 0:
+            return None
+        return (time.monotonic() - self.started) / ran * (self.total - self.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> Tally:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def format_seconds(seconds: float) -> str:
+    """``75`` -> ``1 min 15 s``; ``4000`` -> ``1 h 07 min``."""
+    whole = int(round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"

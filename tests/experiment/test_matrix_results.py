@@ -10,6 +10,7 @@ import pytest
 from cellkit import DATA_SIZE, scenario
 
 from workbench.experiment import registry
+from workbench.experiment.executors import InProcess
 from workbench.experiment.matrix import run_matrix, run_record
 from workbench.experiment.runner import Cell, disk_size_for
 from workbench.workload.profile import load_profile
@@ -46,7 +47,7 @@ def test_a_cell_that_crashes_is_a_failed_row_and_the_matrix_goes_on(workspace: P
     record = run_record(profile="classroom", data_size=DATA_SIZE, seed=7, repeat=1,
                         strategies=["backup", "none"], scenarios=["disk-loss"])
     out = tmp_path / "results"
-    rows = run_matrix(cells, out, record)
+    rows = run_matrix(cells, out, record, executor=InProcess())  # the patch reaches this process only
 
     assert [(r["strategy"], r["status"]) for r in rows] == [("backup", "failed"), ("none", "ok")]
     assert rows[0]["error"] == "KeyError: 'no-such-chunk'"

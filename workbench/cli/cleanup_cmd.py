@@ -8,12 +8,14 @@ from .. import workspace
 from ..commands.cleanup import cleanup
 
 HELP = """\
-Find every mount and loop device that belongs to the workspace (mount point inside it,
-or a loop device backed by one of its images) and release it. Nothing else is touched:
-other loop devices and mounts on the machine are left alone.
+Find every mount, loop device and served disk that belongs to the workspace (mount point
+inside it, or a loop device backed by one of its images) and that no live process claims,
+and release it. A process that holds disks records them under its own id (pid and start
+time, in the workspace's .owners/), so a comparison still running keeps its disks: only
+what dead runs left is released. Nothing outside the workspace is touched.
 
 examples:
-  workbench cleanup                              # after a killed run: release its mounts
+  workbench cleanup                              # after a killed run: release its mounts (live runs keep theirs)
 """
 
 

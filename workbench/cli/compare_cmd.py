@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from ..commands.compare import compare, schedule_overrides
 from ..experiment.estimate import Estimate
@@ -25,6 +26,16 @@ default schedules: {', '.join(f'{k}={v}' for k, v in catalog.default_schedules()
 
 output (in --out): results.csv, results.parquet, run.json, cells/*.json
 (every cell's faults, recovery steps and file-by-file verdicts) and report.html.
+A cell's files land in cells/ as soon as it finishes: --resume runs only the
+cells an interrupted run did not finish. An --out that holds results is
+refused unless --resume or --force (replace them) is given.
+
+running cells: each cell is a child process of its own; --jobs N runs N at a
+time; --executor dask --scheduler ADDRESS runs them on a Dask cluster whose
+workers run as root with the resource loopdev (dask-worker ADDRESS --resources
+loopdev=2). A worker runs root operations for whoever reaches its scheduler:
+keep the scheduler on localhost or behind TLS.
+exit code: 0 when every cell ran, 3 when any cell failed.
 
 examples:
   workbench compare --profile classroom --scenarios all --strategies all --out reports/full
@@ -35,6 +46,8 @@ examples:
   workbench compare --tree ~/Documents --exclude '*.iso' --churn 2%/day --dry-run --out reports/mine
   workbench compare --profile debian --scenarios partition-wipe --strategies image,backup,none --boot-check \\
     --out reports/boot
+  workbench compare --scenarios all --strategies all --jobs 2 --out reports/full --resume
+  workbench compare --executor dask --scheduler tcp://127.0.0.1:8786 --out reports/cluster --json
 """
 
 
@@ -58,6 +71,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "debian; a minute or two per boot)")
     parser.add_argument("--no-report", action="store_true", help="do not render report.html")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--resume", action="store_true", help="run only the cells --out does not hold yet")
+    parser.add_argument("--force", action="store_true", help="replace the results --out holds")
+    parser.add_argument("--jobs", type=int, default=1, help="cells at a time on this machine (default: 1)")
+    parser.add_argument("--executor", choices=("sequential", "dask"), default="sequential",
+                        help="where cells run (default: sequential, on this machine)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="the Dask scheduler for --executor dask, e.g. tcp://127.0.0.1:8786")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     own = parser.add_argument_group("your own workload")
     own.add_argument("--tree", metavar="DIR", default=None,
                      help="copy this folder (only read) into the home of each fresh system disk, instead of a profile")
@@ -78,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     result = compare(out=args.out, profile=args.profile, scenarios=args.scenarios, strategies=args.strategies,
                      schedules=schedule_overrides(args.schedule), data_size=args.data_size, fill=args.fill,
                      repeat=args.repeat, seed=args.seed, boot_check=args.boot_check, report=not args.no_report,
-                     quiet=True if args.quiet else None,
+                     quiet=True if args.quiet else None, resume=args.resume, force=args.force, jobs=args.jobs,
+                     executor=args.executor, scheduler=args.scheduler,
                      tree=args.tree, disk=args.disk, exclude=args.exclude, churn=args.churn, dry_run=args.dry_run,
                      redact_names=args.redact_names)
     if args.dry_run:
@@ -86,12 +108,16 @@ def run(args: argparse.Namespace) -> int:
         print(dry_run_text(result.estimate))
         return 0
     failed = result.failed
-    print(f"{len(result.rows)} cells, {len(failed)} failed; results in {result.out}")
-    for row in failed:
-        print(f"  failed: {row['strategy']}/{row['scenario']}: {row['error']}")
-    if result.report is not None:
-        print(f"report: {result.report}")
-    return 3 if failed and len(failed) == len(result.rows) else 0
+    if args.json:
+        print(json.dumps(result.summary(), indent=1))
+    else:
+        resumed = f" ({result.resumed} from the earlier run)" if result.resumed else ""
+        print(f"{len(result.rows)} cells{resumed}, {len(failed)} failed; results in {result.out}")
+        for row in failed:
+            print(f"  failed: {row['strategy']}/{row['scenario']}: {row['error']}")
+        if result.report is not None:
+            print(f"report: {result.report}")
+    return 3 if failed else 0
 
 
 def dry_run_text(plan: Estimate) -> str:

@@ -6,5 +6,6 @@ from ..disk.cleanup import release_leftovers
 
 
 def cleanup() -> list[str]:
-    """Release every mount and loop device of the workspace (and nothing else); one line per thing released."""
+    """Release the workspace's mounts, loop devices and served disks that no live owner claims (and nothing
+    else); one line per thing released."""
     return release_leftovers()

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import shutil
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import workspace
 from ..errors import UsageError
+from ..experiment.cell_process import CellResult
 from ..experiment.estimate import Estimate, estimate, refuse_when_short
-from ..experiment.matrix import plan_cells, run_matrix, run_record
+from ..experiment.executors import make_executor
+from ..experiment.matrix import OnCell, cells_dir, finished_rows, plan_cells, run_matrix, run_record
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios, select
 from ..experiment.schedule import parse_schedule
 from ..experiment.sizing import check_fill
 from ..proc import require_root
-from ..progress import bar
+from ..progress import Tally
 from ..results.redact import redact_cells
 from ..results.schema import Row
 from ..strategies import catalog
@@ -22,8 +27,8 @@ from ..workload.profile import load_profile
 from .common import size_of
 from .own_workload import own_workload
 
-#: Called after each cell with (cells done, cells in all, the cell's row).
-OnCell = Callable[[int, int, dict], None]
+#: What a results folder holds that a new run would replace (``--force`` removes these, and only these).
+RESULT_FILES = ("results.csv", "results.parquet", "run.json", "report.html")
 
 
 @dataclass(frozen=True)
@@ -32,17 +37,27 @@ class Comparison:
     rows: list[Row]  # one per cell, as results.csv holds them
     report: Path | None  # report.html, unless it was not asked for
     estimate: Estimate | None = None  # what the cells were expected to cost (all a dry run gives)
+    resumed: int = 0  # cells whose rows an earlier run had finished (``resume``)
+    seconds: float = 0.0  # wall seconds of this run
 
     @property
     def failed(self) -> list[dict]:
         return [row for row in self.rows if row["status"] == "failed"]
+
+    def summary(self) -> dict[str, Any]:
+        """What ``compare --json`` prints."""
+        return {"out": str(self.out), "cells": len(self.rows), "ran": len(self.rows) - self.resumed,
+                "resumed": self.resumed, "failed": [{"cell": f"{r['strategy']}/{r['scenario']}/r{r['repetition']}",
+                                                     "error": r["error"]} for r in self.failed],
+                "report": None if self.report is None else str(self.report), "seconds": round(self.seconds, 1)}
 
 
 def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Sequence[str] = "demo",
             strategies: str | Sequence[str] = "demo", schedules: Mapping[str, str] | None = None,
             data_size: int | str | None = None, fill: float | None = None, repeat: int = 1, seed: int = 1,
             boot_check: bool = False,
-            report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None,
+            report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None, resume: bool = False,
+            force: bool = False, jobs: int = 1, executor: str = "sequential", scheduler: str | None = None,
             tree: str | Path | None = None, disk: str | Path | None = None, exclude: Sequence[str] = (),
             churn: str | None = None, dry_run: bool = False, redact_names: bool = False) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
@@ -58,14 +73,23 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     ``disk`` a workspace disk image whose ext4 root is copied (see ``own_workload``);
     ``redact_names`` replaces their names in ``cells/`` by tokens. ``dry_run`` plans
     the cells and their cost and runs none; a run is refused when the workspace is short of space.
+    Each cell runs in a child process of its own: ``jobs`` at a time, or on a Dask cluster
+    (``executor="dask"``, ``scheduler``). An ``out`` that holds results is refused unless ``resume``
+    (run only the cells it lacks) or ``force`` (replace them).
     """
+    started = time.monotonic()
     scenario_names = scenario_selection(scenarios)
     strategy_names = strategy_selection(strategies)
     overrides = schedule_overrides(schedules or {})
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
     check_fill(fill)
+    if resume and force:
+        raise UsageError("--resume finishes the run in --out, --force replaces it: pass one of them")
+    run_on = make_executor(executor, jobs=jobs, scheduler=scheduler)
     folder = Path(out).expanduser().resolve()
+    if not dry_run:
+        prepare_out(folder, resume=resume, force=force)
     own = own_workload(folder, tree=tree, disk=disk, exclude=exclude, churn=churn, redact_names=redact_names,
                        profile=profile, data_size=data_size)
     profile = own.profile if own is not None else profile
@@ -87,21 +111,20 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
                        disk_size=record.disk_size_bytes if fill is not None else None, boot_check=boot_check)
     planned = estimate([cell.label for cell in cells], record.data_size_bytes, workspace.home())
     if dry_run:
-        return Comparison(folder, [], None, planned)
+        return Comparison(folder, [], None, estimate=planned)
     refuse_when_short(planned, workspace.home())
-    progress = bar(len(cells), "cells", unit="cell", quiet=quiet)
+    resumed = len({cell.label for cell in cells} & set(finished_rows(folder))) if resume else 0
 
-    def each(done: int, total: int, row: dict) -> None:
-        if redactor is not None:
-            redact_cells(folder / "cells", redactor)
-        progress.set_postfix_str(f"{row['strategy']}/{row['scenario']}: {row['status']}")
-        progress.update(1)
-        if on_cell is not None:
-            on_cell(done, total, row)
+    with Tally(len(cells), "cells", done=resumed, quiet=quiet) as progress:
+        def each(done: int, total: int, result: CellResult) -> None:
+            if redactor is not None:
+                redact_cells(folder / "cells", redactor)
+            progress.finished(result.label, result.status, result.seconds)
+            if on_cell is not None:
+                on_cell(done, total, result)
 
-    with progress:
         try:
-            rows = run_matrix(cells, folder, record, each)
+            rows = run_matrix(cells, folder, record, each, executor=run_on, resume=resume)
         finally:
             if redactor is not None:  # a cell cut short by Ctrl-C left its details too
                 redact_cells(folder / "cells", redactor)
@@ -110,7 +133,23 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
         from ..report.html import write_report  # pandas and matplotlib load only when a report is made
 
         written = write_report(folder)
-    return Comparison(folder, rows, written, planned)
+    return Comparison(folder, rows, written, estimate=planned, resumed=resumed,
+                      seconds=time.monotonic() - started)
+
+
+def prepare_out(folder: Path, *, resume: bool, force: bool) -> None:
+    """Refuse a results folder that holds results unless told what to do with them; with ``force``, remove
+    them (the results files and ``cells/``, nothing else)."""
+    held = [name for name in RESULT_FILES if (folder / name).exists()] + (["cells/"] if cells_dir(folder).exists()
+                                                                          else [])
+    if not held or resume:
+        return
+    if not force:
+        raise UsageError(f"'{folder}' already holds results ({', '.join(held)}): pass --resume to finish that run, "
+                         "--force to replace it, or another --out")
+    for name in RESULT_FILES:
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(cells_dir(folder), ignore_errors=True)
 
 
 def scenario_selection(scenarios: str | Sequence[str]) -> list[str]:

@@ -1,11 +1,17 @@
-"""Releasing what a killed run left behind, and only that.
+"""Releasing what a dead run left behind, and only that.
 
-Nothing is remembered in a ledger: what belongs to the workbench is read
-from the system itself. A mount is ours when its mount point is inside the
-workspace or its source is a loop device backed by a workspace file; a loop
-device is ours when its backing file is inside the workspace. A served disk
-(:mod:`workbench.disk.served`) is ours when its FUSE mount or its folder is
-inside the workspace; its server is found from the state file in that folder.
+What belongs to the workspace is read from the system itself: a mount is the
+workspace's when its mount point is inside it or its source is a loop device
+backed by a workspace file; a loop device when its backing file is inside it;
+a served disk (:mod:`workbench.disk.served`) when its FUSE mount or its folder
+is; its server is found from the state file in that folder.
+
+Whose it is comes from the owners' records (:mod:`workbench.disk.owners`):
+whatever a live owner claims (its backing images, mount points, served disks'
+folders) is left alone, so a cleanup beside a running comparison frees only
+what dead runs left. Claims are written before a resource exists, so what no
+live owner claims is a leftover, whoever made it; the records of dead owners
+are removed once their resources are gone.
 
 The order is the one layers need: filesystems first, then loop devices (some
 backed by served files), then the FUSE mounts under them, then their servers.
@@ -19,7 +25,7 @@ from collections.abc import Set
 from pathlib import Path
 
 from .. import proc, workspace
-from . import served
+from . import owners, served
 from .loop import workspace_loops
 from .mounting import unmount
 
@@ -41,17 +47,20 @@ def workspace_mounts(root: Path | None = None) -> list[Path]:
 
 
 def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set[str] = frozenset()) -> list[str]:
-    """Unmount and detach everything of the workspace's (but what is spared); return what was released.
+    """Unmount and detach everything of the workspace's that no live owner claims (and that is not spared);
+    return what was released.
 
     A detach while a lazy unmount still holds the device completes on its last close,
     so this waits briefly for the devices to go.
     """
     proc.require_root("releasing loop devices and mounts")
     root = workspace.home()
+    dead = owners.dead_records(root)
+    live = owners.live_claims(root)
     released = []
     fuse_points = set(served.fuse_mounts(root))
     for point in workspace_mounts(root):
-        if point in spare_mounts or point in fuse_points:
+        if point in spare_mounts or point in fuse_points or point in live["mounts"]:
             continue
         unmount(point)
         released.append(f"unmounted {point}")
@@ -59,7 +68,8 @@ def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set
             point.rmdir()
         except OSError:
             pass
-    detached = [device for device in workspace_loops(root) if device not in spare_loops]
+    detached = [device for device, backing in workspace_loops(root).items()
+                if device not in spare_loops and backing not in live["images"]]
     for device in detached:
         if proc.run(["losetup", "--detach", device], check=False).returncode == 0:
             released.append(f"detached {device}")
@@ -67,8 +77,10 @@ def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set
     while detached and set(detached) & set(workspace_loops(root)) and time.monotonic() < deadline:
         time.sleep(0.05)
     for place in served.leftover_places(root):
-        if place.point not in spare_mounts:
+        if place.point not in spare_mounts and place.home not in live["served"]:
             released += served.release_place(place)
+    for record in dead:
+        owners.forget(record)
     return released
 
 

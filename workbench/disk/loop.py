@@ -18,13 +18,18 @@ from pathlib import Path
 
 from .. import guard, proc, workspace
 from ..errors import Interrupted
+from . import owners
 from .table import Partition
 
 log = logging.getLogger("workbench.disk")
 
 
 def attach(image: Path, partition: Partition | None = None, *, readonly: bool = False) -> str:
-    """Attach a workspace image (or one partition of it) and return the device path."""
+    """Attach a workspace image (or one partition of it) and return the device path.
+
+    The image is claimed for the running process first (:mod:`owners`), so a cleanup
+    running beside us never takes the device for a leftover; ``detach`` drops the claim.
+    """
     proc.require_root("attaching a loop device")
     real = guard.check_image(image)
     _unwind_on_sigterm()
@@ -33,7 +38,12 @@ def attach(image: Path, partition: Partition | None = None, *, readonly: bool = 
         args.append("--read-only")
     if partition is not None:
         args += ["--offset", str(partition.start_bytes), "--sizelimit", str(partition.size_bytes)]
-    device = proc.text([*args, real], what="attaching a loop device").strip()
+    owners.claim("images", real)
+    try:
+        device = proc.text([*args, real], what="attaching a loop device").strip()
+    except BaseException:
+        owners.release("images", real)
+        raise
     log.info("attached %s%s as %s", real.name, f" partition {partition.number}" if partition else "", device)
     return device
 
@@ -59,6 +69,8 @@ def detach(device: str) -> None:
     backing = guard.loop_backing_file(device)
     proc.run(["losetup", "--detach", device], what=f"detaching {device}")
     _wait_released(device, backing)
+    if backing is not None:
+        owners.release("images", backing)
 
 
 #: How long a detach may take to land: a device whose filesystem was just unmounted can still be busy.
@@ -82,13 +94,15 @@ def _wait_released(device: str, backing: Path | None) -> None:
 @contextmanager
 def attached(image: Path, partition: Partition | None = None, *, readonly: bool = False) -> Iterator[str]:
     """A loop device for the image (or a partition of it), detached on the way out, whatever happens."""
-    device = attach(image, partition, readonly=readonly)
+    real = guard.check_image(image)
+    device = attach(real, partition, readonly=readonly)
     backing = guard.loop_backing_file(device)
     try:
         yield device
     finally:
         if proc.run(["losetup", "--detach", device], check=False).returncode == 0:
             _wait_released(device, backing)
+        owners.release("images", real)
 
 
 def workspace_loops(root: Path | None = None) -> dict[str, Path]:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .. import proc, workspace
+from . import owners
 from .loop import attached, loops_of
 from .table import read_table
 
@@ -47,11 +48,12 @@ def mounted_device(
     opts = list(options) + (["ro"] if readonly else [])
     args = ["mount", *(["-o", ",".join(opts)] if opts else []), device, str(point)]
     try:
-        proc.run(args, what=f"mounting {device}")
-        try:
-            yield point
-        finally:
-            unmount(point)
+        with owners.claimed("mounts", point):
+            proc.run(args, what=f"mounting {device}")
+            try:
+                yield point
+            finally:
+                unmount(point)
     finally:
         _remove_dir(point)
 

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from .. import guard, proc, workspace
 from ..errors import MissingToolError, OperationFailed, UsageError
-from . import sector_list
+from . import owners, sector_list
 from .loop import _unwind_on_sigterm, loops_of, workspace_loops
 from .sector_list import BadSectors, SectorRange
 from .sector_server import STATE_FORMAT, SUBTYPE
@@ -118,6 +118,8 @@ def served(image: Path, bad: Iterable[SectorRange] | None = None) -> Iterator[Pa
         list_file = place.private_list
         sector_list.save(list_file, BadSectors.of(bad))
     server = None
+    owners.claim("served", place.home)
+    owners.claim("mounts", place.point)
     try:
         with open(place.log, "ab") as output:
             server = proc.spawn(
@@ -128,7 +130,11 @@ def served(image: Path, bad: Iterable[SectorRange] | None = None) -> Iterator[Pa
         log.info("serving %s with %d bad sectors at %s", real.name, sector_list.load(list_file).sectors, place.point)
         yield place.point / real.name
     finally:
-        release_place(place, server)
+        try:
+            release_place(place, server)
+        finally:
+            owners.release("mounts", place.point)
+            owners.release("served", place.home)
 
 
 def _require_server_tools() -> None:

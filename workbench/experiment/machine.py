@@ -39,8 +39,10 @@ Listener = Callable[[Path | None], None]  # called with the mount point, or None
 class Machine:
     def __init__(self, image: Path) -> None:
         self.image = image
-        #: Always the same place, as on a real machine (a two-way sync keys its state by the path).
-        self.mount_point = workspace.mount_dir() / f"{image.parent.name}-{image.stem}"
+        #: Always the same place, as on a real machine (a two-way sync keys its state by the path), and a
+        #: place of its own: cells running side by side have images in different folders.
+        folder = hashlib.blake2b(str(image.parent).encode(), digest_size=4).hexdigest()
+        self.mount_point = workspace.mount_dir() / f"{image.parent.name}-{image.stem}-{folder}"
         self.root: Path | None = None
         self._stack: ExitStack | None = None
         self._serving: ExitStack | None = None

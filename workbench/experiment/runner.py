@@ -35,12 +35,12 @@ from .protection import Protection
 from .registry import strategy_spec
 from .sizing import disk_size_for, sizes_for
 
-__all__ = ["Cell", "child_start_s", "disk_size_for", "run_cell", "sizes_for", "tagged_variant"]
+__all__ = ["Cell", "child_start_s", "disk_size_for", "failed_row", "run_cell", "sizes_for", "tagged_variant"]
 
 log = logging.getLogger("workbench.experiment")
 
 
-def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
+def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None, *, starting: Path | None = None) -> Row:
     """Run one cell; always returns a row (``status`` ok or failed).
 
     The cell's details (``details_dir/<label>.json``) hold its fault records,
@@ -48,7 +48,8 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
     with the files behind it (``rpo``: an unbounded RPO is null there, JSON has no
     infinity), the judge's verdicts that are not intact, and ``phases_s``: the wall
     seconds of each phase; with ``cell.boot_check``, the boot's verdict (``boot``) and
-    its console beside them (``<label>.boot.log``).
+    its console beside them (``<label>.boot.log``). ``starting`` is the run's folder of starting
+    disks (``phases.build``): the data is built once per profile, size and seed, and each cell gets a copy.
     """
     name, variant = strategy_spec(cell.strategy)
     profile = load_profile(cell.profile)
@@ -65,7 +66,8 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
         with phases.phase("build"):
             protection = arm_protection(cell, workdir)
             bench = build_disk(cell, protection, workdir, profile=profile, data_size=data_size,
-                               disk_size=disk_size)
+                               disk_size=disk_size, starting=starting)
+            details["starting_disk"] = bench.starting_disk
         with phases.phase("simulate"):
             lived = simulate_hours(bench, plan_strikes(cell.scenario), details, phases, child_start_s)
         with phases.phase("recover"):
@@ -101,6 +103,12 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
             (details_dir / f"{cell.label}.json").write_text(json.dumps(details, indent=1, default=str))
         shutil.rmtree(workdir, ignore_errors=True)
     return row
+
+
+def failed_row(cell: Cell, error: str) -> Row:
+    """The row of a cell that never got to say how it went (its process died, say)."""
+    name, variant = strategy_spec(cell.strategy)
+    return Row.failed(error, **_identity(cell, name, variant, None))
 
 
 def _identity(cell: Cell, name: str, variant: str, protection: Protection | None) -> dict[str, Any]:

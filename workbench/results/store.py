@@ -79,11 +79,16 @@ class ResultsWriter:
             raise TypeError(f"not results columns: {', '.join(unknown)} (declare them in results/schema.py)")
         self.rows.append(row)
         if row.get("status") == "failed":
-            self.record.failed_cells.append(f"{row['strategy']}/{row['scenario']}/r{row['repetition']}")
+            self.record.failed_cells.append(_cell_name(row))
         self._write_tables(parquet=False)
 
-    def close(self) -> None:
-        self.record.finished = now_iso()
+    def close(self, *, finished: bool = True, rows: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """Write the tables and the record a last time: stamped ``finished`` only when the run did finish
+        (an interrupted run is not), with ``rows`` in the order given (the rows added, when None)."""
+        if rows is not None:
+            self.rows = list(rows)
+            self.record.failed_cells = [_cell_name(row) for row in self.rows if row.get("status") == "failed"]
+        self.record.finished = now_iso() if finished else ""
         self._write_tables(parquet=True)
         self._write_record()
 
@@ -98,6 +103,10 @@ class ResultsWriter:
 
     def _write_record(self) -> None:
         write_atomic(self.out / "run.json", json.dumps(self.record.to_json(), indent=2).encode())
+
+
+def _cell_name(row: Mapping[str, Any]) -> str:
+    return f"{row['strategy']}/{row['scenario']}/r{row['repetition']}"
 
 
 #: Each schema type as pandas holds it while writing (nullable: a failed row leaves measures missing)

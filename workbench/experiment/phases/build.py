@@ -22,6 +22,7 @@ from ..machine import Machine
 from ..protection import Protection
 from ..registry import make_protection
 from ..scenario import Scenario
+from ..starting_disks import copy_sparse, starting_disk_name
 
 log = logging.getLogger("workbench.experiment")
 
@@ -37,6 +38,7 @@ class Bench:
     clock: SimClock
     profile: Profile
     disk_size: int
+    starting_disk: str = "own"  # "built" (the run's starting disk, built here), "copied" from it, or "own"
 
     @property
     def scenario(self) -> Scenario:
@@ -61,22 +63,47 @@ def target_placement(protection: Protection, scenario: Scenario) -> str:
 
 
 def build_disk(cell: Cell, protection: Protection, workdir: Path, *, profile: Profile, data_size: int,
-               disk_size: int) -> Bench:
+               disk_size: int, starting: Path | None = None) -> Bench:
     """The strategy's machine, with the profile's data written at the clock's start, and the strategy attached.
 
+    With ``starting`` (a run's folder of starting disks) a default system disk is a sparse copy of the
+    run's starting disk for this profile, size and seed, built by the first cell that needs it.
     A machine that fails to build is closed here; the caller detaches the protection.
     """
     clock = SimClock()
     system = debian.prepare(profile, onto_disk=True, say=log.info)  # before any disk: the first time, a download
-    machine = protection.make_machine(workdir, disk_size)
+    cached = _starting_disk(cell, protection, starting, data_size=data_size, disk_size=disk_size)
+    copied = cached is not None and cached.exists()
+    if copied and cached is not None:
+        machine = Machine(workdir / "source.img")
+        copy_sparse(cached, machine.image)
+    else:
+        machine = protection.make_machine(workdir, disk_size)
     try:
-        root = machine.mount()
-        build(profile, root, data_size=data_size, seed=cell.seed, start=clock.start)
-        debian.install(profile, system, machine.image, root)
+        if not copied:
+            root = machine.mount()
+            build(profile, root, data_size=data_size, seed=cell.seed, start=clock.start)
+            debian.install(profile, system, machine.image, root)
+            if cached is not None:
+                machine.unmount()
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                copy_sparse(machine.image, cached)
+        machine.mount()
         protection.attach(machine, lambda: clock.now)
     except BaseException:
         protection.detach()
         machine.close()
         raise
     return Bench(cell=cell, workdir=workdir, protection=protection, machine=machine, clock=clock,
-                 profile=profile, disk_size=disk_size)
+                 profile=profile, disk_size=disk_size,
+                 starting_disk="copied" if copied else "built" if cached is not None else "own")
+
+
+def _starting_disk(cell: Cell, protection: Protection, starting: Path | None, *, data_size: int,
+                   disk_size: int) -> Path | None:
+    """Where the run keeps this cell's starting disk; None when the cell builds its own (no folder given,
+    or a strategy with a machine of its own, such as a raid1 pair)."""
+    if starting is None or type(protection).make_machine is not Protection.make_machine:
+        return None
+    return starting / starting_disk_name(profile=cell.profile, data_size=data_size, disk_size=disk_size,
+                                         seed=cell.seed)
