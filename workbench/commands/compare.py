@@ -64,7 +64,7 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
         rows = run_matrix(cells, folder, record, each)
     written = None
     if report:
-        from ..report.html import write_report  # pandas and matplotlib load only when a report is made
+        from .report import report as write_report
 
         written = write_report(folder)
     return Comparison(folder, rows, written)
