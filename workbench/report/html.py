@@ -51,7 +51,8 @@ figure img { max-width: 100%; height: auto; display: block; } figcaption { color
 .linked a { position: absolute; display: block; } .linked a:hover { outline: 2px solid #D55E00; }
 table { border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0 1em; }
 th, td { border: 1px solid #ddd; white-space: nowrap; padding: 0.25em 0.55em; text-align: right; vertical-align: top; }
-th { background: #f3f3f3; } td.text, th.text { text-align: left; } tbody tr:nth-child(even) { background: #fafafa; }
+th { background: #f3f3f3; } td.text, th.text { text-align: left; white-space: normal; }
+tbody tr:nth-child(even) { background: #fafafa; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em;
           border: 1px solid #333; }
 #summary-table td:nth-child(-n+2), #failed-table td:nth-child(-n+2) { white-space: nowrap; }
@@ -149,7 +150,7 @@ def svg(fig: Figure) -> bytes:
     import matplotlib
 
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "workbench", "svg.fonttype": "path"}):
+    with matplotlib.rc_context({"svg.hashsalt": "workbench", "svg.fonttype": "none"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 

@@ -29,8 +29,9 @@ from .tables import rows_of
 EXAMPLES_DIR = DATASETS_DIR.parent / "examples"
 #: How ``workbench.advice.explore.scaled_profile`` names a profile with its churn scaled.
 CHURNED_NAME = re.compile(r"^(?P<base>.+)-churn-x(?P<factor>[0-9]+(?:\.[0-9]+)?)$")
-HOLDING_COLOURS = {"intact": "#009E73", "stale": "#F0E442", "missing": "#999999", "corrupted": "#D55E00",
-                   "unexpected": "#CC79A7"}
+#: The judge's verdicts in the holdings chart: colours no strategy has, so a verdict never reads as a strategy.
+HOLDING_COLOURS = {"intact": "#1B7837", "stale": "#F0E442", "missing": "#D9D9D9", "corrupted": "#B2182B",
+                   "unexpected": "#762A83"}
 
 
 def _figure(width: float, height: float) -> Figure:

@@ -253,9 +253,9 @@ def timeline(lanes: list[Lane], scenario: str) -> Figure:
         ax.axvline(lanes[0].fault_hour / 24, color=FAULT_COLOUR, linewidth=1.6, label="fault")
         ax.axvline(lanes[0].detect_hour / 24, color=FAULT_COLOUR, linewidth=1.2, linestyle="--", label="noticed")
         ax.set_xlim(left=-0.1, right=max(lane.detect_hour for lane in lanes) / 24 + 0.3)
+        ax.legend(loc="lower left", fontsize=8)
     ax.set_yticks(range(len(lanes)), labels=[lane.label for lane in lanes])
     ax.set_ylim(len(lanes) - 0.5, -0.6)
     ax.set_xlabel("simulated time (days since day 0 00:00)")
     ax.set_title(f"{scenario}: protect runs (ticks), fault, noticed, restore point used (diamond)")
-    ax.legend(loc="lower left", fontsize=8)
     return fig

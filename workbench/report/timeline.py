@@ -4,7 +4,8 @@ restore point the recovery used (pure: rows and cell details in, lanes out).
 Hours are simulated, counted from day 0 00:00 as ``fault_hour`` and ``detect_hour`` are.
 The protect runs come from the cell details a results folder keeps (``cells/*.json``);
 their times are ISO timestamps on the scenario's clock, placed on the hour axis through
-the cell's first fault record, which carries the simulated time of ``fault_hour``. Without
+the fault record that carries the simulated time of ``fault_hour`` (the scenario's clock
+starts at a midnight, so that record is the one whose time less ``fault_hour`` is one). Without
 the details a lane still shows the fault, the detection and the restore point, and says
 that its runs are not known. The restore point is the state the restored files agree with,
 ``fault_hour - rpo_hours``: missing when nothing true came back.
@@ -16,7 +17,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +61,12 @@ def read_details(folder: Path) -> dict[str, dict[str, Any]]:
 
 def _hours(details: Mapping[str, Any], fault_hour: float) -> tuple[list[float], list[float]] | None:
     """(hours of the runs that made a point, hours of the failed ones), or None when they cannot be placed."""
-    faults = details.get("faults") or []
-    if not faults or "time" not in faults[0]:
+    origins = [datetime.fromisoformat(f["time"]) - timedelta(hours=fault_hour)
+               for f in details.get("faults") or [] if "time" in f]
+    midnights = [o for o in origins if (o.hour, o.minute, o.second) == (0, 0, 0)]
+    if not midnights:
         return None
-    origin = datetime.fromisoformat(faults[0]["time"]).timestamp() - 3600 * fault_hour
+    origin = midnights[0].timestamp()
     made, failed = [], []
     for run in details.get("protect_runs", []):
         hour = (datetime.fromisoformat(run["time"]).timestamp() - origin) / 3600
