@@ -175,7 +175,7 @@ def _claims(claims: pd.DataFrame) -> Finding | None:
     if claims.empty:
         return None
     counts = claims["verdict"].value_counts()
-    text = ("Of the claims these results test, " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+    text = ("Of the claims these results test: " + ", ".join(f"{verdict} {n}" for verdict, n in counts.items())
             + " (see the claims below).")
     return Finding("claims", "The claims", text)
 
