@@ -90,7 +90,7 @@ def _most_back(summary: pd.DataFrame) -> Finding | None:
     if best.empty:
         return None
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    by_label = {label: tuple(group["scenario"]) for label, group in best.groupby("label", sort=False)}
+    by_label = {str(label): tuple(map(str, group["scenario"])) for label, group in best.groupby("label", sort=False)}
     groups: dict[tuple[str, ...], list[str]] = {}
     for label in sorted(by_label, key=lambda name: -len(by_label[name])):  # stable: display order within a count
         groups.setdefault(by_label[label], []).append(label)

@@ -21,12 +21,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..results.store import load_results
-from ..workload.profile import DATASETS_DIR, load_profile
+from ..workload.profile import load_profile
 from .style import binary_bytes, bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
 from .tables import rows_of
 
 #: The shipped sweep sets (``make example-results``): the classroom run plus examples/sweep/*.
-EXAMPLES_DIR = DATASETS_DIR.parent / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"  # a checkout's; a wheel ships none
 #: How ``workbench.advice.explore.scaled_profile`` names a profile with its churn scaled.
 CHURNED_NAME = re.compile(r"^(?P<base>.+)-churn-x(?P<factor>[0-9]+(?:\.[0-9]+)?)$")
 #: The judge's verdicts in the holdings chart: colours no strategy has, so a verdict never reads as a strategy.

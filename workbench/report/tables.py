@@ -85,20 +85,23 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     counts = derived.groupby(keys, sort=False)["ok"].agg(["size", "sum"])
     by_cell = numbers[ok].join(derived.loc[ok, keys]).groupby(keys, sort=False)
     timing = by_cell[list(TIMING_COLUMNS)].agg(["median", "min", "max"])
-    timing.columns = [f"{column}_{stat}" for column, stat in timing.columns]
+    timing.columns = ["_".join(map(str, pair)) for pair in timing.columns.to_flat_index()]
     outcome = by_cell[list(OUTCOME_COLUMNS)].median()
     checks = flags[ok].join(derived.loc[ok, keys]).groupby(keys, sort=False)[list(CHECK_COLUMNS)].mean()
+    sizes: dict[Any, dict[Any, Any]] = counts.to_dict(orient="index")  # (label, scenario) -> size, sum
+    parts: list[tuple[list[str], dict[Any, dict[Any, Any]]]] = [
+        ([str(c) for c in part.columns], part.to_dict(orient="index")) for part in (timing, outcome, checks)]
     rows = []
     for label in labels:
         for scenario in scenarios:
-            if (label, scenario) not in counts.index:
+            cell = sizes.get((label, scenario))
+            if cell is None:
                 continue
-            size, passed = counts.loc[(label, scenario)]
-            row: dict = {"label": label, "scenario": scenario, "repetitions": int(size),
-                         "failed": int(size - passed)}
-            for part in (timing, outcome, checks):
-                values = part.loc[(label, scenario)] if (label, scenario) in part.index else None
-                row.update({c: math.nan if values is None else values[c] for c in part.columns})
+            row: dict = {"label": label, "scenario": scenario, "repetitions": int(cell["size"]),
+                         "failed": int(cell["size"] - cell["sum"])}
+            for columns, values in parts:
+                found = values.get((label, scenario), {})
+                row.update({c: found.get(c, math.nan) for c in columns})
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -67,7 +67,8 @@ def _hours(details: Mapping[str, Any], fault_hour: float) -> tuple[list[float], 
     if not midnights:
         return None
     origin = midnights[0].timestamp()
-    made, failed = [], []
+    made: list[float] = []
+    failed: list[float] = []
     for run in details.get("protect_runs", []):
         hour = (datetime.fromisoformat(run["time"]).timestamp() - origin) / 3600
         (failed if "error" in run else made).append(round(hour, 3))
