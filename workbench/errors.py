@@ -25,9 +25,17 @@ class WorkbenchError(Exception):
 
 
 class DamageFound(WorkbenchError):
-    """A check or verify found damage."""
+    """A check or verify found damage, or stored data read back is damaged."""
 
     exit_code = 1
+
+
+class RestoreIncomplete(DamageFound):
+    """A restore wrote everything it could read; the damaged rest is named and left out.
+
+    Apart from other damage because a rescue (``--rescue``, or the engine's last resort)
+    accepts it: what was written is all the point still holds.
+    """
 
 
 class UsageError(WorkbenchError):

@@ -22,15 +22,20 @@ ENV_VAR = "WORKBENCH_HOME"
 
 def home() -> Path:
     """The workspace directory, created if needed, with symlinks resolved."""
-    configured = os.environ.get(ENV_VAR)
-    if configured:
-        root = Path(configured).expanduser()
-        if not root.is_absolute():
-            raise UsageError(f"${ENV_VAR} must be an absolute path, not '{configured}'")
-    else:
-        root = Path.home() / ".local" / "share" / "workbench"
+    root = folder_from_env(ENV_VAR) or Path.home() / ".local" / "share" / "workbench"
     root.mkdir(parents=True, exist_ok=True)
     return root.resolve()
+
+
+def folder_from_env(variable: str) -> Path | None:
+    """The folder ``$variable`` names, or None when it is not set; it must be an absolute path."""
+    configured = os.environ.get(variable)
+    if not configured:
+        return None
+    path = Path(configured).expanduser()
+    if not path.is_absolute():
+        raise UsageError(f"${variable} must be an absolute path, not '{configured}'")
+    return path
 
 
 def mount_dir() -> Path:

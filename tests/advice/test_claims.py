@@ -64,14 +64,14 @@ def test_raid1_claim_needs_raid1_rows():
     without = table(row("backup", "deletion"))
     assert _verdicts(without, claims)["raid1-halves-capacity"] == NO_DATA
     assert "raid1" in judge_claims(without, claims).loc[0, "evidence"]
-    halves = table(row("raid1", "deletion", footprint_bytes=40_000_000, reserved_bytes=40_000_000,
-                       protected_bytes=20_000_000, space_amplification=2.0))
+    halves = table(row("raid1", "deletion", footprint_bytes=80_000_000, reserved_bytes=40_000_000,
+                       usable_bytes=40_000_000, protected_bytes=40_000_000, space_amplification=2.0))
     assert _verdicts(halves, claims)["raid1-halves-capacity"] == HOLDS
-    cheap = table(row("raid1", "deletion", footprint_bytes=22_000_000, reserved_bytes=22_000_000,
-                      protected_bytes=20_000_000, space_amplification=1.1))
-    assert _verdicts(cheap, claims)["raid1-halves-capacity"] == FAILS
-    half = table(row("raid1", "deletion", footprint_bytes=22_000_000, reserved_bytes=40_000_000,
-                     protected_bytes=20_000_000, space_amplification=1.1))
+    single = table(row("raid1", "deletion", footprint_bytes=44_000_000, reserved_bytes=40_000_000,
+                       usable_bytes=80_000_000, protected_bytes=40_000_000, space_amplification=1.1))
+    assert _verdicts(single, claims)["raid1-halves-capacity"] == FAILS
+    half = table(row("raid1", "deletion", footprint_bytes=44_000_000, reserved_bytes=40_000_000,
+                     usable_bytes=40_000_000, protected_bytes=40_000_000, space_amplification=1.1))  # no copy kept
     assert _verdicts(half, claims)["raid1-halves-capacity"] == PARTLY
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.backup.conftest import DAY0, churn_small_tree
+from workbench import durable
 from workbench.errors import OperationFailed
 from workbench.strategies.backup import BackupStrategy
 from workbench.strategies.backup import repo as repo_mod
@@ -52,9 +53,9 @@ def _fsync_of(folder: str) -> Callable[..., bool]:
 FAILURES = [
     ("pack-write", repo_mod.PackWriter, "add", lambda: _nth_call(4), False),
     ("index-write", repo_mod.Repository, "write_index", lambda: _nth_call(1), False),
-    ("index-dir-fsync", repo_mod, "fsync_dir", lambda: _fsync_of("index"), False),
+    ("index-dir-fsync", durable, "fsync_dir", lambda: _fsync_of("index"), False),
     ("snapshot-write", repo_mod.Repository, "write_snapshot", lambda: _nth_call(1), False),
-    ("snapshot-dir-fsync", repo_mod, "fsync_dir", lambda: _fsync_of("snapshots"), True),
+    ("snapshot-dir-fsync", durable, "fsync_dir", lambda: _fsync_of("snapshots"), True),
 ]
 
 

@@ -57,6 +57,8 @@ def test_a_clone_has_the_file_only_if_refreshed_before_the_deletion(run) -> None
     before, details = run("clone", DELETION, schedules={"clone": "daily@12"})
     assert before["files_missing"] == 0
     assert before["reserved_bytes"] == DISK_BYTES, "a clone ties up a whole disk, whatever it holds"
+    assert 0.9 <= before["space_amplification"] <= 1.2, "a clone stores about what the disk's filesystems hold"
+    assert before["usable_bytes"] < DISK_BYTES and before["protected_bytes"] < before["usable_bytes"]
     after, details = run("clone", DELETION, schedules={"clone": "daily@20"})
     assert missing_paths(details, "file") == fault_files(details, "deletion")
 
@@ -185,6 +187,8 @@ def test_a_quick_check_mirror_keeps_the_good_copy_a_checksum_mirror_copies_the_r
 def test_raid1_heals_rot_under_one_half_and_its_scrub_says_so(run) -> None:
     row, details = run("raid1", BITROT)
     assert row["reserved_bytes"] == DISK_BYTES, "the second half is a whole disk"
+    assert row["space_amplification"] >= 1.9, "every byte the filesystem holds is on both halves"
+    assert row["usable_bytes"] == DISK_BYTES, "btrfs says the pair holds one of its two disks"
     assert fault_files(details, "bitrot"), "bits were flipped under half A"
     assert row["files_corrupted"] == 0 and row["came_back_clean"]
     assert row["damage_detected"] is True, "the scrub found (and corrected) the bad copies"

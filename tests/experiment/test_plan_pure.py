@@ -13,7 +13,7 @@ from workbench.experiment.runner import tagged_variant
 from workbench.experiment.scenario import SCENARIO_NAMES, known_scenarios, load_scenario, parse_at, select
 from workbench.experiment.schedule import parse_schedule
 from workbench.experiment.scoring import TruthState, file_columns, health_columns, rpo_hours, watch_columns
-from workbench.truth.manifest import Entry, Manifest
+from workbench.truth.manifest import Manifest, ManifestEntry
 
 
 def test_weekly_full_wins_over_daily_incremental_in_the_same_hour() -> None:
@@ -84,8 +84,9 @@ def test_unknown_names_list_the_known_ones() -> None:
         strategy_spec("backup:checksum")
 
 
-def _file(path: str, content: str) -> Entry:
-    return Entry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0, hash=content)
+def _file(path: str, content: str) -> ManifestEntry:
+    return ManifestEntry(path=path, kind="file", size=len(content), mode=0o100644, uid=0, gid=0, mtime_ns=0,
+                         hash=content)
 
 
 def _manifest(**files: str) -> Manifest:

@@ -10,7 +10,7 @@ import pytest
 
 from workbench.errors import UsageError
 from workbench.strategies.base import Lister
-from workbench.strategies.external import rsync
+from workbench.strategies.external import folder, rsync
 from workbench.strategies.external.rsync import RsyncMirror, apply_items
 from workbench.strategies.external.rsync_output import last_progress, parse_items, parse_stats, version_of
 
@@ -137,9 +137,9 @@ def test_a_sync_that_did_not_finish_is_followed_by_one_that_relists_every_checks
     _tree(source)
     engine = RsyncMirror()
     engine.protect(source, mirror, now=datetime(2026, 1, 5, 1, tzinfo=UTC))
-    record = rsync.read_json(mirror / rsync.RECORD)
+    record = folder.load_record(mirror / rsync.RECORD)
     assert record is not None
-    rsync.write_json_atomic(mirror / rsync.RECORD, {**record, "running": True, "checksums": {}})  # killed mid-run
+    folder.save_record(mirror / rsync.RECORD, {**record, "running": True, "checksums": {}})  # killed mid-run
     point = engine.protect(source, mirror, now=datetime(2026, 1, 5, 2, tzinfo=UTC))
     assert point.extra["rebuilt_checksums"] is True and point.extra["transferred"] == 0
     assert engine.verify(mirror).damage == []

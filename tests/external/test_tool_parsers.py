@@ -109,7 +109,7 @@ def test_rsnapshot_config_has_tabs_and_both_levels() -> None:
     assert lines["snapshot_root"] == "/t/" and lines["backup"] == "/s/home/\tdata/home/"
     retained = [line for line in text.splitlines() if line.startswith("retain")]
     assert retained == ["retain\thourly\t24", "retain\tdaily\t31"]
-    with pytest.raises(ValueError, match="line break"):
+    with pytest.raises(UsageError, match="line break"):
         rsnapshot_conf.config(target=Path("/t\n"), source=Path("/s"), folders=[], lockfile=Path("/l"),
                               tools={"cp": "", "rm": "", "rsync": ""})
 

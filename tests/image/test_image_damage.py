@@ -28,7 +28,7 @@ def imaged(workspace: Path) -> tuple[Path, Path]:
     return disk, target
 
 
-def _a_root_chunk(target: Path) -> tuple[Path, int, fmt.Entry]:
+def _a_root_chunk(target: Path) -> tuple[Path, int, fmt.ChunkEntry]:
     """The point file, index and entry of a stored chunk inside the root partition."""
     point = load_all(target)[0][-1]
     root = next(p for p in point.header["table"]["partitions"] if p["role"] == "root")

@@ -22,7 +22,8 @@ def test_preamble_round_trip_and_checksum():
 
 
 def test_index_round_trip_keeps_every_entry():
-    entries = [fmt.Entry(fmt.HOLE), fmt.Entry(fmt.DATA, 100, 50, b"a" * 32), fmt.Entry(fmt.PARENT, 0, 0, b"b" * 32)]
+    entries = [fmt.ChunkEntry(fmt.HOLE), fmt.ChunkEntry(fmt.DATA, 100, 50, b"a" * 32),
+               fmt.ChunkEntry(fmt.PARENT, 0, 0, b"b" * 32)]
     blob = fmt.encode_index(entries, {"bytes_read": 7})
     decoded, stats = fmt.decode_index(blob, 3)
     assert decoded == entries
@@ -32,7 +33,7 @@ def test_index_round_trip_keeps_every_entry():
 
 
 def test_end_record_recognises_truncation():
-    index = fmt.encode_index([fmt.Entry(fmt.HOLE)], {})
+    index = fmt.encode_index([fmt.ChunkEntry(fmt.HOLE)], {})
     end = fmt.encode_end(1000, index, 1)
     record = fmt.decode_end(end)
     assert (record.index_offset, record.index_len, record.chunk_count) == (1000, len(index), 1)

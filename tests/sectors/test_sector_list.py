@@ -86,5 +86,5 @@ def test_a_wrong_file_is_refused_naming_what_is_wrong(tmp_path: Path, data: dict
     with pytest.raises(UsageError, match=message):
         sector_list.load(path)
     path.write_text("{not json")
-    with pytest.raises(UsageError, match="not valid JSON"):
+    with pytest.raises(UsageError, match="bad JSON"):
         sector_list.load(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.truth.disk_manifest import DiskManifest, disk_differences, load_any
-from workbench.truth.manifest import Entry, Manifest
+from workbench.truth.manifest import Manifest, ManifestEntry
 
 PARTS = [
     {"number": 1, "type": "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "uuid": "A", "name": "ESP",
@@ -16,7 +16,7 @@ PARTS = [
 
 
 def disk(**changes: object) -> DiskManifest:
-    root = Manifest({"etc": Entry("etc", "dir", 0, 0o40755, 0, 0, 1)})
+    root = Manifest({"etc": ManifestEntry("etc", "dir", 0, 0o40755, 0, 0, 1)})
     base = DiskManifest("gpt", "GUID", [dict(p) for p in PARTS], "boot", {"EFI/BOOT/BOOTX64.EFI": "h1"}, root)
     for key, value in changes.items():
         setattr(base, key, value)

@@ -9,22 +9,22 @@ import pytest
 
 from workbench.errors import UsageError
 from workbench.truth.judge import CATEGORIES, compare
-from workbench.truth.manifest import Entry, Manifest
+from workbench.truth.manifest import Manifest, ManifestEntry
 
 FILE, DIR, LINK = 0o100644, 0o40755, 0o120777
 
 
-def entry(path: str, kind: str = "file", **fields: object) -> Entry:
+def entry(path: str, kind: str = "file", **fields: object) -> ManifestEntry:
     base: dict[str, Any] = {"size": 10, "mode": FILE, "uid": 1000, "gid": 1000, "mtime_ns": 1_000, "hash": f"h-{path}"}
     if kind == "dir":
         base.update(size=0, mode=DIR, hash=None)
     if kind == "symlink":
         base.update(size=3, mode=LINK, hash=None, target="abc")
     base.update(fields)
-    return Entry(path=path, kind=kind, **base)
+    return ManifestEntry(path=path, kind=kind, **base)
 
 
-def manifest(*entries: Entry) -> Manifest:
+def manifest(*entries: ManifestEntry) -> Manifest:
     return Manifest({e.path: e for e in entries})
 
 

@@ -16,14 +16,14 @@ def test_an_unreadable_file_is_corrupted_not_a_crash(tmp_path: Path, monkeypatch
     (tmp_path / "good.txt").write_text("fine")
     (tmp_path / "bad.txt").write_text("rotten under both copies")
     expected = take_manifest(tmp_path)
-    real = manifest_module._blake3_of
+    real = manifest_module.hash_file
 
-    def failing(path: str, size: int) -> str:
+    def failing(path: str, size: int) -> bytes:
         if path.endswith("bad.txt"):
             raise OSError(errno.EIO, "Input/output error")
         return real(path, size)
 
-    monkeypatch.setattr(manifest_module, "_blake3_of", failing)
+    monkeypatch.setattr(manifest_module, "hash_file", failing)
     actual = take_manifest(tmp_path)
     assert actual.entries["bad.txt"].hash == UNREADABLE
     verdicts = {v.path: v.category for v in compare(expected, actual).verdicts}

@@ -8,6 +8,12 @@ evaluable -> cannot test with these results; a claim marked ``untestable`` is
 "cannot test here", with the reason. Strategies are named as the results label
 them: ``mirror-sync`` is its default variant, ``mirror-sync:checksum`` the other,
 and a glob (``mirror-*``) matches both, each as its own outcome.
+
+A check may compare scenario by scenario (``per_scenario``) and disk fill by disk
+fill (``per_fill``: each ``compare --fill`` share, and the default sizing, is its
+own group), leave out rows by a column's value (``exclude``), and take a side
+from the lowest or highest fill in the table (``fill: lowest``): a sweep over
+fills tells what follows the disk from what follows the data.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ class _Outcome:
     passed: bool | None  # None: could not be evaluated (and `missing` says why)
     missing: str = ""
     column: str = ""
+    fill: float | None = None  # the group's fill, when the check compares fill by fill (NaN: the default sizing)
 
 
 def load_claims(path: str | Path | None = None) -> list[Claim]:
@@ -92,8 +99,11 @@ def check_claims(results: pd.DataFrame, claims: list[Claim]) -> pd.DataFrame:
     for claim in claims:
         for index, check in enumerate(claim.checks, start=1):
             outcomes += _evaluate(claim.id, index, check, ok)
-    columns = ["claim", "check", "says", "strategy", "scenario", "column", "left", "op", "right", "passed", "missing"]
-    return pd.DataFrame([{c: getattr(o, c) for c in columns} for o in outcomes], columns=columns)
+    columns = ["claim", "check", "says", "strategy", "scenario", "fill", "column", "left", "op", "right", "passed",
+               "missing"]
+    frame = pd.DataFrame([{c: getattr(o, c) for c in columns} for o in outcomes], columns=columns)
+    frame["fill"] = pd.Series([o.fill for o in outcomes], index=frame.index, dtype=object)  # None: not by fill
+    return frame
 
 
 def judge_claims(results: pd.DataFrame, claims: list[Claim]) -> pd.DataFrame:
@@ -125,36 +135,76 @@ def verdict_of(passed: int, evaluated: int) -> str:
 
 
 def _evaluate(claim_id: str, index: int, check: dict, rows: pd.DataFrame) -> list[_Outcome]:
-    scenarios = check.get("scenarios")
-    if scenarios:
-        rows = rows[rows["scenario"].isin(scenarios)]
-    if check.get("only_recovered"):  # compare recoveries that brought true data back, not failed ones
-        rows = rows[(rows["came_back_clean"] == True) & rows["rpo_hours"].notna()]  # noqa: E712 (elementwise; None is not clean)
-    left_spec = check["left"]
-    strategies = _matching(left_spec["strategy"], rows)
     says = str(check.get("says", ""))
+    left_spec = check["left"]
+    scenarios = check.get("scenarios")
+    if scenarios:  # names or globs (*ransomware*)
+        rows = rows[[any(fnmatch.fnmatchcase(str(name), p) for p in scenarios) for name in rows["scenario"]]]
+    lacking = [c for c in (check.get("exclude") or {}) if c not in rows]
+    if lacking:  # a filter on what these results never measured: nothing can be compared
+        return [_Outcome(claim_id, index, says, str(left_spec["strategy"]), "", None, check["op"], None, None,
+                         missing=f"these results have no column {', '.join(lacking)}")]
+    for column, values in (check.get("exclude") or {}).items():
+        rows = rows[~rows[column].isin(list(values))]
+    if check.get("only_recovered"):  # compare recoveries that brought true data back, not failed ones
+        finite = pd.to_numeric(rows["rpo_hours"], errors="coerce").map(math.isfinite)
+        rows = rows[(rows["came_back_clean"] == True) & finite]  # noqa: E712
+    strategies = _matching(left_spec["strategy"], rows)
     if not strategies:
         return [_Outcome(claim_id, index, says, str(left_spec["strategy"]), "", None, check["op"], None, None,
                          missing=f"no rows of '{left_spec['strategy']}'" + _in(scenarios))]
-    groups = sorted(rows["scenario"].unique()) if check.get("per_scenario") else [None]
+    scenario_groups = sorted(rows["scenario"].unique()) if check.get("per_scenario") else [None]
+    fill_groups = _fills(rows) if check.get("per_fill") else [None]
     outcomes = []
     for strategy in strategies:
-        for scenario in groups:
-            here = rows if scenario is None else rows[rows["scenario"] == scenario]
-            left = _side({**left_spec, "strategy": strategy}, here)
-            right = _side(check["right"], here)
-            factor = float(check.get("factor", 1))
-            if left is None or right is None:
-                if scenario is None:  # per-scenario gaps are simply not compared
-                    lacking = check["right"] if left is not None else left_spec
-                    outcomes.append(_Outcome(claim_id, index, says, strategy, "", None, check["op"], None, None,
-                                             missing=f"no rows of '{lacking.get('strategy')}'" + _in(scenarios)))
-                continue
-            passed = _compare(left, check["op"], right, factor)
-            shown_right = right if isinstance(right, bool) else float(right) * factor
-            outcomes.append(_Outcome(claim_id, index, says, strategy, scenario or "all", left, check["op"],
-                                     shown_right, passed, column=left_spec["column"]))
+        mine: list[_Outcome] = []
+        for scenario in scenario_groups:
+            for fill in fill_groups:
+                here = rows if scenario is None else rows[rows["scenario"] == scenario]
+                here = here if fill is None else _at_fill(here, fill)
+                left = _side({**left_spec, "strategy": strategy}, here)
+                right = _side(check["right"], here)
+                if left is None or right is None:  # a group where a side was not measured is not compared
+                    continue
+                factor = float(check.get("factor", 1))
+                shown_right = right if isinstance(right, bool) else float(right) * factor
+                mine.append(_Outcome(claim_id, index, says, strategy, scenario or "all", left, check["op"],
+                                     shown_right, _compare(left, check["op"], right, factor),
+                                     column=_measure(left_spec), fill=fill))
+        if not mine:
+            own = {**left_spec, "strategy": strategy}
+            unmeasured = own if _side(own, rows) is None else check["right"]
+            mine.append(_Outcome(claim_id, index, says, strategy, "", None, check["op"], None, None,
+                                 missing=_why_not(unmeasured, rows, scenarios)))
+        outcomes += mine
     return outcomes
+
+
+def _measure(side: dict) -> str:
+    """What a side compares, as its column (``usable_bytes/protected_bytes`` when divided)."""
+    return f"{side['column']}/{side['per']}" if side.get("per") else str(side["column"])
+
+
+def _why_not(side: Any, rows: pd.DataFrame, scenarios: list[str] | None) -> str:
+    """Why a side has no value to compare, in words."""
+    where = _in(scenarios)
+    if not isinstance(side, dict) or not (rows["label"] == side["strategy"]).any():
+        return f"no rows of '{side.get('strategy') if isinstance(side, dict) else side}'" + where
+    if side.get("fill"):
+        return f"'{side['strategy']}' was not measured at two fills or more (a sweep: compare --fill)" + where
+    return f"'{side['strategy']}' has no {side['column']} in these results" + where
+
+
+def _fills(rows: pd.DataFrame) -> list[float]:
+    """The fills in the rows, the default sizing (NaN) last."""
+    values = pd.to_numeric(rows["fill"], errors="coerce") if "fill" in rows else pd.Series(math.nan, rows.index)
+    found = sorted({float(v) for v in values.dropna()})
+    return found + ([math.nan] if values.isna().any() else [])
+
+
+def _at_fill(rows: pd.DataFrame, fill: float) -> pd.DataFrame:
+    values = pd.to_numeric(rows["fill"], errors="coerce") if "fill" in rows else pd.Series(math.nan, rows.index)
+    return rows[values.isna()] if math.isnan(fill) else rows[values == fill]
 
 
 def _in(scenarios: list[str] | None) -> str:
@@ -166,10 +216,21 @@ def _matching(pattern: str, rows: pd.DataFrame) -> list[str]:
 
 
 def _side(spec: Any, rows: pd.DataFrame) -> Any:
-    """A number or a bool as given, or a column aggregated over a strategy's rows (None: no rows, or all NaN)."""
+    """A number or a bool as given, or a column aggregated over a strategy's rows (None: no rows, or all NaN).
+
+    ``fill: lowest`` / ``highest`` takes the rows of the lowest or highest fill measured
+    (None unless the table holds two fills or more, so a side never compares a fill with itself).
+    """
     if not isinstance(spec, dict):
         return spec
     picked = rows[rows["label"] == spec["strategy"]]
+    if spec.get("fill"):
+        if spec["fill"] not in ("lowest", "highest"):
+            raise UsageError(f"a claim's side takes 'fill: lowest' or 'fill: highest', not {spec['fill']!r}")
+        fills = [f for f in _fills(picked) if not math.isnan(f)]
+        if len(fills) < 2:
+            return None
+        picked = _at_fill(picked, fills[0] if spec["fill"] == "lowest" else fills[-1])
     if picked.empty or spec["column"] not in picked:
         return None
     values = picked[spec["column"]]
@@ -193,9 +254,14 @@ def _compare(left: Any, op: str, right: Any, factor: float) -> bool:
 
 
 def _describe(row: Any) -> str:
-    where = "" if row.scenario == "all" else f" [{row.scenario}]"
+    groups = [] if row.scenario == "all" else [row.scenario]
+    if row.fill is not None and not pd.isna(row.fill):
+        groups.append(f"fill {row.fill:g}")
+    elif row.fill is not None:
+        groups.append("default disk")
+    where = f" [{', '.join(groups)}]" if groups else ""
     mark = "yes" if row.passed else "no"
-    bytes_ = "bytes" in row.column
+    bytes_ = "bytes" in row.column and "/" not in row.column
     return f"{row.strategy}{where}: {row.says}: {mark} ({_fmt(row.left, bytes_)} {row.op} {_fmt(row.right, bytes_)})"
 
 

@@ -175,7 +175,15 @@ def _outcome(label: str, threat: str, group: pd.DataFrame, reference: float, nee
     return {"strategy": label, "scenario": threat, "repetitions": len(group), "recovered": recovered,
             "answered": answered, "came_back_clean": clean, "bytes_lost": lost, "damage_bytes": reference,
             "rpo_hours": rpo, "rto_s": rto, "space_bytes": space,
-            "protected_bytes": int(ok["protected_bytes"].max()) if not ok.empty else 0, "why": why}
+            "protected_bytes": _data_bytes(ok), "why": why}
+
+
+def _data_bytes(rows: pd.DataFrame) -> int:
+    """The most data in a strategy's scope, as stored; a table older than schema 3 has only the logical size."""
+    for column in ("protected_bytes", "protected_logical_bytes"):
+        if column in rows and rows[column].notna().any():
+            return int(rows[column].max())
+    return 0
 
 
 def _option(members: tuple[str, ...], outcomes: pd.DataFrame, threats: list[str], data_bytes: int,
@@ -216,7 +224,7 @@ def recommend(results: pd.DataFrame, needs: Needs) -> Recommendation:
         return Recommendation(None, False, ["no measured rows for these threats: nothing to recommend"],
                               pd.DataFrame(), outcomes, pd.DataFrame(), notes)
     labels = sorted(outcomes["strategy"].unique())
-    data_bytes = int(outcomes["protected_bytes"].max())
+    data_bytes = _data_bytes(outcomes)
     options = [_option((label,), outcomes, threats, data_bytes, needs) for label in labels]
     options += [_option(pair, outcomes, threats, data_bytes, needs) for pair in itertools.combinations(labels, 2)]
     options.sort(key=_rank_key)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ..commands.compare import compare, schedule_overrides
+from ..experiment.estimate import Estimate
 from ..experiment.scenario import DEMO_SCENARIOS, known_scenarios
 from ..strategies import catalog
+from ..units import format_bytes
 
 HELP = f"""\
 Each cell builds a fresh system disk from the workload profile, runs the
@@ -29,6 +31,8 @@ examples:
   workbench compare --scenarios deletion,ransomware --strategies backup,mirror-sync --out reports/lesson
   workbench compare --scenarios deletion --strategies clone --schedule clone=daily@12 --out reports/clone
   workbench compare --strategies mirror-sync:checksum,mirror-sync --scenarios bitrot --repeat 3 --out reports/rot
+  workbench compare --strategies clone,raid1,backup --scenarios deletion --fill 0.8 --out reports/full-disk
+  workbench compare --tree ~/Documents --exclude '*.iso' --churn 2%/day --dry-run --out reports/mine
 """
 
 
@@ -37,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="classroom", help="workload profile (default: classroom)")
     parser.add_argument("--data-size", default=None, help="amount of data, e.g. 32M (default: the profile's)")
+    parser.add_argument("--fill", type=float, default=None, metavar="SHARE",
+                        help="size the disks so the data fills this share of the root filesystem at its fullest, "
+                             "e.g. 0.5 for half full (at most 0.95; default: a disk of twice the data plus 96 MiB)")
     parser.add_argument("--scenarios", default="demo", help="'all', 'demo' or a comma-separated list")
     parser.add_argument("--strategies", default="demo", help="'all', 'demo' or a comma-separated list")
     parser.add_argument("--schedule", action="append", default=[], metavar="STRATEGY=RULE",
@@ -46,13 +53,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="results folder, e.g. reports/today")
     parser.add_argument("--no-report", action="store_true", help="do not render report.html")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    own = parser.add_argument_group("your own workload")
+    own.add_argument("--tree", metavar="DIR", default=None,
+                     help="copy this folder (only read) into the home of each fresh system disk, instead of a profile")
+    own.add_argument("--disk", metavar="IMG", default=None,
+                     help="copy the ext4 root of this GPT disk image (imported with 'disk import'; only read) instead")
+    own.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                     help="leave out names (*.iso) or paths (Videos/raw) of --tree or --disk (repeatable)")
+    own.add_argument("--churn", default=None, metavar="RATE",
+                     help="share of your files changed per simulated day (default: 1%%/day; 0 for none)")
+    own.add_argument("--redact-names", action="store_true",
+                     help="replace your file names in cells/ details by stable tokens")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the cells, their estimated time and the space they need; run nothing")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     result = compare(out=args.out, profile=args.profile, scenarios=args.scenarios, strategies=args.strategies,
-                     schedules=schedule_overrides(args.schedule), data_size=args.data_size, repeat=args.repeat,
-                     seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None)
+                     schedules=schedule_overrides(args.schedule), data_size=args.data_size, fill=args.fill,
+                     repeat=args.repeat,
+                     seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None,
+                     tree=args.tree, disk=args.disk, exclude=args.exclude, churn=args.churn, dry_run=args.dry_run,
+                     redact_names=args.redact_names)
+    if args.dry_run:
+        assert result.estimate is not None  # a dry run is all estimate
+        print(dry_run_text(result.estimate))
+        return 0
     failed = result.failed
     print(f"{len(result.rows)} cells, {len(failed)} failed; results in {result.out}")
     for row in failed:
@@ -60,3 +87,20 @@ def run(args: argparse.Namespace) -> int:
     if result.report is not None:
         print(f"report: {result.report}")
     return 3 if failed and len(failed) == len(result.rows) else 0
+
+
+def dry_run_text(plan: Estimate) -> str:
+    """The cells a comparison would run, what they would take, and whether the workspace can hold them."""
+    lines = [f"{len(plan.cells)} cells, {format_bytes(plan.data_bytes)} of data each:"]
+    lines += [f"  {label}" for label in plan.cells]
+    lines.append(f"estimated time: {_duration(plan.total_s)} ({plan.cell_s:.0f} s a cell)")
+    verdict = "too little: free some space first" if plan.space_short else "enough"
+    lines.append(f"workspace space needed: {format_bytes(plan.space_bytes)}; free: {format_bytes(plan.free_bytes)} "
+                 f"({verdict})")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{seconds:.0f} s" if seconds < 120 else f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 \
+        else f"{minutes} min"

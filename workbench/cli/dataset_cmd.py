@@ -30,6 +30,8 @@ examples:
   workbench dataset churn laptop --disk pc.img --day 1
   workbench dataset churn laptop --disk pc.img --day 2 --hours 8-12
   workbench dataset churn laptop --disk pc.img --day 2 --hours 13-23 --json
+  workbench dataset profile-from ~/Documents --out my-documents.yaml
+  workbench dataset profile-from ~/Documents --out my-documents.yaml --keep-names --exclude '*.iso'
 """
 
 BUILD_DETAILS = """\
@@ -40,6 +42,13 @@ CHURN_DETAILS = """\
 Files are created, rewritten, modified in place, appended, deleted and renamed, folders made and removed,
 database pages and SQLite rows updated. Every change is stamped with its simulated time. Days and hours only
 go forward."""
+
+
+PROFILE_FROM_DETAILS = """\
+Files are grouped by folder and extension and cut into size bands, so sizes match in quantiles, not only in total;
+each group notes the zstd ratio of a sample of its files, which picks the kind of content generated. Hard links,
+symlinks, sparse files, xattrs, fifos and empty files become special entries, one for one. Build it with
+'dataset build my-folder.yaml' or compare on it with 'compare --profile my-folder.yaml'."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,6 +78,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hours", default="0-23", help="the hours of that day to apply, e.g. 8-12 or 14 (default: 0-23)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_churn)
+
+
+    p = _verb(verbs, "profile-from", "write a profile with the shape of a real folder (only read), none of its data",
+              PROFILE_FROM_DETAILS)
+    p.add_argument("folder", help="the folder to read")
+    p.add_argument("--out", required=True, help="the profile file to write, e.g. my-folder.yaml")
+    p.add_argument("--keep-names", action="store_true", help="keep the folder's file and folder names "
+                   "(default: made up, so the profile can be shared)")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="leave out names (*.iso) or paths (Videos/raw) (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_profile_from)
 
 
 def _verb(verbs: argparse._SubParsersAction, name: str, help: str, details: str) -> argparse.ArgumentParser:
@@ -114,4 +135,18 @@ def _churn(args: argparse.Namespace) -> int:
     print(f"day {record.day} hours {record.hours[0]}-{record.hours[-1]}: created {len(record.created)}, modified "
           f"{len(record.modified)}, deleted {len(record.deleted)}, renamed {len(record.renamed)}, folders "
           f"+{len(record.dirs_created)} -{len(record.dirs_removed)}")  # fmt: skip
+    return 0
+
+
+def _profile_from(args: argparse.Namespace) -> int:
+    written = dataset.dataset_profile_from(args.folder, out=args.out, keep_names=args.keep_names,
+                                           exclude=args.exclude)
+    shape, profile = written.shape, written.profile
+    if args.json:
+        print(json.dumps({"path": str(written.path), **asdict(shape), "groups": len(profile.groups),
+                          "specials_written": len(profile.specials)}))
+        return 0
+    specials = ", ".join(f"{kind} {count}" for kind, count in shape.specials.items() if count) or "none"
+    print(f"wrote {written.path}: {shape.files} files, {format_bytes(shape.bytes)}, median "
+          f"{format_bytes(shape.median_size)}, in {len(profile.groups)} groups; special entries: {specials}")
     return 0

@@ -35,10 +35,10 @@ def register(sub: argparse._SubParsersAction, command: str, *, help: str, descri
     """
     listed = catalog.verbs_of(command)
     if set(verbs) != set(listed):
-        raise ValueError(f"{command}: verbs {sorted(verbs)} differ from the strategy table's {sorted(listed)}")
+        raise AssertionError(f"{command}: verbs {sorted(verbs)} differ from the strategy table's {sorted(listed)}")
     sources = {row.source for row in catalog.rows_of(command)}
     if len(sources) != 1:
-        raise ValueError(f"{command}: its strategies read different sources {sorted(sources)}")
+        raise AssertionError(f"{command}: its strategies read different sources {sorted(sources)}")
     source = sources.pop()
     modes = catalog.modes_of(command)
     parser = sub.add_parser(command, help=help, description=description,

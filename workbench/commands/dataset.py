@@ -1,4 +1,5 @@
-"""``workbench dataset``: list the workload profiles, build one onto a disk, apply a day of churn."""
+"""``workbench dataset``: list the workload profiles, build one onto a disk, apply a day of churn,
+make a profile from a real folder's shape."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from ..units import format_bytes, parse_size
 from ..workload import debian
 from ..workload.churn import ChurnRecord, churn
 from ..workload.generate import DEFAULT_START, BuildRecord, build
-from ..workload.profile import known_profiles, load_profile
+from ..workload.profile import Profile, known_profiles, load_profile
+from ..workload.profile_from import profile_document, write_profile
+from ..workload.shape import Shape, shape_of
+from ..workload.tree_walk import source_folder, walk
 from .common import moment
 
 
@@ -43,6 +47,29 @@ def dataset_list() -> list[ProfileInfo]:
         rows.append(ProfileInfo(name, profile.description, profile.default_data_size, profile.min_data_size(),
                                 list(profile.users)))
     return rows
+
+
+@dataclass(frozen=True)
+class ProfileWritten:
+    path: Path  # the profile file
+    profile: Profile  # as it loads (so it validates)
+    shape: Shape  # of the folder it was made from
+
+
+def dataset_profile_from(folder: str | Path, *, out: str | Path, keep_names: bool = False,
+                         exclude: list[str] | tuple[str, ...] = ()) -> ProfileWritten:
+    """Write a profile with the shape of ``folder`` (only read) to ``out``: generated from it, a tree has the
+    folder's file count, bytes, size quantiles and special entries, and none of its contents (nor, unless
+    ``keep_names``, its names)."""
+    source = source_folder(folder)
+    path = Path(out).expanduser().resolve()
+    if path.suffix not in (".yaml", ".yml"):
+        raise UsageError(f"--out '{out}' must be a .yaml file, e.g. my-folder.yaml")
+    if path.is_relative_to(source):
+        raise UsageError(f"--out '{out}' lies inside '{folder}', which is only ever read: write it elsewhere")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_profile(path, profile_document(source, keep_names=keep_names, exclude=exclude))
+    return ProfileWritten(path, load_profile(path), shape_of(source, walk(source, exclude)))
 
 
 def _quiet(_line: str) -> None:

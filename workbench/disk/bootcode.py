@@ -24,7 +24,7 @@ _ID_SIZE = 16
 def boot_code(disk_id: bytes) -> bytes:
     """440 bytes: magic, the disk's 16-byte id, then a SHAKE-256 stream of both."""
     if len(disk_id) != _ID_SIZE:
-        raise ValueError("the disk id is 16 bytes")
+        raise AssertionError("the disk id is 16 bytes")
     head = _MAGIC + disk_id
     return head + hashlib.shake_256(head).digest(BOOT_CODE_SIZE - len(head))
 

@@ -30,6 +30,7 @@ class Capacity:
     usable_bytes: int  # what files can fill: raw / data ratio
     used_bytes: int  # raw bytes used (both copies)
     data_ratio: float
+    stored_bytes: int = 0  # one copy of what is used: data, metadata and system together
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,10 @@ def parse_usage(text: str) -> Capacity:
     raw = int(_number(r"^\s*Device size:\s+(\d+)", text))
     ratio = float(_number(r"^\s*Data ratio:\s+([\d.]+)", text, float))
     used = int(_number(r"^\s*Used:\s+(\d+)", text))
-    return Capacity(raw_bytes=raw, usable_bytes=int(raw / ratio), used_bytes=used, data_ratio=ratio)
+    stored = sum(int(n) for n in re.findall(r"^(?:Data|Metadata|System),[^:]*:\s*Size:\d+,\s*Used:(\d+)", text,
+                                            re.MULTILINE))
+    return Capacity(raw_bytes=raw, usable_bytes=int(raw / ratio), used_bytes=used, data_ratio=ratio,
+                    stored_bytes=stored)
 
 
 def parse_scrub(text: str) -> ScrubReport:

@@ -12,7 +12,7 @@ from pathlib import Path
 from .. import guard, proc, workspace
 from ..errors import SafetyError, UsageError
 from ..sparse import sparse_copy
-from . import bootcode, esp
+from . import bootcode, esp, usage
 from .layout import MiB, plan
 from .table import Partition, PartitionTable, read_table
 
@@ -49,14 +49,48 @@ def create_disk(path: str | os.PathLike[str], layout: str = "system", size_bytes
     return target
 
 
+def root_usage(size_bytes: int, layout: str = "system") -> usage.Usage:
+    """The root filesystem of a new ``layout`` disk of ``size_bytes``: what it can hold (df's Size) and its
+    block size, found by making one.
+
+    ext4's own overhead (inode tables, journal, group descriptors) changes in steps
+    with the size and the block size mke2fs picks, so a disk made and read is the
+    one exact answer. The throwaway disk is sparse: making it writes a few MiB.
+    """
+    probe = workspace.home() / f".capacity-{uuid.uuid4().hex[:12]}.img"
+    try:
+        create_disk(probe, layout, size_bytes)
+        table = read_table(probe)
+        return usage.ext4_usage(probe, table.by_role("root" if layout == "system" else "data"))
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 def make_ext4(image: Path, part: Partition, *, label: str, fs_uuid: str) -> None:
-    """mkfs.ext4 inside the partition, sized in whole KiB from the table."""
+    """mkfs.ext4 inside the partition, sized in whole KiB from the table; mounted with discard and commit=300.
+
+    Both mount options live in the superblock, so every mount of the disk (and of an
+    image or clone of it) has them. ``discard`` gives freed blocks back to the image
+    file, as a trimmed SSD does: a clone, which keeps every non-zero block, then keeps
+    the data, not whatever deleted and rewritten files left behind. ``commit=300``
+    commits the journal when the workload syncs or unmounts rather than every 5 s of
+    wall time, so how much of the journal is written no longer depends on this
+    machine's speed. Together they took the spread of footprints over repetitions
+    from 7 % to 1 % (image) and 2.5 % to 0.2 % (clone); see docs/results.md.
+
+    ``-E lazy_itable_init=0,lazy_journal_init=0`` would change nothing: mke2fs
+    discards a regular file before formatting it, and a discarded file reads back as
+    zeros, so it marks every inode table zeroed and leaves the kernel's lazy-init
+    thread nothing to write (measured: the footprints varied as much with them).
+    """
     real = guard.check_image(image)
     proc.run(
         ["mkfs.ext4", "-q", "-F", "-L", label, "-U", fs_uuid, "-E", f"offset={part.start_bytes}",
          real, f"{part.size_bytes // 1024}k"],
         what=f"formatting partition {part.number} as ext4",
     )
+    proc.run(["tune2fs", "-o", "discard", "-E", "mount_opts=commit=300", f"{real}?offset={part.start_bytes}"],
+             what="setting the filesystem's mount options")
 
 
 def _write_boot_code(image: Path) -> None:

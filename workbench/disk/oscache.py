@@ -52,13 +52,7 @@ class CachedRoot:
 
 def cache_dir() -> Path:
     """Where the Debian roots are kept: ``$WORKBENCH_OS_CACHE``, or ``cache/os`` in the workspace."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        path = Path(configured).expanduser()
-        if not path.is_absolute():
-            raise UsageError(f"${CACHE_ENV} must be an absolute path, not '{configured}'")
-    else:
-        path = workspace.home() / "cache" / "os"
+    path = workspace.folder_from_env(CACHE_ENV) or workspace.home() / "cache" / "os"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

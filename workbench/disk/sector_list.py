@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import durable
 from ..errors import UsageError
+from ..jsonfile import read_json
 
 SECTOR_BYTES = 512
 FORMAT = "workbench-bad-sectors"
@@ -145,15 +145,8 @@ def list_path(image: Path) -> Path:
 
 def load(path: Path) -> BadSectors:
     """Read a bad-sector list; a missing file is an empty list (the disk has no bad sectors)."""
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        return BadSectors()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc}") from exc
-    return BadSectors.from_json(data, source=str(path))
+    data = read_json(path, "bad-sector list", fix="remove it, and the disk reads without bad sectors")
+    return BadSectors() if data is None else BadSectors.from_json(data, source=str(path))
 
 
 def save(path: Path, bad: BadSectors) -> None:
@@ -162,17 +155,5 @@ def save(path: Path, bad: BadSectors) -> None:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON through a temporary file in the same folder, synced, then renamed over ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # like the image beside it (mkstemp makes 0600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(data, out, indent=1)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` durably with ``data`` as JSON."""
+    durable.write_atomic(Path(path), (json.dumps(data, indent=1) + "\n").encode())

@@ -16,6 +16,8 @@ class Cell:
     seed: int = 1
     repetition: int = 1
     schedules: dict[str, str] = field(default_factory=dict)
+    fill: float | None = None  # the share of the root the data fills at its fullest (None: the default sizing)
+    disk_size: int | None = None  # the source disk's bytes, when the matrix sized it (None: sizing.disk_size_for)
 
     @property
     def label(self) -> str:

@@ -25,5 +25,5 @@ class SimClock:
 
     def advance_to(self, hour: int) -> None:
         if hour < self.hour:
-            raise ValueError(f"the clock cannot go back from hour {self.hour} to {hour}")
+            raise AssertionError(f"the clock cannot go back from hour {self.hour} to {hour}")
         self.hour = hour

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import workspace
-from ..disk import esp, ext4, health
+from ..disk import esp, ext4, health, usage
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import WorkbenchError
@@ -81,6 +81,11 @@ class Machine:
     def facts(self) -> dict | None:
         """What the health columns compare (None when the disk is gone)."""
         return disk_facts(self.image)
+
+    def stored_bytes(self) -> int:
+        """What the disk holds as its filesystems count it, plus its partition table (read unmounted)."""
+        self.unmount()
+        return usage.disk_used_bytes(self.image)
 
     def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
                at: datetime | None) -> FaultRecord:

@@ -9,15 +9,18 @@ on a strategy's name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..disk import usage
 from ..disk.create import create_disk
 from ..disk.mounting import mounted
-from ..errors import DamageFound, OperationFailed
+from ..disk.table import read_table
+from ..errors import DamageFound, OperationFailed, RestoreIncomplete
 from ..strategies.base import DiskStrategy, Listed, Lister, RestorePoint, RestoreReport, Strategy, VerifyReport
 from .machine import Machine
 from .schedule import Schedule
@@ -99,6 +102,11 @@ class Protection:
     def reserved_bytes(self) -> int:
         return self.footprint()
 
+    def usable_bytes(self) -> float:
+        """What the target's own filesystem says it can hold, where the target is a filesystem of its own
+        (a clone's disk); NaN for a target that is files on someone else's filesystem."""
+        return math.nan
+
     def target_paths(self) -> list[Path]:
         """What target corruption strikes: the stored data, where the engine says which files hold it
         (``data_paths``: a real tool's data packs, not its locks or config), else the whole target."""
@@ -177,6 +185,12 @@ class ClonedDisk(DiskProtection):
         files = [p for p in self.target.rglob("*.img")] if self.target.is_dir() else [self.target]
         return sum(p.stat().st_size for p in files if p.exists())
 
+    def usable_bytes(self) -> float:
+        """The clone disk's root filesystem: df's Size, read from its superblock."""
+        if not self.target.is_file():
+            return math.nan
+        return usage.ext4_usage(self.target, read_table(self.target).by_role("root")).capacity_bytes
+
 
 class TreeProtection(Protection):
     """File-level: reads the mounted tree (``subdir`` of the root, or the root with a folder selection)."""
@@ -198,7 +212,7 @@ class TreeProtection(Protection):
         """File-level restores write every file they can before reporting damage: rescue keeps those."""
         try:
             self.strategy.restore(self.target, point.id, destination)
-        except DamageFound:
+        except RestoreIncomplete:
             if not rescue:
                 raise
 

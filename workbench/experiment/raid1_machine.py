@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import WorkbenchError
+from ..errors import OperationFailed, WorkbenchError
 from ..faults.bitrot import inject_bitrot_at
 from ..faults.records import FaultRecord, rng
 from ..faults.select import choose_files, files_under
@@ -58,6 +58,12 @@ class Raid1Machine(Machine):
     def facts(self) -> dict | None:
         return None
 
+    def stored_bytes(self) -> int:
+        """One copy of what btrfs says the pair uses: data, metadata and system."""
+        self.unmount()
+        with raid1.mounted_pair(self.directory, lost=self._lost(), readonly=True) as pair:
+            return raid1.capacity(pair.mountpoint).stored_bytes
+
     def manifest(self) -> Manifest | None:
         if self.root is not None:
             return take_manifest(self.root)
@@ -93,7 +99,8 @@ class Raid1Protection(Protection):
     """The pair is the protection: no runs, one point ('now'), verify is a scrub."""
 
     def make_machine(self, workdir: Path, disk_size: int) -> Machine:
-        raid1.create_pair(self.target, disk_size)
+        """Two disks of the system disk's size, at least btrfs' minimum (``experiment.sizing``)."""
+        raid1.create_pair(self.target, max(disk_size, raid1.MIN_SIZE))
         return Raid1Machine(self.target)
 
     def protect(self, machine: Machine, now: datetime, event: str) -> RestorePoint:
@@ -106,6 +113,11 @@ class Raid1Protection(Protection):
         """The second disk: RAID1 ties up a whole extra disk of the same size."""
         return raid1.halves(self.target)[1].stat().st_size
 
+    def usable_bytes(self) -> float:
+        """What btrfs says the pair can hold: both halves' size over its data ratio."""
+        with raid1.mounted_pair(self.target, lost=self._lost(), readonly=True) as pair:
+            return raid1.capacity(pair.mountpoint).usable_bytes
+
     def target_paths(self) -> list[Path]:
         """RAID1 keeps no copy apart from the filesystem: damage to its halves is the bitrot and
         bad-sectors scenarios' business, so target corruption finds nothing of its own to strike."""
@@ -114,5 +126,9 @@ class Raid1Protection(Protection):
     def reachable(self, targets_online: bool) -> list[Path]:
         return []  # the ransomware writes through the filesystem, which is the pair itself
 
+    def _lost(self) -> int | None:
+        present = [half.exists() for half in raid1.halves(self.target)]
+        return None if all(present) else present.index(False)
+
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
-        raise WorkbenchError("a raid1 pair is not rebuilt from a copy: it runs degraded until a disk is replaced")
+        raise OperationFailed("a raid1 pair is not rebuilt from a copy: it runs degraded until a disk is replaced")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import shutil
 import sys
 import time
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import proc
-from ..disk.layout import MiB
 from ..results.schema import Row
 from ..strategies import catalog
 from ..workload.profile import load_profile
@@ -32,21 +32,11 @@ from .phases.strike import plan_strikes
 from .phases.timing import PhaseClock
 from .protection import Protection
 from .registry import strategy_spec
+from .sizing import disk_size_for, sizes_for
 
 __all__ = ["Cell", "child_start_s", "disk_size_for", "run_cell", "sizes_for", "tagged_variant"]
 
 log = logging.getLogger("workbench.experiment")
-
-
-def disk_size_for(data_size: int) -> int:
-    """A system disk with room for the data, its churn and an ESP, in whole MiB."""
-    return max(128 * MiB, -(-(data_size * 2 + 96 * MiB) // MiB) * MiB)
-
-
-def sizes_for(profile: str, data_size: int | None) -> tuple[int, int]:
-    """(data bytes, source disk bytes) of a cell: the profile's default data size when none is given."""
-    data = data_size or load_profile(profile).default_data_size
-    return data, disk_size_for(data)
 
 
 def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
@@ -58,7 +48,10 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
     """
     name, variant = strategy_spec(cell.strategy)
     profile = load_profile(cell.profile)
-    data_size, disk_size = sizes_for(cell.profile, cell.data_size)
+    sized = cell.disk_size is not None  # the matrix found the disk for the fill once, for all its cells
+    data_size, disk_size = sizes_for(cell.profile, cell.data_size, fill=None if sized else cell.fill,
+                                     scenarios=[cell.scenario], seed=cell.seed)
+    disk_size = cell.disk_size or disk_size
     details: dict[str, Any] = {"cell": cell.label, "faults": [], "protect_runs": [], "recovery": {}}
     phases = PhaseClock()
     protection: Protection | None = None
@@ -103,7 +96,8 @@ def _identity(cell: Cell, name: str, variant: str, protection: Protection | None
     return {"strategy": row.strategy, "variant": tagged_variant(variant, online), "family": row.family,
             "engine": row.engine,
             "scope": protection.scope if protection is not None else "", "scenario": cell.scenario.name,
-            "repetition": cell.repetition, "seed": cell.seed, "profile": cell.profile}
+            "repetition": cell.repetition, "seed": cell.seed, "profile": cell.profile,
+            "fill": math.nan if cell.fill is None else cell.fill}
 
 
 def tagged_variant(variant: str, online_target: bool) -> str:

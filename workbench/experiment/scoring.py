@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 
 from ..truth.judge import compare
-from ..truth.manifest import Entry, Manifest
+from ..truth.manifest import Manifest, ManifestEntry
 
 
 @dataclass(frozen=True)
@@ -84,17 +84,8 @@ def rpo_hours(prefault: TruthState, history: list[TruthState], restored: Manifes
     return float(prefault.hour - newest_consistent)
 
 
-def _same_content(want: Entry | None, got: Entry) -> bool:
+def _same_content(want: ManifestEntry | None, got: ManifestEntry) -> bool:
     return want is not None and want.kind == "file" and (want.hash, want.size) == (got.hash, got.size)
-
-
-def space_columns(footprint_bytes: int, reserved_bytes: int, protected_bytes: int) -> dict:
-    return {
-        "footprint_bytes": footprint_bytes,
-        "reserved_bytes": reserved_bytes,
-        "protected_bytes": protected_bytes,
-        "space_amplification": footprint_bytes / protected_bytes if protected_bytes else math.nan,
-    }
 
 
 WATCH_COLUMNS = ("watch_events", "watch_errors", "propagation_delay_median_s", "propagation_delay_max_s")

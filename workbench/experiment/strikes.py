@@ -34,7 +34,7 @@ def strike(spec: FaultSpec, machine: StruckDisk, *, seed: int, at: datetime, fol
     targets for target corruption, the targets within reach for ransomware.
     """
     if kinds.kind(spec.kind).access == "process":
-        raise ValueError("a crash during protect is run by the runner, not struck on the machine")
+        raise AssertionError("a crash during protect is run by the runner, not struck on the machine")
     return kinds.strike(spec.kind, machine, options=spec.options, seed=seed, at=at, folders=folders,
                         targets=reachable, day_index=day_index, campaign=campaign, settle=settle)
 

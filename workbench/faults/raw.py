@@ -9,7 +9,7 @@ writing, so the next mount reads the damaged bytes from the file.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .. import guard
@@ -49,29 +49,26 @@ def flip_bits(path: Path, flips: Iterable[BitFlip], *, drop: bool = True) -> Non
 
 def overwrite(path: Path, offset: int, data: bytes) -> int:
     """Write ``data`` at ``offset``; return how many bytes really changed."""
-    fd = guard.open_for_write(path)
-    try:
-        before = os.pread(fd, len(data), offset)
-        if len(before) != len(data):
-            raise UsageError(f"{len(data)} bytes at offset {offset} run past the end of {Path(path).name}")
-        os.pwrite(fd, data, offset)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    drop_caches(path)
+    before = _rewrite(path, offset, len(data), lambda _: data)
     return sum(a != b for a, b in zip(before, data))
 
 
 def xor_region(path: Path, offset: int, mask: bytes) -> int:
     """XOR ``mask`` into the bytes at ``offset``; return how many bytes changed (mask bytes not zero)."""
+    _rewrite(path, offset, len(mask), lambda before: bytes(a ^ b for a, b in zip(before, mask)))
+    return sum(1 for b in mask if b)
+
+
+def _rewrite(path: Path, offset: int, length: int, change: Callable[[bytes], bytes]) -> bytes:
+    """Replace the ``length`` bytes at ``offset`` by ``change`` of them, synced and out of the cache; the old bytes."""
     fd = guard.open_for_write(path)
     try:
-        before = os.pread(fd, len(mask), offset)
-        if len(before) != len(mask):
-            raise UsageError(f"{len(mask)} bytes at offset {offset} run past the end of {Path(path).name}")
-        os.pwrite(fd, bytes(a ^ b for a, b in zip(before, mask)), offset)
+        before = os.pread(fd, length, offset)
+        if len(before) != length:
+            raise UsageError(f"{length} bytes at offset {offset} run past the end of {Path(path).name}")
+        os.pwrite(fd, change(before), offset)
         os.fsync(fd)
     finally:
         os.close(fd)
     drop_caches(path)
-    return sum(1 for b in mask if b)
+    return before

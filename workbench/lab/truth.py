@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from ..disk.mounting import mounted
 from ..errors import UsageError
 from ..truth.judge import Comparison, compare
-from ..truth.manifest import Entry, Manifest, take_manifest
+from ..truth.manifest import Manifest, ManifestEntry, take_manifest
 from .copies import Copy
 
 
@@ -27,7 +27,7 @@ class Truth:
     folder: str = ""
 
     @property
-    def files(self) -> list[Entry]:
+    def files(self) -> list[ManifestEntry]:
         """The regular files, in path order."""
         return sorted(self.manifest.files(), key=lambda entry: entry.path)
 

@@ -19,9 +19,10 @@ image) sets the RPO, not this machine's speed.</dd>
 copying back. Verifying afterwards is not counted. Small test disks make every RTO small; compare strategies with
 each other rather than reading the seconds as a promise for a real disk.</dd>
 <dt>Space amplification (ratio)</dt>
-<dd>The bytes the protection occupies on its target divided by the bytes of data it covers. Below 1 means
-compression or sharing saves space; 1 is one plain copy; above 1 means versions or overhead cost extra. A clone
-also reserves a whole disk, shown as capacity reserved.</dd>
+<dd>The bytes the protection occupies on its target divided by the bytes of data it covers, as they are really
+stored (allocated bytes, holes and second names of a hard link not counted; a disk's used blocks). Below 1 means
+compression or sharing saves space; 1 is one plain copy; above 1 means versions or overhead cost extra, and about 2
+a second copy of everything (RAID 1). A clone also reserves a whole disk, shown as capacity reserved.</dd>
 <dt>Scope</dt>
 <dd>What a strategy covers: the whole disk (image, clone), the users' folders (backup, the mirrors) or the
 filesystem (raid1). Outcomes are always judged against the whole disk, so a folder-level strategy cannot bring back

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..errors import UsageError
 from ..results.store import load_results
 from ..workload.profile import load_profile
 from .style import binary_bytes, bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
@@ -142,10 +143,10 @@ def sweep_frame(folders: Iterable[str | Path]) -> pd.DataFrame:
         frames.append(results.assign(data_size_bytes=int(size), base_profile=base, churn_factor=factor,
                                      results_dir=str(real)))
     if not frames:
-        raise ValueError("no results folders to sweep")
+        raise UsageError("no results folders to sweep: give the --out folders of some 'workbench compare' runs")
     common = set.intersection(*(set(f["scenario"]) for f in frames))
     if not common:
-        raise ValueError(f"the folders share no scenario, so no point can be set beside another: {sorted(seen)}")
+        raise UsageError(f"the folders share no scenario, so no point can be set beside another: {sorted(seen)}")
     sweep = pd.concat(frames, ignore_index=True)
     return sweep[sweep["scenario"].isin(common)].reset_index(drop=True)
 

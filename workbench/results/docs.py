@@ -30,7 +30,9 @@ Rows are appended as cells finish; a failed cell is a row with `status = failed`
 
 `run.json` holds the `profile`, `seed`, `repeat`, the `strategies`, `scenarios` and overridden
 `schedules`, `data_size_bytes` (the data each cell generates, resolved to bytes even when the
-profile's default is used), `disk_size_bytes` (each cell's source disk), the `versions` of Python,
+profile's default is used), `disk_size_bytes` (each cell's source disk), `fill` (`compare --fill`:
+the share of the root filesystem the data fills at its fullest, which sized the disks; null: the
+default sizing), the `versions` of Python,
 the workbench, its libraries and the system tools, the `machine` (kernel, arch, cpus, memory_bytes),
 `started`, `finished` and `failed_cells`. Its `format_version` (now {FORMAT_VERSION}) says how to
 read the record, and `schema_version` (now {SCHEMA_VERSION}) which columns its tables have;

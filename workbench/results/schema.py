@@ -23,7 +23,7 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 #: The version of the tables' columns; written into results.parquet and run.json.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Dtype = Literal["string", "int64", "float64", "bool"]
 #: Which clock a time column reads: real (wall) seconds, or the simulated clock of the scenario.
@@ -63,6 +63,24 @@ _JUDGED = ("entries of the root tree (files, folders, symlinks), each path once,
            "disk just before the fault")
 _LOGICAL = "logical bytes (`st_size`) of regular files: a hard-linked file once per name, holes counted as data"
 _NO_WATCHER = "NaN for strategies without a watcher"
+_SCOPE_PROTECTED = (
+    "as the strategy's scope stores it, at the fault (`experiment/space.py`): **folders** (backup, the mirrors): "
+    "the folders' allocated bytes as `du -s` counts them (files, folders and symlinks, `st_blocks` × 512; holes "
+    "excluded; a hard-linked inode once); **whole-disk** (image, clone): each partition's used bytes as its "
+    "filesystem counts them (ext4: used blocks × block size from the superblock, as `df` shows Used, its own "
+    "inode tables and journal not counted; the FAT ESP: its used clusters × cluster size) plus the partition table "
+    "and boot area (protective MBR with the boot code, GPT header and entries, and their backup); **filesystem** "
+    "(raid1): one copy of what btrfs says the pair uses (data, metadata, system); **nothing** (`none`): 0")
+#: Measured with three repetitions of image and clone x deletion (classroom, 24 MiB, seed 1).
+_FOOTPRINT_SPREAD = (
+    "Image and clone footprints vary a little between repetitions with the same history: by about 1 % (image) and "
+    "0.2 % (clone). ext4 decides where a file's blocks go when the kernel writes them back, on its own timing, and "
+    "a clone keeps every non-zero 64 KiB block while an incremental image keeps every 1 MiB chunk a changed block "
+    "falls in, so the same changes touch a different number of them. The system disks are mounted with `discard` "
+    "and `commit=300` (set in their superblock), which took the spread down from 7 % and 2.5 %: freed blocks no "
+    "longer keep old data for a clone to copy, and the journal is committed when the workload syncs, not every "
+    "5 s of wall time. `mkfs.ext4 -E lazy_itable_init=0,lazy_journal_init=0` changes nothing here (mke2fs "
+    "discards an image file before formatting it, so its inode tables already count as zeroed)")
 
 COLUMNS: tuple[Column, ...] = (
     Column("strategy", "string", "`none`, `image`, `backup`, `clone`, `mirror-sync`, `mirror-continuous`, "
@@ -83,8 +101,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("scenario", "string", "`deletion`, `bitrot`, `bad-sectors`, `ransomware`, `slow-ransomware`, "
            "`partition-wipe`, `boot-wipe`, `superblock`, `disk-loss`, `target-corruption`, `crash-during-protect`, "
            "`bad-week`, or a scenario file's name", identity=True),
-    Column("repetition", "int64", "which repetition of the cell (from 1); repetitions only vary timings",
-           identity=True),
+    Column("repetition", "int64", "which repetition of the cell (from 1); repetitions vary the timings, and the "
+           "image's and clone's footprints a little (see `footprint_bytes`)", identity=True),
     Column("seed", "int64", "the seed of the data and the faults: the same seed gives the same outcomes",
            identity=True),
     Column("profile", "string", "the workload profile the source disk was built from", identity=True),
@@ -92,6 +110,11 @@ COLUMNS: tuple[Column, ...] = (
            identity=True),
     Column("error", "string", "why the cell failed: the exception's type and message; empty when ok",
            identity=True),
+    Column("fill", "float64", "the share of the root filesystem's capacity the data fills at its fullest (just before "
+           "the latest fault of the matrix's scenarios), as `compare --fill` sized the disks for it; NaN: the default "
+           "sizing (a disk of twice the data plus 96 MiB, at least 128 MiB). A disk is never below its layout's "
+           "minimum (60 MiB) nor a raid1 half below 128 MiB: a cell on such a floor is emptier than this says "
+           "(see `experiment/sizing.py`). Filled in a failed row too", unit="ratio"),
     Column("protect_s", "float64", "seconds of all protect runs up to the detection", unit="s", clock="real",
            counts="successful runs only; a killed or failed run adds nothing", summary="range"),
     Column("protect_runs", "int64", "protect runs made", unit="count", counts="successful runs"),
@@ -100,17 +123,24 @@ COLUMNS: tuple[Column, ...] = (
     Column("protect_failures", "int64", "protect runs that failed (e.g. of a broken disk)", unit="count"),
     Column("points_at_fault", "int64", "restore points the target held when the first fault struck",
            unit="count"),
-    Column("footprint_bytes", "int64", "bytes on the target at fault time", unit="bytes",
+    Column("footprint_bytes", "int64", "bytes on the target at fault time. " + _FOOTPRINT_SPREAD, unit="bytes",
            counts="allocated bytes (`st_blocks` × 512) of the target's files, not their apparent size",
            summary="median"),
     Column("reserved_bytes", "int64", "capacity tied up: a clone reserves a whole disk, raid1 a second disk; "
            "the footprint for everything else", unit="bytes",
            counts="the clone's disk files and raid1's second half at their apparent size", summary="median"),
-    Column("protected_bytes", "int64", "the data in the strategy's scope at fault time", unit="bytes",
-           counts=_LOGICAL + "; under the strategy's folders when it covers folders, else the whole root tree",
+    Column("usable_bytes", "int64", "what the target's own filesystem says it can hold (df's Size): the clone disk's "
+           "root filesystem (from its superblock), raid1's pair (btrfs: both halves over its data ratio); NaN for "
+           "every other strategy, whose target is files on another filesystem", unit="bytes",
+           counts="capacity for files, after the filesystem's own overhead", summary="median"),
+    Column("protected_bytes", "int64", "the data in the strategy's scope at fault time, as really stored",
+           unit="bytes", counts=_SCOPE_PROTECTED, summary="median"),
+    Column("protected_logical_bytes", "int64", "the same data as `ls` sizes it", unit="bytes",
+           counts=_LOGICAL + "; under the strategy's folders when it covers folders, the whole root tree for a disk "
+           "or filesystem (the ESP's files left out), 0 for `none`", summary="median"),
+    Column("space_amplification", "float64", "`footprint_bytes / protected_bytes`: below 1 means compression or "
+           "deduplication, about 2 a second copy of everything (NaN when nothing is in scope)", unit="ratio",
            summary="median"),
-    Column("space_amplification", "float64", "`footprint_bytes / protected_bytes` (NaN when nothing is in scope)",
-           unit="ratio", summary="median"),
     Column("rto_s", "float64", "seconds to recover, every step the user takes but the strategy's verify: "
            "reading the live disk (fsck, every file read back), then either rebuilding or attaching the disk, or "
            "listing points against the live tree (back through the history when looking for rot) and a targeted "

@@ -5,19 +5,20 @@ folder, and ``results.upgrade`` brings older records and tables up to date (as
 asv does), so old results keep opening. The tables' columns, their order and
 their types are ``results.schema``'s. Rows are appended as cells finish, so a
 run that crashes part-way keeps what it finished; every file is replaced
-durably (written aside, fsynced, renamed, the folder fsynced).
+durably (``durable.replacing``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..durable import replacing, write_atomic
 from ..errors import UsageError
 from .schema import COLUMNS, NAMES, SCHEMA_VERSION
 from .upgrade import FORMAT_VERSION, METADATA_KEY, UNVERSIONED, parquet_version, upgrade_record, upgrade_table
@@ -44,6 +45,7 @@ class RunRecord:
     scenarios: list[str]
     schedules: dict[str, str] = field(default_factory=dict)
     disk_size_bytes: int
+    fill: float | None = None  # compare --fill: the disks were sized for it (None: the default sizing)
     started: str = ""
     finished: str = ""
     format_version: int = FORMAT_VERSION
@@ -74,7 +76,7 @@ class ResultsWriter:
     def add(self, row: Mapping[str, Any]) -> None:
         unknown = [name for name in row if name not in NAMES]
         if unknown:
-            raise ValueError(f"not results columns: {', '.join(unknown)} (declare them in results/schema.py)")
+            raise TypeError(f"not results columns: {', '.join(unknown)} (declare them in results/schema.py)")
         self.rows.append(row)
         if row.get("status") == "failed":
             self.record.failed_cells.append(f"{row['strategy']}/{row['scenario']}/r{row['repetition']}")
@@ -87,14 +89,15 @@ class ResultsWriter:
 
     def _write_tables(self, *, parquet: bool) -> None:
         frame = typed_frame(self.rows)
-        write_durably(self.out / "results.csv", lambda tmp: frame.to_csv(tmp, index=False))
+        with replacing(self.out / "results.csv") as temp:
+            frame.to_csv(temp, index=False)
         if parquet and not frame.empty:
             table = arrow_table(frame)
-            write_durably(self.out / "results.parquet", lambda tmp: _write_parquet(table, tmp))
+            with replacing(self.out / "results.parquet") as temp:
+                _write_parquet(table, temp)
 
     def _write_record(self) -> None:
-        text = json.dumps(self.record.to_json(), indent=2)
-        write_durably(self.out / "run.json", lambda tmp: tmp.write_text(text))
+        write_atomic(self.out / "run.json", json.dumps(self.record.to_json(), indent=2).encode())
 
 
 #: Each schema type as pandas holds it while writing (nullable: a failed row leaves measures missing)
@@ -128,24 +131,6 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
     import pyarrow.parquet as pq
 
     pq.write_table(table, path)
-
-
-def write_durably(path: Path, write: Callable[[Path], object]) -> None:
-    """Replace ``path`` with what ``write`` puts in a file beside it, so that a crash or a power cut
-    leaves either the old file or the new one: write aside, fsync, rename, fsync the folder."""
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def load_results(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -58,6 +58,12 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
                    "are all the workbench's: read with `engine` workbench and their strategy's family.",
                 filled={"engine": dict.fromkeys(_FAMILY_BEFORE_ENGINES, "workbench"),
                         "family": _FAMILY_BEFORE_ENGINES}),
+    TableChange(4, "`protected_bytes` counts what is really stored (allocated bytes, a hard link once, holes "
+                   "excluded; a disk's used blocks); the sizes `ls` shows became `protected_logical_bytes` (the "
+                   "`none` row's counted the whole tree, now 0), and `space_amplification` divides by the new "
+                   "`protected_bytes`. New: `usable_bytes` (the clone's and raid1's filesystem capacity) and `fill` "
+                   "(`compare --fill`).",
+                renamed={"protected_bytes": "protected_logical_bytes"}, dropped=("space_amplification",)),
 )
 
 

@@ -2,9 +2,9 @@
 
 Beside the clone ``CLONE.img`` lies ``CLONE.img.hashes``: an XXH3-128 per 64 KiB
 block of what was written, recorded at clone time. XXH3 rather than BLAKE3: the
-list guards against corruption, not forgery, and here it hashed 683 MiB of 64 KiB
-blocks in 0.03 s where BLAKE3 took 0.26 s, on one core (BLAKE3's Python binding
-keeps the GIL for such blocks), which was most of a clone pass. That list is the reference
+list guards against corruption, not forgery, and on 64 KiB blocks XXH3 costs a small
+part of what BLAKE3 does, whose Python binding keeps the GIL for such blocks; with
+BLAKE3, hashing was most of a clone pass (docs/benchmarks.md). That list is the reference
 for ``verify`` (the source has moved on since) and for ``refresh``: the source
 is read (unavoidable) and hashed, and only blocks whose hash differs are
 written; blocks that became zero are punched out, so the clone stays as
@@ -36,11 +36,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import guard, workspace
+from .. import durable, guard, workspace
 from ..disk.mounting import mounted
 from ..disk.table import PartitionTable, move_backup_gpt, read_table
 from ..disk.targets import check_destination
-from ..errors import DamageFound, UsageError
+from ..errors import DamageFound, RestoreIncomplete, UsageError
 from ..sparse import data_extents
 from .base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from .image.destination import prepare
@@ -185,13 +185,8 @@ def _write_runs(fd: int, view: memoryview, base: int, runs: list[tuple[int, int,
 
 def _write_record(clone: Path, meta: dict, hashes: list[bytes], *, sync: bool) -> None:
     body = json.dumps(meta, sort_keys=True).encode()
-    tmp = clone.with_name(clone.name + ".hashes.tmp")
-    with open(tmp, "wb") as out:
-        out.write(_MAGIC + struct.pack("<I", len(body)) + body + b"".join(hashes))
-        out.flush()
-        if sync:
-            os.fsync(out.fileno())
-    os.replace(tmp, hashes_path(clone))
+    durable.write_atomic(hashes_path(clone), _MAGIC + struct.pack("<I", len(body)) + body + b"".join(hashes),
+                         aside=clone.with_name(clone.name + ".hashes.tmp"), sync=sync)
 
 
 def read_record(clone: Path) -> tuple[dict, list[bytes]]:
@@ -203,8 +198,14 @@ def read_record(clone: Path) -> tuple[dict, list[bytes]]:
                           "it was not made by 'workbench clone protect', or the list was lost") from exc
     if raw[:8] != _MAGIC:
         raise DamageFound(f"{hashes_path(clone).name} is not a clone hash list")
-    (length,) = struct.unpack_from("<I", raw, 8)
-    meta = json.loads(raw[12:12 + length])
+    try:
+        (length,) = struct.unpack_from("<I", raw, 8)
+        meta = json.loads(raw[12:12 + length])
+    except (struct.error, ValueError) as exc:
+        raise DamageFound(f"{hashes_path(clone).name} is damaged ({exc}): make the clone anew with "
+                          "'workbench clone protect --full'") from exc
+    if not isinstance(meta, dict):
+        raise DamageFound(f"{hashes_path(clone).name} is damaged (its header is not a JSON object)")
     if meta.get("hash") != HASH_NAME:
         raise DamageFound(f"{hashes_path(clone).name} holds {meta.get('hash', 'blake3')} hashes of an older workbench: "
                           "make the clone anew with 'workbench clone protect --full'")
@@ -358,7 +359,7 @@ class CloneStrategy:
         holes = [describe_span(s, n, meta.get("regions", [])) for s, n in
                  _block_ranges(stats.mismatched, meta["disk_size"])]
         if holes and not rescue:
-            raise DamageFound(f"the clone differs from its recorded hashes at {'; '.join(holes[:3])}: "
+            raise RestoreIncomplete(f"the clone differs from its recorded hashes at {'; '.join(holes[:3])}: "
                               f"{workspace.display(path)} is incomplete; pass --rescue to copy the rest")
         if path.stat().st_size > meta["disk_size"]:
             move_backup_gpt(path)

@@ -24,7 +24,7 @@ from ..disk.bootcode import BOOT_CODE_SIZE
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import UsageError
-from .manifest import Manifest, read_json, take_manifest
+from .manifest import Manifest, read_manifest_json, take_manifest
 
 FORMAT = "workbench-disk-manifest"
 VERSION = 1
@@ -73,12 +73,7 @@ class DiskManifest:
 
     @classmethod
     def load(cls, path: Path) -> DiskManifest:
-        try:
-            return cls.from_json(json.loads(Path(path).read_text()))
-        except FileNotFoundError:
-            raise UsageError(f"manifest '{path}' does not exist") from None
-        except ValueError as exc:
-            raise UsageError(f"'{path}' is not a manifest (bad JSON: {exc})") from exc
+        return cls.from_json(read_manifest_json(path))
 
 
 def take_disk_manifest(image: Path, *, include: Sequence[str] | None = None) -> DiskManifest:
@@ -144,7 +139,7 @@ def _describe(entry: dict[str, Any] | None) -> str:
 
 def load_any(path: Path) -> tuple[Manifest, DiskManifest | None]:
     """Load a tree manifest or a disk manifest file: (the file manifest, the disk manifest or None)."""
-    data = read_json(path)
+    data = read_manifest_json(path)
     if isinstance(data, dict) and data.get("format") == FORMAT:
         disk = DiskManifest.from_json(data)
         if disk.root is None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from .manifest import Entry, Manifest
+from .manifest import Manifest, ManifestEntry
 
 CATEGORIES = ("intact", "missing", "corrupted", "metadata", "unexpected")
 STALE = "stale"
@@ -40,8 +40,8 @@ DEFAULT_IGNORE: MetadataIgnore = frozenset({"dir_mtime"})
 class Verdict:
     path: str
     category: str
-    expected: Entry | None
-    actual: Entry | None
+    expected: ManifestEntry | None
+    actual: ManifestEntry | None
     detail: str = ""
 
     @property
@@ -122,7 +122,7 @@ def compare(expected: Manifest, actual: Manifest | Path, *, ignore: Iterable[str
     return Comparison(verdicts, categories)
 
 
-def _content_key(entry: Entry) -> tuple[str, str | None, int]:
+def _content_key(entry: ManifestEntry) -> tuple[str, str | None, int]:
     return (entry.kind, entry.hash if entry.kind == "file" else entry.target, entry.size)
 
 
@@ -135,7 +135,7 @@ def _history(history: Sequence[Manifest]) -> dict[str, set[tuple[str, str | None
     return out
 
 
-def _content_difference(want: Entry, got: Entry) -> str:
+def _content_difference(want: ManifestEntry, got: ManifestEntry) -> str:
     if want.kind != got.kind:
         return f"was a {want.kind}, now a {got.kind}"
     if want.kind == "file":
@@ -150,7 +150,7 @@ def _content_difference(want: Entry, got: Entry) -> str:
     return ""
 
 
-def _metadata_differences(want: Entry, got: Entry, ignored: frozenset[str],
+def _metadata_differences(want: ManifestEntry, got: ManifestEntry, ignored: frozenset[str],
                           links: tuple[frozenset[str] | None, frozenset[str] | None]) -> list[str]:  # fmt: skip
     found = []
     if "mode" not in ignored and want.mode != got.mode:

@@ -4,16 +4,23 @@ Walking is one thread (stat is cheap and ordered). The entries (xattrs and
 hashes) are made by threads for small trees, and by one worker process per
 core for trees of many files: there the per-file Python work (open, read,
 xattrs, the entry itself) and BLAKE3 on small inputs hold the GIL, so threads
-cannot use a second core (see ``entries_worker``). On 1 GiB in 20,000 files,
-warm, 2 cores: threads 2.36 s and 3.7 CPU s, workers 1.43 s and 2.2 CPU s
-(``find | xargs -P2 b3sum``: 0.64 s). Big files are memory-mapped and hashed
-with BLAKE3's own threads. Symlinks are never followed, and ``lost+found`` at
-the root is skipped (mkfs makes it; it is not data).
+cannot use a second core (see ``entries_worker``; the timings are in
+docs/benchmarks.md). Files are hashed by ``filehash.hash_file``, which never
+memory-maps one, so a file on a bad sector is recorded ``UNREADABLE`` instead of
+killing the process. Symlinks are never followed, and ``lost+found`` at the root
+is skipped (mkfs makes it; it is not data).
 
 Hard links are recorded as a ``link_group``: files sharing an inode get the same
 number, numbered in path order, so two manifests of equal trees are equal
 whatever the inode numbers. The judge compares the groups' members, not the
 numbers.
+
+Each entry also notes the bytes its filesystem allocated for it
+(``allocated_bytes``, ``st_blocks`` × 512, as ``du`` counts), so the space an
+entry really takes can be added up (``allocated_bytes`` below: a hard-linked
+inode once). It is a fact of the storage, not of the tree: the same tree takes
+other room on another filesystem, so it plays no part in equality, the JSON or
+the digest.
 """
 
 from __future__ import annotations
@@ -36,13 +43,13 @@ import blake3
 
 from .. import proc
 from ..errors import UsageError
+from ..filehash import hash_file
+from ..jsonfile import read_json
 
 FORMAT = "workbench-manifest"
 VERSION = 1
 HASH_NAME = "blake3"
 KINDS = ("file", "dir", "symlink", "other")
-BIG_FILE = 16 << 20  # from here on, mmap and let BLAKE3 use its own threads
-SMALL_FILE = 1 << 20  # up to here, one read() call
 BATCH_BYTES = 8 << 20  # hashing work per pool task
 BATCH_ENTRIES = 128
 WORKER_ENTRIES = 5000  # from this many entries on, worker processes pay for their start-up
@@ -52,7 +59,7 @@ Batch = list[tuple[str, os.stat_result]]  # walked paths, relative to the root, 
 
 
 @dataclass(frozen=True)
-class Entry:
+class ManifestEntry:
     path: str  # posix, relative to the root
     kind: str  # file, dir, symlink, other
     size: int
@@ -65,17 +72,20 @@ class Entry:
     xattrs: dict[str, str] = field(default_factory=dict)  # name -> hex value
     hash: str | None = None  # BLAKE3 hex of the content (files)
     sparse: bool = False  # holes in the file (allocated well below its size)
+    #: st_blocks x 512 when taken; not part of the tree's state (see the module's docstring)
+    allocated_bytes: int = field(default=0, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        """A dict for JSON; optional fields left at their default are left out."""
+        """A dict for JSON; optional fields left at their default are left out (and the allocation always)."""
         data = asdict(self)
+        del data["allocated_bytes"]
         for key in _OPTIONAL:
             if data[key] is None or data[key] == {} or data[key] is False:
                 del data[key]
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Entry:
+    def from_json(cls, data: dict[str, Any]) -> ManifestEntry:
         return cls(**data)
 
 
@@ -84,7 +94,7 @@ _OPTIONAL = ("target", "link_group", "xattrs", "hash", "sparse")
 
 @dataclass
 class Manifest:
-    entries: dict[str, Entry]
+    entries: dict[str, ManifestEntry]
     hash_name: str = HASH_NAME
     taken_at: str | None = None
     include: list[str] | None = None  # the folders it covers (None: the whole tree)
@@ -92,7 +102,27 @@ class Manifest:
     def total_bytes(self) -> int:
         return sum(e.size for e in self.entries.values() if e.kind == "file")
 
-    def files(self) -> Iterator[Entry]:
+    def logical_bytes(self, folders: Sequence[str] = ()) -> int:
+        """The files' sizes as ``ls`` shows them, under ``folders`` (all: the whole tree): each name counts,
+        holes count as data."""
+        return sum(e.size for p, e in self.entries.items() if e.kind == "file" and _under(p, folders))
+
+    def allocated_bytes(self, folders: Sequence[str] = ()) -> int:
+        """What ``du -s`` says the entries under ``folders`` (all: the whole tree) take: every entry's
+        allocated bytes (files, folders, symlinks; holes excluded), a hard-linked inode once."""
+        groups: set[int] = set()
+        total = 0
+        for path, entry in self.entries.items():
+            if not _under(path, folders):
+                continue
+            if entry.link_group is not None:
+                if entry.link_group in groups:
+                    continue
+                groups.add(entry.link_group)
+            total += entry.allocated_bytes
+        return total
+
+    def files(self) -> Iterator[ManifestEntry]:
         return (e for e in self.entries.values() if e.kind == "file")
 
     def digest(self) -> str:
@@ -112,10 +142,11 @@ class Manifest:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
-        if data.get("format") != FORMAT or data.get("version") != VERSION:
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
+            known = data if isinstance(data, dict) else {}
             raise UsageError(
-                f"not a workbench manifest (format {data.get('format')!r} version {data.get('version')!r})")
-        entries = {e["path"]: Entry.from_json(e) for e in data["entries"]}
+                f"not a workbench manifest (format {known.get('format')!r} version {known.get('version')!r})")
+        entries = {e["path"]: ManifestEntry.from_json(e) for e in data["entries"]}
         return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"), include=data.get("include"))
 
     def save(self, path: Path) -> None:
@@ -124,20 +155,22 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         """Load a manifest file; a disk manifest gives its root filesystem's manifest."""
-        data = read_json(path)
+        data = read_manifest_json(path)
         if isinstance(data, dict) and "root" in data and data.get("format") != FORMAT:
             data = data["root"]
         return cls.from_json(data)
 
 
-def read_json(path: Path) -> Any:
-    """A manifest file's JSON, or one clear line on what is wrong with the file."""
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise UsageError(f"manifest '{path}' does not exist: make one with 'workbench manifest'") from None
-    except ValueError as exc:
-        raise UsageError(f"'{path}' is not a manifest (bad JSON: {exc})") from exc
+def _under(path: str, folders: Sequence[str]) -> bool:
+    return not folders or any(path == f or path.startswith(f + "/") for f in folders)
+
+
+def read_manifest_json(path: Path) -> Any:
+    """A manifest file's JSON (a tree's or a disk's), or one clear line on what is wrong with the file."""
+    data = read_json(path, "manifest", fix="give a file made by 'workbench manifest'")
+    if data is None:
+        raise UsageError(f"manifest '{path}' does not exist: make one with 'workbench manifest'")
+    return data
 
 
 def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: Sequence[str] = (),
@@ -169,7 +202,7 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
     return Manifest(entries, taken_at=taken_at, include=None if include is None else [i.strip("/") for i in include])
 
 
-def _make_entries(root: str, found: Batch, workers: int | None) -> Iterator[list[Entry]]:
+def _make_entries(root: str, found: Batch, workers: int | None) -> Iterator[list[ManifestEntry]]:
     """The entries of ``found``, batch by batch: in worker processes for many entries, else in threads."""
     work = list(_batches(found))
     cores = os.cpu_count() or 1
@@ -183,7 +216,7 @@ def _make_entries(root: str, found: Batch, workers: int | None) -> Iterator[list
         yield from pool.map(lambda batch: entries_of(root, batch), work)
 
 
-def _entries_in_worker(root: str, batches: list[Batch]) -> list[list[Entry]]:
+def _entries_in_worker(root: str, batches: list[Batch]) -> list[list[ManifestEntry]]:
     package_home = str(Path(__file__).resolve().parents[2])  # found even when run from a checkout, uninstalled
     search = os.pathsep.join(filter(None, [package_home, os.environ.get("PYTHONPATH")]))
     done = proc.run([sys.executable, "-m", "workbench.truth.entries_worker"], env={"PYTHONPATH": search},
@@ -194,7 +227,7 @@ def _entries_in_worker(root: str, batches: list[Batch]) -> list[list[Entry]]:
     return result
 
 
-def entries_of(root: str, batch: Batch) -> list[Entry]:
+def entries_of(root: str, batch: Batch) -> list[ManifestEntry]:
     """The entries of one batch of walked paths (with their lstat) under ``root``."""
     return [_entry(root, rel, st) for rel, st in batch]
 
@@ -243,25 +276,11 @@ UNREADABLE = "unreadable"
 def _hash_file(path: str, size: int) -> str:
     """BLAKE3 of the file; ``UNREADABLE`` when the storage returns an I/O error (the judge calls it corrupted)."""
     try:
-        return _blake3_of(path, size)
+        return hash_file(path, size).hex()
     except OSError as exc:
         if exc.errno != errno.EIO:
             raise
         return UNREADABLE
-
-
-def _blake3_of(path: str, size: int) -> str:
-    if size >= BIG_FILE:
-        hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-        hasher.update_mmap(path)
-        return hasher.hexdigest()
-    with open(path, "rb", buffering=0) as handle:
-        if size <= SMALL_FILE:
-            return blake3.blake3(handle.read()).hexdigest()
-        hasher = blake3.blake3()
-        while block := handle.read(SMALL_FILE):
-            hasher.update(block)
-        return hasher.hexdigest()
 
 
 def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
@@ -274,12 +293,12 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
     return {path: number for number, paths in enumerate(groups, 1) for path in paths}
 
 
-def _entry(root: str, rel: str, st: os.stat_result) -> Entry:
+def _entry(root: str, rel: str, st: os.stat_result) -> ManifestEntry:
     mode = st.st_mode
     kind = ("file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode)
             else "symlink" if stat.S_ISLNK(mode) else "other")
     path = os.path.join(root, rel)
-    return Entry(
+    return ManifestEntry(
         path=rel,
         kind=kind,
         size=st.st_size if kind in ("file", "symlink") else 0,
@@ -291,6 +310,7 @@ def _entry(root: str, rel: str, st: os.stat_result) -> Entry:
         xattrs=_xattrs(path),
         hash=_hash_file(path, st.st_size) if kind == "file" else None,
         sparse=kind == "file" and st.st_blocks * 512 + SPARSE_SLACK < st.st_size,
+        allocated_bytes=st.st_blocks * 512,
     )
 
 

@@ -70,7 +70,8 @@ def day_start(start: datetime, day: int) -> datetime:
 
 def plan_day(profile: Profile, *, data_size: int, seed: int, start: datetime, day: int) -> list[PlannedOp]:
     """Every operation of ``day``, in time order (pure)."""
-    base_counts = _build_counts(profile, data_size, seed, start)
+    base_counts = _build_counts(profile, data_size, seed, start) if any(o.rate is not None for o in profile.churn) \
+        else {}
     first, last = profile.active_hours
     day_ns = epoch_ns(start) + day * DAY_NS
     rng = rng_for(seed, "churn-day", day)

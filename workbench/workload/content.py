@@ -232,7 +232,7 @@ def _body(kind: str, key: bytes, size: int, when: datetime | None, offset: int) 
         return _pages(key, size, offset // PAGE_SIZE)
     if kind in _PHRASE:
         return phrases(kind, key, size)[:size]
-    raise ValueError(f"not a stream content kind: {kind}")
+    raise AssertionError(f"not a stream content kind: {kind}")
 
 
 def generate(kind: str, key: bytes, size: int, *, when: datetime | None = None) -> bytes:

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import DamageFound, UsageError
+from ..jsonfile import read_json
 
 IS_ROOT = os.geteuid() == 0
 #: Where the build and churn record lives inside the generated tree (part of the OS, on purpose).
@@ -82,15 +83,15 @@ class DatasetState:
 
 def read_state(root: Path) -> DatasetState:
     path = root / STATE_PATH
-    try:
-        data = json.loads(path.read_text())
-        return DatasetState(**data)
-    except FileNotFoundError:
+    data = read_json(path, "dataset state", fix="rebuild the dataset", damaged=DamageFound)
+    if data is None:
         raise UsageError(
             f"{root} holds no workbench dataset ({STATE_PATH} is missing): run 'workbench dataset build' first"
-        ) from None
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"{path} is damaged ({exc}): rebuild the dataset") from exc
+        )
+    try:
+        return DatasetState(**data)
+    except TypeError as exc:  # not a mapping, or other keys than a state's
+        raise DamageFound(f"'{path}' is not a readable dataset state ({exc}): rebuild the dataset") from exc
 
 
 def write_state(root: Path, state: DatasetState, mtime_ns: int) -> None:

@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..disk.workload_disk import mounted_workload
 from ..errors import UsageError
 from . import content, sqlitedb
 from .fsops import STATE_PATH, DatasetState, finish, lchown, stamp, write_file, write_state
 from .plan import DAY_NS, BuildPlan, PlannedDir, PlannedFile, add_dirs, epoch_ns, ids_for, plan_build, rng_for
 from .profile import Profile, Special
+from .tree_copy import copy_tree
+from .tree_source import DISK_EXCLUDE
+from .tree_walk import source_folder
 
 WRITERS = 2  # the machine's cores; generation and writing overlap
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
@@ -49,6 +53,8 @@ def build(profile: Profile, root: Path, *, data_size: int | None = None, seed: i
     leftovers = sorted(p.name for p in root.iterdir() if p.name != "lost+found")
     if leftovers:
         raise UsageError(f"{root} is not empty ({', '.join(leftovers[:3])}...): build into a fresh disk or folder")
+    if profile.tree is not None:
+        return _copy_folder(profile, root, data_size=data_size, seed=seed, start=start)
     plan = plan_build(profile, data_size, seed, start)
     start_ns = epoch_ns(start)
     add_dirs(plan.dirs, STATE_PATH.rsplit("/", 1)[0], 0o755, 0, 0, profile)
@@ -70,6 +76,33 @@ def build(profile: Profile, root: Path, *, data_size: int | None = None, seed: i
     write_state(root, state, start_ns)
     stamp_dirs(root, plan.dirs.values(), start_ns)
     return BuildRecord(profile.name, seed, data_size, start, len(plan.files), len(plan.dirs), written, made)
+
+
+def _copy_folder(profile: Profile, root: Path, *, data_size: int, seed: int, start: datetime) -> BuildRecord:
+    """A tree profile: the user's folder copied (only read) into the one user's home, or a disk's root
+    (mounted read-only) onto the root; then the state file.
+
+    The copy keeps the source's own times, so only the folders the copy adds carry the clock start.
+    """
+    tree = profile.tree
+    assert tree is not None
+    start_ns = epoch_ns(start)
+    dest = root / tree.into
+    if tree.disk:
+        with mounted_workload(tree.source) as source:
+            copied = copy_tree(source, dest, (*tree.exclude, *DISK_EXCLUDE))
+        added: tuple[str, ...] = ()
+    else:
+        dest.mkdir(parents=True)
+        copied = copy_tree(source_folder(tree.source), dest, tree.exclude)
+        added = ("home", "var", "var/lib", "var/lib/workbench")
+    state = DatasetState(profile=profile.name, seed=seed, data_size=data_size, start=start.isoformat())
+    write_state(root, state, start_ns)
+    stamp_dirs(root, [PlannedDir(path, 0o755, 0, 0) for path in added], start_ns)
+    prefix = f"{tree.into}/" if tree.into else ""
+    return BuildRecord(profile.name, seed, data_size, start, copied.files, copied.dirs + len(added),
+                       copied.bytes_copied,
+                       {kind: [prefix + p for p in paths] for kind, paths in copied.special_paths.items()})
 
 
 def _write_planned(root: Path, planned: PlannedFile) -> int:

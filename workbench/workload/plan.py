@@ -108,6 +108,7 @@ def plan_build(profile: Profile, data_size: int, seed: int, start: datetime) -> 
         for path, user in places:
             budgets.append((group, path, user, int(data_size * group.share / total_share / len(places))))
     budgets[-1] = (*budgets[-1][:3], budgets[-1][3] + data_size - sum(b[3] for b in budgets))
+    taken: set[tuple[str, str]] = set()  # (folder, name) of every group: two groups may share a folder
     for index, (group, path, user, budget) in enumerate(budgets):
         uid, gid = ids_for(profile, group.owner, user)
         add_dirs(dirs, path, group.dir_mode, uid, gid, profile)
@@ -116,7 +117,7 @@ def plan_build(profile: Profile, data_size: int, seed: int, start: datetime) -> 
         folders = _folders(group, path, len(sizes), rng)
         for folder in sorted(set(folders)):  # not set order: it changes with PYTHONHASHSEED
             add_dirs(dirs, folder, group.dir_mode, uid, gid, profile)
-        names = _names(group, len(sizes), rng, folders, spaces=HOME in group.path)
+        names = _names(group, len(sizes), rng, folders, spaces=HOME in group.path, taken=taken)
         age_ns = int(group.age_days * DAY_NS)
         for size, folder, name in zip(sizes, folders, names):
             file_path = f"{folder}/{name}"
@@ -169,10 +170,12 @@ def word_name(rng: random.Random, *, spaces: bool) -> str:
     return " ".join(words).capitalize() if spaces else "_".join(words)
 
 
-def _names(group: Group, count: int, rng: random.Random, folders: list[str], *, spaces: bool) -> list[str]:
+def _names(group: Group, count: int, rng: random.Random, folders: list[str], *, spaces: bool,
+           taken: set[tuple[str, str]]) -> list[str]:
+    """Each file's name; a name another group already took in the same folder gets a number (no draw)."""
     if isinstance(group.names, tuple):
+        taken.update((folder, name) for folder, name in zip(folders, group.names))
         return list(group.names)
-    taken: set[tuple[str, str]] = set()
     first = rng.randrange(1, 9000)
     out = []
     for i, folder in enumerate(folders):

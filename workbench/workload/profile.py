@@ -15,7 +15,8 @@ The format (the shipped profiles are commented examples):
   data size means more files), and optionally ``names`` (words, photo,
   numbered, or a list of fixed names), ``ext``, ``per_dir`` and ``depth``
   (subfolders), ``mode``/``dir_mode`` (strings, ``"0640"``), ``owner`` (root,
-  user, or ``UID:GID``), ``age_days`` (mtimes spread before day 0), ``min_files``.
+  user, or ``UID:GID``), ``age_days`` (mtimes spread before day 0), ``min_files``,
+  and ``zstd_ratio`` (a note: the ratio ``profile-from`` measured of the real files).
 - ``specials``: one entry each (per user under ``{home}``): ``kind`` is file,
   symlink, hardlink, empty_file, empty_dir, sparse, long_name, xattr or fifo.
   Their data counts in the data size.
@@ -24,6 +25,11 @@ The format (the shipped profiles are commented examples):
   pages) ``in`` a group folder (or, for sqlite and pages, a file the profile
   makes), with a ``rate`` (fraction of the files the build put there, per day)
   or a ``count`` per day.
+- ``tree`` (instead of ``groups``, ``specials`` and ``churn``): a user's own folder
+  copied into the one user's home (``workload.tree_source``): ``source`` (the
+  folder), ``exclude`` (patterns), ``churn`` (``1%/day``), and ``files`` and the
+  top-level ``default_data_size`` as the folder's walk found them (walked again when
+  left out).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ from ..errors import UsageError
 from ..units import format_bytes, parse_size
 from . import yamlfile
 from .content import CONTENT_KINDS, STREAM_KINDS
+from .tree_source import DEFAULT_CHURN, TREE_USER, TreeSource, churn_counts, parse_churn_rate
+from .tree_walk import size_of, source_folder, walk
 
 #: The shipped profiles, scenarios and claims: package data (``workbench/datasets``, in a checkout a link
 #: to the top-level ``datasets/``), so an installed wheel finds them too.
@@ -121,6 +129,7 @@ class Profile:
     churn: tuple[ChurnOp, ...] = ()
     active_hours: tuple[int, int] = (8, 18)
     os: str = ""  # "" (a generated OS part only) or one of OS_KINDS
+    tree: TreeSource | None = None  # a user's folder copied in, instead of generated groups
 
     @property
     def home_dirs(self) -> list[str]:
@@ -149,18 +158,27 @@ class Profile:
                 total += sum(length for _, length in special.data) * copies
         return total
 
-    def min_data_size(self) -> int:
-        """The smallest data size at which every group gets its ``min_files`` files of minimum size."""
+    def min_data_bytes(self) -> int:
+        """The smallest data size at which every group gets its ``min_files`` files of minimum size, in bytes."""
         total_share = sum(g.share for g in self.groups)
         need = 0.0
         for group in self.groups:
             copies = len(self.users) if HOME in group.path else 1
             need = max(need, group.min_files * group.size_min * copies * total_share / group.share)
-        return math.ceil((need + self.special_bytes()) / (1 << 20)) << 20
+        return round(need) + self.special_bytes()
+
+    def min_data_size(self) -> int:
+        """``min_data_bytes`` rounded up to whole MiB, as the user is told it."""
+        return math.ceil(self.min_data_bytes() / (1 << 20)) << 20
 
     def check_data_size(self, data_size: int) -> None:
+        if self.tree is not None:
+            if data_size != self.default_data_size:
+                raise UsageError(f"profile '{self.name}' copies a folder, whose size is its own: "
+                                 "leave out --data-size")
+            return
         minimum = self.min_data_size()
-        if data_size < minimum:
+        if data_size < min(minimum, self.min_data_bytes()):
             raise UsageError(
                 f"--data-size {format_bytes(data_size)} is too small for profile '{self.name}': "
                 f"use at least {minimum >> 20}M"
@@ -201,6 +219,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
 def parse_profile(doc: Any, source: Path) -> Profile:
     """Validate a loaded YAML document into a Profile (pure)."""
     top = _Section(doc, source, "the profile", _TOP_KEYS)
+    if "tree" in top.doc:
+        return _tree_profile(top, source)
     users = _users(top)
     profile = Profile(
         name=source.stem,
@@ -225,9 +245,10 @@ def parse_profile(doc: Any, source: Path) -> Profile:
     return profile
 
 
-_TOP_KEYS = ("description", "default_data_size", "users", "groups", "specials", "churn", "os")
+_TOP_KEYS = ("description", "default_data_size", "users", "groups", "specials", "churn", "os", "tree")
+_TREE_KEYS = ("source", "disk", "exclude", "files", "churn")
 _GROUP_KEYS = ("path", "content", "share", "size", "names", "ext", "per_dir", "depth", "mode", "dir_mode",
-               "owner", "age_days", "min_files")  # fmt: skip
+               "owner", "age_days", "min_files", "zstd_ratio")  # fmt: skip
 _SPECIAL_KEYS = ("kind", "path", "target", "to", "content", "size", "data", "mode", "owner", "name", "value",
                  "length", "dir", "age_days")  # fmt: skip
 _CHURN_KEYS = ("active_hours", "ops")
@@ -291,13 +312,13 @@ def _mode(value: Any) -> int:
     """Modes are written as strings ("0644"); YAML 1.1 also reads a bare 0644 as octal."""
     mode = int(value, 8) if isinstance(value, str) else int(value)
     if not 0 <= mode <= 0o7777:
-        raise ValueError("a mode is between 0000 and 7777 (octal)")
+        raise UsageError("a mode is between 0000 and 7777 (octal)")
     return mode
 
 
 def _os_kind(value: Any) -> str:
     if value not in OS_KINDS:
-        raise ValueError(f"the operating systems known are {', '.join(OS_KINDS)}")
+        raise UsageError(f"the operating systems known are {', '.join(OS_KINDS)}")
     return str(value)
 
 
@@ -305,14 +326,14 @@ def _size_range(value: Any) -> tuple[int, int]:
     low, high = (value, value) if not isinstance(value, list) else (value + value)[:2] if len(value) == 1 else value
     low, high = parse_size(low), parse_size(high)
     if not 0 < low <= high:
-        raise ValueError("write [MIN, MAX] with 0 < MIN <= MAX, like [4K, 1M]")
+        raise UsageError("write [MIN, MAX] with 0 < MIN <= MAX, like [4K, 1M]")
     return low, high
 
 
 def _owner(value: Any) -> str:
     text = str(value)
     if text not in ("root", "user") and not _is_ids(text):
-        raise ValueError("use root, user (the home's owner) or UID:GID")
+        raise UsageError("use root, user (the home's owner) or UID:GID")
     return text
 
 
@@ -324,7 +345,7 @@ def _is_ids(text: str) -> bool:
 def _relative(value: Any) -> str:
     text = str(value)
     if not text or text.startswith("/") or ".." in PurePosixPath(text).parts:
-        raise ValueError("a path relative to the disk's root, without '..'")
+        raise UsageError("a path relative to the disk's root, without '..'")
     return text.rstrip("/")
 
 
@@ -363,6 +384,9 @@ def _group(s: _Section) -> Group:
         mode=s.get("mode", _mode, default=0o644), dir_mode=s.get("dir_mode", _mode, default=0o755),
         owner=owner, age_days=s.get("age_days", float, default=30.0), min_files=s.get("min_files", int, default=1),
     )  # fmt: skip
+    ratio = s.get("zstd_ratio", float)  # what profile-from measured of the folder's files: a note, not a knob
+    if ratio is not None and ratio <= 0:
+        s.fail("zstd_ratio", "must be above 0 (raw bytes over zstd bytes)")
     if group.per_dir < 0 or group.depth < 1 or group.min_files < 1:
         s.fail("per_dir", "per_dir must be >= 0, depth >= 1 and min_files >= 1")
     return group
@@ -407,6 +431,39 @@ def _churn_op(s: _Section) -> ChurnOp:
         bytes=s.get("bytes", parse_size, default=4096), rows=s.get("rows", int, default=20),
         page=s.get("page", parse_size, default=8192), wal=s.get("wal", _relative, default=""),
         wal_max=s.get("wal_max", parse_size, default=4 << 20),
+    )  # fmt: skip
+
+
+def _tree_profile(top: _Section, source: Path) -> Profile:
+    """A profile whose data is a copy of a user's folder or disk (pure, unless sizes are missing: then the
+    folder is walked)."""
+    tree = _Section(top.get("tree", dict, required=True), source, "tree", _TREE_KEYS)
+    disk = "disk" in tree.doc
+    for key in ("groups", "specials", "churn", "os", *(() if disk else ("users",))):
+        if key in top.doc:
+            top.fail(key, "cannot go with 'tree' (the folder is the whole workload)")
+    if disk == ("source" in tree.doc):
+        tree.fail("source", "or 'disk' must be given, one of them: a folder, or a disk image in the workspace")
+    folder = Path(tree.get("disk" if disk else "source", str)).expanduser()
+    if not folder.is_absolute():
+        folder = (source.parent / folder).resolve()
+    exclude = tree.get("exclude", list, default=[])
+    if not all(isinstance(p, str) and p for p in exclude):
+        tree.fail("exclude", "must be a list of patterns, like ['*.iso', '.cache']")
+    rate = tree.get("churn", parse_churn_rate, default=parse_churn_rate(DEFAULT_CHURN))
+    files, data_size = tree.get("files", int), top.get("default_data_size", parse_size)
+    if files is None or data_size is None:
+        if disk:
+            top.fail("default_data_size", "and the tree's 'files' are needed for a disk (compare --disk writes them)")
+        size = size_of(walk(source_folder(folder), exclude))
+        files, data_size = size.files, max(size.allocated_bytes, 1 << 20)
+    users = _users(top) if disk else (TREE_USER,)
+    return Profile(
+        name=source.stem, source=source, default_data_size=data_size, users=users, groups=(),
+        description=top.get("description", str, default=f"The folder {folder}"),
+        churn=tuple(ChurnOp(op=op, where=HOME, count=count)
+                    for op, count in churn_counts(rate, round(files / len(users)))),
+        tree=TreeSource(source=folder, exclude=tuple(exclude), files=files, churn_per_day=rate, disk=disk),
     )  # fmt: skip
 
 

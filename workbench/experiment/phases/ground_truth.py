@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...errors import WorkbenchError
+from ...errors import OperationFailed
 from ...truth.manifest import Manifest, take_manifest
 from ..machine import Machine
 
@@ -31,7 +31,7 @@ class GroundTruth:
         if self._manifest is None:
             manifest = self._machine.manifest()
             if manifest is None:
-                raise WorkbenchError("the source disk could not be read while it should be healthy")
+                raise OperationFailed("the source disk could not be read while it should be healthy")
             self._manifest = manifest
         elif self._stale:
             fresh = take_manifest(self._machine.mount(), include=sorted(self._stale))

@@ -14,12 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import WorkbenchError
-from ...truth.manifest import Manifest
 from ...workload.churn import churn
 from ...workload.fsops import STATE_PATH
-from ..protection import Protection
-from ..scoring import TruthState, space_columns
+from ..scoring import TruthState
+from ..space import measure_space
 from ..strikes import RansomCampaign
 from .build import Bench
 from .ground_truth import GroundTruth
@@ -103,18 +101,5 @@ def _take_fault_state(bench: Bench, truth: GroundTruth, hour: int) -> AtFault:
     truth.changed()  # the judge's reference is always a whole, fresh manifest
     prefault = TruthState(hour, truth.now())
     bench.machine.unmount()
-    return AtFault(prefault=prefault, facts=bench.machine.facts(), space=measure_space(bench.protection,
-                                                                                        prefault.manifest))
-
-
-def measure_space(protection: Protection, manifest: Manifest) -> dict[str, int | float]:
-    """``points_at_fault`` and the space columns: the target's size against the data in the strategy's scope."""
-    folders = protection.folders
-    protected = sum(e.size for p, e in manifest.entries.items() if e.kind == "file"
-                    and (not folders or any(p == f or p.startswith(f + "/") for f in folders)))
-    try:
-        points = len(protection.points())
-        footprint, reserved = protection.footprint(), protection.reserved_bytes()
-    except WorkbenchError:
-        points, footprint, reserved = 0, 0, 0
-    return {"points_at_fault": points, **space_columns(footprint, reserved, protected)}
+    return AtFault(prefault=prefault, facts=bench.machine.facts(),
+                   space=measure_space(bench.protection, bench.machine, prefault.manifest))

@@ -24,7 +24,7 @@ class PhaseClock:
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         if name not in self.seconds:
-            raise ValueError(f"'{name}' is not a phase: {', '.join(PHASES)}")
+            raise AssertionError(f"'{name}' is not a phase: {', '.join(PHASES)}")
         self._switch()
         self._running.append(name)
         try:

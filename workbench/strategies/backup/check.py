@@ -13,7 +13,7 @@ import os
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from ...errors import OperationFailed
+from ...errors import DamageFound
 from ..base import Damage, VerifyReport
 from .repo import ChunkDamaged, Location, Repository, read_index_file
 
@@ -26,14 +26,14 @@ def verify_repository(repo: Repository, *, metadata_only: bool = False) -> Verif
     for file in repo.index_files():
         try:
             index.update(read_index_file(file))
-        except OperationFailed as exc:
+        except DamageFound as exc:
             report.damage.append(Damage("index", file.name, str(exc)))
     users: dict[bytes, list[tuple[str, str]]] = defaultdict(list)  # chunk -> [(snapshot, path)]
     for snap_id in repo.snapshot_ids():
         report.checked += 1
         try:
             snapshot = repo.read_snapshot(snap_id)
-        except OperationFailed as exc:
+        except DamageFound as exc:
             report.damage.append(Damage("point", snap_id, str(exc), affects=(snap_id,)))
             continue
         chunks_of = {e["path"]: e["chunks"] for e in snapshot["tree"] if "chunks" in e}

@@ -12,12 +12,12 @@ Why content-defined, and why only for large files:
 The cut test is a rolling sum over a 64-byte window of per-byte pseudo-random values
 (a "gear"-like hash: each byte is spread over 32 bits by add-multiply-xorshift-multiply).
 The add keeps byte 0 from mapping to 0: otherwise every window of a run of zeros (a
-sparse file's hole, a zeroed disk image) would sum to 0 and be a cut, and a 64 MiB
-hole cost 64 million candidate cuts (about 15 s) instead of none. No run of one
-repeated byte value is a cut at all (tested).
+sparse file's hole, a zeroed disk image) would sum to 0 and be a cut, and a hole
+would cost one candidate cut per byte instead of none. No run of one repeated byte
+value is a cut at all (tested).
 A window ends a chunk where the low ``MASK_BITS`` of the sum are zero. It is computed
-with numpy on 1 MiB blocks and reused buffers: about 300 MB/s on one core here, while a
-per-byte Python gear loop measured 2.4 MB/s. numpy releases the GIL, so worker threads
+with numpy on 1 MiB blocks and reused buffers, over a hundred times faster than a
+per-byte Python gear loop (docs/benchmarks.md). numpy releases the GIL, so worker threads
 chunk different files in parallel. Fixed-size chunks would cost nothing to find, but one
 inserted byte would make every later chunk of the file new.
 

@@ -22,7 +22,7 @@ import blake3
 from ...errors import OperationFailed, UsageError
 from .chunker import ChunkerParams, chunk_bounds
 from .repo import Location, PackWriter, Repository, chunk_id, encode, undone_on_failure
-from .snapshot import FILE_HASH, Entry, Selection, scan, unchanged
+from .snapshot import FILE_HASH, Selection, SnapshotEntry, scan, unchanged
 
 READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
 MAX_INFLIGHT_BYTES = 256 << 20
@@ -47,7 +47,7 @@ class BackupResult:
     snapshot: dict[str, Any]
 
 
-def pick_base(repo: Repository, mode: str) -> tuple[str | None, list[Entry]]:
+def pick_base(repo: Repository, mode: str) -> tuple[str | None, list[SnapshotEntry]]:
     """The snapshot whose tree serves for change detection: none (full), the last one, or the last full."""
     if mode == "full":
         return None, []
@@ -97,14 +97,14 @@ def take_snapshot(
 def _store_files(
     repo: Repository,
     request: BackupRequest,
-    entries: list[Entry],
-    before: dict[str, Entry],
+    entries: list[SnapshotEntry],
+    before: dict[str, SnapshotEntry],
     index: dict[bytes, Location],
     writer: PackWriter,
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, int]:
     stats = {"files": 0, "dirs": 0, "bytes": 0, "changed_files": 0, "changed_bytes": 0, "new_chunks": 0}
-    todo: list[Entry] = []
+    todo: list[SnapshotEntry] = []
     for entry in entries:
         if entry["type"] == "dir":
             stats["dirs"] += 1
@@ -125,7 +125,7 @@ def _store_files(
     params = repo.chunker
     known = index.keys()
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="backup") as pool:
-        pending: deque[tuple[Entry, Future[tuple[list[Piece], str]]]] = deque()
+        pending: deque[tuple[SnapshotEntry, Future[tuple[list[Piece], str]]]] = deque()
         inflight = 0
 
         def drain_one() -> None:

@@ -17,7 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from .repo import Location, PackWriter, Repository, fsync_dir, undone_on_failure
+from ...durable import fsync_dir
+from .repo import Location, PackWriter, Repository, undone_on_failure
 from .retention import KeepPolicy, RetentionPlan, plan_retention
 
 

@@ -1,6 +1,6 @@
 """The repository on disk: content-addressed chunks in pack files, an index, snapshots.
 
-Layout (format version 1; docs in ``docs/formats.md`` would repeat this)::
+Layout (format version 1; docs/formats.md maps it beside the other formats)::
 
     config              JSON: format name, version, chunker parameters, compression
     lock                flock'ed by a writer (released by the kernel if the writer dies)
@@ -8,7 +8,7 @@ Layout (format version 1; docs in ``docs/formats.md`` would repeat this)::
     index/<id>          zstd of: u32 header length, JSON header {"packs": [pack ids]}, then one
                         53-byte record per chunk: id (32), pack number u32, offset u64,
                         stored length u32, raw length u32, codec u8 (little-endian); binary because
-                        loading the index is on every run's path and JSON made it 10x slower
+                        loading the index is on every run's path and JSON made it much slower
     snapshots/<id>      zstd JSON: the snapshot header and its tree; id = blake3 of the JSON
     tmp/                files being written; anything here is garbage from a killed run
 
@@ -44,7 +44,10 @@ from typing import Any, NamedTuple
 import blake3
 import zstandard
 
-from ...errors import OperationFailed, UsageError
+from ... import durable
+from ...durable import fsync_dir
+from ...errors import DamageFound, OperationFailed, UsageError
+from ...jsonfile import read_json
 from .chunker import ChunkerParams
 
 FORMAT = "workbench-backup"
@@ -130,18 +133,15 @@ class Repository:
 
     @classmethod
     def open(cls, path: Path) -> Repository:
-        config_path = path / "config"
         if not path.is_dir():
             raise UsageError(f"'{path}' is not a backup repository (it does not exist): "
                              "run 'workbench backup protect' first")
-        try:
-            config = json.loads(config_path.read_text())
-        except FileNotFoundError:
+        config = read_json(path / "config", "repository config", fix="the repository cannot be opened without it",
+                           damaged=DamageFound)
+        if config is None:
             raise UsageError(
                 f"'{path}' is not a backup repository (no config file): pick the directory 'backup protect' wrote"
-            ) from None
-        except (ValueError, OSError) as exc:
-            raise UsageError(f"'{path}' is not a backup repository (unreadable config: {exc})") from None
+            )
         if not isinstance(config, dict) or config.get("format") != FORMAT:
             raise UsageError(f"'{path}' is not a workbench backup repository (config names another format)")
         version = config.get("version")
@@ -241,16 +241,16 @@ class Repository:
         return snap_id
 
     def read_snapshot(self, snap_id: str) -> dict[str, Any]:
-        """Read and check a snapshot file; OperationFailed if it is damaged."""
+        """Read and check a snapshot file; DamageFound if it is damaged."""
         try:
             raw = zstandard.ZstdDecompressor().decompress((self.path / "snapshots" / snap_id).read_bytes())
         except FileNotFoundError:
             raise UsageError(
                 f"there is no snapshot '{snap_id}' in {self.path}: see 'workbench backup points'") from None
         except zstandard.ZstdError as exc:
-            raise OperationFailed(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
+            raise DamageFound(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
         if blake3.blake3(raw).hexdigest()[:16] != snap_id:
-            raise OperationFailed(f"snapshot {snap_id} is damaged (its content does not match its id)")
+            raise DamageFound(f"snapshot {snap_id} is damaged (its content does not match its id)")
         return json.loads(raw)
 
     # ----- chunks ------------------------------------------------------------------
@@ -279,7 +279,7 @@ class Repository:
         return footprint(self.path)
 
 
-class ChunkDamaged(Exception):
+class ChunkDamaged(DamageFound):
     """A stored chunk does not decode to the bytes its id names."""
 
     def __init__(self, chunk: bytes, detail: str) -> None:
@@ -289,17 +289,18 @@ class ChunkDamaged(Exception):
 
 
 def read_index_file(file: Path) -> Iterator[tuple[bytes, Location]]:
+    """The (chunk, location) records of one index file; DamageFound if it is damaged."""
     try:
         raw = zstandard.ZstdDecompressor().decompress(file.read_bytes())
         (header_length,) = struct.unpack_from("<I", raw)
         packs = json.loads(raw[4 : 4 + header_length])["packs"]
         records = memoryview(raw)[4 + header_length :]
         if len(records) % _RECORD.size:
-            raise ValueError("truncated record")
+            raise DamageFound(f"index file {file.name} is damaged (truncated record); run 'workbench backup verify'")
         for chunk, number, offset, length, raw_length, codec in _RECORD.iter_unpack(records):
             yield chunk, Location(packs[number], offset, length, raw_length, codec)
     except (zstandard.ZstdError, ValueError, struct.error, KeyError, IndexError) as exc:
-        raise OperationFailed(f"index file {file.name} is damaged ({exc}); run 'workbench backup verify'") from None
+        raise DamageFound(f"index file {file.name} is damaged ({exc}); run 'workbench backup verify'") from None
 
 
 class PackWriter:
@@ -419,28 +420,9 @@ class PackWriter:
             return True
 
 
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_atomic(repo_path: Path, final: Path, data: bytes) -> Path:
-    """Write to tmp/, fsync, rename into place, fsync the directory."""
-    tmp = repo_path / "tmp" / f"{final.name}.{secrets.token_hex(4)}"
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.rename(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(final.parent)
-    return final
+    """Replace ``final`` durably, written aside in tmp/ (which a writer empties: a killed run's leftovers go)."""
+    return durable.write_atomic(final, data, aside=repo_path / "tmp" / f"{final.name}.{secrets.token_hex(4)}")
 
 
 def footprint(path: Path) -> int:

@@ -6,7 +6,7 @@ and special files; directory times go last, deepest first, because creating chil
 changes a directory's mtime. Owners go before modes, since chown clears setuid bits.
 
 A damaged chunk does not stop the restore: every other file is written, the damaged
-files are left out (never written with wrong bytes) and the call ends with DamageFound
+files are left out (never written with wrong bytes) and the call ends with RestoreIncomplete
 naming them.
 
 The destination must be new or empty (``targets.check_destination``); with ``force``
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...disk.targets import check_destination
-from ...errors import DamageFound, OperationFailed
+from ...errors import DamageFound, RestoreIncomplete
 from .repo import ChunkDamaged, Location, Repository
-from .snapshot import Entry, select_paths
+from .snapshot import SnapshotEntry, select_paths
 
 WORKERS = max(4, 2 * (os.cpu_count() or 1))
 HOLE_BLOCK = 64 << 10  # zero blocks of this size come back as holes
@@ -43,7 +43,7 @@ class RestoreOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def restore_tree(repo: Repository, tree: list[Entry], destination: Path, paths: Sequence[str] = ("",), *,
+def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path, paths: Sequence[str] = ("",), *,
                  force: bool = False) -> RestoreOutcome:
     """Restore the entries at or under ``paths`` ("" is the whole tree), with their ancestors."""
     check_destination(destination, force=force)
@@ -91,11 +91,11 @@ def _open_pack(repo: Repository, pack: str) -> int:
     try:
         return os.open(repo.pack_path(pack), os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise OperationFailed(f"pack {pack} is missing from {repo.path}: run 'workbench backup verify'") from None
+        raise DamageFound(f"pack {pack} is missing from {repo.path}: run 'workbench backup verify'") from None
 
 
 def _write_file(
-    repo: Repository, index: dict[bytes, Location], pack_fds: dict[str, int], destination: Path, entry: Entry
+    repo: Repository, index: dict[bytes, Location], pack_fds: dict[str, int], destination: Path, entry: SnapshotEntry
 ) -> int | str:
     """Write one file; return bytes written, or a description of the damage that stopped it."""
     target = destination / entry["path"]
@@ -162,7 +162,7 @@ def _remove_existing(target: Path) -> None:
             target.unlink()
 
 
-def _make_other(destination: Path, entry: Entry) -> None:
+def _make_other(destination: Path, entry: SnapshotEntry) -> None:
     target = destination / entry["path"]
     _remove_existing(target)
     kind = entry["type"]
@@ -176,7 +176,7 @@ def _make_other(destination: Path, entry: Entry) -> None:
         os.mknod(target, 0o600 | (stat.S_IFCHR if kind == "chardev" else stat.S_IFBLK), entry["rdev"])
 
 
-def _apply_metadata(target: Path, entry: Entry, outcome: RestoreOutcome | None) -> None:
+def _apply_metadata(target: Path, entry: SnapshotEntry, outcome: RestoreOutcome | None) -> None:
     """Owner, mode, xattrs, then times (last, as the others change ctime but not mtime)."""
     if entry["type"] == "hardlink":
         return  # the inode's metadata comes from its first name
@@ -201,7 +201,7 @@ def raise_if_damaged(outcome: RestoreOutcome, snap_id: str) -> None:
     if outcome.damaged:
         shown = "; ".join(outcome.damaged[:5]) + (f"; and {len(outcome.damaged) - 5} more"
                                                   if len(outcome.damaged) > 5 else "")
-        raise DamageFound(
+        raise RestoreIncomplete(
             f"restored {outcome.files} entries of snapshot {snap_id}, but {len(outcome.damaged)} could not be "
             f"restored because stored data is damaged: {shown} (run 'workbench backup verify')"
         )

@@ -1,6 +1,6 @@
 """What a snapshot records: the selected tree with full metadata, one entry per path.
 
-Entry fields (JSON): ``path`` (relative, '/'-separated), ``type`` (file, dir, symlink,
+SnapshotEntry fields (JSON): ``path`` (relative, '/'-separated), ``type`` (file, dir, symlink,
 hardlink, fifo, chardev, blockdev), ``mode`` (permission bits incl. setuid/sticky),
 ``uid``, ``gid``, ``mtime_ns``, ``atime_ns``, ``xattrs`` ({name: base64}), and by type:
 ``size`` + ``chunks`` (hex ids) + ``blake3`` (the whole content's hash, hex; absent in
@@ -25,7 +25,7 @@ from typing import Any
 from ...errors import UsageError
 from ..base import Listed
 
-Entry = dict[str, Any]
+SnapshotEntry = dict[str, Any]
 #: A file entry's whole-content blake3 (hex, of the bytes read), so that a listing can tell a file's
 #: content without reading the repository (recovery compares it with the live file).
 FILE_HASH = "blake3"
@@ -87,9 +87,9 @@ def start_points(root: Path, selection: Selection) -> list[str]:
     return sorted(set(starts))
 
 
-def scan(root: Path, selection: Selection) -> list[Entry]:
+def scan(root: Path, selection: Selection) -> list[SnapshotEntry]:
     """Stat the selected tree; parents come before their children, siblings by name."""
-    entries: list[Entry] = []
+    entries: list[SnapshotEntry] = []
     seen_dirs: set[str] = set()
     first_name: dict[tuple[int, int], str] = {}
     for start in start_points(root, selection):
@@ -107,20 +107,20 @@ def scan(root: Path, selection: Selection) -> list[Entry]:
     return entries
 
 
-def _walk(root: str, start: str, selection: Selection) -> list[Entry]:
+def _walk(root: str, start: str, selection: Selection) -> list[SnapshotEntry]:
     """List directories level by level on threads, then emit them in depth-first order.
 
     Listing and stat'ing wait on the disk (and release the GIL), so several directories
     in flight hide that latency on a cold cache; the order stays deterministic.
     """
-    listings: dict[str, list[Entry]] = {}
+    listings: dict[str, list[SnapshotEntry]] = {}
     level = [start]
     with ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan") as pool:
         while level:
             for rel_dir, children in zip(level, pool.map(lambda d: _list_dir(root, d, selection), level)):
                 listings[rel_dir] = children
             level = [c["path"] for d in level for c in listings[d] if c["type"] == "dir"]
-    ordered: list[Entry] = []
+    ordered: list[SnapshotEntry] = []
     stack = [iter(listings[start])]
     while stack:
         entry = next(stack[-1], None)
@@ -133,7 +133,7 @@ def _walk(root: str, start: str, selection: Selection) -> list[Entry]:
     return ordered
 
 
-def _list_dir(root: str, rel_dir: str, selection: Selection) -> list[Entry]:
+def _list_dir(root: str, rel_dir: str, selection: Selection) -> list[SnapshotEntry]:
     # plain strings, not pathlib: building a Path per entry cost more than the stat itself
     with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as listing:
         children = sorted(listing, key=lambda d: d.name)
@@ -151,7 +151,7 @@ def _list_dir(root: str, rel_dir: str, selection: Selection) -> list[Entry]:
     return described
 
 
-def _settle_hard_link(entry: Entry, first_name: dict[tuple[int, int], str]) -> None:
+def _settle_hard_link(entry: SnapshotEntry, first_name: dict[tuple[int, int], str]) -> None:
     """The first name (in tree order) of a multiply-linked inode keeps the data; later names link to it."""
     key = entry.pop("_inode_key", None)
     if key is None:
@@ -164,7 +164,7 @@ def _settle_hard_link(entry: Entry, first_name: dict[tuple[int, int], str]) -> N
     entry.update(type="hardlink", link_to=first_name[key])
 
 
-def _prune_empty_dirs(entries: list[Entry], selection: Selection) -> list[Entry]:
+def _prune_empty_dirs(entries: list[SnapshotEntry], selection: Selection) -> list[SnapshotEntry]:
     """With include patterns, keep a directory only if it matches or holds something kept."""
     needed: set[str] = set()
     for entry in entries:
@@ -174,9 +174,9 @@ def _prune_empty_dirs(entries: list[Entry], selection: Selection) -> list[Entry]
     return [e for e in entries if e["type"] != "dir" or e["path"] in needed]
 
 
-def describe(path: str | Path, rel: str, st: os.stat_result) -> Entry:
+def describe(path: str | Path, rel: str, st: os.stat_result) -> SnapshotEntry:
     mode = st.st_mode
-    entry: Entry = {
+    entry: SnapshotEntry = {
         "path": rel,
         "mode": stat.S_IMODE(mode),
         "uid": st.st_uid,
@@ -216,7 +216,7 @@ def read_xattrs(path: str | Path) -> dict[str, str]:
     return values
 
 
-def unchanged(entry: Entry, before: Entry | None) -> bool:
+def unchanged(entry: SnapshotEntry, before: SnapshotEntry | None) -> bool:
     """restic's test: a file whose size, mtime, inode and ctime all match was not modified."""
     return (
         before is not None
@@ -226,7 +226,7 @@ def unchanged(entry: Entry, before: Entry | None) -> bool:
     )
 
 
-def select_paths(entries: Sequence[Entry], paths: Sequence[str]) -> list[Entry]:
+def select_paths(entries: Sequence[SnapshotEntry], paths: Sequence[str]) -> list[SnapshotEntry]:
     """Entries at or under any of ``paths``, plus their ancestors (so restore can rebuild the route to them).
 
     Hard links whose first name falls outside every path become plain files with that name's content.
@@ -258,7 +258,7 @@ def select_paths(entries: Sequence[Entry], paths: Sequence[str]) -> list[Entry]:
 _LISTED_KIND = {"file": "file", "hardlink": "file", "dir": "dir", "symlink": "symlink"}
 
 
-def listed_entries(tree: Sequence[Entry]) -> list[Listed]:
+def listed_entries(tree: Sequence[SnapshotEntry]) -> list[Listed]:
     """A snapshot's tree as a listing shows it: a hard link as a file, with its first name's size,
     mtime and hash."""
     by_path = {e["path"]: e for e in tree}
@@ -272,7 +272,7 @@ def listed_entries(tree: Sequence[Entry]) -> list[Listed]:
     return listed
 
 
-def files_by_chunk(entries: Sequence[Entry]) -> Iterator[tuple[str, str]]:
+def files_by_chunk(entries: Sequence[SnapshotEntry]) -> Iterator[tuple[str, str]]:
     """(chunk hex, path) for every file's chunk."""
     for entry in entries:
         for chunk in entry.get("chunks", ()):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ... import proc
 from ...disk.targets import check_destination
-from ...errors import DamageFound, UsageError
+from ...errors import OperationFailed, RestoreIncomplete, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import borg_json
 from .base import (
@@ -180,7 +180,7 @@ class BorgEngine:
             warned = [line.message for line in logged if line.level == "WARNING"]
             if not damaged and not (done.returncode == WARNING and warned):
                 raise _failed("borg extract", done)
-            raise DamageFound(f"borg could not extract everything of archive {name}: {(damaged or warned)[0]}")
+            raise RestoreIncomplete(f"borg could not extract everything of archive {name}: {(damaged or warned)[0]}")
         return RestoreReport(name, bytes_written=written, files=files)
 
     def _archives(self, target: Path) -> list[borg_json.Archive]:
@@ -237,7 +237,7 @@ def _detail(errors: list[str], chunk: str) -> str:
     return next((line for line in errors if chunk in line), "")[:300]
 
 
-def _failed(what: str, done: proc.Completed) -> Exception:
+def _failed(what: str, done: proc.Completed) -> OperationFailed:
     lines = [line.message for line in borg_json.log_lines(done.stderr.decode(errors="replace"))
              if line.level in ("ERROR", "CRITICAL")]
     return tool_failed(what, "\n".join(lines) if lines else done.stderr, done.returncode)

@@ -8,17 +8,35 @@ of a folder, and a targeted restore is what a user would type,
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from ... import proc
-from ...errors import UsageError
+from ... import durable, proc
+from ...errors import DamageFound, UsageError
+from ...jsonfile import read_json
 from ..base import Listed, RestoreReport
+from ..mirror.tree import TEMP_PREFIX
 
 #: Top-level names that belong to the folder's filesystem, not to the user: never listed, copied or judged.
 FILESYSTEM_NAMES = ("lost+found",)
+
+
+def save_record(path: Path, data: dict[str, Any]) -> None:
+    """Replace a tool's record beside its mirror durably, written aside under a name the scans skip."""
+    text = json.dumps(data, separators=(",", ":"))
+    durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
+
+
+def load_record(path: Path) -> dict[str, Any] | None:
+    """A tool's record, or None if there is none; one that cannot be read is damage found."""
+    data = read_json(path, "mirror record", fix="remove it and sync again", damaged=DamageFound)
+    if data is not None and not isinstance(data, dict):
+        raise DamageFound(f"'{path}' is not a readable mirror record (not a JSON object): remove it and sync again")
+    return data
 
 
 def kind_of(mode: int) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ... import proc
 from ...disk.targets import check_destination
-from ...errors import DamageFound, OperationFailed, UsageError
+from ...errors import OperationFailed, RestoreIncomplete, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import restic_json
 from .base import (
@@ -163,7 +163,8 @@ class ResticEngine:
                      if line.strip().startswith("ignoring error")]
             if not holes:
                 raise _failed("restic restore", done)
-            raise DamageFound(f"restic could not restore {len(holes)} item(s) of snapshot {point_id[:8]}: {holes[0]}")
+            raise RestoreIncomplete(f"restic could not restore {len(holes)} item(s) of snapshot {point_id[:8]}: "
+                                    f"{holes[0]}")
         return RestoreReport(point_id, bytes_written=written, files=files)
 
     def _unlock_stale(self, target: Path) -> list[str]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ... import proc
 from ...disk.targets import check_destination
-from ...errors import DamageFound, UsageError
+from ...errors import OperationFailed, RestoreIncomplete, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import rsnapshot_conf
 from .base import Need, allocated_bytes, check_source, require, restored_totals, tool_failed
@@ -153,8 +153,8 @@ class RsnapshotEngine:
         done = proc.run(["rsync", "-aHAXS", "--numeric-ids", *(["--relative"] if paths else []), *sources,
                          f"{destination}/"], check=False, env={"LC_ALL": "C"}, what="rsync (restoring a snapshot)")
         if done.returncode != 0:
-            raise DamageFound(f"rsync could not copy all of snapshot {point_id} back: "
-                              f"{_last_line(done)}") if done.returncode in (23, 24) else _failed("rsync", done)
+            raise RestoreIncomplete(f"rsync could not copy all of snapshot {point_id} back: "
+                                    f"{_last_line(done)}") if done.returncode in (23, 24) else _failed("rsync", done)
         files, written = restored_totals(destination, chosen if paths else ())
         return RestoreReport(point_id, bytes_written=written, files=files)
 
@@ -264,6 +264,6 @@ def _last_line(done: proc.Completed) -> str:
     return lines[-1] if lines else f"exit code {done.returncode}"
 
 
-def _failed(what: str, done: proc.Completed) -> Exception:
+def _failed(what: str, done: proc.Completed) -> OperationFailed:
     return tool_failed(what, done.stderr or done.stdout, done.returncode)
 

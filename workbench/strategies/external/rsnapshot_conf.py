@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...errors import UsageError
+
 #: The levels the engine rotates, lowest (the one that syncs) first, and how many of each are kept.
 #: Enough that no point a scenario makes is dropped: the workbench's own backup forgets none
 #: within a cell either, so point counts and footprints compare.
@@ -37,7 +39,7 @@ def config(*, target: Path, source: Path, folders: Sequence[str], lockfile: Path
              *(("backup", f"{source}/{folder.strip('/')}/\t{DATA}/{folder.strip('/')}/") for folder in folders)]
     for key, value in lines:
         if "\n" in value:
-            raise ValueError(f"rsnapshot's {key} cannot hold a line break: {value!r}")
+            raise UsageError(f"rsnapshot's {key} cannot hold a line break: {value!r}; rename the folder")
     return "".join(f"{key}\t{value}\n" for key, value in lines)
 
 

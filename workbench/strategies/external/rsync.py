@@ -36,7 +36,6 @@ from ... import proc
 from ...disk.targets import check_destination
 from ...errors import MissingToolError, OperationFailed, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
-from ..mirror.record import read_json, write_json_atomic
 from ..mirror.strategies import allocated_bytes
 from . import folder
 from .rsync_output import OUT_FORMAT, Item, last_progress, parse_items, parse_stats, version_of
@@ -79,11 +78,11 @@ class RsyncMirror:
         if target.exists() and not target.is_dir():
             raise UsageError(f"'{target}' is a file: a mirror is a folder")
         target.mkdir(parents=True, exist_ok=True)
-        saved = read_json(target / RECORD)
+        saved = folder.load_record(target / RECORD)
         trusted = saved is not None and not saved.get("running")
         rebuild = not trusted and bool(folder.top_names(target, left_out=LEFT_OUT))
         checksums: dict[str, str] = dict(saved["checksums"]) if trusted and saved else {}
-        write_json_atomic(target / RECORD, {**(saved or {}), "format": FORMAT, "running": True,
+        folder.save_record(target / RECORD, {**(saved or {}), "format": FORMAT, "running": True,
                                             "checksums": checksums})
         flags = ["--delete", "--info=progress2", *(["--checksum"] if self.checksum or rebuild else []),
                  *(["-ii"] if rebuild else [])]
@@ -93,7 +92,7 @@ class RsyncMirror:
         out = done.stdout.decode("utf-8", "surrogateescape")
         stats, items = parse_stats(out), parse_items(out)
         checksums = apply_items(checksums, items)
-        write_json_atomic(target / RECORD, {
+        folder.save_record(target / RECORD, {
             "format": FORMAT, "engine": "rsync", "variant": self.variant, "synced_at": now.isoformat(),
             "running": False, "stats": stats.to_json(), "hash": HASH, "checksums": checksums})
         if progress is not None:
@@ -106,7 +105,7 @@ class RsyncMirror:
         return RestorePoint(POINT, now, "sync", stored_bytes=stats.literal_bytes, extra=extra)
 
     def points(self, target: Path) -> list[RestorePoint]:
-        saved = read_json(target / RECORD)
+        saved = folder.load_record(target / RECORD)
         if saved is None or "synced_at" not in saved:
             return []
         extra = {**saved.get("stats", {}), "variant": saved.get("variant", "")}
@@ -178,7 +177,7 @@ class RsyncMirror:
     def _check(target: Path, point_id: str) -> dict[str, Any]:
         if point_id not in (POINT, "latest"):
             raise UsageError(f"a mirror has one restore point, 'now' (its current state), not '{point_id}'")
-        saved = read_json(target / RECORD)
+        saved = folder.load_record(target / RECORD)
         if saved is None or "synced_at" not in saved:
             raise UsageError(f"'{target}' is not an rsync mirror (no {RECORD}): run protect first")
         return saved

@@ -33,7 +33,6 @@ from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
-from ..mirror.record import read_json, write_json_atomic
 from ..mirror.strategies import allocated_bytes
 from . import folder
 from .unison_output import EXIT_FATAL, parse
@@ -90,7 +89,7 @@ class UnisonMirror:
         if done.returncode >= EXIT_FATAL:
             raise OperationFailed(f"unison stopped (exit code {done.returncode}): {report.fatal or 'no reason given'}")
         written = [*report.paths("copy", roots[1]), *report.paths("update", roots[1])]
-        write_json_atomic(state / LISTING, {
+        folder.save_record(state / LISTING, {
             "format": FORMAT, "engine": "unison", "synced_at": now.isoformat(), "exit_code": done.returncode,
             **report.to_json(), "entries": _signatures(target)})
         if progress is not None:
@@ -102,7 +101,7 @@ class UnisonMirror:
                             extra=extra)
 
     def points(self, target: Path) -> list[RestorePoint]:
-        saved = read_json(state_folder(target) / LISTING)
+        saved = folder.load_record(state_folder(target) / LISTING)
         if saved is None:
             return []
         return [RestorePoint(POINT, datetime.fromisoformat(saved["synced_at"]), "two-way", extra={
@@ -157,7 +156,7 @@ class UnisonMirror:
     def _check(target: Path, point_id: str) -> dict[str, Any]:
         if point_id not in (POINT, "latest"):
             raise UsageError(f"a mirror has one restore point, 'now' (its current state), not '{point_id}'")
-        saved = read_json(state_folder(target) / LISTING)
+        saved = folder.load_record(state_folder(target) / LISTING)
         if saved is None:
             raise UsageError(f"'{target}' is not a unison mirror (no {state_folder(target).name}/{LISTING}): "
                              "run protect first")

@@ -9,10 +9,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ... import __version__, guard, workspace
+from ... import __version__, durable, guard, workspace
 from ...disk.table import PartitionTable, move_backup_gpt, read_table
 from ...disk.targets import check_destination
-from ...errors import DamageFound, UsageError
+from ...errors import RestoreIncomplete, UsageError
 from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from ..mirror.listing import copy_paths, list_tree
 from ..quiesce import held_still
@@ -71,18 +71,11 @@ class ImageStrategy:
                 regions, wanted = survey(fd, disk_size, table)
                 header = self._header(point_id, now, parent, disk_size, table, regions)
                 digests = [e.digest for e in parent.entries] if parent else None
-                try:
+                with durable.replacing(store.path_of(target, point_id), aside=partial, sync=self.sync):
                     _, stats = write_point(fd, partial, header, wanted, parent_digests=digests,
-                                           level=self.level, workers=self.workers, sync=self.sync,
-                                           progress=progress)
-                    os.rename(partial, store.path_of(target, point_id))
-                except BaseException:
-                    partial.unlink(missing_ok=True)
-                    raise
+                                           level=self.level, workers=self.workers, progress=progress)
             finally:
                 os.close(fd)
-        if self.sync:
-            _fsync_dir(target)
         extra: dict[str, Any] = {**stats.to_json(), "disk_size": disk_size, "level": self.level}
         if removed:
             extra["removed_partial_points"] = [p.name for p in removed]
@@ -99,7 +92,7 @@ class ImageStrategy:
                 "GPT and boot area" if region.start == 0 else "outside partitions")
             region_json.append(item)
         return {
-            "format": fmt.FORMAT_VERSION, "tool": f"workbench {__version__}", "id": point_id,
+            "format": fmt.FORMAT, "version": fmt.VERSION, "tool": f"workbench {__version__}", "id": point_id,
             "time": now.isoformat(), "kind": "incremental" if parent else "full",
             "parent": parent.id if parent else None, "disk_size": disk_size, "chunk_size": self.chunk_size,
             "compression": {"algorithm": "zstd", "level": self.level}, "hash": "blake3",
@@ -137,7 +130,7 @@ class ImageStrategy:
         holes = [f"chunk {d.index}: {describe_span(d.start, d.length, point.header['regions'])}: {d.reason}"
                  for d in result.damage]
         if holes and not rescue:
-            raise DamageFound(
+            raise RestoreIncomplete(
                 f"point {point.id} cannot be restored exactly: {len(holes)} damaged chunk(s): "
                 f"{'; '.join(holes[:3])}. {workspace.display(path)} is incomplete; "
                 "pass --rescue to restore everything else and leave holes")
@@ -217,11 +210,3 @@ def _to_restore_point(point: store.PointFile) -> RestorePoint:
     size = point.path.stat().st_size
     return RestorePoint(point.id, point.time, point.header["kind"], point.parent, size,
                         {**point.stats, "bytes_written": size})
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

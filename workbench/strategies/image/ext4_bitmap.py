@@ -16,6 +16,8 @@ import os
 import struct
 from dataclasses import dataclass
 
+from ...errors import OperationFailed
+
 EXT4_MAGIC = 0xEF53
 _INCOMPAT_META_BG = 0x10
 _INCOMPAT_64BIT = 0x80
@@ -25,8 +27,8 @@ _COMPAT_SPARSE_SUPER2 = 0x200
 _BG_BLOCK_UNINIT = 0x2
 
 
-class Unsupported(Exception):
-    """Not an ext4 this module can read; store the area raw."""
+class Unsupported(OperationFailed):
+    """Not an ext4 this module can read; the caller stores the area raw (it never reaches a user)."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Layout, in file order (all integers little-endian)::
 
     preamble   MAGIC (8 bytes "WBIMG\\0\\1\\n") | header_len u64 | blake3(header) 32 bytes
-    header     JSON, UTF-8: format version, tool version, point id/time/kind/parent,
+    header     JSON, UTF-8: format name and version, tool version, point id/time/kind/parent,
                disk geometry (disk_size, chunk_size), the partition table entries,
                how each region was read (ext4 bitmap or raw), compression level
     chunks     zstd frames, back to back, one per stored chunk (only chunks of kind DATA)
@@ -36,7 +36,8 @@ from ...errors import DamageFound
 
 MAGIC = b"WBIMG\x00\x01\n"
 END_MAGIC = b"WBIMGEND"
-FORMAT_VERSION = 1
+FORMAT = "workbench-image"  # in the header; MAGIC is what readers check
+VERSION = 1
 SUFFIX = ".wbimg"
 
 HOLE, DATA, PARENT = 0, 1, 2
@@ -54,7 +55,7 @@ class ImageDamaged(DamageFound):
 
 
 @dataclass(frozen=True)
-class Entry:
+class ChunkEntry:
     """One chunk's line in the block map."""
 
     kind: int
@@ -94,7 +95,7 @@ def decode_preamble(head: bytes, name: str = "image") -> tuple[dict[str, Any], i
     return json.loads(body), PREAMBLE_SIZE + length
 
 
-def encode_index(entries: list[Entry], stats: dict[str, Any]) -> bytes:
+def encode_index(entries: list[ChunkEntry], stats: dict[str, Any]) -> bytes:
     """The compressed index: stats JSON then the block map."""
     import zstandard
 
@@ -104,7 +105,7 @@ def encode_index(entries: list[Entry], stats: dict[str, Any]) -> bytes:
     return zstandard.ZstdCompressor(level=3).compress(b"".join(parts))
 
 
-def decode_index(blob: bytes, chunk_count: int, name: str = "image") -> tuple[list[Entry], dict[str, Any]]:
+def decode_index(blob: bytes, chunk_count: int, name: str = "image") -> tuple[list[ChunkEntry], dict[str, Any]]:
     import zstandard
 
     try:
@@ -119,7 +120,7 @@ def decode_index(blob: bytes, chunk_count: int, name: str = "image") -> tuple[li
     entries = []
     for i in range(chunk_count):
         kind, stored_len, offset, digest = _ENTRY.unpack_from(raw, base + i * _ENTRY.size)
-        entries.append(Entry(kind, offset, stored_len, digest if kind != HOLE else b""))
+        entries.append(ChunkEntry(kind, offset, stored_len, digest if kind != HOLE else b""))
     return entries, stats
 
 

@@ -112,19 +112,18 @@ class _ChunkReader:
 
 
 def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range], *,
-                parent_digests: list[bytes] | None, level: int, workers: int, sync: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> tuple[list[fmt.Entry], ProtectStats]:
-    """Write a complete point file at ``partial`` (the caller renames it into place).
+                parent_digests: list[bytes] | None, level: int, workers: int,
+                progress: Callable[[int, int], None] | None = None) -> tuple[list[fmt.ChunkEntry], ProtectStats]:
+    """Write a complete point file at ``partial`` (the caller makes it durable and renames it into place).
 
-    ``sync`` fsyncs it before returning, for durability across a power cut.
-    Without it, a point whose bytes never reached the disk is still never
-    taken for a good one: its end record or checksums fail and it is ignored.
+    A point whose bytes never reached the disk (no ``--sync``, then a power cut) is
+    still never taken for a good one: its end record or checksums fail and it is ignored.
     """
     started = time.perf_counter()
     disk_size, chunk_size = header["disk_size"], header["chunk_size"]
     count = fmt.chunk_count(disk_size, chunk_size)
     stats = ProtectStats(chunks_total=count)
-    entries = [fmt.Entry(fmt.HOLE)] * count
+    entries = [fmt.ChunkEntry(fmt.HOLE)] * count
     reads = per_chunk(wanted, chunk_size)
     reader = _ChunkReader(source_fd, disk_size, chunk_size, level, parent_digests)
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
@@ -148,25 +147,24 @@ def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range]
         pos = _write_all(fd, index_blob, pos)
         pos = _write_all(fd, fmt.encode_end(index_offset, index_blob, count), pos)
         stats.bytes_written = pos
-        if sync:
-            os.fsync(fd)
     finally:
         os.close(fd)
     return entries, stats
 
 
-def _finish(fd: int, pos: int, index: int, future: Future[ChunkResult], entries: list[fmt.Entry], stats: ProtectStats,
+def _finish(fd: int, pos: int, index: int, future: Future[ChunkResult], entries: list[fmt.ChunkEntry],
+            stats: ProtectStats,
             progress: Callable[[int, int], None] | None, count: int) -> int:
     kind, read, digest, compressed = future.result()
     stats.bytes_read += read
     if kind == fmt.DATA:
         assert compressed is not None  # a stored chunk always comes compressed
-        entries[index] = fmt.Entry(fmt.DATA, pos, len(compressed), digest)
+        entries[index] = fmt.ChunkEntry(fmt.DATA, pos, len(compressed), digest)
         pos = _write_all(fd, compressed, pos)
         stats.chunks_stored += 1
         stats.bytes_stored += len(compressed)
     elif kind == fmt.PARENT:
-        entries[index] = fmt.Entry(fmt.PARENT, 0, 0, digest)
+        entries[index] = fmt.ChunkEntry(fmt.PARENT, 0, 0, digest)
         stats.chunks_unchanged += 1
     if progress is not None:
         progress(index + 1, count)

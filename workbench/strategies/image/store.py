@@ -26,7 +26,7 @@ class PointFile:
 
     path: Path
     header: dict[str, Any]
-    entries: list[fmt.Entry]
+    entries: list[fmt.ChunkEntry]
     stats: dict[str, Any]
     data_start: int = 0
     _fd: int | None = field(default=None, repr=False)
@@ -48,7 +48,7 @@ class PointFile:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
 
-    def read_stored(self, entry: fmt.Entry) -> bytes:
+    def read_stored(self, entry: fmt.ChunkEntry) -> bytes:
         if self._fd is None:
             raise RuntimeError(f"{self.path.name} is not open")
         return os.pread(self._fd, entry.stored_len, entry.offset)
@@ -155,7 +155,7 @@ class Located:
     """Where a chunk of a point really lives: ``owner`` None means a hole, or (with ``missing``) lost."""
 
     owner: PointFile | None
-    entry: fmt.Entry
+    entry: fmt.ChunkEntry
     expected: bytes  # the blake3 the point recorded for the chunk ("" for a hole)
     missing: str = ""  # why the chunk cannot be found (an ancestor is gone)
 
@@ -166,7 +166,7 @@ def locate(point_chain: list[PointFile], index: int) -> Located:
     if first.kind == fmt.HOLE:
         return Located(None, first, b"")
     for point in point_chain:
-        entry = point.entries[index] if index < len(point.entries) else fmt.Entry(fmt.HOLE)
+        entry = point.entries[index] if index < len(point.entries) else fmt.ChunkEntry(fmt.HOLE)
         if entry.kind == fmt.DATA:
             return Located(point, entry, first.digest)
         if entry.kind == fmt.HOLE:

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ... import filehash
 from ...disk.targets import check_destination
 from ...errors import DamageFound, UsageError
 from ..base import Listed, RestoreReport
@@ -33,9 +34,9 @@ def list_tree(root: Path, *, exclude_top: Iterable[str] = ()) -> list[Listed]:
             for digest in [_read_hash(f"{root}/{path}", entry) if entry.kind == "f" else None]]
 
 
-def _read_hash(path: str, entry: tree.Entry) -> str | None:
+def _read_hash(path: str, entry: tree.MirrorEntry) -> str | None:
     try:
-        return tree.hash_file(path, entry.size).hex()
+        return filehash.hash_file(path, entry.size).hex()
     except OSError as exc:
         if exc.errno not in (errno.EIO, errno.EBADMSG):
             raise
@@ -60,7 +61,7 @@ def copy_paths(root: Path, paths: Sequence[str], destination: Path, *, point_id:
             raise UsageError(f"'{rel}' is not in point {point_id}: list the point to see what it holds")
     destination.mkdir(parents=True, exist_ok=True)
     report = RestoreReport(point_id)
-    made_dirs: list[tuple[str, tree.Entry]] = []
+    made_dirs: list[tuple[str, tree.MirrorEntry]] = []
     for rel in tops:
         made_dirs += _make_ancestors(root, destination, rel)
     found = tree.scan(root, only=tops, exclude_top=skip)
@@ -108,7 +109,7 @@ def _tops(paths: Iterable[str]) -> list[str]:
     return sorted(chosen)
 
 
-def _make_ancestors(root: Path, destination: Path, rel: str) -> list[tuple[str, tree.Entry]]:
+def _make_ancestors(root: Path, destination: Path, rel: str) -> list[tuple[str, tree.MirrorEntry]]:
     """The folders above ``rel`` that ``destination`` lacks, made; their entries, to get their metadata last."""
     made = []
     parts = rel.split("/")[:-1]

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .tree import Entry
+from .tree import MirrorEntry
 
-Tree = dict[str, Entry]
+Tree = dict[str, MirrorEntry]
 
 
 @dataclass
@@ -146,7 +146,7 @@ def make_plan(
     return plan
 
 
-def _content_changed(path: str, entry: Entry, have: Entry, content_differs: set[str] | None) -> bool:
+def _content_changed(path: str, entry: MirrorEntry, have: MirrorEntry, content_differs: set[str] | None) -> bool:
     if entry.size != have.size:
         return True
     if content_differs is None:

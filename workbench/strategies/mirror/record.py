@@ -13,13 +13,14 @@ leaves the previous record whole.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ...errors import UsageError
+from ... import durable
+from ...errors import DamageFound, UsageError
+from ...jsonfile import read_json
 from .tree import TEMP_PREFIX
 
 SYNC_NAME = ".workbench-mirror.json"
@@ -28,7 +29,8 @@ NAMES = (SYNC_NAME, TWOWAY_NAME)
 #: Top-level names no mirror mode copies or deletes: our records, and ext4's lost+found
 #: (a target on a data disk's root has its own, which is not the source's).
 LEFT_OUT = (*NAMES, "lost+found")
-FORMAT = 1
+FORMAT = "workbench-mirror"
+VERSION = 1
 
 
 @dataclass
@@ -55,35 +57,31 @@ class SyncResult:
         return data
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.tmp")
-    with open(tmp, "w") as handle:
-        handle.write(json.dumps(data, separators=(",", ":")))  # dumps uses the C encoder; dump() does not
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+def write_record(path: Path, data: dict[str, Any]) -> None:
+    """Replace a record durably, marked with the format and version; written aside under a name the scans skip."""
+    text = json.dumps({"format": FORMAT, "version": VERSION, **data}, separators=(",", ":"))  # the C encoder
+    durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
-    """The record, or None if there is none; a record of a newer format is refused."""
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
+def read_record(path: Path) -> dict[str, Any] | None:
+    """The record, or None if there is none; a damaged one is damage found, a newer one refused."""
+    data = read_json(path, "mirror record", fix="remove it and sync again", damaged=DamageFound)
+    if data is None:
         return None
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"'{path}' is not a readable mirror record ({exc}): remove it and sync again") from exc
-    if data.get("format", 0) > FORMAT:
-        raise UsageError(f"'{path}' was written by a newer workbench (format {data['format']}): upgrade the workbench")
+    if not isinstance(data, dict):
+        raise DamageFound(f"'{path}' is not a readable mirror record (not a JSON object): remove it and sync again")
+    name, version = data.get("format"), data.get("version")
+    if isinstance(name, int):  # written before records named their format: {"format": 1}
+        name, version = FORMAT, name
+    if name != FORMAT or not isinstance(version, int):
+        raise DamageFound(f"'{path}' is not a readable mirror record (format {name!r}): remove it and sync again")
+    if version > VERSION:
+        raise UsageError(f"'{path}' was written by a newer workbench (version {version}): upgrade the workbench")
     return data
 
 
 def load_sync(target: Path) -> dict[str, Any] | None:
-    return read_json(target / SYNC_NAME)
+    return read_record(target / SYNC_NAME)
 
 
 def save_sync(
@@ -100,8 +98,7 @@ def save_sync(
         if "" in exact:
             kept = {}
         hashes = {**kept, **hashes}
-    write_json_atomic(target / SYNC_NAME, {
-        "format": FORMAT,
+    write_record(target / SYNC_NAME, {
         "mode": mode,
         "checksum": checksum,
         "source": str(source),

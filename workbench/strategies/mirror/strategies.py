@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ...disk.targets import check_destination
 from ...errors import UsageError
+from ...filehash import hash_file
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from . import raid1, record, tree
 from .listing import copy_paths, list_tree
@@ -65,7 +66,7 @@ def _read_all(root: Path) -> VerifyReport:
             continue
         report.checked += 1
         try:
-            tree.hash_file(f"{root}/{path}", entry.size)
+            hash_file(f"{root}/{path}", entry.size)
         except OSError as exc:
             report.damage.append(Damage("file", path, f"unreadable: {exc.strerror}"))
     return report
@@ -139,7 +140,7 @@ class MirrorSync:
         for path, expected in sorted(hashes.items()):
             report.checked += 1
             try:
-                actual = tree.hash_file(f"{target}/{path}").hex()
+                actual = hash_file(f"{target}/{path}").hex()
             except FileNotFoundError:
                 report.damage.append(Damage("file", path, "missing from the mirror"))
                 continue

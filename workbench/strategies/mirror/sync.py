@@ -27,16 +27,16 @@ from datetime import datetime
 from pathlib import Path
 
 from ...errors import UsageError
+from ...filehash import hash_file
 from ..base import ProgressCallback
 from . import plan as planning
 from . import record, tree
 from .record import SyncResult
-from .tree import Entry
+from .tree import MirrorEntry
 
 # Everything runs in one thread on purpose. Measured on this machine (1 GiB, 21k files):
 # scanning with threads, copying with 2 or 4 threads and hashing with 2 or 4 threads were
-# each slower than one thread (GIL hand-offs around every system call, kernel contention);
-# big files still hash on several cores inside blake3.
+# each slower than one thread (GIL hand-offs around every system call, kernel contention).
 
 
 def check_pair(source: Path, target: Path) -> None:
@@ -130,7 +130,7 @@ def _compare_contents(
 
 def _hash_or_none(job: tuple[str, int]) -> bytes | None:
     try:
-        return tree.hash_file(*job)
+        return hash_file(*job)
     except FileNotFoundError:
         return None
 
@@ -196,7 +196,7 @@ def _execute(
         _fix_dir(f"{base_dst}/{path}" if path else base_dst, src[path])
 
 
-def _fix_dir(path: str, entry: Entry) -> None:
+def _fix_dir(path: str, entry: MirrorEntry) -> None:
     try:
         current = tree.entry_of(path)
     except FileNotFoundError:

@@ -1,7 +1,7 @@
 """Walking a tree and writing files with their metadata, shared by every mirror mode.
 
 A tree is a ``dict`` from a relative POSIX path ("" is the root itself) to an
-``Entry`` taken from ``lstat`` (symlinks are never followed). Every write into a
+``MirrorEntry`` taken from ``lstat`` (symlinks are never followed). Every write into a
 mirror goes through a temporary file next to its final place, which is then
 renamed over it, so a reader (or a crash) sees either the old file or the new
 one, never half of each.
@@ -20,20 +20,19 @@ from pathlib import Path
 
 import blake3
 
+from ... import filehash
 from ...sparse import sparse_copy
 
 #: Temporary files of an interrupted write start with this; scans skip them.
 TEMP_PREFIX = ".~wb-"
 
-#: Small files are hashed from one read; bigger ones through mmap, with threads.
-_MMAP_FROM = 4 << 20
 _CHUNK = 1 << 20
 
 Xattrs = tuple[tuple[str, bytes], ...]
 
 
 @dataclass(slots=True)
-class Entry:
+class MirrorEntry:
     kind: str  # "f" file, "d" directory, "l" symlink, "o" other (fifo, device, socket)
     mode: int  # full st_mode
     uid: int
@@ -53,7 +52,7 @@ class Entry:
     def sparse(self) -> bool:
         return self.kind == "f" and self.blocks * 512 < self.size
 
-    def same_meta(self, other: Entry) -> bool:
+    def same_meta(self, other: MirrorEntry) -> bool:
         """Owner, permissions, mtime and xattrs agree (what ``rsync -a -X`` keeps)."""
         return (
             self.uid == other.uid
@@ -87,10 +86,10 @@ def read_xattrs(path: str | int) -> Xattrs:
     return tuple(sorted((name, os.getxattr(path, name, **follow)) for name in names))
 
 
-def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True) -> Entry:
+def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True) -> MirrorEntry:
     st = st or os.lstat(path)
     kind = _kind(st.st_mode)
-    return Entry(
+    return MirrorEntry(
         kind=kind,
         mode=st.st_mode,
         uid=st.st_uid,
@@ -111,16 +110,16 @@ def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True
 def scan(
     root: Path, *, only: Iterable[str] | None = None, exclude_top: Iterable[str] = (), xattrs: bool = True,
     temps: list[str] | None = None,
-) -> dict[str, Entry]:
+) -> dict[str, MirrorEntry]:
     """Every entry below ``root`` (or only below the given relative paths and their parents).
 
     Temporary files of an interrupted write are left out; ``temps`` collects their full paths.
-    One thread on purpose: walking subtrees in threads measured 2x slower (GIL hand-offs
+    One thread on purpose: walking subtrees in threads measured slower (GIL hand-offs
     around every stat), and so did scanning source and target at once.
     """
     base = os.fspath(root)
     skip_top = frozenset(exclude_top)
-    tree: dict[str, Entry] = {}
+    tree: dict[str, MirrorEntry] = {}
     found_temps: list[str] = []
     frontier: list[tuple[str, str]] = []
     if only is None:
@@ -150,7 +149,7 @@ def scan(
     return tree
 
 
-def _list(rel: str, path: str, tree: dict[str, Entry], temps: list[str], skip_top: frozenset[str],
+def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], skip_top: frozenset[str],
           xattrs: bool) -> list[tuple[str, str]]:
     """Add one folder's entries to ``tree``; return its subfolders."""
     folders: list[tuple[str, str]] = []
@@ -202,19 +201,7 @@ def temp_name(final: str) -> str:
     return f"{head}/{TEMP_PREFIX}{name[:60]}-{os.getpid()}-{next(_SERIAL)}.tmp"
 
 
-def hash_file(path: str, size: int | None = None) -> bytes:
-    """blake3 of a file's content (multi-threaded for big files)."""
-    if size is None:
-        size = os.stat(path).st_size
-    if size >= _MMAP_FROM:
-        hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-        hasher.update_mmap(path)
-        return hasher.digest()
-    with open(path, "rb", buffering=0) as handle:
-        return blake3.blake3(handle.read()).digest()
-
-
-def apply_meta(path: str, entry: Entry, current: Entry | None = None) -> None:
+def apply_meta(path: str, entry: MirrorEntry, current: MirrorEntry | None = None) -> None:
     """Give an existing path the entry's owner, mode, xattrs and times (only what differs)."""
     is_link = entry.kind == "l"
     if current is None or (current.uid, current.gid) != (entry.uid, entry.gid):
@@ -275,7 +262,7 @@ def _copy_hashing(fin: int, fout: int) -> bytes:
     return hasher.digest()
 
 
-def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> bytes | None:
+def write_file(src: str, dst: str, entry: MirrorEntry, *, hashing: bool = False) -> bytes | None:
     """Copy a regular file's content and metadata to ``dst`` atomically; the blake3 if ``hashing``.
 
     Raises FileNotFoundError if the source vanished (the caller counts it).
@@ -289,7 +276,7 @@ def write_file(src: str, dst: str, entry: Entry, *, hashing: bool = False) -> by
             if entry.sparse:  # keep the holes; hash what landed (holes read as zeros)
                 sparse_copy(fin, fout)
                 if hashing:
-                    digest = hash_file(tmp)
+                    digest = filehash.hash_file(tmp)
             elif hashing:
                 digest = _copy_hashing(fin, fout)
             else:
@@ -321,7 +308,7 @@ def _create_temp(final: str) -> tuple[int, str]:
             continue  # a leftover of an earlier run with the same process id
 
 
-def write_special(dst: str, entry: Entry) -> None:
+def write_special(dst: str, entry: MirrorEntry) -> None:
     """Create a symlink, fifo or device node like ``entry`` at ``dst`` atomically."""
     tmp = temp_name(dst)
     try:

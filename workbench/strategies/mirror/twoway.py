@@ -36,10 +36,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ...filehash import hash_file
 from ..base import ProgressCallback
 from . import record, tree
 from .sync import check_pair
-from .tree import Entry
+from .tree import MirrorEntry
 
 Signature = tuple[str, int, int, int, str | None]
 SIDES = ("source", "target")
@@ -76,7 +77,7 @@ class TwoWayResult:
                 "conflicts": [c.__dict__ for c in self.conflicts]}
 
 
-def signature(entry: Entry | None) -> Signature | None:
+def signature(entry: MirrorEntry | None) -> Signature | None:
     if entry is None:
         return None
     if entry.kind == "d":
@@ -85,7 +86,7 @@ def signature(entry: Entry | None) -> Signature | None:
 
 
 def decide(
-    sides: tuple[dict[str, Entry], dict[str, Entry]],
+    sides: tuple[dict[str, MirrorEntry], dict[str, MirrorEntry]],
     state: dict[str, Signature],
     same_content: Any,
 ) -> tuple[list[Action], list[tuple[str, str, int | None]]]:
@@ -152,14 +153,14 @@ def conflict_name(path: str, losing_side: int, when: datetime) -> str:
 
 def load_state(target: Path, source: Path | None = None) -> dict[str, Signature]:
     """The last synced state; empty (a first sync: nothing is deleted) if it was made with another source."""
-    data = record.read_json(target / record.TWOWAY_NAME) or {}
+    data = record.read_record(target / record.TWOWAY_NAME) or {}
     if source is not None and data.get("source") != str(source):
         return {}
     return {path: tuple(sig) for path, sig in data.get("entries", {}).items()}
 
 
 def last_synced(target: Path) -> datetime | None:
-    data = record.read_json(target / record.TWOWAY_NAME)
+    data = record.read_record(target / record.TWOWAY_NAME)
     return datetime.fromisoformat(data["synced_at"]) if data else None
 
 
@@ -179,7 +180,7 @@ def sync_two_way(
     tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
 
     def same_content(path: str) -> bool:
-        return tree.hash_file(f"{roots[0]}/{path}") == tree.hash_file(f"{roots[1]}/{path}")
+        return hash_file(f"{roots[0]}/{path}") == hash_file(f"{roots[1]}/{path}")
 
     state = load_state(target, source)
     actions, found = decide(sides, state, same_content)
@@ -222,7 +223,7 @@ def _free_name(roots: tuple[str, str], wanted: str) -> str:
 class _Runner:
     """Carries out actions, re-checking each path right before it is replaced or removed."""
 
-    def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, Entry], dict[str, Entry]],
+    def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, MirrorEntry], dict[str, MirrorEntry]],
                  result: TwoWayResult) -> None:
         self.roots, self.sides, self.result = roots, sides, result
         self.skipped: set[str] = set()  # changed while we synced: keep the old state
@@ -349,8 +350,7 @@ class _Runner:
 
 
 def _save_state(source: Path, target: Path, now: datetime, entries: dict[str, Signature]) -> None:
-    record.write_json_atomic(target / record.TWOWAY_NAME, {
-        "format": record.FORMAT,
+    record.write_record(target / record.TWOWAY_NAME, {
         "synced_at": now.isoformat(),
         "source": str(source),
         "entries": entries,
