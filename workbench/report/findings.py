@@ -12,7 +12,8 @@ page links every sentence to its rows. The rules, stated once:
 - **Fastest.** Among the cells that brought the most back, the strategy with
   the lowest median RTO over them.
 - **Space.** A strategy's space is the larger of its footprint and the capacity
-  it reserves (median over its cells); its ratio divides by the data in scope.
+  it reserves (median over its cells); its ratio divides by the data in scope
+  (``protected_bytes``; in tables older than schema 4, the sizes ``ls`` showed).
 
 Recommending for stated needs and judging claims is ``workbench.advice``'s;
 the command that renders the report hands their answers in as ``Pick`` and a
@@ -139,9 +140,12 @@ def _fastest(summary: pd.DataFrame) -> Finding | None:
 def space_of(summary: pd.DataFrame) -> pd.DataFrame:
     """Per strategy: space (the larger of footprint and reserved, median over cells), data in scope, ratio."""
     cells = _contenders(summary)
-    cells = cells.assign(space_bytes=cells[["footprint_bytes", "reserved_bytes"]].max(axis=1))
+    data = cells["protected_bytes"]
+    if "protected_logical_bytes" in cells:  # tables before schema 4 kept only the sizes 'ls' shows
+        data = data.fillna(cells["protected_logical_bytes"])
+    cells = cells.assign(space_bytes=cells[["footprint_bytes", "reserved_bytes"]].max(axis=1), data_bytes=data)
     per = cells.groupby("label", sort=False).agg(space_bytes=("space_bytes", "median"),
-                                                 protected_bytes=("protected_bytes", "median"))
+                                                 protected_bytes=("data_bytes", "median"))
     per = per[per["space_bytes"] > 0]
     return per.assign(ratio=per["space_bytes"] / per["protected_bytes"].where(per["protected_bytes"] > 0))
 

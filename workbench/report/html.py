@@ -55,7 +55,7 @@ th { background: #f3f3f3; } td.text, th.text { text-align: left; white-space: no
 tbody tr:nth-child(even) { background: #fafafa; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em;
           border: 1px solid #333; }
-#summary-table td:nth-child(-n+2), #failed-table td:nth-child(-n+2) { white-space: nowrap; }
+#summary-table td:nth-child(-n+2), #failed-table td:nth-child(-n+2), td:first-child { white-space: nowrap; }
 #failed-table td:last-child, .cell td { overflow-wrap: anywhere; }
 .bad { color: #b00020; font-weight: 600; } .good { color: #1a7f37; }
 .cell { margin: 1.5em 0; } .cell h3 { margin-bottom: 0.2em; } :target { background: #fff8d6; }
