@@ -68,6 +68,8 @@ def advice_for(folder: Path, needs: str | Path | None) -> tuple[Pick | None, pd.
     from ..results.store import load_results
 
     frame, _record = load_results(folder)
+    if frame.empty:  # nothing to advise on; the report says so in one line
+        return None, frame.iloc[0:0, 0:0]
     verdicts = judge_claims(frame, load_claims())
     claims = verdicts[~verdicts["verdict"].isin([NO_DATA, UNTESTABLE])].reset_index(drop=True)
     return (pick_for(frame, load_needs(needs)) if needs is not None else None), claims
