@@ -98,3 +98,11 @@ def test_a_users_templates_replace_the_shipped_ones(results: Path, tmp_path: Pat
     assert page.count("<p>") == len(sentences)
     assert "<i>&lt;b&gt;</i>" in page  # autoescaped
     assert main(["report", str(results), "--templates", str(tmp_path / "absent")]) == 2
+
+
+def test_compare_refuses_a_bad_needs_file_before_it_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    bad = tmp_path / "needs.yaml"
+    bad.write_text("needs:\n  max_rpo: 24\n")
+    assert main(["compare", "--out", str(tmp_path / "out"), "--needs", str(bad), "--dry-run"]) == 2
+    assert "unknown key(s) max_rpo" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

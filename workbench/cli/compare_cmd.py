@@ -52,6 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed for data and faults (default: 1)")
     parser.add_argument("--out", required=True, help="results folder, e.g. reports/today")
     parser.add_argument("--no-report", action="store_true", help="do not render report.html")
+    parser.add_argument("--needs", metavar="FILE", help="your needs (YAML, see 'workbench report --help'): the "
+                                                        "report recommends for them (relative to the current dir)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     own = parser.add_argument_group("your own workload")
     own.add_argument("--tree", metavar="DIR", default=None,
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
                      repeat=args.repeat,
                      seed=args.seed, report=not args.no_report, quiet=True if args.quiet else None,
                      tree=args.tree, disk=args.disk, exclude=args.exclude, churn=args.churn, dry_run=args.dry_run,
-                     redact_names=args.redact_names)
+                     redact_names=args.redact_names, needs=args.needs)
     if args.dry_run:
         assert result.estimate is not None  # a dry run is all estimate
         print(dry_run_text(result.estimate))

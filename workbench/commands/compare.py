@@ -42,7 +42,8 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
             data_size: int | str | None = None, fill: float | None = None, repeat: int = 1, seed: int = 1,
             report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None,
             tree: str | Path | None = None, disk: str | Path | None = None, exclude: Sequence[str] = (),
-            churn: str | None = None, dry_run: bool = False, redact_names: bool = False) -> Comparison:
+            churn: str | None = None, dry_run: bool = False, redact_names: bool = False,
+            needs: str | Path | None = None) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
@@ -61,6 +62,10 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     if repeat < 1:
         raise UsageError("--repeat must be 1 or more")
     check_fill(fill)
+    if needs is not None:  # a bad needs file fails now, not after the matrix
+        from ..advice.needs_file import load_needs
+
+        load_needs(needs)
     folder = Path(out).expanduser().resolve()
     own = own_workload(folder, tree=tree, disk=disk, exclude=exclude, churn=churn, redact_names=redact_names,
                        profile=profile, data_size=data_size)
@@ -98,7 +103,7 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     if report:
         from .report import report as write_report
 
-        written = write_report(folder)
+        written = write_report(folder, needs=needs)
     return Comparison(folder, rows, written, planned)
 
 
