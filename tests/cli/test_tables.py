@@ -98,8 +98,8 @@ def test_commands_and_their_verbs() -> None:
 # ------------------------------------------------------------------------------------------ fault kinds
 
 def test_fault_kinds_are_the_scenarios() -> None:
-    assert len(set(kinds.names())) == len(kinds.names()) == 10
-    assert PROTECTION_FAULTS == ("target-corruption", "crash-during-protect")
+    assert len(set(kinds.names())) == len(kinds.names()) == 11
+    assert PROTECTION_FAULTS == ("target-corruption", "conflicting-edits", "crash-during-protect")
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS, ids=kinds.names())

@@ -25,7 +25,7 @@ def test_a_continuous_mirror_reports_what_it_watched_and_how_long_changes_took(r
 def _ransomware(online: bool):
     # Struck at 03:00, after the 01:00 backup: the only question is whether the repository was within reach.
     return scenario("ransomware", [("ransomware", "day 0 03:00", {"fraction": 0.5})], "day 0 03:00",
-                    targets_online=online)
+                    targets="online" if online else "offline")
 
 
 def test_a_backup_kept_online_is_encrypted_with_the_disk(run) -> None:

@@ -12,7 +12,7 @@ from workbench.experiment.registry import strategy_spec
 from workbench.experiment.runner import tagged_variant
 from workbench.experiment.scenario import SCENARIO_NAMES, known_scenarios, load_scenario, parse_at, select
 from workbench.experiment.schedule import parse_schedule
-from workbench.experiment.scoring import TruthState, file_columns, health_columns, rpo_hours, watch_columns
+from workbench.experiment.scoring import TruthState, file_columns, health_columns, watch_columns
 from workbench.truth.manifest import Manifest, ManifestEntry
 
 
@@ -102,17 +102,8 @@ def test_scores_separate_stale_corrupted_missing_and_unexpected() -> None:
             row["files_unexpected"]) == (1, 1, 1, 1, 1)
     assert row["bytes_lost"] == 2 + 2  # c (2 bytes expected) corrupted + d (2 bytes) missing
     assert row["came_back_clean"] is False, "ROTTEN was never a true version of any file"
-    assert row["rpo_hours"] == 10.0, "a is as it was at hour 10"
-
-
-def test_rpo_is_zero_when_everything_is_current_and_nan_when_nothing_came_back() -> None:
-    prefault = TruthState(30, _manifest(a="a2"))
-    history = [TruthState(5, _manifest(a="a1"))]
-    assert rpo_hours(prefault, history, _manifest(a="a2")) == 0.0
-    assert rpo_hours(prefault, history, _manifest(a="a1")) == 25.0
-    assert math.isnan(rpo_hours(prefault, history, Manifest(entries={})))
-    clean = file_columns(prefault, history, _manifest(a="a2"))
-    assert clean["came_back_clean"] is True and clean["files_intact"] == 1
+    clean = file_columns(prefault, history, _manifest(a="a2", b="b1", c="c1", d="d1"))
+    assert clean["came_back_clean"] is True and clean["files_intact"] == 4
 
 
 def test_health_compares_against_the_disk_before_the_fault() -> None:
@@ -136,6 +127,7 @@ def test_watch_columns_sum_the_stretches_and_are_nan_without_a_watcher() -> None
     assert all(math.isnan(v) for v in watch_columns(False, [], []).values())
 
 
-def test_an_online_target_is_told_apart_in_the_variant_and_keeps_the_strategys_own() -> None:
-    assert tagged_variant("", False) == "" and tagged_variant("", True) == "online-target"
-    assert tagged_variant("checksum", True) == "checksum+online-target"
+def test_a_moved_target_is_told_apart_in_the_variant_and_keeps_the_strategys_own() -> None:
+    assert tagged_variant("", "") == "" and tagged_variant("", "online-target") == "online-target"
+    assert tagged_variant("checksum", "online-target") == "checksum+online-target"
+    assert tagged_variant("quick-check", "offline-target") == "quick-check+offline-target"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from workbench.results.schema import SCHEMA_VERSION
+from workbench.results.upgrade import FORMAT_VERSION
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "classroom"
 
@@ -20,7 +24,8 @@ BASE_ROW = {
     "recovery_level": "files", "restore_point_time": "2026-01-02T23:00:00+00:00", "files_restored": 10,
     "damage_detected": False, "files_intact": 90, "files_missing": 10, "files_corrupted": 0, "files_stale": 0,
     "files_metadata_differs": 0, "files_unexpected": 0, "bytes_intact": 750, "bytes_lost": 250, "bytes_stale": 0,
-    "came_back_clean": True, "rpo_hours": 12.0, "partition_table_ok": True, "boot_ok": True, "esp_ok": True,
+    "came_back_clean": True, "rpo_hours": 12.0, "data_lost_for_good": False, "target_damage_by": "none",
+    "conflicts": 0, "versions_lost": None, "partition_table_ok": True, "boot_ok": True, "esp_ok": True,
     "fsck_clean": True, "fs_uuid_ok": True, "fault_hour": 40, "detect_hour": 40,
 }
 
@@ -41,7 +46,8 @@ def tiny_frame() -> pd.DataFrame:
         row(scenario="ransomware", repetition=2, **{**failed, "status": "failed",
                                                     "error": "restore <failed>: disk full"}),
         row(strategy="mirror-sync", variant="quick-check", bytes_intact=0, bytes_lost=1000, came_back_clean=False,
-            rpo_hours=None, rto_s=1.0, footprint_bytes=20 << 20, reserved_bytes=20 << 20, space_amplification=1.25),
+            rpo_hours=math.inf, data_lost_for_good=True, target_damage_by="propagation", rto_s=1.0,
+            footprint_bytes=20 << 20, reserved_bytes=20 << 20, space_amplification=1.25),
         row(strategy="mirror-sync", variant="checksum", bytes_intact=0, bytes_lost=1000, came_back_clean=False,
             rpo_hours=None, rto_s=2.0, footprint_bytes=20 << 20, reserved_bytes=20 << 20, space_amplification=1.25,
             fsck_clean=False),
@@ -59,7 +65,8 @@ def tiny_results(tmp_path: Path, tiny_frame: pd.DataFrame) -> Path:
     record = {"profile": "classroom", "data_size_bytes": None, "seed": 1, "repeat": 2,
               "strategies": ["backup", "mirror-sync", "mirror-sync:checksum"], "scenarios": ["deletion", "ransomware"],
               "schedules": {}, "started": "2026-01-01T00:00:00+00:00", "finished": "2026-01-01T00:10:00+00:00",
-              "format_version": 1, "versions": {"python": "3.11.7", "workbench": "0.1.0"},
+              "format_version": FORMAT_VERSION, "schema_version": SCHEMA_VERSION,
+              "versions": {"python": "3.11.7", "workbench": "0.1.0"},
               "machine": {"cpus": 2, "memory_bytes": 1 << 30}, "failed_cells": ["backup/ransomware/r2"]}
     (folder / "run.json").write_text(json.dumps(record))
     return folder

@@ -94,6 +94,13 @@ def test_rto_bars_are_medians_with_the_repetition_range(tiny_frame):
     assert [tuple(s[:, 1]) for s in segments][0] == (4.0, 6.0)
 
 
+def test_an_unbounded_rpo_is_marked_lost_and_drawn_as_no_bar(tiny_frame):
+    rpo_ax = plots.rpo_rto_bars(tiny_frame).axes[0]
+    assert [t.get_text() for t in rpo_ax.texts] == ["lost"], "one cell lost data for good"
+    mirror = next(c for c in rpo_ax.containers if c.get_label() == "mirror-sync:quick-check")
+    assert mirror.patches[0].get_height() == 0 and rpo_ax.get_ylim()[1] < 100, "inf is no bar and no scale"
+
+
 def test_plots_never_touch_pyplot(tiny_frame):
     plots.time_space(tiny_frame)
     assert "matplotlib.pyplot" not in matplotlib.sys.modules or not matplotlib.pyplot.get_fignums()

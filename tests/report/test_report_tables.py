@@ -45,6 +45,8 @@ def test_checks_are_shares_and_missing_values_stay_missing(tiny_frame):
     checksum = cell(summary, "mirror-sync:checksum", "deletion")
     assert checksum["fsck_clean"] == 0.0 and checksum["boot_ok"] == 1.0 and checksum["came_back_clean"] == 0.0
     assert math.isnan(checksum["rpo_hours"])
+    assert math.isinf(cell(summary, "mirror-sync:quick-check", "deletion")["rpo_hours"]), "lost stays unbounded"
+    assert [tables.rpo_text(h) for h in (math.inf, math.nan, 2.0)] == ["lost", "–", "2.0"]
 
 
 def test_pivot_keeps_canonical_strategy_order_and_holes(tiny_frame):

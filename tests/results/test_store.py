@@ -146,3 +146,19 @@ def test_results_of_a_newer_workbench_are_refused() -> None:
 def test_a_record_needs_the_sizes_the_cells_use() -> None:
     with pytest.raises(TypeError, match="disk_size_bytes"):
         RunRecord(profile="classroom", data_size_bytes=8 << 20, seed=1, repeat=1, strategies=[], scenarios=[])
+
+
+def test_an_unbounded_rpo_is_inf_in_both_tables_and_an_older_tables_rpo_is_not_trusted(tmp_path: Path) -> None:
+    out = tmp_path / "lost"
+    writer = ResultsWriter(out, record())
+    writer.add(ok_row(rpo_hours=math.inf, data_lost_for_good=True))
+    writer.close()
+    ok = dict(zip(NAMES, (out / "results.csv").read_text().splitlines()[1].split(",")))
+    assert (ok["rpo_hours"], ok["data_lost_for_good"]) == ("inf", "True")
+    assert pq.read_table(out / "results.parquet").column("rpo_hours").to_pylist() == [math.inf]
+    frame, _ = load_results(out)
+    assert math.isinf(frame["rpo_hours"][0])
+    (out / "results.parquet").unlink()
+    assert math.isinf(load_results(out)[0]["rpo_hours"][0]), "the CSV reads back as inf too"
+    older = upgrade_table(pd.DataFrame([{"rpo_hours": 0.0, "files_intact": 3}]), version=2)
+    assert older["rpo_hours"].isna().all(), "before version 5 an RPO of 0 could hide data lost for good"

@@ -41,26 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--freeze", action="store_true", help="fsfreeze the disk's mounted filesystems while reading")
     p.add_argument("--sync", action="store_true", help="fsync what was written (durable across a power cut)")
     p.set_defaults(func=_protect)
-    verbs["points"].set_defaults(func=_points)
-    verbs["restore"].set_defaults(func=_restore)
-    verbs["verify"].set_defaults(func=_verify)
+    common.handle_disk_verbs(verbs, points=clone.clone_points, restore=clone.clone_restore, verify=clone.clone_verify)
 
 
 def _protect(args: argparse.Namespace) -> int:
     point = clone.clone_protect(disk=args.disk, target=args.target, now=args.now, full=args.full,
                                 freeze=args.freeze, sync=args.sync)
     return common.print_point(point, args.json, verb="cloned" if point.extra.get("mode") == "full" else "refreshed")
-
-
-def _points(args: argparse.Namespace) -> int:
-    return common.print_points(clone.clone_points(target=args.target).points, args.json)
-
-
-def _restore(args: argparse.Namespace) -> int:
-    restored = clone.clone_restore(target=args.target, to=args.to, point=args.point, force=args.force,
-                                   rescue=args.rescue, size=args.size)
-    return common.print_restore(restored.report, restored.destination, args.json)
-
-
-def _verify(args: argparse.Namespace) -> int:
-    return common.print_verify(clone.clone_verify(target=args.target), args.json)

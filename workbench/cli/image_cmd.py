@@ -51,9 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sync", action="store_true", help="fsync what was written (durable across a power cut)")
     p.set_defaults(func=_protect)
 
-    verbs["points"].set_defaults(func=_points)
-    verbs["restore"].set_defaults(func=_restore)
-    verbs["verify"].set_defaults(func=_verify)
+    common.handle_disk_verbs(verbs, points=image.image_points, restore=image.image_restore, verify=image.image_verify)
 
     p = verbs["forget"]
     group = p.add_mutually_exclusive_group(required=True)
@@ -73,20 +71,6 @@ def _protect(args: argparse.Namespace) -> int:
     point = image.image_protect(disk=args.disk, target=args.target, now=args.now, full=args.full, level=args.level,
                                 freeze=args.freeze, sync=args.sync)
     return common.print_point(point, args.json)
-
-
-def _points(args: argparse.Namespace) -> int:
-    return common.print_points(image.image_points(target=args.target).points, args.json)
-
-
-def _restore(args: argparse.Namespace) -> int:
-    restored = image.image_restore(target=args.target, to=args.to, point=args.point, force=args.force,
-                                   rescue=args.rescue, size=args.size)
-    return common.print_restore(restored.report, restored.destination, args.json)
-
-
-def _verify(args: argparse.Namespace) -> int:
-    return common.print_verify(image.image_verify(target=args.target), args.json)
 
 
 def _forget(args: argparse.Namespace) -> int:

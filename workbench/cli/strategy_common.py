@@ -6,19 +6,21 @@ its description and its examples, and adds the options every strategy shares
 once: the target, the source (a disk, or for a file-level strategy a folder
 or a disk), the point's time, where a restore goes, ``--mode`` for a command
 that drives several strategies, and ``--json``. A command's module then adds
-only its own options and verbs' handlers. Output is a table for people and
-``--json`` for machines.
+only its own options and verbs' handlers (a block-level command binds points,
+restore and verify with ``handle_disk_verbs``). Output is a table for people
+and ``--json`` for machines.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import workspace
+from ..commands.common import PointList, Restored
 from ..strategies import catalog
 from ..strategies.base import RestorePoint, RestoreReport, VerifyReport
 from ..units import format_bytes
@@ -94,6 +96,27 @@ def _add_destination(parser: argparse.ArgumentParser, source: str) -> None:
     group.add_argument("--to-disk", help="onto the root filesystem of this disk image (a fresh one, or --force)")
     parser.add_argument("--force", action="store_true",
                         help="restore over what the folder or disk holds (the point's files replace theirs)")
+
+
+def handle_disk_verbs(verbs: Mapping[str, argparse.ArgumentParser], *, points: Callable[..., PointList],
+                      restore: Callable[..., Restored], verify: Callable[..., VerifyReport]) -> None:
+    """Bind the points, restore and verify verbs of a block-level command (image, clone) to its functions:
+    ``register`` gives those verbs the same options in both, so they are handled alike."""
+
+    def handle_points(args: argparse.Namespace) -> int:
+        return print_points(points(target=args.target).points, args.json)
+
+    def handle_restore(args: argparse.Namespace) -> int:
+        restored = restore(target=args.target, to=args.to, point=args.point, force=args.force, rescue=args.rescue,
+                           size=args.size)
+        return print_restore(restored.report, restored.destination, args.json)
+
+    def handle_verify(args: argparse.Namespace) -> int:
+        return print_verify(verify(target=args.target), args.json)
+
+    verbs["points"].set_defaults(func=handle_points)
+    verbs["restore"].set_defaults(func=handle_restore)
+    verbs["verify"].set_defaults(func=handle_verify)
 
 
 def emit(data: Any) -> None:

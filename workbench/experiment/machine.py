@@ -23,6 +23,8 @@ from ..disk.table import read_table
 from ..errors import WorkbenchError
 from ..faults.bitrot import inject_bitrot
 from ..faults.records import FaultRecord
+from ..faults.sectors import bad_sectors
+from ..faults.superblock import damage_superblock
 from ..truth.manifest import Manifest, take_manifest
 
 Listener = Callable[[Path | None], None]  # called with the mount point, or None on unmount
@@ -92,6 +94,17 @@ class Machine:
         """Silent rot under the filesystem, in the data of the user's files."""
         self.unmount()
         return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
+
+    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
+        """A run of sectors turned to garbage under the filesystem (in a file's data for ``where='files'``)."""
+        self.unmount()
+        return bad_sectors(self.image, seed=seed, sectors=count, where=where, folders=folders, at=at)
+
+    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
+        """The root filesystem's primary superblock damaged."""
+        self.unmount()
+        return damage_superblock(self.image, seed=seed, at=at)
 
     def manifest(self) -> Manifest | None:
         """The whole root tree as it is now, or None when the root cannot be mounted."""

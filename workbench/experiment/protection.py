@@ -5,14 +5,28 @@ their *mechanics* (a block-level engine reads the unmounted disk, a file-level
 one reads the mounted tree, a continuous mirror watches while mounted, a
 clone is a disk) live in these classes, so recovery and scoring never branch
 on a strategy's name.
+
+Where a target is between runs follows the scenario's ``targets`` setting
+(``scenario.TARGETS``): ``offline`` (the default) leaves only a mirror's target
+attached to the machine, as people keep one; ``online`` leaves every target
+attached; ``detached`` attaches every target only while a protect run uses it,
+a mirror's too (a USB drive plugged in for each sync). A continuous mirror's
+target is attached by nature (its watcher writes to it all the time), and
+raid1's pair is the filesystem itself.
+
+History on the simulated clock: a scheduled run makes a point at its hour.
+A protection without scheduled runs says what it kept each hour through
+``keep`` (a ``Kept``): a continuous mirror, every hour its watcher applied
+changes (the work of those syncs counts as that hour's protect run); raid1,
+every hour (its pair is in step with every write: it is stamped "now").
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,10 +40,26 @@ from .machine import Machine
 from .schedule import Schedule
 
 if TYPE_CHECKING:
-    from ..strategies.mirror.continuous import ContinuousMirror
+    from ..strategies.mirror.continuous import Applied, ContinuousMirror
     from ..strategies.mirror.strategies import MirrorContinuous
 
 HOME = ("home",)
+Clock = Callable[[], datetime]
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a protection without scheduled runs kept in one stretch of a simulated hour."""
+
+    point: RestorePoint  # the point it holds now, on the simulated clock
+    seconds: float = 0.0  # real seconds of the work (raid1: 0, its writes are the filesystem's own)
+    stored_bytes: int = 0
+    syncs: int = 0  # a continuous mirror's syncs (its first full one, then batches)
+    is_run: bool = True  # counts as a protect run (a continuous mirror's work does; raid1 makes none)
 
 
 def in_scope(path: str, folders: tuple[str, ...]) -> bool:
@@ -48,13 +78,16 @@ class Protection:
     scratch: Path
     variant: str = ""
     folders: tuple[str, ...] = ()  # scope inside the root tree; () = the whole disk
-    always_online: bool = False  # a live folder on the machine (a mirror): ransomware reaches it
+    live_target: bool = False  # a mirror: people keep its target attached to the machine (a live folder)
+    always_attached: bool = False  # attached whatever the scenario says (a continuous mirror's watcher)
+    tree_copy: bool = False  # the target is a plain copy of ``subdir`` (a mirror): a second machine's edits land there
     # schedule rule -> protect options ("weekly": {"full": True})
     options: dict[str, dict] = field(default_factory=dict)
     subdir: str = ""  # file-level source inside the root tree ("" = the root, with a folder selection)
     events: list[dict] = field(default_factory=list)  # a watcher's summary, per mounted stretch
     propagation_delays_s: list[float] = field(default_factory=list)  # per change a watcher applied
     writes_source: bool = False  # a two-way mirror may change the protected tree itself
+    filesystem_is_target: bool = False  # raid1: the protected filesystem lives on the target itself
 
     @property
     def scope(self) -> str:
@@ -73,14 +106,19 @@ class Protection:
         """The machine this strategy protects: by default a fresh system disk."""
         return Machine(create_disk(workdir / "source.img", "system", disk_size))
 
-    def attach(self, machine: Machine) -> None:
-        """Called once the machine exists (a continuous mirror starts watching here)."""
+    def attach(self, machine: Machine, clock: Clock = _wall_clock) -> None:
+        """Called once the machine exists (a continuous mirror starts watching here); ``clock`` gives the
+        simulated time for whatever the protection records without a scheduled run."""
 
     def detach(self) -> None:
         """Called before recovery and at the end (a continuous mirror stops here)."""
 
     def settle(self) -> None:
         """Called every simulated hour (a continuous mirror catches up here)."""
+
+    def keep(self, now: datetime) -> Kept | None:
+        """What the protection kept since the last call without a scheduled run (None: nothing)."""
+        return None
 
     def source_for(self, machine: Machine) -> Path:
         """What the strategy reads, with the machine in the state it needs."""
@@ -113,9 +151,19 @@ class Protection:
         data_paths = getattr(self.strategy, "data_paths", None)
         return data_paths(self.target) if data_paths is not None else [self.target]
 
-    def reachable(self, targets_online: bool) -> list[Path]:
-        """What ransomware on the machine can reach besides the disk."""
-        return [self.target] if (self.always_online or targets_online) else []
+    def attached_between_runs(self, targets: str) -> bool:
+        """Whether the target stays attached to the machine between runs, under a scenario's ``targets``."""
+        if self.always_attached or targets == "online":
+            return True
+        return self.live_target and targets != "detached"
+
+    def reachable(self, targets: str) -> list[Path]:
+        """What ransomware on the machine can reach besides the disk, under a scenario's ``targets``."""
+        return [self.target] if self.attached_between_runs(targets) else []
+
+    def tree_copies(self) -> dict[str, Path]:
+        """Folders of the root tree kept as plain copies elsewhere: ``subdir`` -> the mirror's target."""
+        return {self.subdir: self.target} if self.tree_copy else {}
 
     def listing(self, point: RestorePoint) -> list[Listed]:
         """The point's entries within the scope, as the engine lists them, with paths as on the root tree.
@@ -226,9 +274,11 @@ class ContinuousTree(TreeProtection):
     def watches(self) -> bool:
         return True
 
-    def attach(self, machine: Machine) -> None:
+    def attach(self, machine: Machine, clock: Clock = _wall_clock) -> None:
         self._machine = machine
+        self._clock = clock
         self._watcher: ContinuousMirror | None = None
+        self._applied: list[Applied] = []  # what stopped watchers applied and ``keep`` has not reported yet
         machine.listeners.append(self._on_mount)
         if machine.root is not None:
             self._on_mount(machine.root)
@@ -238,14 +288,27 @@ class ContinuousTree(TreeProtection):
             self._stop()
         else:
             source = root / self.subdir if self.subdir else root
-            self._watcher = self.strategy.watch(source, self.target).start()
+            self._watcher = self.strategy.watch(source, self.target, clock=self._clock).start()
 
     def _stop(self) -> None:
         if self._watcher is not None:
             stats = self._watcher.stop()
+            self._applied += self._watcher.drain_applied()
             self.events.append(stats.summary())
             self.propagation_delays_s.extend(stats.delays_s)
             self._watcher = None
+
+    def keep(self, now: datetime) -> Kept | None:
+        """The syncs the watchers applied since the last call, as one point at ``now`` (None: no change)."""
+        applied = self._applied + (self._watcher.drain_applied() if self._watcher is not None else [])
+        self._applied = []
+        if not applied:
+            return None
+        point = RestorePoint("now", now, "continuous", stored_bytes=sum(a.bytes_copied for a in applied), extra={
+            "written": sorted({p for a in applied for p in a.written}),
+            "removed": sorted({p for a in applied for p in a.removed})})
+        return Kept(point, seconds=sum(a.seconds for a in applied), stored_bytes=point.stored_bytes,
+                    syncs=len(applied))
 
     def settle(self) -> None:
         if self._watcher is not None:
@@ -281,5 +344,5 @@ class NoProtection(Protection):
     def target_paths(self) -> list[Path]:
         return []
 
-    def reachable(self, targets_online: bool) -> list[Path]:
+    def reachable(self, targets: str) -> list[Path]:
         return []  # there is no target, online or not

@@ -2,27 +2,40 @@
 
 Nothing is copied on a schedule: every write lands on both halves, which is
 the point of RAID1 and also why a deletion or a ransomware write does too.
-Faults under the filesystem strike half A (``a.img``, "the disk"); the other
-half is the mirror disk. Losing half A leaves a degraded pair that still
-mounts. There is no partition table, boot code or ESP on a raw member, so
-the health columns do not apply (NaN).
+Faults under the filesystem strike half A (``a.img``, "the disk"): bit rot and
+bad sectors in the data of a user's file there, superblock damage in btrfs'
+primary superblock there; the other half is the mirror disk. Losing half A,
+or its superblock, leaves a degraded pair that still mounts (without it). A
+failing disk is replaced: the pair is rebuilt from the other half. There is
+no partition table, boot code or ESP on a raw member, so the health columns
+do not apply (NaN).
+
+The pair's history: it is in step with every write, so every simulated hour
+it is stamped "now" (``Kept`` with no run: raid1 makes no protect runs).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import OperationFailed, WorkbenchError
+from ..disk.layout import SECTOR
+from ..errors import OperationFailed, UsageError, WorkbenchError
+from ..faults import raw
 from ..faults.bitrot import inject_bitrot_at
-from ..faults.records import FaultRecord, rng
+from ..faults.records import ByteRange, FaultRecord, random_bytes, rng, timestamp
 from ..faults.select import choose_files, files_under
 from ..strategies.base import RestorePoint, VerifyReport
 from ..strategies.mirror import raid1
+from ..strategies.mirror.record import stamp_in_step
+from ..strategies.mirror.sync import sync_tree
 from ..truth.manifest import Manifest, take_manifest
 from .machine import Machine
-from .protection import Protection
+from .protection import Kept, Protection
 
 
 class Raid1Machine(Machine):
@@ -31,14 +44,11 @@ class Raid1Machine(Machine):
         super().__init__(raid1.halves(directory)[0])
         self._pair: raid1.MountedPair | None = None
 
-    def _lost(self) -> int | None:
-        present = [half.exists() for half in raid1.halves(self.directory)]
-        return None if all(present) else present.index(False)
-
     def mount(self) -> Path:
         if self.root is None:
             stack = ExitStack()
-            self._pair = stack.enter_context(raid1.mounted_pair(self.directory, lost=self._lost()))
+            self._pair = stack.enter_context(raid1.mounted_pair(self.directory, lost=raid1.missing_half(
+                self.directory), degrade=True))
             self.root, self._stack = self._pair.mountpoint, stack
             for listener in self.listeners:
                 listener(self.root)
@@ -49,8 +59,10 @@ class Raid1Machine(Machine):
         return any(half.exists() for half in raid1.halves(self.directory))
 
     def usable(self) -> bool:
+        """The pair mounts, whole or degraded (a half gone or no longer a member), as RAID1 promises."""
         try:
-            with raid1.mounted_pair(self.directory, lost=self._lost(), readonly=True):
+            with raid1.mounted_pair(self.directory, lost=raid1.missing_half(self.directory), readonly=True,
+                                    degrade=True):
                 return True
         except WorkbenchError:
             return False
@@ -61,14 +73,16 @@ class Raid1Machine(Machine):
     def stored_bytes(self) -> int:
         """One copy of what btrfs says the pair uses: data, metadata and system."""
         self.unmount()
-        with raid1.mounted_pair(self.directory, lost=self._lost(), readonly=True) as pair:
+        with raid1.mounted_pair(self.directory, lost=raid1.missing_half(self.directory), readonly=True,
+                                degrade=True) as pair:
             return raid1.capacity(pair.mountpoint).stored_bytes
 
     def manifest(self) -> Manifest | None:
         if self.root is not None:
             return take_manifest(self.root)
         try:
-            with raid1.mounted_pair(self.directory, lost=self._lost(), readonly=True) as pair:
+            with raid1.mounted_pair(self.directory, lost=raid1.missing_half(self.directory), readonly=True,
+                                    degrade=True) as pair:
                 return take_manifest(pair.mountpoint)
         except WorkbenchError:
             return None
@@ -94,9 +108,44 @@ class Raid1Machine(Machine):
             merged.bits += record.bits
         return merged
 
+    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
+        """``count`` sectors of half A turned to garbage: from the first block of a user's file there
+        (``files``), or anywhere on the half (``root``, ``disk``: the half is the whole filesystem)."""
+        if where not in ("files", "root", "disk"):
+            raise UsageError(f"bad sectors on a raid1 half go 'files', 'root' or 'disk', not '{where}': "
+                             "a raw member has no partitions")
+        rand, length, hit = rng("bad-sectors", seed), count * SECTOR, []
+        if where == "files":
+            root = self.mount()
+            big = [n for n in files_under(root, folders) if (root / n).stat().st_size > 4096]  # not inlined
+            name = choose_files(big, 1, rand)[0]
+            assert self._pair is not None
+            start = next(p.offset_bytes for p in raid1.locate(self._pair, name) if p.image == self.image)
+            hit = [name]
+        else:
+            start = rand.randrange(max(1, (self.image.stat().st_size - length) // SECTOR)) * SECTOR
+        self.unmount()
+        length = min(length, self.image.stat().st_size - start)
+        changed = raw.overwrite(self.image, start, random_bytes("bad-sectors", seed, length, salt=str(start)))
+        return FaultRecord(kind="bad-sectors", seed=seed, time=timestamp(at), target=str(self.image), files=hit,
+                           ranges=[ByteRange(start, length, str(self.image), changed)],
+                           details={"where": where, "sectors": length // SECTOR, "first_sector": start // SECTOR,
+                                    "half": self.image.name})
+
+    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
+        """btrfs' primary superblock on half A XORed with random bytes: the half is no longer a member."""
+        self.unmount()
+        offset, size = raid1.SUPERBLOCK_OFFSET, raid1.SUPERBLOCK_SIZE
+        changed = raw.xor_region(raw.require_detached(self.image), offset,
+                                 random_bytes("superblock", seed, size))
+        return FaultRecord(kind="superblock", seed=seed, time=timestamp(at), target=str(self.image),
+                           ranges=[ByteRange(offset, size, str(self.image), changed)],
+                           details={"half": self.image.name, "filesystem": "btrfs", "changed_bytes": changed})
+
 
 class Raid1Protection(Protection):
-    """The pair is the protection: no runs, one point ('now'), verify is a scrub."""
+    """The pair is the protection: no runs, one point ('now', stamped every hour), verify is a scrub."""
 
     def make_machine(self, workdir: Path, disk_size: int) -> Machine:
         """Two disks of the system disk's size, at least btrfs' minimum (``experiment.sizing``)."""
@@ -105,6 +154,13 @@ class Raid1Protection(Protection):
 
     def protect(self, machine: Machine, now: datetime, event: str) -> RestorePoint:
         raise AssertionError("raid1 is always in step: it has no protect runs")
+
+    def keep(self, now: datetime) -> Kept | None:
+        """The pair is in step now: stamp it (its point's time), as every hour."""
+        if not any(half.exists() for half in raid1.halves(self.target)):
+            return None
+        stamp_in_step(self.target, now)
+        return Kept(RestorePoint("now", now, "raid1"), is_run=False)
 
     def verify(self) -> VerifyReport:
         return self.strategy.verify(self.target)
@@ -115,7 +171,8 @@ class Raid1Protection(Protection):
 
     def usable_bytes(self) -> float:
         """What btrfs says the pair can hold: both halves' size over its data ratio."""
-        with raid1.mounted_pair(self.target, lost=self._lost(), readonly=True) as pair:
+        with raid1.mounted_pair(self.target, lost=raid1.missing_half(self.target), readonly=True,
+                                degrade=True) as pair:
             return raid1.capacity(pair.mountpoint).usable_bytes
 
     def target_paths(self) -> list[Path]:
@@ -123,12 +180,31 @@ class Raid1Protection(Protection):
         bad-sectors scenarios' business, so target corruption finds nothing of its own to strike."""
         return []
 
-    def reachable(self, targets_online: bool) -> list[Path]:
+    def reachable(self, targets: str) -> list[Path]:
         return []  # the ransomware writes through the filesystem, which is the pair itself
 
-    def _lost(self) -> int | None:
-        present = [half.exists() for half in raid1.halves(self.target)]
-        return None if all(present) else present.index(False)
-
     def rebuild_disk(self, point: RestorePoint, size_bytes: int, new_disk: Path, *, rescue: bool = False) -> Path:
-        raise OperationFailed("a raid1 pair is not rebuilt from a copy: it runs degraded until a disk is replaced")
+        """Replace the failing disk and rebuild the pair from the other half.
+
+        The failing disk is half A (the machine's disk, which the faults strike), or the half
+        that is gone. A new pair is made and the tree copied onto it from the surviving half,
+        mounted degraded without the failing one; ``btrfs replace`` also copies every block in
+        use onto the new disk, so the work is of the same size. Returns half A's path: the
+        machine's disk is rebuilt in place.
+        """
+        keep_out = raid1.missing_half(self.target)
+        keep_out = 0 if keep_out is None else keep_out
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix="raid1-rebuild-", dir=self.scratch))
+        try:
+            raid1.create_pair(fresh, size_bytes)
+            with raid1.mounted_pair(self.target, lost=keep_out, readonly=True) as old, \
+                    raid1.mounted_pair(fresh) as new:
+                sync_tree(old.mountpoint, new.mountpoint, write_record=False)
+            for made, half in zip(raid1.halves(fresh), raid1.halves(self.target)):
+                os.replace(made, half)
+        except WorkbenchError as exc:
+            raise OperationFailed(f"rebuilding the raid1 pair from its other half failed: {exc}") from exc
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+        return raid1.halves(self.target)[0]

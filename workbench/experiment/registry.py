@@ -4,7 +4,10 @@ The strategies themselves, their names, variants, scopes and default schedules
 are rows of ``workbench.strategies.catalog``; this module adds, per row, how a
 cell builds its protection. What each covers by default follows how people use
 it: image and clone the whole disk; backup and the mirrors the users' folders
-(``home``); raid1 the filesystem that lives on it.
+(``home``); raid1 the filesystem that lives on it. Where the targets are between
+runs also follows use: a mirror's target is a live folder on the machine (unless
+a scenario says ``targets: detached``), a continuous mirror's always; the others
+are offline between runs (unless ``targets: online``).
 
 An engine of a real tool (``backup/restic``...) is built from its row alone: the
 module ``workbench.strategies.external.<engine>`` makes the engine (its ``make``),
@@ -67,7 +70,7 @@ def _mirror(continuous: bool = False, two_way: bool = False) -> Callable[..., Pr
         strategy = mirror.make(catalog.row(name).mode or "", checksum=variant == "checksum")
         kind = ContinuousTree if continuous else TreeProtection
         return kind(name=name, strategy=strategy, target=target / "mirror", folders=HOME, subdir="home",
-                    always_online=True, writes_source=two_way, **common)
+                    live_target=True, always_attached=continuous, tree_copy=True, writes_source=two_way, **common)
 
     return make
 
@@ -76,7 +79,7 @@ def _raid1(target: Path, variant: str = "", **common: Any) -> Protection:
     from ..strategies.mirror.strategies import Raid1Strategy
     from .raid1_machine import Raid1Protection
 
-    return Raid1Protection(strategy=Raid1Strategy(), target=target / "raid1", **common)
+    return Raid1Protection(strategy=Raid1Strategy(), target=target / "raid1", filesystem_is_target=True, **common)
 
 
 def _backup_binding(engine: Any, target: Path, **common: Any) -> Protection:
@@ -88,7 +91,7 @@ def _mirror_binding(*, two_way: bool) -> Callable[..., Protection]:
     """A mirror tool keeps the users' home folder in a folder of its target, as our mirrors do."""
     def bind(engine: Any, target: Path, **common: Any) -> Protection:
         return TreeProtection(strategy=engine, target=target / "mirror", folders=HOME, subdir="home",
-                              always_online=True, writes_source=two_way, **common)
+                              live_target=True, tree_copy=True, writes_source=two_way, **common)
 
     return bind
 

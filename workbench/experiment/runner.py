@@ -24,9 +24,9 @@ from ..results.schema import Row
 from ..strategies import catalog
 from ..workload.profile import load_profile
 from .cell import Cell
-from .phases.build import Bench, arm_protection, build_disk, targets_put_online
+from .phases.build import Bench, arm_protection, build_disk, target_placement
 from .phases.recover import recover_cell
-from .phases.score import judge, score_cell, verdicts
+from .phases.score import judge, measure_rpo, score_cell, verdicts
 from .phases.simulate import simulate_hours
 from .phases.strike import plan_strikes
 from .phases.timing import PhaseClock
@@ -43,8 +43,10 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
     """Run one cell; always returns a row (``status`` ok or failed).
 
     The cell's details (``details_dir/<label>.json``) hold its fault records,
-    protect runs, recovery steps, the judge's verdicts that are not intact, and
-    ``phases_s``: the wall seconds of each phase.
+    protect runs, the hours of its history (``history``), recovery steps, the RPO
+    with the files behind it (``rpo``: an unbounded RPO is null there, JSON has no
+    infinity), the judge's verdicts that are not intact, and ``phases_s``: the wall
+    seconds of each phase.
     """
     name, variant = strategy_spec(cell.strategy)
     profile = load_profile(cell.profile)
@@ -68,9 +70,11 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
             outcome = recover_cell(bench)
             details["recovery"] = outcome.to_details()
         with phases.phase("score"):
-            judged = judge(bench)
-            row = score_cell(_identity(cell, name, variant, protection), lived, outcome, judged, protection)
+            judged = judge(bench, lived)
+            rpo = measure_rpo(lived, judged, protection)
+            row = score_cell(_identity(cell, name, variant, protection), lived, outcome, judged, protection, rpo)
             details["watch"] = protection.events
+            details["rpo"] = {**rpo.to_json(), "target_damage_by": row["target_damage_by"]}
             details["verdicts"] = verdicts(lived, judged.restored)
     except Exception as exc:  # any bug in one cell is that cell's row; Ctrl-C still stops the matrix
         log.debug("cell %s failed", cell.label, exc_info=True)
@@ -91,19 +95,20 @@ def run_cell(cell: Cell, workdir: Path, details_dir: Path | None = None) -> Row:
 
 def _identity(cell: Cell, name: str, variant: str, protection: Protection | None) -> dict[str, Any]:
     """The columns that say which cell a row is (scope and targets known once the strategy is set up)."""
-    online = protection is not None and targets_put_online(protection, cell.scenario)
+    placement = target_placement(protection, cell.scenario) if protection is not None else ""
     row = catalog.row(name)
-    return {"strategy": row.strategy, "variant": tagged_variant(variant, online), "family": row.family,
+    return {"strategy": row.strategy, "variant": tagged_variant(variant, placement), "family": row.family,
             "engine": row.engine,
             "scope": protection.scope if protection is not None else "", "scenario": cell.scenario.name,
             "repetition": cell.repetition, "seed": cell.seed, "profile": cell.profile,
             "fill": math.nan if cell.fill is None else cell.fill}
 
 
-def tagged_variant(variant: str, online_target: bool) -> str:
-    """The row's variant: the strategy's own (``checksum``), plus ``online-target`` when the
-    scenario left a target that is normally offline within the machine's reach."""
-    return "+".join(v for v in (variant, "online-target" if online_target else "") if v)
+def tagged_variant(variant: str, placement: str) -> str:
+    """The row's variant: the strategy's own (``checksum``), plus ``online-target`` when the scenario
+    left a target that is normally offline within the machine's reach, or ``offline-target`` when it
+    attached a normally live target (a mirror's) only for its runs (``phases.build.target_placement``)."""
+    return "+".join(v for v in (variant, placement) if v)
 
 
 @functools.lru_cache(maxsize=1)

@@ -15,9 +15,14 @@ The workload runs and every strategy protects on its schedule from day 0
 noticed (``detect_at``) the user makes no more changes, so the ground truth
 is the state just before the fault; schedules keep running, which is how a
 mirror or a refreshed clone picks up the damage. ``schedules`` overrides
-strategies' schedules for this scenario, and ``targets: online`` leaves
-backup, image and clone targets attached between runs, within reach of
-ransomware (the default, ``offline``, is the 3-2-1-1-0 rule's offline copy).
+strategies' schedules for this scenario. ``targets`` says where the targets
+are between runs (``TARGETS``): ``offline`` (the default) keeps backup, image
+and clone targets offline, the 3-2-1-1-0 rule's offline copy, while a mirror's
+target stays a live folder on the machine, as people keep one; ``online``
+leaves every target attached, within reach of ransomware; ``detached`` attaches
+every target only while a protect run uses it, a mirror's too (a drive plugged
+in for each sync), so what reaches a mirror is what its own runs copied. A
+continuous mirror's target is attached by nature whatever the setting.
 ``noticed`` says what the user sees when ``detect_at`` comes: ``damaged-files``
 (the default: missing or broken files, a ransom note) or ``failing-disk`` (the
 disk reports errors, as SMART or the kernel would, so the user replaces it and
@@ -37,13 +42,15 @@ from ..workload.yamlfile import LineDict, load
 from .schedule import parse_schedule
 
 SCENARIO_NAMES = (
-    "deletion", "bitrot", "bad-sectors", "ransomware", "slow-ransomware", "partition-wipe", "boot-wipe",
-    "superblock", "disk-loss", "target-corruption", "crash-during-protect", "bad-week",
+    "deletion", "bitrot", "bad-sectors", "ransomware", "ransomware-offline-mirror", "slow-ransomware",
+    "partition-wipe", "boot-wipe", "superblock", "disk-loss", "target-corruption", "crash-during-protect",
+    "bad-week", "two-way-conflict",
 )
 #: What the 'demo' selection runs ('make demo'): the lessons that matter, in a few minutes.
 DEMO_SCENARIOS = ("deletion", "slow-ransomware", "partition-wipe", "bitrot")
 _TOP_KEYS = {"name", "summary", "faults", "detect_at", "schedules", "targets", "noticed", "profile", "data_size"}
 NOTICED = ("damaged-files", "failing-disk")
+TARGETS = ("offline", "online", "detached")
 _AT = re.compile(r"^day\s+(\d+)\s+(\d{1,2}):00$")
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "datasets" / "scenarios"
@@ -71,7 +78,7 @@ class Scenario:
     faults: tuple[FaultSpec, ...]
     detect_hour: int
     schedules: dict[str, str] = field(default_factory=dict)
-    targets_online: bool = False
+    targets: str = "offline"  # one of TARGETS
     disk_failing: bool = False  # noticed: failing-disk
     profile: str | None = None
     data_size: str | None = None
@@ -110,15 +117,15 @@ def scenario_from_data(data: Any, source: str) -> Scenario:
     schedules = {str(k): str(v) for k, v in (data.get("schedules") or {}).items()}
     for text in schedules.values():
         parse_schedule(text)
-    targets = str(data.get("targets", "offline"))
-    if targets not in ("offline", "online"):
-        raise UsageError(f"{source}:{line('targets')}: targets is 'offline' or 'online', not '{targets}'")
+    targets = str(data.get("targets", TARGETS[0]))
+    if targets not in TARGETS:
+        raise UsageError(f"{source}:{line('targets')}: targets is {', '.join(TARGETS)}, not '{targets}'")
     noticed = str(data.get("noticed", NOTICED[0]))
     if noticed not in NOTICED:
         raise UsageError(f"{source}:{line('noticed')}: noticed is {' or '.join(NOTICED)}, not '{noticed}'")
     return Scenario(
         name=str(data["name"]), summary=str(data.get("summary", "")), faults=faults, detect_hour=detect,
-        schedules=schedules, targets_online=targets == "online", disk_failing=noticed == "failing-disk",
+        schedules=schedules, targets=targets, disk_failing=noticed == "failing-disk",
         profile=data.get("profile"),
         data_size=data.get("data_size"), source=source,
     )

@@ -10,7 +10,7 @@ runner kills the cell's own protect run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -27,16 +27,19 @@ PROTECTION_FAULTS = tuple(k.name for k in kinds.KINDS if k.strikes_protection)
 
 def strike(spec: FaultSpec, machine: StruckDisk, *, seed: int, at: datetime, folders: tuple[str, ...],
            reachable: Sequence[Path], day_index: int = 0, campaign: RansomCampaign | None = None,
-           settle: Callable[[], None] = lambda: None) -> list[FaultRecord]:
+           settle: Callable[[], None] = lambda: None, copies: Mapping[str, Path] | None = None) -> list[FaultRecord]:
     """Inject one fault (or one day of a slow one); return the records of what it damaged.
 
     ``reachable`` is what the fault may strike besides the disk: the protection's
-    targets for target corruption, the targets within reach for ransomware.
+    targets for target corruption, the targets within reach for ransomware;
+    ``copies``: folders of the root tree kept as plain copies elsewhere (a mirror's
+    target), where conflicting edits change the second machine's side.
     """
     if kinds.kind(spec.kind).access == "process":
         raise AssertionError("a crash during protect is run by the runner, not struck on the machine")
     return kinds.strike(spec.kind, machine, options=spec.options, seed=seed, at=at, folders=folders,
-                        targets=reachable, day_index=day_index, campaign=campaign, settle=settle)
+                        targets=reachable, day_index=day_index, campaign=campaign, settle=settle,
+                        copies=copies)
 
 
 def strike_hours(spec: FaultSpec) -> list[int]:

@@ -29,7 +29,7 @@ import blake3
 
 from ..errors import WorkbenchError
 from ..faults.ransomware import EXTENSION, NOTE_NAME
-from ..strategies.base import Listed, RestorePoint
+from ..strategies.base import Listed, RestorePoint, kind_of
 from .machine import Machine
 from .recoverable import Recoverable
 
@@ -147,7 +147,7 @@ def read_live_tree(root: Path, folders: tuple[str, ...]) -> LiveTree:
     """Every entry within ``folders`` (the whole tree when empty): stat'ed, and each regular file read."""
     entries: dict[str, LiveEntry] = {}
     for path, st in _walk(root, folders):
-        kind = _kind(st.st_mode)
+        kind = kind_of(st.st_mode)
         content, error = None, ""
         if kind == "file":
             try:
@@ -195,13 +195,3 @@ def _walk(root: Path, folders: tuple[str, ...]) -> Iterator[tuple[str, os.stat_r
         if stat.S_ISDIR(st.st_mode):
             with os.scandir(root / path) as listing:
                 stack += sorted((f"{path}/{e.name}" for e in listing), reverse=True)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "dir"
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    return "other"

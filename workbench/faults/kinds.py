@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 from .. import workspace
 from ..errors import UsageError
 from ..units import parse_size
-from . import boot, crash, files, loss, ransomware, sectors, superblock, table, target
+from . import boot, crash, edits, files, loss, ransomware, table, target
 from .records import FaultRecord, rng
 from .select import MODES
 
@@ -77,6 +77,11 @@ class StruckDisk(Protocol):
     def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
                at: datetime | None) -> FaultRecord: ...
 
+    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord: ...
+
+    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord: ...
+
 
 @dataclass
 class RansomCampaign:
@@ -99,6 +104,7 @@ class Strike:
     campaign: RansomCampaign = field(default_factory=RansomCampaign)
     settle: Callable[[], None] = lambda: None  # let a continuous mirror copy the damage before it spreads
     root: Path | None = None  # the mounted root filesystem, for 'mounted' kinds
+    copies: Mapping[str, Path] = field(default_factory=dict)  # conflicting edits: folder -> a copy elsewhere
 
     def option(self, name: str) -> Any:
         return self.options[name]
@@ -185,8 +191,9 @@ def _bitrot(s: Strike) -> list[FaultRecord]:
 
 
 def _bad_sectors(s: Strike) -> list[FaultRecord]:
-    return [sectors.bad_sectors(s.struck_disk.image, seed=s.seed, sectors=s.option("count"), where=s.option("where"),
-                                folders=s.folders, at=s.at)]
+    """Where the sectors lie depends on the disk (a partitioned disk, a raid1 half): the disk places them."""
+    return [s.struck_disk.bad_sectors(seed=s.seed, count=s.option("count"), where=s.option("where"),
+                                      folders=s.folders, at=s.at)]
 
 
 def _partition_wipe(s: Strike) -> list[FaultRecord]:
@@ -198,7 +205,8 @@ def _boot_wipe(s: Strike) -> list[FaultRecord]:
 
 
 def _superblock(s: Strike) -> list[FaultRecord]:
-    return [superblock.damage_superblock(s.struck_disk.image, seed=s.seed, at=s.at)]
+    """Which superblock (ext4's on the root partition, btrfs' on a raid1 half) depends on the disk."""
+    return [s.struck_disk.superblock(seed=s.seed, at=s.at)]
 
 
 def _disk_loss(s: Strike) -> list[FaultRecord]:
@@ -211,6 +219,11 @@ def _target_corruption(s: Strike) -> list[FaultRecord]:
     if not present:
         return []
     return [target.corrupt_target(present, seed=s.seed, count=s.option("count"), mode=s.option("mode"), at=s.at)]
+
+
+def _conflicting_edits(s: Strike) -> list[FaultRecord]:
+    return [edits.edit_both_sides(s.mounted_root, s.copies, seed=s.seed, count=s.option("count"), folders=s.folders,
+                                  at=s.at)]
 
 
 def _crash(s: Strike) -> list[FaultRecord]:
@@ -256,6 +269,10 @@ KINDS: tuple[FaultKind, ...] = (
     FaultKind("disk-loss", "the disk image deleted: the disk is gone", "detached", _disk_loss),
     FaultKind("target-corruption", "bits flipped in what a strategy keeps (a repository, an image, a clone)",
               "target", _target_corruption, (_count(8, "bits to flip"), _MODE), strikes_protection=True),
+    FaultKind("conflicting-edits", "the users' work, not damage: the same files edited on the machine and, "
+              "differently and a minute later, on a second machine's copy (a mirror's target) before the next "
+              "sync", "mounted", _conflicting_edits, (_count(3, "files to edit on both sides"),),
+              strikes_protection=True),
     FaultKind("crash-during-protect", "a protect run killed with SIGKILL part-way", "process", _crash,
               (Option("after_fraction", 0.5, "kill after this share of a typical run (its bytes, else its time)",
                       parse=float, cli=False),
@@ -284,7 +301,7 @@ def kind(name: str) -> FaultKind:
 def strike(name: str, disk: StruckDisk | None, *, options: Mapping[str, Any], seed: int, at: datetime | None,
            folders: Sequence[str], targets: Sequence[Path] = (), day_index: int = 0,
            campaign: RansomCampaign | None = None, settle: Callable[[], None] = lambda: None,
-           origin: Origin = "scenario") -> list[FaultRecord]:
+           copies: Mapping[str, Path] | None = None, origin: Origin = "scenario") -> list[FaultRecord]:
     """Inject one fault of kind ``name`` (or one day of a slow one); return the records of what it damaged.
 
     The disk is mounted first for a ``mounted`` kind and unmounted for the others
@@ -299,7 +316,7 @@ def strike(name: str, disk: StruckDisk | None, *, options: Mapping[str, Any], se
             disk.unmount()
     context = Strike(disk=disk, options=row.settings(options, origin), seed=seed, at=at, folders=tuple(folders),
                      targets=targets, day_index=day_index, campaign=campaign or RansomCampaign(), settle=settle,
-                     root=root)
+                     root=root, copies=dict(copies or {}))
     return row.injector(context)
 
 

@@ -20,6 +20,8 @@ from ..errors import UsageError
 from . import kinds
 from .bitrot import inject_bitrot
 from .records import FaultRecord
+from .sectors import bad_sectors
+from .superblock import damage_superblock
 
 #: Fault kinds, named as the scenarios are.
 KINDS = kinds.names()
@@ -49,6 +51,15 @@ class DiskAtRest:
                at: datetime | None) -> FaultRecord:
         self.unmount()
         return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
+
+    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
+                    at: datetime | None) -> FaultRecord:
+        self.unmount()
+        return bad_sectors(self.image, seed=seed, sectors=count, where=where, folders=folders, at=at)
+
+    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
+        self.unmount()
+        return damage_superblock(self.image, seed=seed, at=at)
 
     def __enter__(self) -> DiskAtRest:
         return self

@@ -10,10 +10,19 @@ before the fault.</dd>
 <dd>Of the bytes the disk held just before the fault, the share that came back with exactly the right content.
 The rest were lost (missing, or content that never existed) or stale (an older true version came back).</dd>
 <dt>RPO, recovery point objective (simulated hours)</dt>
-<dd>How much recent work the recovery gave up: the hours from the fault back to the newest true state the restored
-files agree with. 0 means nothing was lost in time; 24 means the last day of changes is gone. A missing value means
-no restored file matched any true state. Hours are simulated, so the schedule (a nightly backup, a weekly full
-image) sets the RPO, not this machine's speed.</dd>
+<dd>How much recent work the recovery gave up, for the data the strategy covers: the age of the oldest version that
+came back, counted from the fault. 0 means nothing was lost in time; 24 means the last day of changes is gone (files
+made since the newest restore point count as that old). <b>lost</b> means some covered data is gone for good: a
+restore point once held it and none brought it back (a mirror that copied a deletion, ransomware in every point), or
+the strategy keeps no point at all. That is never 0, and no number of hours describes it. A missing value means the
+strategy covers no file. Loss outside what a strategy covers shows in the bytes, not here. Hours are simulated, so
+the schedule (a nightly backup, a weekly full image) sets the RPO, not this machine's speed.</dd>
+<dt>How damage reached the target</dt>
+<dd><i>attack</i>: the fault itself reached the protection (ransomware walked a mirror folder or a repository that
+was attached, bits flipped in a target); <i>propagation</i>: the strategy's own runs copied the damage onto its
+target (a sync copied the ciphertext or the deletion, a backup stored the encrypted files as a new version);
+<i>none</i>: the target stayed as it was. A mirror kept offline between its runs shows propagation; kept attached,
+attack.</dd>
 <dt>RTO, recovery time objective (seconds)</dt>
 <dd>How long the recovery took in real time on this machine: finding the restore point, restoring or attaching,
 copying back. Verifying afterwards is not counted. Small test disks make every RTO small; compare strategies with

@@ -113,8 +113,9 @@ def render(frame: pd.DataFrame, record: dict[str, Any], *, details: dict[str, di
     sections += [
         ("recovery", "What came back", _heatmap_figure(frame, summary) + _figure(
             plots.rpo_rto_bars(frame), "RPO and RTO per strategy and scenario",
-            "RPO is in simulated hours, RTO in real seconds on this machine. A missing bar where a cell ran means "
-            "the value is undefined there (see the cell's rows).")),
+            "RPO is in simulated hours, RTO in real seconds on this machine. \"lost\" means in-scope data is gone "
+            "for good: no restore point brought it back, so no number of hours describes the loss. A missing bar "
+            "where a cell ran means the value is undefined there (see the cell's rows).")),
         ("cost", "What it costs", _figure(
             plots.time_space(frame), "Protect time, footprint and space amplification",
             "Medians over every scenario and repetition of a strategy; whiskers span min to max. The black mark is "
@@ -192,6 +193,11 @@ def _number(value: Any, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
+def _rpo(hours: float) -> str:
+    text = tables.rpo_text(hours)
+    return f'<span class="bad">{text}</span>' if text == tables.LOST else text
+
+
 def _share(value: float) -> str:
     """A pass share as text: 'yes', 'no' or '2/3 of repetitions'-style percent."""
     if value is None or math.isnan(value):
@@ -223,7 +229,7 @@ def _summary_table(summary: pd.DataFrame) -> str:
             f"<tr><td class='text'>{_strategy(row.label)}</td>"
             f"<td class='text'><a href='#{tables.cell_id(row.label, row.scenario)}'>{escape(row.scenario)}</a></td>"
             f"<td>{row.repetitions}" + (f" <span class='bad'>({row.failed})</span>" if row.failed else "") + "</td>"
-            f"<td>{_number(100 * row.intact_fraction)}</td><td>{_number(row.rpo_hours)}</td>"
+            f"<td>{_number(100 * row.intact_fraction)}</td><td>{_rpo(row.rpo_hours)}</td>"
             f"<td>{tables.median_range(row.rto_s_median, row.rto_s_min, row.rto_s_max)}</td>"
             f"<td>{tables.median_range(row.protect_s_median, row.protect_s_min, row.protect_s_max)}</td>"
             f"<td>{_bytes(row.footprint_bytes)}</td><td>{_bytes(row.reserved_bytes)}</td>"
@@ -248,7 +254,7 @@ def _cell_sections(derived: pd.DataFrame, summary: pd.DataFrame, details: dict[s
         head = "".join(f"<th>repetition {escape(str(r))}</th>" for r in cell["repetition"])
         body = "".join(
             f"<tr><th class='text'>{escape(column)}</th>"
-            + "".join(f"<td>{escape(_value(v))}</td>" for v in cell[column]) + "</tr>"
+            + "".join(f"<td>{escape(_value(v, column))}</td>" for v in cell[column]) + "</tr>"
             for column in columns)
         present = [name for r in tables.rows_of(cell)
                    for name in details_names(str(r.strategy), str(r.engine or ""), str(r.variant or ""),
@@ -306,9 +312,11 @@ def _which_tool(tools: pd.DataFrame, frame: pd.DataFrame) -> str:
             f"<tbody>{rows}</tbody></table>" + figure)
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, column: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if column == "rpo_hours":
+        return tables.rpo_text(value, digits=6)
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)

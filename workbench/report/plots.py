@@ -95,8 +95,12 @@ def heatmap_cell_boxes(fig: Figure) -> list[tuple[str, str, tuple[int, int, int,
     return boxes
 
 
-def _grouped_bars(ax: Axes, summary: pd.DataFrame, column: str, *, spread: bool) -> list[tuple[float, str]]:
-    """Bars of ``column`` grouped by scenario, one colour per strategy; returns (x, label) of missing values."""
+def _grouped_bars(ax: Axes, summary: pd.DataFrame, column: str, *,
+                  spread: bool) -> list[tuple[float, str, float]]:
+    """Bars of ``column`` grouped by scenario, one colour per strategy.
+
+    Returns (x, label, value) of the cells that ran but have no finite value (NaN, or inf: unbounded),
+    which get no bar; the caller marks them."""
     labels = strategy_order(summary["label"])
     scenarios = list(dict.fromkeys(summary["scenario"]))
     width = 0.8 / max(len(labels), 1)
@@ -109,11 +113,12 @@ def _grouped_bars(ax: Axes, summary: pd.DataFrame, column: str, *, spread: bool)
         if spread:
             errors = np.vstack([values - rows[f"{column}_min"].to_numpy(dtype=float),
                                 rows[f"{column}_max"].to_numpy(dtype=float) - values])
-        ax.bar(xs, np.nan_to_num(values), width, yerr=errors, color=colour_of(label), hatch=hatch_of(label),
+        ax.bar(xs, np.nan_to_num(values, posinf=0.0), width, yerr=errors, color=colour_of(label),
+               hatch=hatch_of(label),
                edgecolor="black",
                linewidth=0.4, label=label, error_kw={"elinewidth": 0.8, "capsize": 1.5})
         present = rows["repetitions"].notna().to_numpy()
-        missing += [(x, label) for x, v, p in zip(xs, values, present) if p and math.isnan(v)]
+        missing += [(x, label, v) for x, v, p in zip(xs, values, present) if p and not math.isfinite(v)]
     ax.set_xticks(range(len(scenarios)), labels=scenarios, rotation=35, ha="right")
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
@@ -126,11 +131,14 @@ def rpo_rto_bars(frame: pd.DataFrame) -> Figure:
     scenarios = summary["scenario"].nunique()
     fig = _figure(max(8.0, 3.0 + 0.9 * scenarios), 7.5)
     rpo_ax, rto_ax = fig.subplots(2, 1, sharex=True)
-    missing = _grouped_bars(rpo_ax, summary, "rpo_hours", spread=False)
-    for x, _label in missing:
-        rpo_ax.plot(x, 0, marker="x", color="#D55E00", markersize=6, linestyle="none")
-    rpo_ax.set_title("RPO (lower is better; × = nothing true came back)")
+    unmarked = _grouped_bars(rpo_ax, summary, "rpo_hours", spread=False)
     rpo_ax.set_ylim(bottom=0, top=max(1.0, rpo_ax.get_ylim()[1]))
+    for x, _label, value in unmarked:
+        if math.isinf(value):  # data lost for good: no number of hours describes it, and it is never 0
+            rpo_ax.text(x, 0, tables.LOST, rotation=90, ha="center", va="bottom", fontsize=7, color="#D55E00")
+        else:
+            rpo_ax.plot(x, 0, marker="x", color="#D55E00", markersize=6, linestyle="none")
+    rpo_ax.set_title(f"RPO (lower is better; {tables.LOST} = in-scope data gone for good; × = undefined)")
     label_axes(rpo_ax, y="rpo_hours")
     _grouped_bars(rto_ax, summary, "rto_s", spread=True)
     rto_ax.set_title("RTO (lower is better; whiskers: min–max over repetitions)")

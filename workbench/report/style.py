@@ -42,7 +42,7 @@ COLUMN_LABELS: dict[str, str] = {
     "protected_bytes": "data in scope (bytes)",
     "space_amplification": "space amplification (ratio, footprint / data)",
     "rto_s": "RTO: time to recover (s)",
-    "rpo_hours": "RPO: data lost back to (simulated hours)",
+    "rpo_hours": "RPO: data lost back to (simulated hours; \"lost\": gone for good)",
     "bytes_intact": "bytes intact (bytes)",
     "bytes_lost": "bytes lost (bytes)",
     "bytes_stale": "bytes stale (bytes)",

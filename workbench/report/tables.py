@@ -4,6 +4,7 @@ Timings vary between repetitions, so they are summarised as the median with
 the min–max range beside it. Outcomes (what came back) follow from the seed,
 so they are summarised as the median (numbers) or the share of repetitions
 that passed (checks). Failed repetitions are counted, never averaged in.
+An unbounded RPO (``inf``: in-scope data lost for good) reads "lost", never 0.
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ TIMING_COLUMNS = names(summary="range")
 OUTCOME_COLUMNS = names(summary="median", columns=DERIVED + COLUMNS)
 #: Pass/fail columns, summarised as the share of repetitions that passed.
 CHECK_COLUMNS = names(summary="share")
+#: How an unbounded RPO reads in tables and figures.
+LOST = "lost"
+
+
+def rpo_text(hours: float | None, digits: int = 1) -> str:
+    """An RPO as the report writes it: its hours, "lost" when unbounded (data lost for good), "–" when undefined."""
+    if hours is None or math.isnan(hours):
+        return "–"
+    return LOST if math.isinf(hours) else f"{hours:.{digits}f}"
 
 
 def as_flag(values: pd.Series) -> pd.Series:

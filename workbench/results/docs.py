@@ -42,7 +42,9 @@ to date (see the versions below).
 
 Every time says which clock it reads: **real** (wall-clock seconds, which vary between
 repetitions) or **simulated** (the scenario's clock, which follows from the seed, as every
-outcome does). Missing values are empty in CSV and null in Parquet.
+outcome does). Missing values are empty in CSV and null in Parquet. An unbounded RPO (data lost for
+good) is `inf` in CSV and Parquet, null in the cells' JSON (`cells/*.json`, under `rpo`), and "lost"
+in the report.
 """
 
 

@@ -23,7 +23,7 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 #: The version of the tables' columns; written into results.parquet and run.json.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Dtype = Literal["string", "int64", "float64", "bool"]
 #: Which clock a time column reads: real (wall) seconds, or the simulated clock of the scenario.
@@ -88,7 +88,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("variant", "string", "`quick-check` / `checksum` for the mirrors, `none` / `repokey` for borg; empty "
            "otherwise; `online-target` is "
            "added (joined with `+`) when the scenario says `targets: online` and that puts a normally offline target "
-           "(image, backup, clone) within ransomware's reach", identity=True),
+           "(image, backup, clone) within ransomware's reach; `offline-target` when it says `targets: detached` and "
+           "that attaches a mirror's normally live target only while its runs use it", identity=True),
     Column("family", "string", "the kind of copy the strategy keeps: `image`, `backup`, `clone`, `mirror`, `raid1` or "
            "`none`; every engine of a family runs on the same schedule and keeps its points alike",
            identity=True),
@@ -98,9 +99,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("scope", "string", "what the strategy covers: `whole-disk` (image, clone), `folders` (the users' homes: "
            "backup and the mirrors), `filesystem` (raid1), `nothing` (the `none` baseline); empty when the cell "
            "failed before its strategy was set up", identity=True),
-    Column("scenario", "string", "`deletion`, `bitrot`, `bad-sectors`, `ransomware`, `slow-ransomware`, "
-           "`partition-wipe`, `boot-wipe`, `superblock`, `disk-loss`, `target-corruption`, `crash-during-protect`, "
-           "`bad-week`, or a scenario file's name", identity=True),
+    Column("scenario", "string", "`deletion`, `bitrot`, `bad-sectors`, `ransomware`, `ransomware-offline-mirror`, "
+           "`slow-ransomware`, `partition-wipe`, `boot-wipe`, `superblock`, `disk-loss`, `target-corruption`, "
+           "`crash-during-protect`, `bad-week`, `two-way-conflict`, or a scenario file's name", identity=True),
     Column("repetition", "int64", "which repetition of the cell (from 1); repetitions vary the timings, and the "
            "image's and clone's footprints a little (see `footprint_bytes`)", identity=True),
     Column("seed", "int64", "the seed of the data and the faults: the same seed gives the same outcomes",
@@ -116,8 +117,11 @@ COLUMNS: tuple[Column, ...] = (
            "minimum (60 MiB) nor a raid1 half below 128 MiB: a cell on such a floor is emptier than this says "
            "(see `experiment/sizing.py`). Filled in a failed row too", unit="ratio"),
     Column("protect_s", "float64", "seconds of all protect runs up to the detection", unit="s", clock="real",
-           counts="successful runs only; a killed or failed run adds nothing", summary="range"),
-    Column("protect_runs", "int64", "protect runs made", unit="count", counts="successful runs"),
+           counts="successful runs only; a killed or failed run adds nothing. A continuous mirror's run is a "
+           "simulated hour in which its watcher applied changes (the first full sync included): the seconds of "
+           "those syncs. raid1 makes no runs (its writes are the filesystem's own): 0", summary="range"),
+    Column("protect_runs", "int64", "protect runs made", unit="count",
+           counts="successful runs; a continuous mirror's: the simulated hours in which it applied changes"),
     Column("protect_s_median", "float64", "median seconds of one protect run (NaN when none ran)", unit="s",
            clock="real", summary="range"),
     Column("protect_failures", "int64", "protect runs that failed (e.g. of a broken disk)", unit="count"),
@@ -148,9 +152,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("recovery_level", "string", "`disk` (rebuilt or swapped the disk: it no longer worked, or the scenario "
            "says `noticed: failing-disk`, as with bad sectors the disk reports) or `files` (copied files back into "
            "the live disk)"),
-    Column("restore_point_time", "string", "the point used (a mirror's point is its last sync; the newest one "
-           "when files came from several); empty when none "
-           "was. The continuous mirror's and raid1's points still carry wall-clock times", unit="ISO time",
+    Column("restore_point_time", "string", "the point used (a mirror's point is its last sync: for a continuous "
+           "mirror the last simulated hour it applied changes; raid1's is the pair, stamped in step every simulated "
+           "hour); the newest one when files came from several; empty when none was", unit="ISO time",
            clock="simulated"),
     Column("files_restored", "int64", "files copied back in a file-level recovery (what a point's listing shows "
            "missing, encrypted, unreadable or rotten)", unit="count"),
@@ -174,8 +178,31 @@ COLUMNS: tuple[Column, ...] = (
            counts=_LOGICAL),
     Column("came_back_clean", "bool", "no file on the recovered system holds content that never was a true "
            "version (ciphertext, rot)", summary="share"),
-    Column("rpo_hours", "float64", "hours from the fault back to the newest true state the restored files agree "
-           "with (NaN: nothing matched)", unit="h", clock="simulated", summary="median"),
+    Column("rpo_hours", "float64", "how far back in time the in-scope data came back: of the regular files of the "
+           "pre-fault tree in the strategy's scope, the oldest age, where a file that came back as a true version is "
+           "as old as the newest recorded state that held that content (0: its pre-fault content), and a file that "
+           "did not come back but no point ever held (born after the newest point) is as old as that newest point. "
+           "`inf` (unbounded: `inf` in CSV and Parquet, null in the cells' JSON, \"lost\" in the report) when any "
+           "in-scope file a point once held did not come back, or the strategy keeps no point; NaN when the scope "
+           "holds no file. Loss outside the scope shows only in `bytes_lost` and the file counts. Rule: "
+           "`experiment/scoring.py::rpo`", unit="h", clock="simulated",
+           counts="ages from the fault hour; the recorded states are the pre-fault tree and each point's capture "
+           "(a continuous mirror's: each hour it applied changes; raid1's: every hour)", summary="median"),
+    Column("data_lost_for_good", "bool", "in-scope data is gone for good: some in-scope file that a restore point "
+           "once held did not come back, or the strategy keeps no point and some in-scope file did not come back "
+           "(then `rpo_hours` is `inf`)", summary="share"),
+    Column("target_damage_by", "string", "how damage reached the strategy's target, from the fault records and the "
+           "strategy's own records of its runs: `attack` (the injector reached the target directly: ransomware "
+           "walking a reachable mirror or repository, target corruption), `propagation` (a protect run after the "
+           "fault put the damage there: a mirror wrote a damaged path or removed a deleted one; a backup, image or "
+           "clone run copied changes after a fault that changed content; raid1's writes through the filesystem land "
+           "on its mirror half), `none`; `attack` when both. Rule: `experiment/damage_path.py`"),
+    Column("conflicts", "int64", "conflicts the strategy's runs met and resolved (only a two-way sync detects "
+           "them, and keeps both versions; 0 for every other strategy)", unit="count"),
+    Column("versions_lost", "int64", "of the versions conflicting edits wrote (on the machine, and on a second "
+           "machine's copy: a mirror's target), those no tree holds afterwards under any name: neither the "
+           "recovered machine nor the copy; NaN when the scenario makes no such edits", unit="count",
+           counts="versions by content (BLAKE3 and size): a conflict copy keeps one"),
     Column("partition_table_ok", "bool", "the recovered disk's partition entries equal the pre-fault disk's (a "
            "freshly made disk does not pass); NaN when the machine is not a partitioned disk (raid1)",
            summary="share"),

@@ -64,6 +64,11 @@ TABLE_CHANGES: tuple[TableChange, ...] = (
                    "`protected_bytes`. New: `usable_bytes` (the clone's and raid1's filesystem capacity) and `fill` "
                    "(`compare --fill`).",
                 renamed={"protected_bytes": "protected_logical_bytes"}, dropped=("space_amplification",)),
+    TableChange(5, "`rpo_hours` covers the in-scope data and is `inf` when some of it is lost for good (it read "
+                   "0 then); older tables' `rpo_hours` is read as missing. New columns: `data_lost_for_good`, "
+                   "`target_damage_by`, `conflicts`, `versions_lost`. `protect_s` and `protect_runs` count the "
+                   "continuous mirror's work; `restore_point_time` is simulated for every strategy.",
+                dropped=("rpo_hours",)),
 )
 
 

@@ -18,6 +18,7 @@ engine passes when it rebuilds a disk. mypy checks that each engine class fits
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -91,6 +92,17 @@ class Listed:
     mtime_ns: int
     hash: str | None = None  # a content hash the strategy keeps for the file, when it keeps one
     hash_name: str | None = None  # which hash that is ("blake3", "sha256", ...)
+
+
+def kind_of(mode: int) -> str:
+    """The ``Listed`` kind of an entry of this ``st_mode``."""
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "other"
 
 
 @runtime_checkable

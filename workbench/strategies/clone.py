@@ -28,7 +28,7 @@ import json
 import os
 import struct
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,14 +39,13 @@ from typing import Any
 from .. import durable, guard, workspace
 from ..disk.mounting import mounted
 from ..disk.table import PartitionTable, move_backup_gpt, read_table
-from ..disk.targets import check_destination
 from ..errors import DamageFound, RestoreIncomplete, UsageError
 from ..sparse import data_extents
-from .base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from .base import Damage, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from .image.destination import prepare
 from .image.plan import describe_span, normalise, per_chunk
 from .image.readbuf import ThreadBuffers, read_ranges
-from .mirror.listing import copy_paths, list_tree
+from .mirror.listing import MountedLister
 from .quiesce import held_still
 
 BLOCK = 64 * 1024
@@ -216,7 +215,7 @@ def read_record(clone: Path) -> tuple[dict, list[bytes]]:
     return meta, hashes
 
 
-class CloneStrategy:
+class CloneStrategy(MountedLister):
     """An exact sparse replica of a disk image file, refreshed by changed blocks."""
 
     name = "clone"
@@ -313,18 +312,6 @@ class CloneStrategy:
                                         f"{length // BLOCK or 1} block(s) differ from the hashes recorded at "
                                         f"clone time ({meta['time']})"))
         return report
-
-    def listing(self, target: Path, point_id: str) -> list[Listed]:
-        """The clone's root filesystem, mounted read-only, as ``ls -lR`` and ``b3sum -r`` of it show it."""
-        with self._mounted(target, point_id) as (_, root):
-            return list_tree(root)
-
-    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
-        """``cp -a`` of the chosen paths out of the clone, mounted read-only."""
-        check_destination(destination, force=force)  # before mounting anything
-        with self._mounted(target, point_id) as (clone_id, root):
-            return copy_paths(root, paths, destination, point_id=clone_id, force=force)
 
     @contextmanager
     def _mounted(self, target: Path, point_id: str) -> Iterator[tuple[str, Path]]:

@@ -42,9 +42,15 @@ def arm_protection(cell: Cell, workdir: Path) -> Protection:
                            schedules=cell.all_schedules)
 
 
-def targets_put_online(protection: Protection, scenario: Scenario) -> bool:
-    """Whether the scenario's ``targets: online`` put this target, normally offline, within ransomware's reach."""
-    return scenario.targets_online and protection.reachable(True) != protection.reachable(False)
+def target_placement(protection: Protection, scenario: Scenario) -> str:
+    """How the scenario's ``targets`` moved this target from where it usually is between runs:
+    ``online-target`` (normally offline, now within ransomware's reach), ``offline-target`` (normally
+    attached, now only while its runs use it), or "" (where it usually is)."""
+    usual = protection.reachable("offline")
+    here = protection.reachable(scenario.targets)
+    if here == usual:
+        return ""
+    return "online-target" if here else "offline-target"
 
 
 def build_disk(cell: Cell, protection: Protection, workdir: Path, *, profile: Profile, data_size: int,
@@ -57,7 +63,7 @@ def build_disk(cell: Cell, protection: Protection, workdir: Path, *, profile: Pr
     machine = protection.make_machine(workdir, disk_size)
     try:
         build(profile, machine.mount(), data_size=data_size, seed=cell.seed, start=clock.start)
-        protection.attach(machine)
+        protection.attach(machine, lambda: clock.now)
     except BaseException:
         protection.detach()
         machine.close()

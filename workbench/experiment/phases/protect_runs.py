@@ -1,4 +1,10 @@
-"""The protect runs of one cell: each one timed for real, and the one a crash fault kills part-way."""
+"""The protect runs of one cell: each one timed for real, and the one a crash fault kills part-way.
+
+A protection without scheduled runs reports its work hour by hour (``Protection.keep``):
+a continuous mirror's syncs in an hour are that hour's run (timed by the syncs' own
+seconds); raid1's hourly stamp is no run. Each run's record of what it did to the
+target is kept for ``damage_path`` (``copies``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from typing import Any
 
 from ...errors import WorkbenchError
 from ...faults import crash
+from ..damage_path import RunCopy, run_copy
+from ..protection import Kept
 from ..scenario import FaultSpec
 from .build import Bench
 
@@ -25,9 +33,14 @@ class ProtectRuns:
     seconds: list[float] = field(default_factory=list)  # of each run that made a point
     stored: list[int] = field(default_factory=list)  # bytes each of those runs added to the target
     failures: int = 0
+    copies: list[RunCopy] = field(default_factory=list)  # what each run recorded doing to the target
+    conflicts: int = 0  # conflicts the runs met (a two-way sync's)
 
-    def protect(self, event: str) -> bool:
-        """One scheduled run; False when it failed (counted and logged: the cell goes on)."""
+    def protect(self, event: str, *, after_fault: bool = False) -> bool:
+        """One scheduled run; False when it failed (counted and logged: the cell goes on).
+
+        ``after_fault``: a fault has struck the user's data before this run.
+        """
         protection, now = self.bench.protection, self.bench.clock.now
         started = time.perf_counter()
         try:
@@ -39,11 +52,29 @@ class ProtectRuns:
         elapsed = time.perf_counter() - started
         self.seconds.append(elapsed)
         self.stored.append(point.stored_bytes)
+        self.copies.append(run_copy(point, after_fault=after_fault))
+        self.conflicts += len(point.extra.get("conflicts", ()))
         notes = point.extra.get("notes")  # what a real tool had to do first (unlock what a killed run left)
         self.log.append({"time": now.isoformat(), "point": point.id, "kind": point.kind,
                          "seconds": round(elapsed, 4), "stored_bytes": point.stored_bytes,
                          **({"notes": notes} if notes else {})})
         return True
+
+    def kept(self, parts: list[tuple[Kept, bool]]) -> None:
+        """One hour's work of a protection without scheduled runs: (what it kept, after a fault) per stretch.
+
+        The stretches that count as runs (a continuous mirror's syncs) make one run of the hour.
+        """
+        self.copies += [run_copy(kept.point, after_fault=after) for kept, after in parts]
+        work = [kept for kept, _after in parts if kept.is_run]
+        if not work:
+            return
+        seconds, stored = sum(k.seconds for k in work), sum(k.stored_bytes for k in work)
+        self.seconds.append(seconds)
+        self.stored.append(stored)
+        self.log.append({"time": self.bench.clock.now.isoformat(), "point": work[-1].point.id,
+                         "kind": work[-1].point.kind, "seconds": round(seconds, 4), "stored_bytes": stored,
+                         "syncs": sum(k.syncs for k in work)})
 
     def crash(self, spec: FaultSpec, child_start_s: Callable[[], float]) -> dict[str, Any]:
         """Run the next protect as a real child process and SIGKILL it part-way; the fault's record.

@@ -52,8 +52,8 @@ def strike(bench: Bench, spec: FaultSpec, day: int, campaign: RansomCampaign) ->
     """Inject one fault (or one day of a slow one) now; the records of what it damaged."""
     protection, scenario = bench.protection, bench.scenario
     reachable = (protection.target_paths() if spec.kind == "target-corruption"
-                 else protection.reachable(scenario.targets_online))
+                 else protection.reachable(scenario.targets))
     records = inject(spec, bench.machine, seed=bench.cell.seed, at=bench.clock.now,
                      folders=tuple(bench.profile.home_dirs), reachable=reachable, day_index=day,
-                     campaign=campaign, settle=protection.settle)
+                     campaign=campaign, settle=protection.settle, copies=protection.tree_copies())
     return [record.to_json() for record in records]

@@ -25,13 +25,15 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Iterator, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from ... import proc, workspace
 from ...errors import OperationFailed, UsageError
+from ..base import Listed, RestoreReport, Scope, SourceKind
 
 #: Where the workspace keeps the secrets of encrypted repositories, as a careful user keeps them:
 #: on the machine that runs the tool, never in the repository itself.
@@ -44,6 +46,39 @@ class StoresData(Protocol):
     def data_paths(self, target: Path) -> list[Path]:
         """The folders or files of ``target`` holding stored data (not locks, keys or configuration)."""
         ...
+
+
+class FoldersEngine(ABC):
+    """What the backup engines of chosen folders of a tree (restic, borg, rsnapshot) share: the settings
+    ``make`` gives them, the footprint, and ``restore`` and ``restore_paths`` over their one ``_restore``."""
+
+    name: str
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
+    #: The tool's variants, the default first (``()``: it has none).
+    variants: tuple[str, ...] = ()
+
+    def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "") -> None:
+        self.variant = refuse_unknown_variant(self.name, variant, self.variants)
+        self.folders = folders
+        self.state = state
+
+    def footprint(self, target: Path) -> int:
+        return allocated_bytes(target)
+
+    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
+        return self._restore(target, point_id, destination, (), force)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        if not paths:
+            raise UsageError("name at least one path to restore")
+        return self._restore(target, point_id, destination, paths, force)
+
+    @abstractmethod
+    def _restore(self, target: Path, point_id: str, destination: Path, paths: Sequence[str],
+                 force: bool) -> RestoreReport:
+        """Bring the point back under ``destination``: all of it, or only ``paths`` when given."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +175,14 @@ def relative_to_source(path: str) -> str:
     """A tool's path of an entry ('/home/alice/a.txt', 'home/alice/a.txt') as ``Listed`` names it:
     posix, relative to the tree protect was given (pure)."""
     return path.strip("/")
+
+
+def listed(entry: Mapping[str, Any], kinds: Mapping[str, str], mtime_ns: int) -> Listed:
+    """One entry of a tool's JSON listing (its ``path``, ``type`` and ``size``) as ``Listed``: the type as
+    ``kinds`` names it ('other' when it does not), the size of a file only (pure)."""
+    kind = kinds.get(str(entry.get("type")), "other")
+    return Listed(path=relative_to_source(str(entry["path"])), kind=kind,
+                  size=int(entry.get("size", 0)) if kind == "file" else 0, mtime_ns=mtime_ns)
 
 
 def refuse_unknown_variant(engine: str, variant: str, variants: Sequence[str]) -> str:

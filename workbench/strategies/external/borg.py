@@ -28,14 +28,13 @@ from pathlib import Path
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, RestoreIncomplete, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from . import borg_json
 from .base import (
+    FoldersEngine,
     Need,
-    allocated_bytes,
     check_source,
     is_new_repository,
-    refuse_unknown_variant,
     require,
     restored_totals,
     secret,
@@ -52,18 +51,12 @@ WARNING = 1
 SEGMENTS_PER_DIR = 1000
 
 
-class BorgEngine:
+class BorgEngine(FoldersEngine):
     """``backup/borg``: the folders ``folders`` of the tree given to protect, in a borg repository."""
 
     name = "backup/borg"
     engine = "borg"
-    scope: Scope = "folders"
-    source_kind: SourceKind = "tree"
-
-    def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "none") -> None:
-        self.variant = refuse_unknown_variant(self.name, variant, VARIANTS)
-        self.folders = folders
-        self.state = state
+    variants = VARIANTS
 
     # -- the Strategy protocol -------------------------------------------------------------------------------
 
@@ -99,9 +92,6 @@ class BorgEngine:
                              parent=found[i - 1].name if i else None, extra={"archive_id": a.id})
                 for i, a in enumerate(found)]
 
-    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
-        return self._extract(target, point_id, destination, (), force)
-
     def verify(self, target: Path) -> VerifyReport:
         archives = self._archives(target)
         done = self._run(["check", "--verify-data", "--log-json", target], check=False, what="borg check")
@@ -126,20 +116,11 @@ class BorgEngine:
                                         or f"borg check exited {done.returncode}", tuple(findings.archives)))
         return report
 
-    def footprint(self, target: Path) -> int:
-        return allocated_bytes(target)
-
     # -- Lister, and what faults strike ---------------------------------------------------------------------------
 
     def listing(self, target: Path, point_id: str) -> list[Listed]:
         name = self._name(target, point_id)
         return borg_json.items(self._text(["list", "--json-lines", f"{target}::{name}"], what="borg list"))
-
-    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
-        if not paths:
-            raise UsageError("name at least one path to restore")
-        return self._extract(target, point_id, destination, paths, force)
 
     def data_paths(self, target: Path) -> list[Path]:
         """The segments (``data/``): what rot in the repository would strike; not its index, hints or config."""
@@ -163,7 +144,7 @@ class BorgEngine:
 
     # -- the tool --------------------------------------------------------------------------------------------
 
-    def _extract(self, target: Path, point_id: str, destination: Path, paths: Sequence[str],
+    def _restore(self, target: Path, point_id: str, destination: Path, paths: Sequence[str],
                  force: bool) -> RestoreReport:
         name = self._name(target, point_id)
         check_destination(destination, force=force)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ...errors import OperationFailed
 from ..base import Listed
-from .base import json_lines, relative_to_source
+from .base import json_lines, listed
 
 #: borg's item types (the first letter of ``ls -l``) -> ``Listed.kind``.
 _KINDS = {"-": "file", "d": "dir", "l": "symlink"}
@@ -88,15 +88,7 @@ def archives(stdout: str) -> list[Archive]:
 
 def items(stdout: str) -> list[Listed]:
     """``borg list --json-lines REPO::ARCHIVE``: every item, as ``Listed``."""
-    found = []
-    for item in json_lines(stdout):
-        if "path" not in item:
-            continue
-        kind = _KINDS.get(str(item.get("type")), "other")
-        found.append(Listed(path=relative_to_source(str(item["path"])), kind=kind,
-                            size=int(item.get("size", 0)) if kind == "file" else 0,
-                            mtime_ns=borg_time_ns(str(item["mtime"]))))
-    return found
+    return [listed(item, _KINDS, borg_time_ns(str(item["mtime"]))) for item in json_lines(stdout) if "path" in item]
 
 
 _HEX = r"([0-9a-f]{64})"

@@ -18,7 +18,7 @@ from typing import Any
 from ... import durable, proc
 from ...errors import DamageFound, UsageError
 from ...jsonfile import read_json
-from ..base import Listed, RestoreReport
+from ..base import Listed, RestoreReport, kind_of
 from ..mirror.tree import TEMP_PREFIX
 
 #: Top-level names that belong to the folder's filesystem, not to the user: never listed, copied or judged.
@@ -37,16 +37,6 @@ def load_record(path: Path) -> dict[str, Any] | None:
     if data is not None and not isinstance(data, dict):
         raise DamageFound(f"'{path}' is not a readable mirror record (not a JSON object): remove it and sync again")
     return data
-
-
-def kind_of(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "dir"
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    return "other"
 
 
 def walk(root: Path, *, left_out: Iterable[str] = ()) -> Iterable[tuple[str, os.stat_result]]:

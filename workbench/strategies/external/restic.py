@@ -28,11 +28,11 @@ from pathlib import Path
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, RestoreIncomplete, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from . import restic_json
 from .base import (
+    FoldersEngine,
     Need,
-    allocated_bytes,
     check_source,
     is_new_repository,
     key_file,
@@ -55,18 +55,11 @@ PARTIAL_BACKUP = 3
 _GLOB = re.compile(r"([*?\[\]\\])")
 
 
-class ResticEngine:
+class ResticEngine(FoldersEngine):
     """``backup/restic``: the folders ``folders`` of the tree given to protect, in a restic repository."""
 
     name = "backup/restic"
     engine = "restic"
-    scope: Scope = "folders"
-    source_kind: SourceKind = "tree"
-
-    def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "") -> None:
-        self.folders = folders
-        self.state = state
-        self.variant = variant
 
     # -- the Strategy protocol -------------------------------------------------------------------------------
 
@@ -100,9 +93,6 @@ class ResticEngine:
         found = restic_json.snapshots(self._text(target, ["snapshots", "--json"], what="listing restic snapshots"))
         return sorted((_point(s) for s in found), key=lambda p: p.time)
 
-    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
-        return self._restore(target, point_id, destination, (), force)
-
     def verify(self, target: Path) -> VerifyReport:
         self._require_repository(target)
         self._unlock_stale(target)
@@ -122,20 +112,11 @@ class ResticEngine:
                                         or f"restic check exited {done.returncode}"))
         return report
 
-    def footprint(self, target: Path) -> int:
-        return allocated_bytes(target)
-
     # -- Lister, and what faults strike ---------------------------------------------------------------------------
 
     def listing(self, target: Path, point_id: str) -> list[Listed]:
         self._require_repository(target)
         return restic_json.nodes(self._text(target, ["ls", "--json", point_id], what="restic ls"))
-
-    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
-        if not paths:
-            raise UsageError("name at least one path to restore")
-        return self._restore(target, point_id, destination, paths, force)
 
     def data_paths(self, target: Path) -> list[Path]:
         """The packs (``data/``): what rot in the repository would strike; locks, keys and the config are left."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from ...errors import OperationFailed
 from ..base import Listed
-from .base import json_lines, relative_to_source
+from .base import json_lines, listed
 
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
 #: restic's node types -> ``Listed.kind``.
@@ -90,15 +90,8 @@ def snapshots(stdout: str) -> list[Snapshot]:
 
 def nodes(stdout: str) -> list[Listed]:
     """``restic ls --json SNAPSHOT``: every node (the first line is the snapshot itself)."""
-    found = []
-    for message in json_lines(stdout):
-        if message.get("struct_type") != "node":
-            continue
-        kind = _KINDS.get(str(message.get("type")), "other")
-        found.append(Listed(path=relative_to_source(str(message["path"])), kind=kind,
-                            size=int(message.get("size", 0)) if kind == "file" else 0,
-                            mtime_ns=rfc3339_ns(str(message["mtime"]))))
-    return found
+    return [listed(message, _KINDS, rfc3339_ns(str(message["mtime"]))) for message in json_lines(stdout)
+            if message.get("struct_type") == "node"]
 
 
 @dataclass

@@ -28,9 +28,9 @@ from pathlib import Path
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, RestoreIncomplete, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
 from . import rsnapshot_conf
-from .base import Need, allocated_bytes, check_source, require, restored_totals, tool_failed
+from .base import FoldersEngine, Need, allocated_bytes, check_source, require, restored_totals, tool_failed
 
 TOOLS = ("rsnapshot", "rsync")
 NEED = Need("rsnapshot", (1, 4), "'retain' levels with link_dest")
@@ -40,18 +40,11 @@ CHECKSUMS = "checksums"
 _KIND = {True: "dir", False: "file"}
 
 
-class RsnapshotEngine:
+class RsnapshotEngine(FoldersEngine):
     """``backup/rsnapshot``: the folders ``folders`` of the tree given to protect, as rotated snapshots."""
 
     name = "backup/rsnapshot"
     engine = "rsnapshot"
-    scope: Scope = "folders"
-    source_kind: SourceKind = "tree"
-
-    def __init__(self, *, folders: tuple[str, ...] = (), state: Path, variant: str = "") -> None:
-        self.folders = folders
-        self.state = state
-        self.variant = variant
 
     # -- the Strategy protocol -------------------------------------------------------------------------------
 
@@ -86,9 +79,6 @@ class RsnapshotEngine:
         found = self._snapshots(target)
         return sorted((RestorePoint(id=p.name, time=_time(p), kind="snapshot") for p in found), key=lambda p: p.time)
 
-    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
-        return self._copy_back(target, point_id, destination, (), force)
-
     def verify(self, target: Path) -> VerifyReport:
         report = VerifyReport()
         digests: dict[tuple[int, int], str] = {}  # inode -> sha256: hard-linked snapshots share their files
@@ -105,9 +95,6 @@ class RsnapshotEngine:
                     why = "missing" if found is None else "content differs from its checksum"
                     report.damage.append(Damage("file", f"{snapshot.name}/{path}", why, (snapshot.name,)))
         return report
-
-    def footprint(self, target: Path) -> int:
-        return allocated_bytes(target)
 
     # -- Lister, and what faults strike ---------------------------------------------------------------------------
 
@@ -129,20 +116,14 @@ class RsnapshotEngine:
                                     digest, "sha256" if digest else None))
         return found
 
-    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
-        if not paths:
-            raise UsageError("name at least one path to restore")
-        return self._copy_back(target, point_id, destination, paths, force)
-
     def data_paths(self, target: Path) -> list[Path]:
         """The snapshot folders: what rot would strike (not the checksum listings that judge them)."""
         return [target / s.name for s in self._snapshot_names(target)]
 
     # -- the tools -------------------------------------------------------------------------------------------
 
-    def _copy_back(self, target: Path, point_id: str, destination: Path, paths: Sequence[str],
-                   force: bool) -> RestoreReport:
+    def _restore(self, target: Path, point_id: str, destination: Path, paths: Sequence[str],
+                 force: bool) -> RestoreReport:
         top = self._snapshot(target, point_id) / rsnapshot_conf.DATA
         check_destination(destination, force=force)
         destination.mkdir(parents=True, exist_ok=True)

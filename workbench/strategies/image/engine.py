@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -11,10 +11,9 @@ from typing import Any
 
 from ... import __version__, durable, guard, workspace
 from ...disk.table import PartitionTable, move_backup_gpt, read_table
-from ...disk.targets import check_destination
 from ...errors import RestoreIncomplete, UsageError
-from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
-from ..mirror.listing import copy_paths, list_tree
+from ..base import ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from ..mirror.listing import MountedLister
 from ..quiesce import held_still
 from . import format as fmt
 from . import store
@@ -29,7 +28,7 @@ from .verify import verify_target
 DEFAULT_CHUNK = 1 << 20
 
 
-class ImageStrategy:
+class ImageStrategy(MountedLister):
     """Block-level images of a whole disk (GPT, boot area, ESP raw, ext4 by its bitmaps)."""
 
     name = "image"
@@ -149,18 +148,6 @@ class ImageStrategy:
         finally:
             for p in point_chain:
                 p.close()
-
-    def listing(self, target: Path, point_id: str) -> list[Listed]:
-        """The point's root filesystem as ``ls -lR`` and ``b3sum -r`` of it, mounted read-only, show it."""
-        with self._mounted(target, point_id) as (_, root):
-            return list_tree(root)
-
-    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
-        """``cp -a`` of the chosen paths out of the point's root filesystem, mounted read-only."""
-        check_destination(destination, force=force)  # before rebuilding anything
-        with self._mounted(target, point_id) as (resolved, root):
-            return copy_paths(root, paths, destination, point_id=resolved, force=force)
 
     @contextmanager
     def _mounted(self, target: Path, point_id: str) -> Iterator[tuple[str, Path]]:

@@ -60,14 +60,15 @@ def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes:
 def detect_mode(target: Path) -> str:
     """The mode of the mirror a target holds, from the records it keeps at its top level.
 
-    A continuous mirror keeps a one-way sync's record, and reads back as ``sync``.
+    A continuous mirror keeps a one-way sync's record, and reads back as ``sync``. A damaged
+    record still says which mode the target holds (verify then reports the damage).
     """
     from . import raid1, record
 
     if any(image.exists() for image in raid1.halves(target)):
         return "raid1"
-    if (target / record.TWOWAY_NAME).exists():
+    if record.has_record(target, record.TWOWAY_NAME):
         return "two-way"
-    if (target / record.SYNC_NAME).exists():
+    if record.has_record(target, record.SYNC_NAME):
         return "sync"
     raise UsageError(f"'{workspace.display(target)}' is not a mirror: run 'workbench mirror protect' first")

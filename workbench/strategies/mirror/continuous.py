@@ -9,22 +9,36 @@ mounted filesystem) is not propagated; that is the honest limit of this mode.
 
 ``stats`` records the watcher's event counts by type and, for every synced
 path, the propagation delay: from the first event seen for it to its change
-being applied on the target.
+being applied on the target. ``drain_applied`` hands over what each sync (the
+first full one, then every batch) did to the target, for whoever counts the
+mirror's work. ``clock`` gives the time the mirror's record is stamped with
+(the simulated clock in experiments; the wall clock by default).
 
 A permissions change on a folder alone (an event on the folder itself) is
 counted but only applied at the next full sync: folder events fire for every
 change inside the folder, and following each would rescan whole subtrees.
+
+``wait_idle`` is a barrier, not a guess: inotify reports events in order, so it
+makes a mark after the changes it waits for (a temporary file at the source's
+top, created and removed at once; no scan copies such a name, and the folder's
+times are put back) and waits until the watcher has seen the mark and applied
+everything before it. Without the mark, changes whose events were still on
+their way (a busy machine) would be applied after the wait. The mark's own
+events, and folder events on the watched folder itself, are not counted.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import threading
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -46,6 +60,11 @@ from watchdog.observers.inotify import InotifyObserver
 
 from .record import SyncResult
 from .sync import check_pair, check_target, sync_tree
+from .tree import TEMP_PREFIX
+
+#: The name ``wait_idle``'s marks start with (a temporary name: scans skip it).
+MARK_PREFIX = f"{TEMP_PREFIX}settle-"
+_MARKS = itertools.count()
 
 # watchdog warns when a folder made and filled at once (mkdir -p a/b) gets its watch twice;
 # it replaces the watch itself and nothing is lost, so the warning is only noise.
@@ -54,6 +73,25 @@ warnings.filterwarnings("ignore", message="Callback with id .* already exists", 
 #: What we listen to: changes, not reads (opening and closing without writing are left out).
 _WATCHED = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, FileClosedEvent,
             DirCreatedEvent, DirDeletedEvent, DirMovedEvent, DirModifiedEvent]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one sync of the watcher did to the target: the first full one, or a batch."""
+
+    kind: str  # "initial" or "batch"
+    seconds: float  # real seconds the sync took
+    bytes_copied: int
+    written: tuple[str, ...]  # paths written on the target (``SyncResult.written``)
+    removed: tuple[str, ...]
+
+    @classmethod
+    def of(cls, kind: str, result: SyncResult) -> Applied:
+        return cls(kind, result.seconds, result.bytes_copied, tuple(result.written), tuple(result.removed))
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -91,13 +129,16 @@ class _Handler(FileSystemEventHandler):
 class ContinuousMirror:
     """``with ContinuousMirror(src, dst, delay_s=0.2) as mirror: ...`` then ``mirror.stats``."""
 
-    def __init__(self, source: Path, target: Path, *, delay_s: float = 0.2, checksum: bool = False) -> None:
+    def __init__(self, source: Path, target: Path, *, delay_s: float = 0.2, checksum: bool = False,
+                 clock: Callable[[], datetime] | None = None) -> None:
         check_pair(source, target)
         check_target(target)
         self.source, self.target = source.resolve(), target
-        self.delay_s, self.checksum = delay_s, checksum
+        self.delay_s, self.checksum, self.clock = delay_s, checksum, clock or _wall_clock
         self.stats = ContinuousStats()
         self.initial: SyncResult | None = None
+        self._applied: list[Applied] = []  # not yet drained
+        self._marks_seen: set[str] = set()  # wait_idle's marks whose removal the watcher has seen
         self._pending: dict[str, float] = {}  # relative path -> first time seen (monotonic)
         self._wake = threading.Condition()
         self._stopping = False
@@ -111,11 +152,14 @@ class ContinuousMirror:
         self._observer.schedule(_Handler(self), str(self.source), recursive=True, event_filter=_WATCHED)
         self._observer.start()
         try:
-            self.initial = sync_tree(self.source, self.target, checksum=self.checksum, mode="continuous")
+            self.initial = sync_tree(self.source, self.target, checksum=self.checksum, mode="continuous",
+                                     now=self.clock())
         except BaseException:
             self._observer.stop()
             self._observer.join()
             raise
+        with self._wake:
+            self._applied.append(Applied.of("initial", self.initial))
         self._worker = threading.Thread(target=self._run, name="continuous-mirror", daemon=True)
         self._worker.start()
         return self
@@ -158,16 +202,36 @@ class ContinuousMirror:
                     siblings.append(os.path.relpath(full, self.source))
         return [path for path in siblings if path not in batch]
 
-    def wait_idle(self, timeout_s: float = 10.0) -> bool:
-        """Wait until no change is pending or being applied; False if still busy after the timeout."""
-        deadline = time.monotonic() + timeout_s
+    def drain_applied(self) -> list[Applied]:
+        """What the syncs did since the last call, oldest first."""
         with self._wake:
-            while self._pending or self._busy:
+            applied, self._applied = self._applied, []
+        return applied
+
+    def wait_idle(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every change made before the call is seen and applied; False if still busy after the timeout."""
+        deadline = time.monotonic() + timeout_s
+        mark = self._mark()
+        with self._wake:
+            while (mark is not None and mark not in self._marks_seen) or self._pending or self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._wake.wait(left)
+            self._marks_seen.discard(mark or "")
         return True
+
+    def _mark(self) -> str | None:
+        """Make and remove a mark at the source's top, its times kept; its name (None: the source is read-only)."""
+        name = f"{MARK_PREFIX}{os.getpid()}-{next(_MARKS)}"
+        try:
+            times = os.stat(self.source)
+            os.close(os.open(self.source / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.unlink(self.source / name)
+            os.utime(self.source, ns=(times.st_atime_ns, times.st_mtime_ns))
+        except OSError:
+            return None
+        return name
 
     def __enter__(self) -> ContinuousMirror:
         return self.start()
@@ -178,7 +242,15 @@ class ContinuousMirror:
 
     def _seen(self, event: FileSystemEvent) -> None:
         now = time.monotonic()
+        rel = self._relative(event.src_path)
         with self._wake:
+            if rel is not None and rel.startswith(MARK_PREFIX):
+                if isinstance(event, FileDeletedEvent):
+                    self._marks_seen.add(rel)
+                    self._wake.notify_all()
+                return
+            if isinstance(event, DirModifiedEvent) and rel is None:
+                return  # the watched folder itself: made by the marks too
             self.stats.events[event.event_type] += 1
             if isinstance(event, DirModifiedEvent):
                 return
@@ -222,11 +294,14 @@ class ContinuousMirror:
     def _apply(self, batch: dict[str, float]) -> None:
         try:
             paths = list(batch) + self._link_siblings(batch)
-            result = sync_tree(self.source, self.target, checksum=self.checksum, only=paths, mode="continuous")
+            result = sync_tree(self.source, self.target, checksum=self.checksum, only=paths, mode="continuous",
+                               now=self.clock())
         except Exception as exc:  # keep watching; the stats say the mirror fell behind
             self.stats.errors.append(f"{type(exc).__name__}: {exc}")
             return
         applied = time.monotonic()
+        with self._wake:
+            self._applied.append(Applied.of("batch", result))
         self.stats.batches += 1
         self.stats.paths_synced += len(batch)
         self.stats.bytes_copied += result.bytes_copied

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import errno
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from ... import filehash
 from ...disk.targets import check_destination
-from ...errors import DamageFound, UsageError
+from ...errors import DamageFound, OperationFailed, UsageError
 from ..base import Listed, RestoreReport
 from . import tree
 
-_KINDS = {"f": "file", "d": "dir", "l": "symlink", "o": "other"}
+_KINDS = {letter: kind for kind, letter in tree.KIND_LETTERS.items()}
 HASH_NAME = "blake3"
 
 
@@ -32,6 +34,27 @@ def list_tree(root: Path, *, exclude_top: Iterable[str] = ()) -> list[Listed]:
                    hash=digest, hash_name=HASH_NAME if digest else None)
             for path, entry in sorted(found.items()) if path
             for digest in [_read_hash(f"{root}/{path}", entry) if entry.kind == "f" else None]]
+
+
+class MountedLister(ABC):
+    """The ``Lister`` of a block-level engine (an image, a clone): the point's root filesystem, mounted
+    read-only by the engine's ``_mounted``, is listed with ``list_tree`` and copied from with ``copy_paths``."""
+
+    @abstractmethod
+    def _mounted(self, target: Path, point_id: str) -> AbstractContextManager[tuple[str, Path]]:
+        """(the point's full id, its root filesystem mounted read-only), for the time of the ``with``."""
+
+    def listing(self, target: Path, point_id: str) -> list[Listed]:
+        """The point's root filesystem as ``ls -lR`` and ``b3sum -r`` of it, mounted read-only, show it."""
+        with self._mounted(target, point_id) as (_, root):
+            return list_tree(root)
+
+    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the point's root filesystem, mounted read-only."""
+        check_destination(destination, force=force)  # before mounting (or rebuilding) anything
+        with self._mounted(target, point_id) as (resolved, root):
+            return copy_paths(root, paths, destination, point_id=resolved, force=force)
 
 
 def _read_hash(path: str, entry: tree.MirrorEntry) -> str | None:
@@ -67,6 +90,25 @@ def copy_paths(root: Path, paths: Sequence[str], destination: Path, *, point_id:
     found = tree.scan(root, only=tops, exclude_top=skip)
     wanted = sorted(p for p in found if any(p == top or p.startswith(top + "/") for top in tops))
     first_names: dict[tuple[int, int], str] = {}
+    try:
+        _copy_wanted(root, destination, wanted, found, report, made_dirs, first_names)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise OperationFailed(f"copied {report.files} entries of point {point_id}, then the destination "
+                              f"filled up ({exc.strerror}): make room and restore the rest") from exc
+    for rel, entry in sorted(made_dirs, key=lambda item: item[0].count("/"), reverse=True):
+        tree.apply_meta(f"{destination}/{rel}", entry)  # times last, deepest first: children move them
+    if report.holes:
+        raise DamageFound(f"copied {report.files} entries of point {point_id}, but {len(report.holes)} could not "
+                          f"be read: {'; '.join(report.holes[:5])}")
+    return report
+
+
+def _copy_wanted(root: Path, destination: Path, wanted: list[str], found: dict[str, tree.MirrorEntry],
+                 report: RestoreReport, made_dirs: list[tuple[str, tree.MirrorEntry]],
+                 first_names: dict[tuple[int, int], str]) -> None:
+    """The copy itself, entry by entry in order; a full destination ends it with its OSError."""
     for rel in wanted:
         entry = found[rel]
         target = f"{destination}/{rel}"
@@ -91,12 +133,6 @@ def copy_paths(root: Path, paths: Sequence[str], destination: Path, *, point_id:
         else:
             tree.write_special(target, entry)
         report.files += 1
-    for rel, entry in sorted(made_dirs, key=lambda item: item[0].count("/"), reverse=True):
-        tree.apply_meta(f"{destination}/{rel}", entry)  # times last, deepest first: children move them
-    if report.holes:
-        raise DamageFound(f"copied {report.files} entries of point {point_id}, but {len(report.holes)} could not "
-                          f"be read: {'; '.join(report.holes[:5])}")
-    return report
 
 
 def _tops(paths: Iterable[str]) -> list[str]:

@@ -5,14 +5,25 @@
   ``files`` and ``bytes`` count what that sync looked at: the whole tree, or for a
   continuous mirror's batch only the paths of that batch (its hashes are merged).
 - ``.workbench-twoway.json``: the two-way sync's state database (see ``twoway``).
+- ``.workbench-raid1.json``, beside a raid1 pair's two halves (not inside its
+  filesystem): when the pair was last known in step (see ``stamp_in_step``).
 
-Both are written atomically: a temporary file, fsync, then rename, so a crash
+All are written atomically: a temporary file, fsync, then rename, so a crash
 leaves the previous record whole.
+
+A record is *damaged* when it cannot be read as one (ransomware encrypted it in
+place, bytes were flipped) or is gone from under its name while something named
+after it remains (ransomware renamed it ``.workbench-mirror.json.locked``).
+Reading a damaged record raises ``DamagedRecord`` (damage found, exit 1), never a
+refusal: the mirrored tree is still there, and the next sync rebuilds the record
+by a full comparison of source and target, as rsync (which keeps no record) would.
+A folder with neither a record nor a trace of one is not a mirror.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,12 +36,20 @@ from .tree import TEMP_PREFIX
 
 SYNC_NAME = ".workbench-mirror.json"
 TWOWAY_NAME = ".workbench-twoway.json"
+RAID1_NAME = ".workbench-raid1.json"
 NAMES = (SYNC_NAME, TWOWAY_NAME)
 #: Top-level names no mirror mode copies or deletes: our records, and ext4's lost+found
 #: (a target on a data disk's root has its own, which is not the source's).
 LEFT_OUT = (*NAMES, "lost+found")
 FORMAT = "workbench-mirror"
 VERSION = 1
+
+
+_REBUILT = "the next sync rebuilds it from a full comparison"
+
+
+class DamagedRecord(DamageFound):
+    """The mirror's own record is unreadable or gone from under its name; the next sync rebuilds it."""
 
 
 @dataclass
@@ -50,6 +69,10 @@ class SyncResult:
     bytes: int = 0
     seconds: float = 0.0
     hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    #: What the sync did to the target, path by path (relative to the target), as ``rsync -i`` itemises it:
+    #: entries it wrote there (created, updated, renamed to, linked, metadata changed) and ones it removed.
+    written: list[str] = field(default_factory=list, repr=False)
+    removed: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -63,25 +86,59 @@ def write_record(path: Path, data: dict[str, Any]) -> None:
     durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
 
 
-def read_record(path: Path) -> dict[str, Any] | None:
-    """The record, or None if there is none; a damaged one is damage found, a newer one refused."""
-    data = read_json(path, "mirror record", fix="remove it and sync again", damaged=DamageFound)
+def read_record(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """The record, or None if there is none (and no trace of it).
+
+    Raises ``DamagedRecord`` when it is damaged (see the module docstring) or lacks one of
+    ``required``; a record of a newer version is refused (``UsageError``: upgrade, nothing is damaged).
+    """
+    data = read_json(path, "mirror record", fix=_REBUILT, damaged=DamagedRecord)
     if data is None:
+        traces = _traces(path)
+        if traces:
+            raise DamagedRecord(f"'{path}' is not a readable mirror record (gone, and {traces[0]} is in its "
+                                f"place): {_REBUILT}")
         return None
     if not isinstance(data, dict):
-        raise DamageFound(f"'{path}' is not a readable mirror record (not a JSON object): remove it and sync again")
+        raise DamagedRecord(f"'{path}' is not a readable mirror record (not a JSON object): {_REBUILT}")
     name, version = data.get("format"), data.get("version")
     if isinstance(name, int):  # written before records named their format: {"format": 1}
         name, version = FORMAT, name
     if name != FORMAT or not isinstance(version, int):
-        raise DamageFound(f"'{path}' is not a readable mirror record (format {name!r}): remove it and sync again")
+        raise DamagedRecord(f"'{path}' is not a readable mirror record (format {name!r}): {_REBUILT}")
     if version > VERSION:
         raise UsageError(f"'{path}' was written by a newer workbench (version {version}): upgrade the workbench")
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise DamagedRecord(f"'{path}' is not a readable mirror record (no {missing[0]}): {_REBUILT}")
     return data
 
 
+def _traces(path: Path) -> list[str]:
+    """Names at the record's place that start with its name (``.workbench-mirror.json.locked``)."""
+    try:
+        with os.scandir(path.parent) as listing:
+            return sorted(e.name for e in listing if e.name.startswith(path.name) and e.name != path.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def has_record(target: Path, name: str) -> bool:
+    """Whether the target holds the record ``name``, whole or damaged: whether it is that kind of mirror."""
+    return (target / name).exists() or bool(_traces(target / name))
+
+
+def sync_damaged(target: Path) -> bool:
+    """Whether the one-way sync's record is damaged (a sync then compares everything to rebuild it)."""
+    try:
+        load_sync(target)
+    except DamagedRecord:
+        return True
+    return False
+
+
 def load_sync(target: Path) -> dict[str, Any] | None:
-    return read_record(target / SYNC_NAME)
+    return read_record(target / SYNC_NAME, required=("synced_at", "mode"))
 
 
 def save_sync(
@@ -90,7 +147,7 @@ def save_sync(
 ) -> None:
     """Record a finished sync; a scoped sync (continuous mode) updates the hashes of its paths only."""
     hashes = dict(result.hashes)
-    if scope is not None:
+    if scope is not None:  # a damaged record was rebuilt by a full sync before: this one is readable
         previous = (load_sync(target) or {}).get("hashes", {})
         prefixes = tuple(f"{p.strip('/')}/" for p in scope if p.strip("/"))
         exact = {p.strip("/") for p in scope}
@@ -107,3 +164,14 @@ def save_sync(
         "bytes": result.bytes,
         "hashes": hashes if checksum else {},
     })
+
+
+def stamp_in_step(directory: Path, now: datetime) -> None:
+    """Record that a raid1 pair was in step at ``now`` (the simulated clock in experiments)."""
+    write_record(directory / RAID1_NAME, {"in_step_at": now.isoformat()})
+
+
+def in_step_at(directory: Path) -> datetime | None:
+    """When a raid1 pair was last stamped in step; None for a pair the workbench never stamped."""
+    data = read_record(directory / RAID1_NAME, required=("in_step_at",))
+    return None if data is None else datetime.fromisoformat(data["in_step_at"])

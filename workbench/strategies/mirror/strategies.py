@@ -1,22 +1,26 @@
 """The four mirror modes behind the common ``Strategy`` protocol.
 
 A mirror keeps exactly one restore point, ``now``: the current state of the
-target. Restoring copies the mirror back. What ``verify`` can tell depends on
-what the mode keeps: hashes recorded at sync time (checksum variant), the
-two-way state database (sizes and mtimes), or btrfs' own checksums (a scrub).
+target, at the time of its last sync. Restoring copies the mirror back. What
+``verify`` can tell depends on what the mode keeps: hashes recorded at sync
+time (checksum variant), the two-way state database (sizes and mtimes), or
+btrfs' own checksums (a scrub). A damaged record (``record.DamagedRecord``) is
+damage: ``points`` raises it, ``verify`` reports it, and the next sync rebuilds it.
 
 raid1 is different: nothing is copied from a source at every run. The
 protected filesystem itself lives on the btrfs pair in the target directory.
 The experiment engine mounts the pair (``raid1.mounted_pair(target)``) and
 builds the workload directly on it; ``protect`` is the way in for an existing
 tree: it creates the pair if needed and copies the tree onto it, after which
-the pair *is* the protected filesystem.
+the pair *is* the protected filesystem. Its point is the pair itself, "now":
+its time is when the pair was last known in step (``record.stamp_in_step``:
+each protect, and every simulated hour in an experiment).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,14 +108,17 @@ class MirrorSync:
         return RestorePoint(POINT, now, "sync", stored_bytes=result.bytes_copied, extra=result.to_json())
 
     def points(self, target: Path) -> list[RestorePoint]:
+        """The one point, at its last sync's time; ``DamagedRecord`` when the record is damaged."""
         saved = record.load_sync(target)
         if saved is None:
             return []
         return [RestorePoint(POINT, datetime.fromisoformat(saved["synced_at"]), "sync", extra={
-            "mode": saved["mode"], "checksum": saved["checksum"], "files": saved["files"], "bytes": saved["bytes"]})]
+            "mode": saved["mode"], "checksum": saved.get("checksum"), "files": saved.get("files"),
+            "bytes": saved.get("bytes")})]
 
     def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
-        if record.load_sync(target) is None:
+        """The mirrored tree is copied back, also when the record beside it is damaged."""
+        if not record.has_record(target, record.SYNC_NAME):
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
                              "run 'workbench mirror protect' first")
         return _restore_copy(target, point_id, destination, force)
@@ -128,8 +135,16 @@ class MirrorSync:
         return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
 
     def verify(self, target: Path) -> VerifyReport:
-        """Checksum variant: every file against the hash recorded at sync time. Quick: read everything."""
-        saved = record.load_sync(target)
+        """Checksum variant: every file against the hash recorded at sync time. Quick: read everything.
+
+        A damaged record is reported as damage (with what reading everything finds).
+        """
+        try:
+            saved = record.load_sync(target)
+        except record.DamagedRecord as exc:
+            report = _read_all(target)
+            report.damage.insert(0, Damage("record", record.SYNC_NAME, str(exc)))
+            return report
         if saved is None:
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
                              "run 'workbench mirror protect' first")
@@ -164,11 +179,14 @@ class MirrorContinuous(MirrorSync):
         super().__init__(checksum)
         self.delay_s = delay_s
 
-    def watch(self, source: Path, target: Path) -> ContinuousMirror:
-        """A watcher to use as a context manager around the workload: ``with strategy.watch(s, t) as m:``."""
+    def watch(self, source: Path, target: Path, *, clock: Callable[[], datetime] | None = None) -> ContinuousMirror:
+        """A watcher to use as a context manager around the workload: ``with strategy.watch(s, t) as m:``.
+
+        ``clock``: what time the record is stamped with (default: the wall clock).
+        """
         from .continuous import ContinuousMirror  # watchdog is only loaded when watching
 
-        return ContinuousMirror(source, target, delay_s=self.delay_s, checksum=self.checksum)
+        return ContinuousMirror(source, target, delay_s=self.delay_s, checksum=self.checksum, clock=clock)
 
 
 class MirrorTwoWay:
@@ -189,7 +207,7 @@ class MirrorTwoWay:
         return [] if when is None else [RestorePoint(POINT, when, "two-way")]
 
     def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
-        if last_synced(target) is None:
+        if not record.has_record(target, record.TWOWAY_NAME):
             raise UsageError(f"'{target}' is not a two-way mirror (no {record.TWOWAY_NAME}): run protect first")
         return _restore_copy(target, point_id, destination, force)
 
@@ -204,9 +222,16 @@ class MirrorTwoWay:
         return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
 
     def verify(self, target: Path) -> VerifyReport:
-        """Every file readable, and size and mtime as the state database recorded at the last sync."""
-        state = load_state(target)
+        """Every file readable, and size and mtime as the state database recorded at the last sync.
+
+        A damaged state database is reported as damage (the next sync starts from an empty one).
+        """
         report = _read_all(target)
+        try:
+            state = load_state(target)
+        except record.DamagedRecord as exc:
+            report.damage.insert(0, Damage("record", record.TWOWAY_NAME, str(exc)))
+            return report
         found = tree.scan(target, exclude_top=record.LEFT_OUT, xattrs=False)
         for path, sig in sorted(state.items()):
             if sig[0] != "f":
@@ -240,44 +265,54 @@ class Raid1Strategy:
         with raid1.mounted_pair(target) as pair:
             result = sync_tree(source, pair.mountpoint, progress=progress, mode="raid1")
             size = raid1.capacity(pair.mountpoint)
+        record.stamp_in_step(target, now)
         return RestorePoint(POINT, now, "raid1", stored_bytes=result.bytes_copied, extra={
             **result.to_json(), "raw_bytes": size.raw_bytes, "usable_bytes": size.usable_bytes})
 
     def points(self, target: Path) -> list[RestorePoint]:
+        """The pair, "now", at the time it was last stamped in step (a pair never stamped: its halves' mtime)."""
         present = [image for image in raid1.halves(target) if image.exists()]
         if not present:
             return []
-        newest = max(image.stat().st_mtime for image in present)
-        return [RestorePoint(POINT, datetime.fromtimestamp(newest).astimezone(), "raid1",
-                             extra={"halves": [image.name for image in present]})]
+        when = record.in_step_at(target)
+        if when is None:  # made outside 'protect' and the experiment (a pair built by hand)
+            when = datetime.fromtimestamp(max(image.stat().st_mtime for image in present)).astimezone()
+        return [RestorePoint(POINT, when, "raid1", extra={"halves": [image.name for image in present]})]
 
     def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         _check_point(point_id)
         check_destination(destination, force=force)  # before mounting anything
-        with raid1.mounted_pair(target, lost=self._lost(target), readonly=True) as pair:
+        with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True, degrade=True) as pair:
             return _restore_copy(pair.mountpoint, point_id, destination, force)
 
     def listing(self, target: Path, point_id: str) -> list[Listed]:
         """The pair's filesystem, mounted read-only (degraded when a half is gone)."""
         _check_point(point_id)
-        with raid1.mounted_pair(target, lost=self._lost(target), readonly=True) as pair:
+        with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True,
+                                degrade=True) as pair:
             return list_tree(pair.mountpoint)
 
     def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
                       force: bool = False) -> RestoreReport:
         _check_point(point_id)
         check_destination(destination, force=force)  # before mounting anything
-        with raid1.mounted_pair(target, lost=self._lost(target), readonly=True) as pair:
+        with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True,
+                                degrade=True) as pair:
             return copy_paths(pair.mountpoint, paths, destination, point_id=POINT, force=force)
 
     def verify(self, target: Path) -> VerifyReport:
-        """A scrub: btrfs reads both copies of every block and repairs a bad one from the good one."""
-        lost = self._lost(target)
+        """A scrub: btrfs reads both copies of every block and repairs a bad one from the good one.
+
+        With a half missing, or no longer a member (the pair mounts only without it), there is no
+        second copy to scrub against: that half is reported, and what is left is read.
+        """
+        lost = raid1.missing_half(target)
         report = VerifyReport()
-        if lost is not None:
-            report.damage.append(Damage("disk", raid1.HALVES[lost], "this half is missing: mounted degraded"))
-        with raid1.mounted_pair(target, lost=lost, readonly=lost is not None) as pair:
-            if lost is not None:
+        with raid1.mounted_pair(target, lost=lost, readonly=lost is not None, degrade=True) as pair:
+            if pair.left_out is not None:
+                why = "missing" if lost is not None else "no longer a member of the pair (its superblock)"
+                report.damage.append(Damage("disk", raid1.HALVES[pair.left_out], f"this half is {why}: "
+                                            "mounted degraded"))
                 readable = _read_all(pair.mountpoint)  # no second copy to scrub against: read what is left
                 files = tree.scan(pair.mountpoint, exclude_top=record.LEFT_OUT, xattrs=False).values()
                 report.checked = sum(-(-e.size // 4096) for e in files if e.kind == "f")  # 4 KiB blocks, as scrub
@@ -292,10 +327,3 @@ class Raid1Strategy:
 
     def footprint(self, target: Path) -> int:
         return sum(image.stat().st_blocks * 512 for image in raid1.halves(target) if image.exists())
-
-    @staticmethod
-    def _lost(target: Path) -> int | None:
-        present = [image.exists() for image in raid1.halves(target)]
-        if not any(present):
-            raise UsageError(f"'{target}' holds no raid1 pair: run 'workbench mirror protect --mode raid1' first")
-        return None if all(present) else present.index(False)

@@ -16,6 +16,8 @@ Every file lands atomically (temporary file + rename). The record of the last
 sync is ``.workbench-mirror.json`` at the target's top level; it is the only
 thing in the target that is not part of the mirrored tree, and every mirror
 mode leaves it (and two-way's ``.workbench-twoway.json``) out of the tree.
+A damaged record (``record.DamagedRecord``) is rebuilt: the sync then compares
+the whole tree, even when asked for some paths only, and writes a new record.
 """
 
 from __future__ import annotations
@@ -49,8 +51,11 @@ def check_pair(source: Path, target: Path) -> None:
 
 
 def check_target(target: Path) -> None:
-    """Refuse to turn a folder that holds other data into a mirror (its files would be deleted)."""
-    if not target.is_dir() or (target / record.SYNC_NAME).exists():
+    """Refuse to turn a folder that holds other data into a mirror (its files would be deleted).
+
+    A mirror whose record is damaged is still a mirror: the sync rebuilds the record.
+    """
+    if not target.is_dir() or record.has_record(target, record.SYNC_NAME):
         return
     with os.scandir(target) as listing:
         others = sorted(item.name for item in listing if item.name not in record.LEFT_OUT)
@@ -73,11 +78,13 @@ def sync_tree(
     """Make ``target`` an exact copy of ``source``; ``only`` limits it to those relative paths.
 
     ``now`` is the time the record gives the sync (simulated time in experiments; default: the clock).
+    A damaged record makes it a whole-tree sync, which rebuilds the record.
     """
     started = time.perf_counter()
     check_pair(source, target)
     target.mkdir(parents=True, exist_ok=True)
-    scope = None if only is None else list(only)
+    rebuild = write_record and record.sync_damaged(target)
+    scope = None if only is None or rebuild else list(only)
     src = tree.scan(source, only=scope, exclude_top=record.LEFT_OUT)
     leftovers: list[str] = []
     dst = tree.scan(target, only=scope, exclude_top=record.LEFT_OUT, temps=leftovers)
@@ -149,13 +156,17 @@ def _execute(
         tree.remove(f"{base_dst}/{path}", kind)
     for path in todo.mkdirs:
         os.makedirs(f"{base_dst}/{path}", mode=0o700, exist_ok=True)
+    result.written += todo.mkdirs
     for old, new in todo.renames:
         os.rename(f"{base_dst}/{old}", f"{base_dst}/{new}")
         tree.apply_meta(f"{base_dst}/{new}", src[new], dst[old])
         result.renamed += 1
+        result.removed.append(old)
+        result.written.append(new)
     for path, kind in later:
         tree.remove(f"{base_dst}/{path}", kind)
     result.deleted += len(todo.removals)
+    result.removed += [path for path, _kind in todo.removals]
 
     total = sum(src[p].size for p in todo.copies)
     done = 0
@@ -174,6 +185,7 @@ def _execute(
         existed = path in dst
         result.updated += existed
         result.created += not existed
+        result.written.append(path)
         result.bytes_copied += src[path].size
         if digest is not None:
             result.hashes[path] = digest.hex()
@@ -183,13 +195,16 @@ def _execute(
     for path in todo.specials:
         tree.write_special(f"{base_dst}/{path}", src[path])
         result.created += 1
+    result.written += todo.specials
     for path in todo.meta:
         tree.apply_meta(f"{base_dst}/{path}", src[path], dst[path])
         result.metadata += 1
+    result.written += todo.meta
     for path, leader in todo.links:
         try:
             tree.link_file(f"{base_dst}/{leader}", f"{base_dst}/{path}")
             result.linked += 1
+            result.written.append(path)
         except FileNotFoundError:
             result.vanished += 1
     for path in todo.dirs:

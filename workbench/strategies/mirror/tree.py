@@ -22,11 +22,14 @@ import blake3
 
 from ... import filehash
 from ...sparse import sparse_copy
+from ..base import kind_of
 
 #: Temporary files of an interrupted write start with this; scans skip them.
 TEMP_PREFIX = ".~wb-"
 
 _CHUNK = 1 << 20
+#: ``MirrorEntry.kind``, one letter of each ``Listed`` kind.
+KIND_LETTERS = {"file": "f", "dir": "d", "symlink": "l", "other": "o"}
 
 Xattrs = tuple[tuple[str, bytes], ...]
 
@@ -63,16 +66,6 @@ class MirrorEntry:
         )
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "f"
-    if stat.S_ISDIR(mode):
-        return "d"
-    if stat.S_ISLNK(mode):
-        return "l"
-    return "o"
-
-
 def read_xattrs(path: str | int) -> Xattrs:
     try:
         names = os.listxattr(path, follow_symlinks=False) if isinstance(path, str) else os.listxattr(path)
@@ -88,7 +81,7 @@ def read_xattrs(path: str | int) -> Xattrs:
 
 def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True) -> MirrorEntry:
     st = st or os.lstat(path)
-    kind = _kind(st.st_mode)
+    kind = KIND_LETTERS[kind_of(st.st_mode)]
     return MirrorEntry(
         kind=kind,
         mode=st.st_mode,

@@ -71,6 +71,8 @@ class TwoWayResult:
     skipped: int = 0  # paths that changed while we synced: left for the next run
     conflicts: list[Conflict] = field(default_factory=list)
     seconds: float = 0.0
+    written: list[str] = field(default_factory=list)  # paths written on the target (copies, conflict copies)
+    removed: list[str] = field(default_factory=list)  # paths removed from the target (deleted, moved aside)
 
     def to_json(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.__dict__.items() if k != "conflicts"},
@@ -152,15 +154,22 @@ def conflict_name(path: str, losing_side: int, when: datetime) -> str:
 
 
 def load_state(target: Path, source: Path | None = None) -> dict[str, Signature]:
-    """The last synced state; empty (a first sync: nothing is deleted) if it was made with another source."""
-    data = record.read_record(target / record.TWOWAY_NAME) or {}
+    """The last synced state; empty (a first sync: nothing is deleted) if it was made with another source.
+
+    ``record.DamagedRecord`` when the state database is damaged.
+    """
+    data = record.read_record(target / record.TWOWAY_NAME, required=_STATE_KEYS) or {}
     if source is not None and data.get("source") != str(source):
         return {}
     return {path: tuple(sig) for path, sig in data.get("entries", {}).items()}
 
 
+_STATE_KEYS = ("synced_at", "entries")
+
+
 def last_synced(target: Path) -> datetime | None:
-    data = record.read_record(target / record.TWOWAY_NAME)
+    """When the last sync ran; ``record.DamagedRecord`` when the state database is damaged."""
+    data = record.read_record(target / record.TWOWAY_NAME, required=_STATE_KEYS)
     return datetime.fromisoformat(data["synced_at"]) if data else None
 
 
@@ -182,7 +191,10 @@ def sync_two_way(
     def same_content(path: str) -> bool:
         return hash_file(f"{roots[0]}/{path}") == hash_file(f"{roots[1]}/{path}")
 
-    state = load_state(target, source)
+    try:
+        state = load_state(target, source)
+    except record.DamagedRecord:
+        state = {}  # as after a first sync: both sides' entries are kept, the same content is recognised
     actions, found = decide(sides, state, same_content)
     result = TwoWayResult()
     names: dict[str, str] = {}
@@ -274,6 +286,7 @@ class _Runner:
         self.settled[dest_path] = signature(entry)
         if side == 0:
             self.result.to_target += 1
+            self.result.written.append(dest_path)
         else:
             self.result.to_source += 1
 
@@ -299,6 +312,7 @@ class _Runner:
             self.result.deleted_on_source += 1
         else:
             self.result.deleted_on_target += 1
+            self.result.removed.append(path)
 
     def conflict(self, action: Action, copy_name: str) -> None:
         """Move the loser aside on its own side (atomic), copy the winner over, then share the loser."""
@@ -308,6 +322,9 @@ class _Runner:
             self._skip(path)
             return
         os.rename(f"{self.roots[loser]}/{path}", f"{self.roots[loser]}/{copy_name}")
+        if loser == 1:
+            self.result.removed.append(path)
+            self.result.written.append(copy_name)
         moved = self.sides[loser].pop(path)
         self.sides[loser][copy_name] = moved
         self.copy(path, winner)
