@@ -147,7 +147,7 @@ def test_summary_row_and_cell_rows_hold_the_measured_values(tiny_results: Path):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
     assert cells[2:6] == ["2", "75.0", "12.0", "5.0 (4.0–6.0)"]  # runs, % intact, RPO, RTO median (range)
     lost = re.search(r"<tr><td class='text'>(?:(?!</tr>).)*?href='#cell-mirror-sync-quick-check--deletion'.*?</tr>",
-                     text)
+                     summary)
     assert lost and re.findall(r"<td[^>]*>(.*?)</td>", lost.group(0))[4] == '<span class="bad">lost</span>', \
         "data lost for good reads 'lost' in the summary, never 0"
     mirror = text[text.index("id='cell-mirror-sync-quick-check--deletion'"):]

@@ -274,7 +274,7 @@ def _scenario_outcomes(summary: pd.DataFrame) -> str:
     rows = "".join(
         f"<tr><td class='text'><a href='#{tables.cell_id(r.label, r.scenario)}'>{_strategy(r.label)}</a></td>"
         f"<td>{_number(100 * r.intact_fraction)}</td><td>{_share(r.came_back_clean)}</td>"
-        f"<td>{_number(r.rpo_hours)}</td><td>{tables.median_range(r.rto_s_median, r.rto_s_min, r.rto_s_max)}</td>"
+        f"<td>{_rpo(r.rpo_hours)}</td><td>{tables.median_range(r.rto_s_median, r.rto_s_min, r.rto_s_max)}</td>"
         f"<td>{r.failed or ''}</td></tr>" for r in tables.rows_of(summary))
     return ("<table class='outcomes'><thead><tr><th class='text'>strategy</th><th>bytes intact (%)</th>"
             "<th>came back clean</th><th>RPO (h)</th><th>RTO (s)</th><th>failed runs</th></tr></thead>"
@@ -284,7 +284,7 @@ def _scenario_outcomes(summary: pd.DataFrame) -> str:
 def _tradeoff_table(tradeoffs: pd.DataFrame) -> str:
     rows = "".join(
         f"<tr><td class='text'>{_strategy(r.strategy)}</td><td>{r.most_back} of {r.scenarios}</td>"
-        f"<td>{_number(r.worst_rpo_hours)}</td><td>{_number(r.rto_s, 2)}</td><td>{_bytes(r.space_bytes)}</td>"
+        f"<td>{_rpo(r.worst_rpo_hours)}</td><td>{_number(r.rto_s, 2)}</td><td>{_bytes(r.space_bytes)}</td>"
         f"<td>{_number(r.space_ratio, 2)}</td><td>{_number(r.protect_s, 2)}</td></tr>"
         for r in tables.rows_of(tradeoffs))
     return ("<table id='tradeoff-table'><thead><tr><th class='text'>strategy</th><th>faults it brought the most "

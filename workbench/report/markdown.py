@@ -62,7 +62,7 @@ def render(frame: pd.DataFrame, record: dict[str, Any], page: Path, *, results_d
                           "figure": figure(plots.timeline(lanes(frame, name, details), name), f"timeline-{key}"),
                           "rows": summary[summary["scenario"] == name]})
     env = environment(templates)
-    env.globals.update(number=number, share=share, size=size, cell=cell)
+    env.globals.update(number=number, share=share, size=size, cell=cell, rpo=tables.rpo_text)
     profile = record.get("profile") or ", ".join(sorted(set(frame["profile"].astype(str))))
     return env.get_template(TEMPLATE).render(
         title=f"Workbench comparison: {profile}", found=found, scenarios=scenarios, tools=which_tool(frame),
