@@ -12,8 +12,9 @@ DEMO_OUT ?= reports/demo
 APT_RUNTIME := util-linux mount fdisk gdisk e2fsprogs dosfstools mtools btrfs-progs zstd attr fuse3
 # The real tools the matrix runs beside the workbench's engines (strategies/external/): Debian 12's versions.
 APT_TOOLS := restic borgbackup rsnapshot rsync unison partclone
-# What the tests need beyond that: a real browser for the report test.
-APT_TEST := chromium
+# What the tests need beyond that: a real browser for the report test (and to print the PDF report),
+# pdftotext to read the PDF back.
+APT_TEST := chromium poppler-utils
 # The reference tools the benchmarks compare against (rsync, unison, zstd come with the above),
 # and GNU time, which measures each side's peak memory.
 APT_BENCH := restic borgbackup b3sum time
@@ -51,7 +52,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null)
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,notebooks]'
 	@touch $@
 
 setup-test: setup os-cache

@@ -25,6 +25,7 @@ results_dir = None  # a folder from 'workbench compare --out'; None: the shipped
 sweep_dirs = None  # more results folders (other data sizes, churn); None: the shipped sets in examples/; [] for none
 profile = "classroom"  # used only when a small run is needed
 data_size = "8M"
+tools_dir = None  # a results folder comparing engines of one family (compare --strategies 'backup/*'); None: this run
 facts_path = None
 
 # %%
@@ -121,6 +122,25 @@ if clone is not None and image is not None:
     display(Markdown(f"A clone ties up **{lab.format_bytes(clone['reserved_bytes'])}** (a whole disk); the image "
                      f"of the same disk takes **{lab.format_bytes(image['footprint_bytes'])}** with all its points: "
                      f"{facts['clone_reserved_over_image_footprint']:.1f}x less."))
+
+# %% [markdown]
+# ## Which tool
+#
+# A family's engines (ours and the real tools: restic, borg, rsnapshot for backups; rsync, unison for
+# mirrors) run on the same schedule and keep the same retention, so their costs and outcomes compare
+# directly: one protect run, the recovery (RTO), the footprint, and what came back under each fault.
+# `damage_detected` says whether the engine's own verify noticed damage in its target.
+
+# %%
+tools_run = lab.load_results(tools_dir) if tools_dir else run
+tools = lab.which_tool(tools_run.rows)
+facts["which_tool_engines"] = sorted(tools["label"].unique())
+if tools.empty:
+    display(Markdown("These results measure one engine per family. Compare engines with, for example, "
+                     "`workbench compare --strategies 'backup/*,mirror-sync/*' --out DIR` and pass `tools_dir=DIR`."))
+else:
+    display(lab.intact_heatmap(lab.which_tool_rows(tools_run.rows)))
+    display(tools.assign(footprint_bytes=tools["footprint_bytes"].map(lab.format_bytes)).round(2))
 
 # %%
 if facts_path:

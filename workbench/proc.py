@@ -87,6 +87,7 @@ TOOLS: dict[str, Tool] = {
     "borg": Tool("borgbackup"),  # strategies/external/borg.py
     "rsnapshot": Tool("rsnapshot", version_args=("version",)),  # strategies/external/rsnapshot.py (runs rsync)
     "cp": Tool("coreutils"),
+    "chromium": Tool("chromium"),  # prints the report as PDF (commands/report.py)
     "tar": Tool("tar", disk=True),  # unpacks the cached Debian root into a disk (disk/osinstall.py)
     "chroot": Tool("coreutils", disk=True),  # runs dpkg inside a disk's root
     "mshowfat": Tool("mtools", disk=True),

@@ -124,6 +124,14 @@ def test_02_time_and_space(tmp_path: Path, results_dir: Path):
     assert facts["clone_reserved_over_image_footprint"] > 1
 
 
+@pytest.mark.slow
+def test_02_which_tool_puts_the_engines_of_a_family_side_by_side(tmp_path: Path):
+    frozen = REPO / "tests" / "report" / "frozen"  # four backup and two mirror engines (tests/report)
+    facts = execute("02_time_and_space.ipynb", tmp_path, results_dir=str(frozen), sweep_dirs=[])
+    assert facts["which_tool_engines"] == ["backup", "backup/borg", "backup/restic", "backup/rsnapshot",
+                                           "mirror-sync", "mirror-sync/rsync"]
+
+
 @pytest.mark.timeout(300)
 def test_03_heatmap_cells_trace_to_their_rows(tmp_path: Path, results_dir: Path):
     from workbench.results.store import load_results

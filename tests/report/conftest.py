@@ -86,6 +86,6 @@ def example_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def example_report(example_results: Path) -> Path:
     """report.html rendered once from the classroom example, shared by the tests that only read it."""
-    from workbench.report.html import write_report
+    from workbench.report.write import write_report
 
     return write_report(example_results)

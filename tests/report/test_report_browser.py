@@ -33,7 +33,7 @@ def test_tables_and_every_image_load_in_chromium(example_report: Path, tmp_path:
     assert body, "Chromium returned no <body>"
     assert f'data-images-loaded="{images}"' in body.group(1), f"images did not all load: <body{body.group(1)}>"
     assert "data-images-broken" not in body.group(1)
-    assert len(re.findall(r"<img\b", dom)) == images == 4
+    assert len(re.findall(r"<img\b", dom)) == images > 4  # the overviews and a timeline per scenario
     for table in ("summary-table", "run-table", "versions-table", "machine-table"):
         assert f'id="{table}"' in dom.replace("'", '"'), f"table {table} missing from the rendered page"
 

@@ -1,21 +1,20 @@
-"""report.html: one self-contained file, every plot a decodable PNG, every link lands, failures named."""
+"""report.html: one self-contained file, every figure a well-formed SVG, every link lands, failures named."""
 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from PIL import Image
 
 from workbench.cli.main import main
 from workbench.report import tables
-from workbench.report.html import write_report
+from workbench.report.write import write_report
 
 
 class Page(HTMLParser):
@@ -47,27 +46,34 @@ class Page(HTMLParser):
         return [a for t, a in self.tags if t == tag]
 
 
-def _check_self_contained(text: str, page: Page) -> None:
-    without_data = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+SVG_URI = "data:image/svg+xml;base64,"
+
+
+def _check_self_contained(text: str, page: Page, folder: Path) -> None:
+    """Nothing external is loaded; every link is an anchor on the page or a file beside it that exists."""
+    without_data = re.sub(r"data:image/svg\+xml;base64,[A-Za-z0-9+/=]+", "", text)
     assert not re.search(r"https?:|//[a-z]|url\(|@import", without_data, re.IGNORECASE)
     assert not page.attrs("link") and all("src" not in a for a in page.attrs("script"))
     for tag, attrs in page.tags:
         if "src" in attrs:
-            assert attrs["src"].startswith("data:image/png;base64,"), f"<{tag}> loads {attrs['src'][:40]}"
+            assert attrs["src"].startswith(SVG_URI), f"<{tag}> loads {attrs['src'][:40]}"
         if "href" in attrs:
-            assert attrs["href"].startswith("#"), f"<{tag}> links out to {attrs['href']}"
-            assert attrs["href"][1:] in page.ids, f"link to a missing anchor {attrs['href']}"
+            href = attrs["href"]
+            if href.startswith("#"):
+                assert href[1:] in page.ids, f"link to a missing anchor {href}"
+            else:
+                assert href in ("results.csv", "run.json") and (folder / href).is_file(), f"<{tag}> links to {href}"
 
 
 def _check_images(page: Page) -> int:
+    """Every image is an SVG that parses, sized as its tag says; the count."""
     images = page.attrs("img")
     for attrs in images:
-        data = base64.b64decode(attrs["src"].split(",", 1)[1], validate=True)
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            assert image.format == "PNG"
-            assert image.size == (int(attrs["width"]), int(attrs["height"]))
-        assert attrs["alt"]
+        data = base64.b64decode(attrs["src"].removeprefix(SVG_URI), validate=True)
+        root = ET.fromstring(data)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert float(root.get("width", "0").removesuffix("pt")) > 0
+        assert int(attrs["width"]) > 0 and int(attrs["height"]) > 0 and attrs["alt"]
     return len(images)
 
 
@@ -76,10 +82,10 @@ def test_example_report_is_one_self_contained_file(example_report: Path, example
     assert {p.name for p in example_results.iterdir()} == {"results.csv", "run.json", "report.html"}
     text = example_report.read_text(encoding="utf-8")
     page = Page(text)
-    _check_self_contained(text, page)
-    assert _check_images(page) == 4
-
+    _check_self_contained(text, page, example_results)
     frame = pd.read_csv(example_results / "results.csv")
+    scenarios = frame["scenario"].nunique()
+    assert _check_images(page) == 4 + scenarios  # four overviews and a timeline per scenario
     cells = frame.groupby(["strategy", "variant", "scenario"], dropna=False).ngroups
     assert page.rows["summary-table"] == cells + 1  # header row
     summary = tables.summary(frame)
@@ -101,7 +107,7 @@ def test_example_report_carries_the_run_record_and_the_guide(example_report: Pat
 def test_failed_cells_are_listed_with_their_error_escaped(tiny_results: Path):
     text = write_report(tiny_results).read_text(encoding="utf-8")
     page = Page(text)
-    _check_self_contained(text, page)
+    _check_self_contained(text, page, tiny_results)
     assert page.rows["failed-table"] == 2  # header + the one failed repetition
     assert "restore &lt;failed&gt;: disk full" in text and "restore <failed>" not in text
     assert 'data-images-loaded' in text  # the script that the browser test waits for
@@ -135,12 +141,13 @@ def test_empty_results_are_a_usage_error(tmp_path: Path, name: str):
 
 def test_summary_row_and_cell_rows_hold_the_measured_values(tiny_results: Path):
     text = write_report(tiny_results).read_text(encoding="utf-8")
-    row = re.search(r"<tr><td class='text'>[^\n]*?href='#cell-backup--deletion'.*?</tr>", text)
+    summary = text[text.index("id='summary-table'"):]
+    row = re.search(r"<tr><td class='text'>[^\n]*?href='#cell-backup--deletion'.*?</tr>", summary)
     assert row, "no summary row links to backup/deletion"
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
     assert cells[2:6] == ["2", "75.0", "12.0", "5.0 (4.0–6.0)"]  # runs, % intact, RPO, RTO median (range)
     lost = re.search(r"<tr><td class='text'>(?:(?!</tr>).)*?href='#cell-mirror-sync-quick-check--deletion'.*?</tr>",
-                     text)
+                     summary)
     assert lost and re.findall(r"<td[^>]*>(.*?)</td>", lost.group(0))[4] == '<span class="bad">lost</span>', \
         "data lost for good reads 'lost' in the summary, never 0"
     mirror = text[text.index("id='cell-mirror-sync-quick-check--deletion'"):]

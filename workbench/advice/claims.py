@@ -30,10 +30,11 @@ import yaml
 
 from ..errors import UsageError
 from ..units import format_bytes
+from ..workload.profile import DATASETS_DIR
 from .recommend import strategy_label
 from .table import normalise
 
-CLAIMS_PATH = Path(__file__).resolve().parents[2] / "datasets" / "claims.yaml"
+CLAIMS_PATH = DATASETS_DIR / "claims.yaml"
 HOLDS, PARTLY, FAILS = "holds", "partly", "does not hold"
 UNTESTABLE, NO_DATA = "cannot test here", "cannot test with these results"
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}

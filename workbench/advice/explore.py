@@ -28,9 +28,9 @@ from ..experiment.matrix import plan_cells, run_matrix, run_record
 from ..progress import bar
 from ..results.store import RunRecord
 from ..units import parse_size
-from ..workload.profile import DATASETS_DIR, load_profile
+from ..workload.profile import load_profile
 
-EXAMPLE_RESULTS = DATASETS_DIR.parent / "examples" / "classroom"
+EXAMPLE_RESULTS = Path(__file__).resolve().parents[2] / "examples" / "classroom"  # a checkout's
 #: Every strategy the explorer weighs; `none` is the baseline that measures what a threat destroys.
 EXPLORER_STRATEGIES = ("none", "image", "backup", "clone", "mirror-sync")
 SMALL_SCENARIOS = ("deletion", "ransomware")

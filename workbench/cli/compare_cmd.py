@@ -70,6 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="boot each recovered disk under QEMU to judge boot_ok (profiles with an OS, e.g. "
                              "debian; a minute or two per boot)")
     parser.add_argument("--no-report", action="store_true", help="do not render report.html")
+    parser.add_argument("--needs", metavar="FILE", help="your needs (YAML, see 'workbench report --help'): the "
+                                                        "report recommends for them (relative to the current dir)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--resume", action="store_true", help="run only the cells --out does not hold yet")
     parser.add_argument("--force", action="store_true", help="replace the results --out holds")
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                      quiet=True if args.quiet else None, resume=args.resume, force=args.force, jobs=args.jobs,
                      executor=args.executor, scheduler=args.scheduler,
                      tree=args.tree, disk=args.disk, exclude=args.exclude, churn=args.churn, dry_run=args.dry_run,
-                     redact_names=args.redact_names)
+                     redact_names=args.redact_names, needs=args.needs)
     if args.dry_run:
         assert result.estimate is not None  # a dry run is all estimate
         print(dry_run_text(result.estimate))

@@ -35,6 +35,7 @@ COMMANDS = {
     "fault": "fault_cmd",
     "compare": "compare_cmd",
     "report": "report_cmd",
+    "completion": "completion_cmd",
 }
 
 EPILOG = """\

@@ -59,7 +59,8 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
             report: bool = True, quiet: bool | None = None, on_cell: OnCell | None = None, resume: bool = False,
             force: bool = False, jobs: int = 1, executor: str = "sequential", scheduler: str | None = None,
             tree: str | Path | None = None, disk: str | Path | None = None, exclude: Sequence[str] = (),
-            churn: str | None = None, dry_run: bool = False, redact_names: bool = False) -> Comparison:
+            churn: str | None = None, dry_run: bool = False, redact_names: bool = False,
+            needs: str | Path | None = None) -> Comparison:
     """Run every strategy through every scenario on fresh disks of ``profile``, and score each cell (needs root).
 
     ``scenarios`` and ``strategies`` are lists, or 'all', 'demo' or a comma-separated text;
@@ -87,6 +88,10 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
     if resume and force:
         raise UsageError("--resume finishes the run in --out, --force replaces it: pass one of them")
     run_on = make_executor(executor, jobs=jobs, scheduler=scheduler)
+    if needs is not None:  # a bad needs file fails now, not after the matrix
+        from ..advice.needs_file import load_needs
+
+        load_needs(needs)
     folder = Path(out).expanduser().resolve()
     if not dry_run:
         prepare_out(folder, resume=resume, force=force)
@@ -130,9 +135,9 @@ def compare(*, out: str | Path, profile: str = "classroom", scenarios: str | Seq
                 redact_cells(folder / "cells", redactor)
     written = None
     if report:
-        from ..report.html import write_report  # pandas and matplotlib load only when a report is made
+        from .report import report as write_report
 
-        written = write_report(folder)
+        written = write_report(folder, needs=needs)
     return Comparison(folder, rows, written, estimate=planned, resumed=resumed,
                       seconds=time.monotonic() - started)
 

@@ -44,7 +44,7 @@ What is here:
 - figures (``workbench.report``): ``time_space``, ``intact_heatmap``, ``rpo_rto_bars``,
   ``health_heatmap``, ``protect_runs``, ``growth_over_days``, ``sweep_frame``,
   ``shipped_sweep_dirs``, ``size_sweep``, ``churn_size``, ``churn_sweep``, ``holdings``,
-  ``options_map``
+  ``options_map``; ``which_tool`` (a family's engines side by side) and ``which_tool_rows`` (their rows)
 - advice (``workbench.advice``): ``Needs``, ``recommend``, ``load_claims``,
   ``judge_claims``, ``check_claims``
 - names and units: ``known_profiles``, ``known_scenarios``, ``parse_size``, ``format_bytes``,
@@ -74,6 +74,8 @@ from ..report.notebook_plots import (
                                      sweep_frame,
 )
 from ..report.plots import health_heatmap, intact_heatmap, rpo_rto_bars, time_space
+from ..report.which_tool import rows_of_family as which_tool_rows
+from ..report.which_tool import which_tool
 from ..strategies.mirror.raid1 import MIN_SIZE as RAID1_MIN_BYTES
 from ..units import format_bytes, parse_size
 from ..workload.profile import known_profiles
@@ -95,6 +97,7 @@ __all__ = [
     # figures
     "time_space", "intact_heatmap", "rpo_rto_bars", "health_heatmap", "protect_runs", "growth_over_days",
     "sweep_frame", "shipped_sweep_dirs", "size_sweep", "churn_size", "churn_sweep", "holdings", "options_map",
+    "which_tool", "which_tool_rows",
     # advice
     "Needs", "Recommendation", "recommend", "load_claims", "judge_claims", "check_claims",
     # names, units, helpers

@@ -1,10 +1,13 @@
-"""``report.html``: one self-contained file (plots embedded as PNG data URIs) that can be emailed.
+"""``report.html``: one self-contained file (figures embedded as SVG data URIs) that can be emailed.
 
 It reads only the results folder's tables and run record, never a disk. The page
-links every heatmap cell and summary row to that cell's rows further down, lists
-failed cells with their errors, and ends with the run record. A small inline
-script marks ``<body data-images-loaded>`` once every image has decoded, which is
-what the browser test waits for.
+opens with what was found (``findings``), then each scenario's timeline and what
+came back, the costs, disk health and every cell's rows, and ends with the method,
+its limits and the run record. The page is a Jinja2 template (autoescaped):
+``templates`` names a folder whose ``report.html.j2`` replaces the shipped one, to
+brand or translate the page without touching code. A small inline script marks
+``<body data-images-loaded>`` once every image has decoded, which the browser test
+waits for.
 """
 
 from __future__ import annotations
@@ -12,24 +15,29 @@ from __future__ import annotations
 import base64
 import io
 import math
-import os
+import re
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pandas as pd
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..errors import UsageError
-from ..results.store import load_results
 from ..units import format_bytes
 from . import plots, tables
+from .findings import Findings, findings
 from .guide import READING_GUIDE
+from .method import limits, method, scenario_summary
 from .style import colour_of
+from .timeline import details_names, lanes
+from .which_tool import rows_of_family, which_tool
 
 REPORT_NAME = "report.html"
+TEMPLATE = "report.html.j2"
 CHECKS = {"partition_table_ok": "partition table", "boot_ok": "boot code", "esp_ok": "ESP",
           "fs_uuid_ok": "fs UUID", "fsck_clean": "fsck"}
 
@@ -42,14 +50,16 @@ figure img { max-width: 100%; height: auto; display: block; } figcaption { color
 .linked { position: relative; display: inline-block; max-width: 100%; }
 .linked a { position: absolute; display: block; } .linked a:hover { outline: 2px solid #D55E00; }
 table { border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0 1em; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.55em; text-align: right; vertical-align: top; }
-th { background: #f3f3f3; } td.text, th.text { text-align: left; } tbody tr:nth-child(even) { background: #fafafa; }
+th, td { border: 1px solid #ddd; white-space: nowrap; padding: 0.25em 0.55em; text-align: right; vertical-align: top; }
+th { background: #f3f3f3; } td.text, th.text { text-align: left; white-space: normal; }
+tbody tr:nth-child(even) { background: #fafafa; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em;
           border: 1px solid #333; }
-#summary-table td:nth-child(-n+2), #failed-table td:nth-child(-n+2) { white-space: nowrap; }
+#summary-table td:nth-child(-n+2), #failed-table td:nth-child(-n+2), td:first-child { white-space: nowrap; }
 #failed-table td:last-child, .cell td { overflow-wrap: anywhere; }
 .bad { color: #b00020; font-weight: 600; } .good { color: #1a7f37; }
 .cell { margin: 1.5em 0; } .cell h3 { margin-bottom: 0.2em; } :target { background: #fff8d6; }
+.findings li { margin: 0.4em 0; max-width: 70em; } .scenario { margin: 1.5em 0; }
 .guide dt { font-weight: 600; margin-top: 0.6em; } .guide dd { margin-left: 1.2em; max-width: 60em; }
 """
 
@@ -69,29 +79,38 @@ LOADED_SCRIPT = """
 """
 
 
-def write_report(results_dir: Path) -> Path:
-    """Render ``report.html`` in the results folder from its tables; return its path."""
-    folder = Path(results_dir)
-    frame, record = load_results(folder)
-    if frame.empty:
-        raise UsageError(f"'{folder}' holds no result rows yet: let 'workbench compare' finish a cell first")
-    page = render(frame, record, cell_files=folder / "cells")
-    path = folder / REPORT_NAME
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+def environment(templates: Path | None = None) -> jinja2.Environment:
+    """The report's templates: a user's folder first (``--templates DIR``), then the shipped ones."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("workbench.report", "templates")]
+    if templates is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(str(templates)))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+                             autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
+                             trim_blocks=True, lstrip_blocks=True)
+    env.globals["cell_id"] = tables.cell_id
+    return env
 
 
-def render(frame: pd.DataFrame, record: dict[str, Any], *, cell_files: Path | None = None) -> str:
-    """The whole page as a string (pure apart from drawing the figures)."""
+def render(frame: pd.DataFrame, record: dict[str, Any], *, details: dict[str, dict[str, Any]] | None = None,
+           found: Findings | None = None, links: list[tuple[str, str]] | None = None,
+           templates: Path | None = None) -> str:
+    """The whole page as a string (pure apart from drawing the figures).
+
+    ``details`` are the cells' details by name (``timeline.read_details``), ``found`` the findings
+    (with any recommendation and claim verdicts; by default those of the table alone), ``links``
+    (name, href) pairs the page links to, such as its ``results.csv``.
+    """
+    details = details or {}
+    found = found if found is not None else findings(frame)
     summary = tables.summary(frame)
     derived = tables.with_derived(frame)
     profile = record.get("profile") or ", ".join(sorted(set(frame["profile"].astype(str))))
-    title = f"Workbench comparison: {profile}"
-    sections = [
-        ("guide", "How to read this", f'<dl class="guide">{READING_GUIDE}</dl>'),
-        ("failed", "Failed cells", _failures(frame)),
+    sections = [("guide", "How to read this", f'<dl class="guide">{READING_GUIDE}</dl>'),
+                ("failed", "Failed cells", _failures(frame))]
+    tools = which_tool(frame)
+    if not tools.empty:
+        sections.append(("which-tool", "Which tool", _which_tool(tools, frame)))
+    sections += [
         ("recovery", "What came back", _heatmap_figure(frame, summary) + _figure(
             plots.rpo_rto_bars(frame), "RPO and RTO per strategy and scenario",
             "RPO is in simulated hours, RTO in real seconds on this machine. \"lost\" means in-scope data is gone "
@@ -105,40 +124,45 @@ def render(frame: pd.DataFrame, record: dict[str, Any], *, cell_files: Path | No
             plots.health_heatmap(frame), "Checks on the recovered disk",
             "Each grid is one check; a cell shows the share of repetitions that passed it.")),
         ("summary", "Summary per cell", _summary_table(summary)),
-        ("cells", "Rows per cell", _cell_sections(derived, summary, cell_files)),
-        ("run", "Run record", _run_record(record, len(frame))),
+        ("cells", "Rows per cell", _cell_sections(derived, summary, details)),
     ]
-    nav = " ".join(f'<a href="#{key}">{escape(name)}</a>' for key, name, _ in sections)
-    body = "\n".join(f'<section id="{key}"><h2>{escape(name)}</h2>\n{html}</section>' for key, name, html in sections)
-    failed = int((derived["status"].astype(str) != "ok").sum())
+    scenarios = [{"name": name, "key": re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"),
+                  "summary": scenario_summary(name),
+                  "figure": Markup(_img(plots.timeline(lanes(frame, name, details), name),
+                                        f"Timeline of {name}")),
+                  "outcomes": Markup(_scenario_outcomes(summary[summary["scenario"] == name]))}
+                 for name in dict.fromkeys(derived["scenario"].astype(str))]
+    failed = int((~derived["ok"]).sum())
     facts = (f"{summary['label'].nunique()} strategies × {summary['scenario'].nunique()} scenarios, "
-             f"{len(frame)} rows ({failed} failed); seed {escape(str(record.get('seed', '?')))}; "
-             f"run {escape(str(record.get('started') or '?'))} to "
-             f"{escape(str(record.get('finished') or '(not finished)'))}")
-    made = datetime.now(UTC).isoformat(timespec="seconds")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title><style>{STYLE}</style></head>
-<body>
-<h1>{escape(title)}</h1>
-<p class="muted">{facts}</p>
-<nav>{nav}</nav>
-{body}
-<p class="muted">Made by workbench {escape(__version__)} at {made} from the results tables alone.</p>
-<script>{LOADED_SCRIPT}</script>
-</body></html>
-"""
+             f"{len(frame)} rows ({failed} failed); seed {record.get('seed', '?')}")
+    nav = [("findings", "Findings"), ("scenarios", "Per scenario"), *[(k, n) for k, n, _ in sections],
+           ("method", "Method and limits")]
+    page = environment(templates).get_template(TEMPLATE)
+    return page.render(
+        title=f"Workbench comparison: {profile}", style=Markup(STYLE), script=Markup(LOADED_SCRIPT), facts=facts,
+        links=links or [], nav=nav, found=found, tradeoff_table=Markup(_tradeoff_table(found.tradeoffs)),
+        scenarios=scenarios, sections=[{"key": k, "name": n, "html": Markup(h)} for k, n, h in sections],
+        method=method(frame, record), limits=limits(frame, record), run_record=Markup(_run_record(record, len(frame))),
+        version=__version__, made=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def _png(fig: Figure) -> str:
+def svg(fig: Figure) -> bytes:
+    """The figure as SVG, the same bytes for the same figure (no date, fixed ids)."""
+    import matplotlib
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    with matplotlib.rc_context({"svg.hashsalt": "workbench", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def _data_uri(fig: Figure) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg(fig)).decode("ascii")
 
 
 def _img(fig: Figure, alt: str) -> str:
     width, height = (round(v) for v in fig.get_size_inches() * fig.dpi)
-    return f'<img src="{_png(fig)}" alt="{escape(alt)}" width="{width}" height="{height}">'
+    return f'<img src="{_data_uri(fig)}" alt="{escape(alt)}" width="{width}" height="{height}">'
 
 
 def _figure(fig: Figure, alt: str, caption: str) -> str:
@@ -220,7 +244,7 @@ def _bytes(value: float) -> str:
     return "–" if value is None or math.isnan(value) else format_bytes(value)
 
 
-def _cell_sections(derived: pd.DataFrame, summary: pd.DataFrame, cell_files: Path | None) -> str:
+def _cell_sections(derived: pd.DataFrame, summary: pd.DataFrame, details: dict[str, dict[str, Any]]) -> str:
     hidden = {"label", "ok", "strategy", "scenario"}
     parts = []
     for row in tables.rows_of(summary):
@@ -232,14 +256,12 @@ def _cell_sections(derived: pd.DataFrame, summary: pd.DataFrame, cell_files: Pat
             f"<tr><th class='text'>{escape(column)}</th>"
             + "".join(f"<td>{escape(_value(v, column))}</td>" for v in cell[column]) + "</tr>"
             for column in columns)
-        files = ""
-        if cell_files is not None:
-            found = [_cell_file(cell_files, r.strategy, r.variant, row.scenario, r.repetition)
-                     for r in tables.rows_of(cell)]
-            present = [n for n in found if n]
-            if present:
-                files = (f"<p class='muted'>Fault records, recovery steps and file verdicts: "
-                         f"{escape(', '.join('cells/' + n for n in present))} beside this report.</p>")
+        present = [name for r in tables.rows_of(cell)
+                   for name in details_names(str(r.strategy), str(r.engine or ""), str(r.variant or ""),
+                                             row.scenario, int(r.repetition))[:2] if name in details][:len(cell)]
+        files = (f"<p class='muted'>Fault records, protect runs, recovery steps and file verdicts: "
+                 f"{escape(', '.join(f'cells/{n}.json' for n in present))} beside the results.</p>"
+                 if present else "")
         parts.append(f"<div class='cell' id='{tables.cell_id(row.label, row.scenario)}'>"
                      f"<h3>{_strategy(row.label)} / {escape(row.scenario)}</h3>{files}"
                      f"<table><thead><tr><th class='text'>column</th>{head}</tr></thead><tbody>{body}</tbody>"
@@ -247,14 +269,47 @@ def _cell_sections(derived: pd.DataFrame, summary: pd.DataFrame, cell_files: Pat
     return "\n".join(parts)
 
 
-def _cell_file(folder: Path, strategy: str, variant: Any, scenario: str, repetition: int) -> str | None:
-    """The cell's details file as compare names it (the strategy as typed, ':' turned into '-')."""
-    names = [strategy] if not isinstance(variant, str) or not variant else [f"{strategy}-{variant}", strategy]
-    for name in names:
-        file = f"{name}__{scenario}__r{repetition}.json"
-        if (folder / file).exists():
-            return file
-    return None
+def _scenario_outcomes(summary: pd.DataFrame) -> str:
+    """What came back in one scenario: a short table, a row per strategy linking to its cell."""
+    rows = "".join(
+        f"<tr><td class='text'><a href='#{tables.cell_id(r.label, r.scenario)}'>{_strategy(r.label)}</a></td>"
+        f"<td>{_number(100 * r.intact_fraction)}</td><td>{_share(r.came_back_clean)}</td>"
+        f"<td>{_rpo(r.rpo_hours)}</td><td>{tables.median_range(r.rto_s_median, r.rto_s_min, r.rto_s_max)}</td>"
+        f"<td>{r.failed or ''}</td></tr>" for r in tables.rows_of(summary))
+    return ("<table class='outcomes'><thead><tr><th class='text'>strategy</th><th>bytes intact (%)</th>"
+            "<th>came back clean</th><th>RPO (h)</th><th>RTO (s)</th><th>failed runs</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _tradeoff_table(tradeoffs: pd.DataFrame) -> str:
+    rows = "".join(
+        f"<tr><td class='text'>{_strategy(r.strategy)}</td><td>{r.most_back} of {r.scenarios}</td>"
+        f"<td>{_rpo(r.worst_rpo_hours)}</td><td>{_number(r.rto_s, 2)}</td><td>{_bytes(r.space_bytes)}</td>"
+        f"<td>{_number(r.space_ratio, 2)}</td><td>{_number(r.protect_s, 2)}</td></tr>"
+        for r in tables.rows_of(tradeoffs))
+    return ("<table id='tradeoff-table'><thead><tr><th class='text'>strategy</th><th>faults it brought the most "
+            "back from</th><th>worst RPO there (h)</th><th>median RTO there (s)</th><th>space</th>"
+            "<th>space (× data)</th><th>one protect run (s)</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _which_tool(tools: pd.DataFrame, frame: pd.DataFrame) -> str:
+    """Each compared family's engines side by side, then the intact heatmap of their rows."""
+    rows = "".join(
+        f"<tr><td class='text'>{escape(str(r.family))}</td><td class='text'>{_strategy(r.label)}</td>"
+        f"<td class='text'><a href='#{tables.cell_id(r.label, r.scenario)}'>{escape(r.scenario)}</a></td>"
+        f"<td>{_number(r.protect_s, 2)}</td><td>{_number(r.rto_s, 2)}</td><td>{_bytes(r.footprint_bytes)}</td>"
+        f"<td>{_number(100 * r.intact_fraction)}</td><td>{_share(r.came_back_clean)}</td>"
+        f"<td>{_share(r.damage_detected)}</td></tr>" for r in tables.rows_of(tools))
+    note = ("<p class='muted'>For every family measured with more than one engine: ours and the real tools on the "
+            "same schedule and retention. Medians over repetitions; damage detected is the engine's own verify "
+            "finding damage in its target.</p>")
+    figure = _figure(plots.intact_heatmap(rows_of_family(frame)), "Bytes recovered intact, by engine",
+                     "The same heatmap as under What came back, for the compared engines only.")
+    return (note + "<table id='which-tool-table'><thead><tr><th class='text'>family</th><th class='text'>engine"
+            "</th><th class='text'>scenario</th><th>one protect run (s)</th><th>RTO (s)</th><th>footprint</th>"
+            "<th>bytes intact (%)</th><th>came back clean</th><th>damage detected</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>" + figure)
 
 
 def _value(value: Any, column: str = "") -> str:

@@ -22,16 +22,17 @@ from matplotlib.figure import Figure
 
 from ..errors import UsageError
 from ..results.store import load_results
-from ..workload.profile import DATASETS_DIR, load_profile
+from ..workload.profile import load_profile
 from .style import binary_bytes, bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
 from .tables import rows_of
 
 #: The shipped sweep sets (``make example-results``): the classroom run plus examples/sweep/*.
-EXAMPLES_DIR = DATASETS_DIR.parent / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"  # a checkout's; a wheel ships none
 #: How ``workbench.advice.explore.scaled_profile`` names a profile with its churn scaled.
 CHURNED_NAME = re.compile(r"^(?P<base>.+)-churn-x(?P<factor>[0-9]+(?:\.[0-9]+)?)$")
-HOLDING_COLOURS = {"intact": "#009E73", "stale": "#F0E442", "missing": "#999999", "corrupted": "#D55E00",
-                   "unexpected": "#CC79A7"}
+#: The judge's verdicts in the holdings chart: colours no strategy has, so a verdict never reads as a strategy.
+HOLDING_COLOURS = {"intact": "#1B7837", "stale": "#F0E442", "missing": "#D9D9D9", "corrupted": "#B2182B",
+                   "unexpected": "#762A83"}
 
 
 def _figure(width: float, height: float) -> Figure:

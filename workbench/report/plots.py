@@ -18,7 +18,10 @@ from matplotlib.image import AxesImage
 
 from . import tables
 from .style import HEATMAP_CMAP, axis_label, bytes_axis, colour_of, hatch_of, label_axes, legend_handles, strategy_order
+from .timeline import Lane
 
+#: The fault and its detection on a timeline: a colour no strategy has.
+FAULT_COLOUR = "#B2182B"
 #: The checks the health figure shows, with their short titles.
 HEALTH_TITLES = {
     "came_back_clean": "came back clean (no ciphertext or rot)",
@@ -234,4 +237,33 @@ def health_heatmap(frame: pd.DataFrame) -> Figure:
     fig.supylabel("strategy")
     assert image is not None  # subplots() refused a figure with no checks to show
     fig.colorbar(image, ax=list(axes[:len(columns)]), label="repetitions that passed (fraction)", shrink=0.8)
+    return fig
+
+
+def timeline(lanes: list[Lane], scenario: str) -> Figure:
+    """One lane per strategy over simulated days: protect runs as ticks, the fault, its detection, the
+    restore point each recovery used (a diamond; missing when nothing true came back)."""
+    fig = _figure(10.0, 1.2 + 0.42 * max(len(lanes), 2))
+    ax = fig.add_subplot()
+    for y, lane in enumerate(lanes):
+        colour = colour_of(lane.label)
+        ax.axhline(y, color="#dddddd", linewidth=0.8, zorder=0)
+        ax.plot([h / 24 for h in lane.protect_hours], [y] * len(lane.protect_hours), linestyle="none",
+                marker="|", markersize=14, markeredgewidth=2, color=colour, gid=f"ticks-{y}")
+        ax.plot([h / 24 for h in lane.failed_hours], [y] * len(lane.failed_hours), linestyle="none",
+                marker="x", markersize=8, color=colour)
+        if lane.restore_hour is not None:
+            ax.plot(lane.restore_hour / 24, y, marker="D", markersize=7, color=colour, markeredgecolor="black")
+        if not lane.runs_known and lane.protect_runs:
+            ax.text(0.0, y + 0.18, f"{lane.protect_runs} protect run(s); times in cells/ (not kept here)",
+                    fontsize=7, color="#555555")
+    if lanes:
+        ax.axvline(lanes[0].fault_hour / 24, color=FAULT_COLOUR, linewidth=1.6, label="fault")
+        ax.axvline(lanes[0].detect_hour / 24, color=FAULT_COLOUR, linewidth=1.2, linestyle="--", label="noticed")
+        ax.set_xlim(left=-0.1, right=max(lane.detect_hour for lane in lanes) / 24 + 0.3)
+        ax.legend(loc="lower left", fontsize=8)
+    ax.set_yticks(range(len(lanes)), labels=[lane.label for lane in lanes])
+    ax.set_ylim(len(lanes) - 0.5, -0.6)
+    ax.set_xlabel("simulated time (days since day 0 00:00)")
+    ax.set_title(f"{scenario}: protect runs (ticks), fault, noticed, restore point used (diamond)")
     return fig

@@ -86,26 +86,32 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     """
     derived = with_derived(frame)
     labels, scenarios = cell_order(derived)
+    keys = ["label", "scenario"]
+    numbers = pd.DataFrame({c: pd.to_numeric(derived[c], errors="coerce") if c in derived else math.nan
+                            for c in dict.fromkeys(TIMING_COLUMNS + OUTCOME_COLUMNS)}, index=derived.index)
+    flags = pd.DataFrame({c: as_flag(derived[c]) if c in derived else math.nan for c in CHECK_COLUMNS},
+                         index=derived.index)
+    ok = derived["ok"].to_numpy(dtype=bool)
+    counts = derived.groupby(keys, sort=False)["ok"].agg(["size", "sum"])
+    by_cell = numbers[ok].join(derived.loc[ok, keys]).groupby(keys, sort=False)
+    timing = by_cell[list(TIMING_COLUMNS)].agg(["median", "min", "max"])
+    timing.columns = ["_".join(map(str, pair)) for pair in timing.columns.to_flat_index()]
+    outcome = by_cell[list(OUTCOME_COLUMNS)].median()
+    checks = flags[ok].join(derived.loc[ok, keys]).groupby(keys, sort=False)[list(CHECK_COLUMNS)].mean()
+    sizes: dict[Any, dict[Any, Any]] = counts.to_dict(orient="index")  # (label, scenario) -> size, sum
+    parts: list[tuple[list[str], dict[Any, dict[Any, Any]]]] = [
+        ([str(c) for c in part.columns], part.to_dict(orient="index")) for part in (timing, outcome, checks)]
     rows = []
     for label in labels:
         for scenario in scenarios:
-            cell = derived[(derived["label"] == label) & (derived["scenario"] == scenario)]
-            if cell.empty:
+            cell = sizes.get((label, scenario))
+            if cell is None:
                 continue
-            ok = cell[cell["ok"]]
-            row: dict = {"label": label, "scenario": scenario, "repetitions": len(cell),
-                         "failed": int((~cell["ok"]).sum())}
-            for column in TIMING_COLUMNS:
-                values = pd.to_numeric(ok.get(column, pd.Series(dtype=float)), errors="coerce").dropna()
-                row[f"{column}_median"] = values.median() if len(values) else math.nan
-                row[f"{column}_min"] = values.min() if len(values) else math.nan
-                row[f"{column}_max"] = values.max() if len(values) else math.nan
-            for column in OUTCOME_COLUMNS:
-                values = pd.to_numeric(ok.get(column, pd.Series(dtype=float)), errors="coerce").dropna()
-                row[column] = values.median() if len(values) else math.nan
-            for column in CHECK_COLUMNS:
-                flags = as_flag(ok[column]).dropna() if column in ok else pd.Series(dtype=float)
-                row[column] = flags.mean() if len(flags) else math.nan
+            row: dict = {"label": label, "scenario": scenario, "repetitions": int(cell["size"]),
+                         "failed": int(cell["size"] - cell["sum"])}
+            for columns, values in parts:
+                found = values.get((label, scenario), {})
+                row.update({c: found.get(c, math.nan) for c in columns})
             rows.append(row)
     return pd.DataFrame(rows)
 

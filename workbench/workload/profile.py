@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -47,7 +48,9 @@ from .content import CONTENT_KINDS, STREAM_KINDS
 from .tree_source import DEFAULT_CHURN, TREE_USER, TreeSource, churn_counts, parse_churn_rate
 from .tree_walk import size_of, source_folder, walk
 
-DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
+#: The shipped profiles, scenarios and claims: package data (``workbench/datasets``, in a checkout a link
+#: to the top-level ``datasets/``), so an installed wheel finds them too.
+DATASETS_DIR = Path(str(resources.files("workbench"))) / "datasets"
 HOME = "{home}"
 NAME_STYLES = ("words", "photo", "numbered")
 SPECIAL_KINDS = ("file", "symlink", "hardlink", "empty_file", "empty_dir", "sparse", "long_name", "xattr", "fifo")
