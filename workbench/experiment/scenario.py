@@ -38,6 +38,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..faults import kinds
+from ..workload.profile import DATASETS_DIR
 from ..workload.yamlfile import LineDict, load
 from .schedule import parse_schedule
 
@@ -53,7 +54,7 @@ NOTICED = ("damaged-files", "failing-disk")
 TARGETS = ("offline", "online", "detached")
 _AT = re.compile(r"^day\s+(\d+)\s+(\d{1,2}):00$")
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "datasets" / "scenarios"
+SCENARIO_DIR = DATASETS_DIR / "scenarios"
 
 
 @dataclass(frozen=True)
