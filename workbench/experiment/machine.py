@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import datetime
 from pathlib import Path
 
 from .. import workspace
@@ -26,17 +25,13 @@ from ..disk import esp, ext4, health, sector_list, served, usage
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import WorkbenchError
-from ..faults.bitrot import inject_bitrot
-from ..faults.read_errors import inject_read_errors
-from ..faults.records import FaultRecord
-from ..faults.sectors import bad_sectors
-from ..faults.superblock import damage_superblock
+from ..faults.detached import DetachedStrikes
 from ..truth.manifest import Manifest, take_manifest
 
 Listener = Callable[[Path | None], None]  # called with the mount point, or None on unmount
 
 
-class Machine:
+class Machine(DetachedStrikes):
     def __init__(self, image: Path) -> None:
         self.image = image
         #: Always the same place, as on a real machine (a two-way sync keys its state by the path), and a
@@ -120,30 +115,6 @@ class Machine:
         """What the disk holds as its filesystems count it, plus its partition table (read unmounted)."""
         self.unmount()
         return usage.disk_used_bytes(self.image)
-
-    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
-               at: datetime | None) -> FaultRecord:
-        """Silent rot under the filesystem, in the data of the user's files."""
-        self.unmount()
-        return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
-
-    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
-                    at: datetime | None) -> FaultRecord:
-        """A run of sectors turned to garbage under the filesystem (in a file's data for ``where='files'``)."""
-        self.unmount()
-        return bad_sectors(self.image, seed=seed, sectors=count, where=where, folders=folders, at=at)
-
-    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
-        """The root filesystem's primary superblock damaged."""
-        self.unmount()
-        return damage_superblock(self.image, seed=seed, at=at)
-
-    def read_errors(self, *, seed: int, files: int, directories: int, inodes: int, folders: tuple[str, ...],
-                    at: datetime | None) -> FaultRecord:
-        """Sectors that fail to read from now on, under some of the user's files, folders and inodes."""
-        self.unmount()
-        return inject_read_errors(self.image, seed=seed, files=files, directories=directories, inodes=inodes,
-                                  folders=folders, at=at)
 
     def manifest(self) -> Manifest | None:
         """The whole root tree as it is now, as it reads (a bad sector's file is unreadable), or None when the

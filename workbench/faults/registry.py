@@ -18,17 +18,14 @@ from .. import workspace
 from ..disk.mounting import mounted
 from ..errors import UsageError
 from . import kinds
-from .bitrot import inject_bitrot
-from .read_errors import inject_read_errors
+from .detached import DetachedStrikes
 from .records import FaultRecord
-from .sectors import bad_sectors
-from .superblock import damage_superblock
 
 #: Fault kinds, named as the scenarios are.
 KINDS = kinds.names()
 
 
-class DiskAtRest:
+class DiskAtRest(DetachedStrikes):
     """A workspace disk image that a fault strikes: its root mounted on request, released on the way out."""
 
     def __init__(self, image: Path) -> None:
@@ -47,26 +44,6 @@ class DiskAtRest:
         if self._stack is not None:
             stack, self._stack, self.root = self._stack, None, None
             stack.close()
-
-    def bitrot(self, *, seed: int, count: int, mode: str, folders: tuple[str, ...],
-               at: datetime | None) -> FaultRecord:
-        self.unmount()
-        return inject_bitrot(self.image, seed=seed, count=count, mode=mode, folders=folders, at=at)
-
-    def bad_sectors(self, *, seed: int, count: int, where: str, folders: tuple[str, ...],
-                    at: datetime | None) -> FaultRecord:
-        self.unmount()
-        return bad_sectors(self.image, seed=seed, sectors=count, where=where, folders=folders, at=at)
-
-    def superblock(self, *, seed: int, at: datetime | None) -> FaultRecord:
-        self.unmount()
-        return damage_superblock(self.image, seed=seed, at=at)
-
-    def read_errors(self, *, seed: int, files: int, directories: int, inodes: int, folders: tuple[str, ...],
-                    at: datetime | None) -> FaultRecord:
-        self.unmount()
-        return inject_read_errors(self.image, seed=seed, files=files, directories=directories, inodes=inodes,
-                                  folders=folders, at=at)
 
     def __enter__(self) -> DiskAtRest:
         return self

@@ -36,8 +36,8 @@ from typing import Any
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import MissingToolError, OperationFailed, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
-from ..mirror.strategies import allocated_bytes
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..mirror.strategies import OneWayMirror, allocated_bytes
 from . import folder
 from .rsync_output import OUT_FORMAT, Item, last_progress, parse_items, parse_stats, version_of
 
@@ -61,16 +61,8 @@ _ENV = {"LC_ALL": "C"}
 #: The tools this engine runs, whose versions the run record keeps.
 TOOLS = ("rsync",)
 
-class RsyncMirror:
+class RsyncMirror(OneWayMirror):
     """One-way mirror by rsync."""
-
-    name = "mirror-sync"
-    scope: Scope = "folders"
-    source_kind: SourceKind = "tree"
-
-    def __init__(self, checksum: bool = False) -> None:
-        self.checksum = checksum
-        self.variant = "checksum" if checksum else "quick-check"
 
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:

@@ -33,8 +33,8 @@ from typing import Any
 from ... import proc
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, UsageError
-from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
-from ..mirror.strategies import allocated_bytes
+from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
+from ..mirror.strategies import TwoWayMirror, allocated_bytes
 from . import folder
 from .unison_output import EXIT_FATAL, parse
 
@@ -62,13 +62,8 @@ def profile_text(source: Path, target: Path) -> str:
 #: The tools this engine runs, whose versions the run record keeps.
 TOOLS = ("unison",)
 
-class UnisonMirror:
+class UnisonMirror(TwoWayMirror):
     """Two-way mirror by unison."""
-
-    name = "mirror-two-way"
-    scope: Scope = "folders"
-    source_kind: SourceKind = "tree"
-    variant = ""
 
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:

@@ -36,6 +36,7 @@ from .sync import check_target, sync_tree
 from .twoway import last_synced, load_state, signature, sync_two_way
 
 if TYPE_CHECKING:
+    from ..base import Strategy
     from .continuous import ContinuousMirror
 
 POINT = "now"
@@ -56,7 +57,7 @@ def _restore_copy(tree_root: Path, point_id: str, destination: Path, force: bool
     return RestoreReport(POINT, bytes_written=result.bytes_copied, files=result.files)
 
 
-def _check_synced(strategy: MirrorSync | MirrorTwoWay, target: Path, point_id: str) -> None:
+def _check_synced(strategy: Strategy, target: Path, point_id: str) -> None:
     """A listing needs the one point, 'now', and a mirror that has synced at least once."""
     _check_point(point_id)
     if not strategy.points(target):
@@ -90,8 +91,9 @@ def allocated_bytes(root: Path) -> int:
     return total
 
 
-class MirrorSync:
-    """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
+class OneWayMirror:
+    """What makes an engine ``mirror-sync`` (this one or rsync's): folders copied one way, checked
+    by size and mtime (``quick-check``) or by content (``checksum``)."""
 
     name = "mirror-sync"
     scope: Scope = "folders"
@@ -100,6 +102,34 @@ class MirrorSync:
     def __init__(self, checksum: bool = False) -> None:
         self.checksum = checksum
         self.variant = "checksum" if checksum else "quick-check"
+
+
+class TwoWayMirror:
+    """What makes an engine ``mirror-two-way`` (this one or unison's): folders kept in step both ways."""
+
+    name = "mirror-two-way"
+    scope: Scope = "folders"
+    source_kind: SourceKind = "tree"
+    variant = ""
+
+
+class _MirrorFolderLister:
+    """Lists and copies out the mirror folder itself: the one point of a mirror that has synced."""
+
+    def listing(self: Strategy, target: Path, point_id: str) -> list[Listed]:
+        """The mirror folder itself, as ``ls -lR`` and ``b3sum -r`` of it show it."""
+        _check_synced(self, target, point_id)
+        return list_tree(target, exclude_top=record.LEFT_OUT)
+
+    def restore_paths(self: Strategy, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
+                      force: bool = False) -> RestoreReport:
+        """``cp -a`` of the chosen paths out of the mirror folder."""
+        _check_synced(self, target, point_id)
+        return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
+
+
+class MirrorSync(OneWayMirror, _MirrorFolderLister):
+    """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
 
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
@@ -123,17 +153,6 @@ class MirrorSync:
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
                              "run 'workbench mirror protect' first")
         return _restore_copy(target, point_id, destination, force)
-
-    def listing(self, target: Path, point_id: str) -> list[Listed]:
-        """The mirror folder itself, as ``ls -lR`` and ``b3sum -r`` of it show it."""
-        _check_synced(self, target, point_id)
-        return list_tree(target, exclude_top=record.LEFT_OUT)
-
-    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
-        """``cp -a`` of the chosen paths out of the mirror folder."""
-        _check_synced(self, target, point_id)
-        return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
 
     def verify(self, target: Path) -> VerifyReport:
         """Checksum variant: every file against the hash recorded at sync time. Quick: read everything.
@@ -190,13 +209,8 @@ class MirrorContinuous(MirrorSync):
         return ContinuousMirror(source, target, delay_s=self.delay_s, checksum=self.checksum, clock=clock)
 
 
-class MirrorTwoWay:
+class MirrorTwoWay(TwoWayMirror, _MirrorFolderLister):
     """``mirror-two-way``: Unison-like, conflicts keep both versions (see ``twoway``)."""
-
-    name = "mirror-two-way"
-    scope: Scope = "folders"
-    source_kind: SourceKind = "tree"
-    variant = ""
 
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
@@ -216,16 +230,6 @@ class MirrorTwoWay:
         if not record.has_record(target, record.TWOWAY_NAME):
             raise UsageError(f"'{target}' is not a two-way mirror (no {record.TWOWAY_NAME}): run protect first")
         return _restore_copy(target, point_id, destination, force)
-
-    def listing(self, target: Path, point_id: str) -> list[Listed]:
-        """The other side's folder, as ``ls -lR`` shows it."""
-        _check_synced(self, target, point_id)
-        return list_tree(target, exclude_top=record.LEFT_OUT)
-
-    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
-        _check_synced(self, target, point_id)
-        return copy_paths(target, paths, destination, point_id=POINT, force=force, exclude_top=record.LEFT_OUT)
 
     def verify(self, target: Path) -> VerifyReport:
         """Every file readable, and size and mtime as the state database recorded at the last sync.
