@@ -110,6 +110,10 @@ def run_in_child(job: CellJob) -> CellResult:
     return CellResult(job.label, row, details, time.monotonic() - started, _runner())
 
 
+#: The details' key for the files a cell kept beside them, by name (``matrix.save_cell`` writes them out).
+BESIDE = "files_beside"
+
+
 def stop_running() -> None:
     """SIGTERM every cell this process runs (from other threads), so they unwind; SIGKILL the slow ones."""
     with _running_lock:
@@ -137,6 +141,10 @@ def _run(cell: Cell, place: Path) -> tuple[Row, dict[str, Any]]:
     """Run the cell in ``place`` (its folder in the run's scratch, whose ``starting-disks/`` all cells share)."""
     row = run_cell(cell, place / "cell", details_dir=place / "details", starting=place.parent / STARTING)
     details = json.loads((place / "details" / f"{cell.label}.json").read_text())
+    beside = {path.name: path.read_text(errors="replace") for path in sorted((place / "details").iterdir())
+              if path.name != f"{cell.label}.json"}
+    if beside:  # what the cell kept beside its details (a boot's console): the run writes it into cells/
+        details[BESIDE] = beside
     return row, details
 
 

@@ -27,7 +27,7 @@ from ..durable import write_atomic
 from ..errors import UsageError
 from ..results.schema import Row
 from ..results.store import ResultsWriter, RunRecord
-from .cell_process import CellJob, CellResult
+from .cell_process import BESIDE, CellJob, CellResult
 from .executors import Executor
 from .provenance import machine_facts, versions
 from .runner import Cell
@@ -119,6 +119,8 @@ def save_cell(out: Path, result: CellResult) -> None:
     """A finished cell's details, then its row (the mark that it finished), each written durably."""
     rows_dir(out).mkdir(parents=True, exist_ok=True)
     details = {**result.details, "runner": result.runner, "cell_s": round(result.seconds, 3)}
+    for name, text in details.pop(BESIDE, {}).items():
+        write_atomic(cells_dir(out) / name, text.encode())
     write_atomic(cells_dir(out) / f"{result.label}.json", json.dumps(details, indent=1, default=str).encode())
     write_atomic(rows_dir(out) / f"{result.label}.json", json.dumps(dict(result.row), default=str).encode())
 
