@@ -144,6 +144,11 @@ def load_sync(target: Path) -> dict[str, Any] | None:
     return read_record(target / SYNC_NAME, required=("synced_at", "mode"))
 
 
+def drop_sync(target: Path) -> None:
+    """Forget the last sync's record: the tree no longer is that sync's copy (a sync stopped part-way)."""
+    (target / SYNC_NAME).unlink(missing_ok=True)
+
+
 def save_sync(
     target: Path, result: SyncResult, *, checksum: bool, mode: str, scope: list[str] | None, source: Path,
     now: datetime | None = None,

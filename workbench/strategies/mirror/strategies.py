@@ -26,10 +26,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...disk import locks
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, UsageError
 from ...filehash import hash_file
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from ..target_full import reports_full_target
 from . import raid1, record, tree
 from .listing import copy_paths, list_tree
 from .sync import check_target, sync_tree
@@ -131,6 +133,9 @@ class _MirrorFolderLister:
 class MirrorSync(OneWayMirror, _MirrorFolderLister):
     """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
 
+    @locks.writing("mirror")
+    @reports_full_target("syncing the mirror", on_full=record.drop_sync,
+                         advice="the mirror lists no point until a sync completes")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         check_target(target)
@@ -212,6 +217,8 @@ class MirrorContinuous(MirrorSync):
 class MirrorTwoWay(TwoWayMirror, _MirrorFolderLister):
     """``mirror-two-way``: Unison-like, conflicts keep both versions (see ``twoway``)."""
 
+    @locks.writing("two-way mirror")
+    @reports_full_target("syncing the two-way mirror", advice="both sides keep whole files and the last sync's state")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         try:
@@ -268,6 +275,7 @@ class Raid1Strategy:
     def __init__(self, half_bytes: int = 256 << 20) -> None:
         self.half_bytes = half_bytes
 
+    @locks.writing("raid1 pair")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         if not all(image.exists() for image in raid1.halves(target)):
