@@ -241,7 +241,8 @@ class CloneStrategy(MountedLister):
         self.sync = sync  # fsync the clone and its hash list (durability across a power cut)
 
     @locks.writing("clone")
-    @reports_full_target("writing the clone", advice="the clone is marked interrupted (a clone keeps one point)")
+    @reports_full_target("writing the clone", advice="the clone is marked interrupted (a clone keeps one point)",
+                         unit_bytes=lambda _: SEGMENT)
     def protect(self, source: Path, target: Path, *, now: datetime, progress: ProgressCallback | None = None,
                 full: bool = False) -> RestorePoint:
         source = guard.check_image(source)

@@ -36,7 +36,7 @@ def free_bytes(target: Path) -> int:
 
 def target_full(target: Path, what: str, *, still_to_write: int | None = None, advice: str = "free space") -> \
         OperationFailed:
-    still = f", {still_to_write} bytes still to write" if still_to_write is not None else ""
+    still = f", at most {still_to_write} bytes still to write" if still_to_write is not None else ""
     return OperationFailed(f"the target {target} is full (no space left on device): {free_bytes(target)} bytes "
                            f"free{still}, while {what}; {advice}, then protect again")
 
@@ -58,11 +58,14 @@ class Tally:
         return None if self.done is None or self.total is None else max(self.total - self.done, 0)
 
 
-def reports_full_target(what: str, *, advice: str = "free space",
-                        on_full: Callable[[Path], None] | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def reports_full_target(what: str, *, advice: str = "free space", on_full: Callable[[Path], None] | None = None,
+                        unit_bytes: Callable[[Any], int] | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate an engine's ``protect``: a full target becomes the one-line ``target_full`` error.
 
-    ``on_full(target)`` runs first, to hide what the failed run left half-written.
+    ``on_full(target)`` runs first, to hide what the failed run left half-written. ``unit_bytes(engine)``
+    is the bytes one step of the method's progress stands for (the bytes still to write are then told:
+    an upper bound, as what is still to read may be unchanged or compress); None when progress counts
+    something else (files).
     """
     def decorate(method: Callable[P, R]) -> Callable[P, R]:
         signature = inspect.signature(method)
@@ -81,7 +84,10 @@ def reports_full_target(what: str, *, advice: str = "free space",
                     raise
                 if on_full is not None:
                     on_full(target)
-                raise target_full(target, what, still_to_write=tally.still(), advice=advice) from None
+                still = tally.still()
+                if still is not None and unit_bytes is not None:
+                    still *= unit_bytes(bound.arguments.get("self"))
+                raise target_full(target, what, still_to_write=still if unit_bytes else None, advice=advice) from None
             return result
         return reported
     return decorate

@@ -50,7 +50,8 @@ class ImageStrategy(MountedLister):
 
     # -- protect ---------------------------------------------------------
     @locks.writing("image target")
-    @reports_full_target("writing an image point", advice="the earlier points are intact: free space or forget one")
+    @reports_full_target("writing an image point", advice="the earlier points are intact: free space or forget one",
+                         unit_bytes=lambda engine: engine.chunk_size)
     def protect(self, source: Path, target: Path, *, now: datetime, progress: ProgressCallback | None = None,
                 full: bool = False) -> RestorePoint:
         source = guard.check_image(source)

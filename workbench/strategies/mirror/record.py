@@ -144,9 +144,14 @@ def load_sync(target: Path) -> dict[str, Any] | None:
     return read_record(target / SYNC_NAME, required=("synced_at", "mode"))
 
 
-def drop_sync(target: Path) -> None:
-    """Forget the last sync's record: the tree no longer is that sync's copy (a sync stopped part-way)."""
-    (target / SYNC_NAME).unlink(missing_ok=True)
+def mark_interrupted(target: Path) -> None:
+    """Mark the last sync's record as no longer this tree's: a sync stopped part-way (the next one rewrites it)."""
+    try:
+        saved = load_sync(target)
+    except DamagedRecord:
+        return  # already read as damage
+    if saved is not None:
+        write_record(target / SYNC_NAME, {**saved, "interrupted": True})
 
 
 def save_sync(

@@ -134,8 +134,8 @@ class MirrorSync(OneWayMirror, _MirrorFolderLister):
     """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
 
     @locks.writing("mirror")
-    @reports_full_target("syncing the mirror", on_full=record.drop_sync,
-                         advice="the mirror lists no point until a sync completes")
+    @reports_full_target("syncing the mirror", on_full=record.mark_interrupted,
+                         advice="the mirror lists no point until a sync completes", unit_bytes=lambda _: 1)
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         check_target(target)
@@ -146,7 +146,7 @@ class MirrorSync(OneWayMirror, _MirrorFolderLister):
     def points(self, target: Path) -> list[RestorePoint]:
         """The one point, at its last sync's time; ``DamagedRecord`` when the record is damaged."""
         saved = record.load_sync(target)
-        if saved is None:
+        if saved is None or saved.get("interrupted"):
             return []
         return [RestorePoint(POINT, datetime.fromisoformat(saved["synced_at"]), "sync", extra={
             "mode": saved["mode"], "checksum": saved.get("checksum"), "files": saved.get("files"),
@@ -173,6 +173,11 @@ class MirrorSync(OneWayMirror, _MirrorFolderLister):
         if saved is None:
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
                              "run 'workbench mirror protect' first")
+        if saved.get("interrupted"):
+            report = _read_all(target)
+            report.damage.insert(0, Damage("point", POINT, "a sync stopped part-way: the mirror is a mix of two "
+                                           "states; sync again"))
+            return report
         hashes: dict[str, str] = saved.get("hashes") or {}
         if not hashes:
             return _read_all(target)
