@@ -109,5 +109,5 @@ def test_the_error_names_the_bytes_still_to_write_when_progress_counts_them(work
         progress(300, 1000)
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(OperationFailed, match=r"bytes free, at most 700 bytes still to write, while writing a test point"):
+    with pytest.raises(OperationFailed, match=r"bytes free, at most 700 bytes still to write, while writing a test"):
         protect(workspace, workspace / "target")
