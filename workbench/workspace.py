@@ -18,6 +18,8 @@ from pathlib import Path
 from .errors import SafetyError, UsageError
 
 ENV_VAR = "WORKBENCH_HOME"
+NAME_MAX = 255  # bytes in one path component (Linux, every filesystem here)
+PATH_MAX = 4096
 
 
 def home() -> Path:
@@ -58,6 +60,7 @@ def resolve(path: str | os.PathLike[str], *, must_exist: bool = False) -> Path:
     leads outside is refused like any outside path.
     """
     root = home()
+    _check_name(path)
     given = Path(path).expanduser()
     candidate = given if given.is_absolute() else root / given
     real = Path(os.path.realpath(candidate))
@@ -70,6 +73,20 @@ def resolve(path: str | os.PathLike[str], *, must_exist: bool = False) -> Path:
     if must_exist and not real.exists():
         raise UsageError(f"'{path}' does not exist in the workspace {root}: see 'workbench disk list'")
     return real
+
+
+def _check_name(path: str | os.PathLike[str]) -> None:
+    """Refuse what no filesystem takes as a name, in one line instead of an OSError later."""
+    raw = os.fsencode(path)
+    if b"\0" in raw:
+        raise UsageError(f"{os.fsdecode(raw)!r} holds a NUL byte: no file can be named so")
+    longest = max((len(part) for part in raw.split(b"/")), default=0)
+    if longest > NAME_MAX:
+        raise UsageError(f"'{os.fsdecode(raw)[:60]}...' has a name of {longest} bytes: the most a file name "
+                         f"may have is {NAME_MAX}")
+    if len(raw) > PATH_MAX:
+        raise UsageError(f"'{os.fsdecode(raw)[:60]}...' is {len(raw)} bytes long: the most a path may have is "
+                         f"{PATH_MAX}")
 
 
 def new_file(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:

@@ -73,8 +73,17 @@ def load_claims(path: str | Path | None = None) -> list[Claim]:
         doc = yaml.safe_load(source.read_text())
     except OSError as exc:
         raise UsageError(f"cannot read claims file '{source}': {exc.strerror}") from exc
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: text that is not UTF-8
+        raise UsageError(f"{source}: malformed YAML: {' '.join(str(exc).split())[:200]}; fix the syntax") from None
+    entries = (doc or {}).get("claims", []) if isinstance(doc, dict | None) else None
+    if not isinstance(entries, list | None) or entries is None and doc is not None and not isinstance(doc, dict):
+        raise UsageError(f"{source}: expected a mapping with a list under 'claims'")
     claims = []
-    for entry in (doc or {}).get("claims", []):
+    for entry in entries or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("checks") or [], list) or \
+                not all(isinstance(check, dict) for check in entry.get("checks") or []):
+            raise UsageError(f"{source}: every claim is a mapping of id, text and a list of checks "
+                             f"(found {entry!r:.60})")
         if not entry.get("id") or not entry.get("text"):
             raise UsageError(f"{source}: every claim needs an id and a text (found {entry!r:.60})")
         checks = tuple(entry.get("checks") or ())

@@ -95,6 +95,11 @@ def _raise_interrupted(signum: int, _frame: object) -> None:
     raise Interrupted(f"stopped by signal {signal.Signals(signum).name}")
 
 
+def _one_line(message: str) -> str:
+    """The message on one line: a control character a user's path brought in (a newline) is shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if not a.startswith("-")), None)
@@ -111,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except WorkbenchError as exc:
-        print(f"workbench: error: {exc}", file=sys.stderr)
+        print(f"workbench: error: {_one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except (KeyboardInterrupt, Interrupted) as exc:
         print(f"workbench: interrupted ({exc or 'Ctrl-C'}); everything attached was released", file=sys.stderr)

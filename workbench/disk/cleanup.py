@@ -13,6 +13,9 @@ what dead runs left. Claims are written before a resource exists, so what no
 live owner claims is a leftover, whoever made it; the records of dead owners
 are removed once their resources are gone.
 
+Locks (:mod:`workbench.disk.locks`) are respected too: nothing inside a target a live
+writer holds is released, and only the lock files no live process holds are removed.
+
 The order is the one layers need: filesystems first, then loop devices (some
 backed by served files), then the FUSE mounts under them, then their servers.
 """
@@ -25,7 +28,7 @@ from collections.abc import Set
 from pathlib import Path
 
 from .. import proc, workspace
-from . import owners, served
+from . import locks, owners, served
 from .loop import workspace_loops
 from .mounting import unmount
 
@@ -57,10 +60,11 @@ def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set
     root = workspace.home()
     dead = owners.dead_records(root)
     live = owners.live_claims(root)
+    locked = locks.live_targets(root)
     released = []
     fuse_points = set(served.fuse_mounts(root))
     for point in workspace_mounts(root):
-        if point in spare_mounts or point in fuse_points or point in live["mounts"]:
+        if point in spare_mounts or point in fuse_points or point in live["mounts"] or _inside(point, locked):
             continue
         unmount(point)
         released.append(f"unmounted {point}")
@@ -69,7 +73,7 @@ def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set
         except OSError:
             pass
     detached = [device for device, backing in workspace_loops(root).items()
-                if device not in spare_loops and backing not in live["images"]]
+                if device not in spare_loops and backing not in live["images"] and not _inside(backing, locked)]
     for device in detached:
         if proc.run(["losetup", "--detach", device], check=False).returncode == 0:
             released.append(f"detached {device}")
@@ -81,7 +85,12 @@ def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set
             released += served.release_place(place)
     for record in dead:
         owners.forget(record)
+    locks.remove_free(root)
     return released
+
+
+def _inside(path: Path, targets: Set[Path]) -> bool:
+    return any(path == target or path.is_relative_to(target) for target in targets)
 
 
 def _unescape(field: str) -> str:

@@ -29,6 +29,7 @@ def create_disk(path: str | os.PathLike[str], layout: str = "system", size_bytes
     """
     disk_plan = plan(layout, size_bytes)
     target = workspace.new_file(path, overwrite=overwrite)
+    _check_room(target, size_bytes)
     with open(target, "wb") as handle:
         handle.truncate(size_bytes)
     try:
@@ -47,6 +48,16 @@ def create_disk(path: str | os.PathLike[str], layout: str = "system", size_bytes
         raise
     log.info("created %s (%s, %d MiB)", target, layout, size_bytes // MiB)
     return target
+
+
+def _check_room(target: Path, size_bytes: int) -> None:
+    """Refuse a disk larger than the free space where it would live: it could never be filled, and
+    making its filesystems alone would take minutes and gigabytes (mkfs of a sparse 10 TiB image)."""
+    stats = os.statvfs(target.parent)
+    free = stats.f_bavail * stats.f_frsize
+    if size_bytes > free:
+        raise UsageError(f"a {size_bytes} byte disk is larger than the {free} bytes free in {target.parent}: "
+                         "give a smaller --size, or free space")
 
 
 def root_usage(size_bytes: int, layout: str = "system") -> usage.Usage:

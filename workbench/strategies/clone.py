@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import durable, guard, workspace
+from ..disk import locks
 from ..disk.mounting import mounted
 from ..disk.table import PartitionTable, move_backup_gpt, read_table
 from ..errors import DamageFound, RestoreIncomplete, UsageError
@@ -47,6 +48,7 @@ from .image.plan import describe_span, normalise, per_chunk
 from .image.readbuf import ThreadBuffers, read_ranges
 from .mirror.listing import MountedLister
 from .quiesce import held_still
+from .target_full import reports_full_target
 
 BLOCK = 64 * 1024
 SEGMENT = 1 << 20  # 1 MiB: read, hashed and written while in cache (8 MiB cost 5x the CPU here)
@@ -238,6 +240,9 @@ class CloneStrategy(MountedLister):
         self.freeze = freeze
         self.sync = sync  # fsync the clone and its hash list (durability across a power cut)
 
+    @locks.writing("clone")
+    @reports_full_target("writing the clone", advice="the clone is marked interrupted (a clone keeps one point)",
+                         unit_bytes=lambda _: SEGMENT)
     def protect(self, source: Path, target: Path, *, now: datetime, progress: ProgressCallback | None = None,
                 full: bool = False) -> RestorePoint:
         source = guard.check_image(source)

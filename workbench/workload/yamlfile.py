@@ -44,4 +44,4 @@ def load(path: Path) -> Any:
         line = mark.line + 1 if mark else 0
         raise UsageError(f"{path}:{line}: malformed YAML: {exc.problem or exc.context}; fix the syntax") from exc
     except yaml.YAMLError as exc:
-        raise UsageError(f"{path}: malformed YAML: {exc}") from exc
+        raise UsageError(f"{path}: malformed YAML: {' '.join(str(exc).split())}") from exc  # one line

@@ -3,7 +3,6 @@
 Layout (format version 1; docs/formats.md maps it beside the other formats)::
 
     config              JSON: format name, version, chunker parameters, compression
-    lock                flock'ed by a writer (released by the kernel if the writer dies)
     packs/<id>          concatenated blobs, each zstd-compressed (or raw if that is smaller)
     index/<id>          zstd of: u32 header length, JSON header {"packs": [pack ids]}, then one
                         53-byte record per chunk: id (32), pack number u32, offset u64,
@@ -19,7 +18,8 @@ Durability order, which is what makes a crash harmless: packs are written to ``t
 fsynced and renamed into ``packs/``; then the directory is fsynced; then the index that
 names them is written the same way; only then the snapshot. A snapshot file therefore
 never names a chunk that is not durable. A pack without an index is unreferenced and
-removed by the next prune; ``tmp/`` is emptied whenever a writer takes the lock.
+removed by the next prune; ``tmp/`` is emptied whenever a writer takes the lock
+(the workspace's lock of the repository, :mod:`workbench.disk.locks`, which every kind of target shares).
 
 A run that fails but lives on (a full disk, an I/O error, Ctrl-C) undoes only what no index
 names yet: see ``PackWriter.abandon``. An index never names a pack that is gone, because the
@@ -29,7 +29,6 @@ next backup takes every indexed chunk as stored.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import secrets
@@ -45,9 +44,11 @@ import blake3
 import zstandard
 
 from ... import durable
+from ...disk import locks
 from ...durable import fsync_dir
 from ...errors import DamageFound, OperationFailed, UsageError
 from ...jsonfile import read_json
+from ..target_full import target_full
 from .chunker import ChunkerParams
 
 FORMAT = "workbench-backup"
@@ -97,10 +98,8 @@ def decode(stored: bytes, location: Location) -> bytes:
 
 
 def space_error(target: Path, what: str) -> OperationFailed:
-    return OperationFailed(
-        f"the target {target} is full (no space left on device) while {what}; the repository is still "
-        "consistent (every earlier snapshot restores): free space, or run 'workbench backup forget ... --prune'"
-    )
+    return target_full(target, what, advice="the repository is still consistent (every earlier snapshot "
+                       "restores): free space, or run 'workbench backup forget ... --prune'")
 
 
 @contextmanager
@@ -181,17 +180,9 @@ class Repository:
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Exclusive writer lock; the kernel drops it if the process dies, so no stale locks."""
-        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise UsageError(
-                    f"another process is writing the repository {self.path}: wait for it to finish") from None
+        with locks.held(self.path, "backup repository"):
             self.clean_tmp()
             yield
-        finally:
-            os.close(fd)
 
     def clean_tmp(self) -> None:
         tmp = self.path / "tmp"

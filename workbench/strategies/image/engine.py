@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ... import __version__, durable, guard, workspace
+from ...disk import locks
 from ...disk.table import PartitionTable, move_backup_gpt, read_table
 from ...errors import RestoreIncomplete, UsageError
 from ..base import ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from ..mirror.listing import MountedLister
 from ..quiesce import held_still
+from ..target_full import reports_full_target
 from . import format as fmt
 from . import store
 from .browse import mounted_point
@@ -47,6 +49,9 @@ class ImageStrategy(MountedLister):
         self.sync = sync  # fsync each point before it is renamed into place
 
     # -- protect ---------------------------------------------------------
+    @locks.writing("image target")
+    @reports_full_target("writing an image point", advice="the earlier points are intact: free space or forget one",
+                         unit_bytes=lambda engine: engine.chunk_size)
     def protect(self, source: Path, target: Path, *, now: datetime, progress: ProgressCallback | None = None,
                 full: bool = False) -> RestorePoint:
         source = guard.check_image(source)
@@ -168,6 +173,7 @@ class ImageStrategy(MountedLister):
     def verify(self, target: Path) -> VerifyReport:
         return verify_target(target, workers=self.workers)
 
+    @locks.writing("image target")
     def forget(self, target: Path, point_id: str) -> None:
         """Delete one point; refused while later points depend on it."""
         points, _ = store.load_all(target)
@@ -178,6 +184,7 @@ class ImageStrategy(MountedLister):
                              "forget those first (an incremental needs its whole chain)")
         point.path.unlink()
 
+    @locks.writing("image target")
     def keep_last(self, target: Path, count: int) -> tuple[list[str], list[str]]:
         """Keep the newest ``count`` points (and the ancestors they need); return (deleted, kept as parents)."""
         if count < 1:

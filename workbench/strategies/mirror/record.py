@@ -144,6 +144,16 @@ def load_sync(target: Path) -> dict[str, Any] | None:
     return read_record(target / SYNC_NAME, required=("synced_at", "mode"))
 
 
+def mark_interrupted(target: Path) -> None:
+    """Mark the last sync's record as no longer this tree's: a sync stopped part-way (the next one rewrites it)."""
+    try:
+        saved = load_sync(target)
+    except DamagedRecord:
+        return  # already read as damage
+    if saved is not None:
+        write_record(target / SYNC_NAME, {**saved, "interrupted": True})
+
+
 def save_sync(
     target: Path, result: SyncResult, *, checksum: bool, mode: str, scope: list[str] | None, source: Path,
     now: datetime | None = None,

@@ -26,10 +26,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...disk import locks
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, UsageError
 from ...filehash import hash_file
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from ..target_full import reports_full_target
 from . import raid1, record, tree
 from .listing import copy_paths, list_tree
 from .sync import check_target, sync_tree
@@ -131,6 +133,9 @@ class _MirrorFolderLister:
 class MirrorSync(OneWayMirror, _MirrorFolderLister):
     """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
 
+    @locks.writing("mirror")
+    @reports_full_target("syncing the mirror", on_full=record.mark_interrupted,
+                         advice="the mirror lists no point until a sync completes", unit_bytes=lambda _: 1)
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         check_target(target)
@@ -141,7 +146,7 @@ class MirrorSync(OneWayMirror, _MirrorFolderLister):
     def points(self, target: Path) -> list[RestorePoint]:
         """The one point, at its last sync's time; ``DamagedRecord`` when the record is damaged."""
         saved = record.load_sync(target)
-        if saved is None:
+        if saved is None or saved.get("interrupted"):
             return []
         return [RestorePoint(POINT, datetime.fromisoformat(saved["synced_at"]), "sync", extra={
             "mode": saved["mode"], "checksum": saved.get("checksum"), "files": saved.get("files"),
@@ -168,6 +173,11 @@ class MirrorSync(OneWayMirror, _MirrorFolderLister):
         if saved is None:
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
                              "run 'workbench mirror protect' first")
+        if saved.get("interrupted"):
+            report = _read_all(target)
+            report.damage.insert(0, Damage("point", POINT, "a sync stopped part-way: the mirror is a mix of two "
+                                           "states; sync again"))
+            return report
         hashes: dict[str, str] = saved.get("hashes") or {}
         if not hashes:
             return _read_all(target)
@@ -212,6 +222,8 @@ class MirrorContinuous(MirrorSync):
 class MirrorTwoWay(TwoWayMirror, _MirrorFolderLister):
     """``mirror-two-way``: Unison-like, conflicts keep both versions (see ``twoway``)."""
 
+    @locks.writing("two-way mirror")
+    @reports_full_target("syncing the two-way mirror", advice="both sides keep whole files and the last sync's state")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         try:
@@ -268,6 +280,7 @@ class Raid1Strategy:
     def __init__(self, half_bytes: int = 256 << 20) -> None:
         self.half_bytes = half_bytes
 
+    @locks.writing("raid1 pair")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         if not all(image.exists() for image in raid1.halves(target)):

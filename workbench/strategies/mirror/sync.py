@@ -101,6 +101,8 @@ def sync_tree(
     if unreadable:  # what could not be read is not gone: delete nothing this time, as rsync does on I/O errors
         todo = replace(todo, removals=[(p, k) for p, k in todo.removals if p in src])
     result.unreadable = unreadable
+    if write_record and not todo.empty:
+        record.mark_interrupted(target)  # a kill from here on leaves no point passing as this sync's or the last
     _execute(todo, source, target, src, dst, checksum, result, progress)
     followers = planning.hardlink_leaders(src)
     for path, leader in followers.items():
