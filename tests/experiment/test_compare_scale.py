@@ -44,12 +44,22 @@ def _holding_cell(workspace: Path, out: Path, run: subprocess.Popen[str], timeou
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for record in owners.records(workspace):
-            if f"/experiments/{out.name}-" in record.argv and record.paths("mounts") and record.paths("images") \
+            if f"/experiments/{out.name}-" in record.argv and _parent_of(record.owner.pid) == run.pid \
+                    and record.paths("mounts") and record.paths("images") \
                     and all(p.is_mount() for p in record.paths("mounts")) and record.owner.alive():
                 return record
         assert run.poll() is None, run.communicate()[1]
         time.sleep(0.05)
     pytest.fail(f"no cell of {out.name} came to hold a mount")
+
+
+def _parent_of(pid: int) -> int | None:
+    """The parent's pid (both runs' scratch folders start with their --out's name: the parent tells them apart)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rpartition(")")[2].split()[1])
 
 
 def _loops_of(images: set[Path], workspace: Path) -> list[str]:

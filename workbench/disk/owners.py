@@ -134,7 +134,7 @@ def claimed(kind: str, path: Path) -> Iterator[None]:
 
 def _change(kind: str, path: Path, step: int) -> None:
     if kind not in KINDS:
-        raise ValueError(f"not a kind of claim: {kind} (one of {', '.join(KINDS)})")
+        raise AssertionError(f"not a kind of claim: {kind} (one of {', '.join(KINDS)})")  # a caller's bug
     with _lock:
         owner = Owner.current()
         file = records_dir() / f"{owner.id}.json"

@@ -184,20 +184,21 @@ def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> tu
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError as exc:
         if exc.errno == errno.EIO:
-            raise _Unreadable(path) from None
+            raise _Unreadable(f"cannot read {path}: input/output error") from None
         raise OperationFailed(f"cannot read {path}: {exc.strerror}") from None
     try:
         return _chunk_file(fd, params, known)
     except OSError as exc:
         if exc.errno != errno.EIO:
             raise
-        raise _Unreadable(path) from None
+        raise _Unreadable(f"cannot read {path}: input/output error") from None
     finally:
         os.close(fd)
 
 
-class _Unreadable(Exception):
-    """A file the disk failed to read (EIO): the snapshot leaves it out and names it."""
+class _Unreadable(OperationFailed):
+    """A file the disk failed to read (EIO): the snapshot leaves it out and names it (caught in
+    ``_store_files``; were it to escape, it is the read that failed)."""
 
 
 def _chunk_file(fd: int, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
