@@ -62,5 +62,5 @@ def test_a_dead_owners_claims_are_not_live(workspace: Path) -> None:
 
 
 def test_an_unknown_kind_of_claim_is_a_bug(workspace: Path) -> None:
-    with pytest.raises(ValueError, match="not a kind of claim"):
+    with pytest.raises(AssertionError, match="not a kind of claim"):
         owners.claim("locks", workspace)
