@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 
 _NO_SEEK_DATA = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS)  # a filesystem that cannot tell holes
 
@@ -53,8 +54,18 @@ def _copy_by_reading(src: int, dst: int, offset: int, length: int) -> int:
     return os.pwrite(dst, chunk, offset) if chunk else 0
 
 
-def sparse_copy(src: int, dst: int) -> int:
-    """Copy a whole file keeping its holes; the destination gets the same size. Returns bytes copied."""
+def sparse_copy(src: int, dst: int, progress: Callable[[int, int], None] | None = None) -> int:
+    """Copy a whole file keeping its holes; the destination gets the same size. Returns bytes copied.
+
+    ``progress(bytes copied, data bytes)`` follows each data extent.
+    """
     size = os.fstat(src).st_size
     os.ftruncate(dst, size)
-    return sum(copy_range(src, dst, off, length) for off, length in data_extents(src, size))
+    extents = data_extents(src, size)
+    total = sum(length for _, length in extents)
+    copied = 0
+    for offset, length in extents:
+        copied += copy_range(src, dst, offset, length)
+        if progress is not None:
+            progress(copied, total)
+    return copied
