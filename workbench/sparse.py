@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 
 _NO_SEEK_DATA = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS)  # a filesystem that cannot tell holes
+PROGRESS_PIECE = 1 << 20  # the bytes copied between two progress calls
 
 
 def data_extents(fd: int, size: int) -> list[tuple[int, int]]:
@@ -57,7 +58,8 @@ def _copy_by_reading(src: int, dst: int, offset: int, length: int) -> int:
 def sparse_copy(src: int, dst: int, progress: Callable[[int, int], None] | None = None) -> int:
     """Copy a whole file keeping its holes; the destination gets the same size. Returns bytes copied.
 
-    ``progress(bytes copied, data bytes)`` follows each data extent.
+    ``progress(bytes copied, data bytes)`` follows each piece of at most PROGRESS_PIECE bytes
+    (without it, each data extent is one in-kernel copy).
     """
     size = os.fstat(src).st_size
     os.ftruncate(dst, size)
@@ -65,7 +67,9 @@ def sparse_copy(src: int, dst: int, progress: Callable[[int, int], None] | None 
     total = sum(length for _, length in extents)
     copied = 0
     for offset, length in extents:
-        copied += copy_range(src, dst, offset, length)
-        if progress is not None:
-            progress(copied, total)
+        piece = PROGRESS_PIECE if progress is not None else length
+        for start in range(offset, offset + length, piece):
+            copied += copy_range(src, dst, start, min(piece, offset + length - start))
+            if progress is not None:
+                progress(copied, total)
     return copied
