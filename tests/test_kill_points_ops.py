@@ -282,7 +282,7 @@ class Compare(Operation):
     """Two cells; a point is a finished row. ``progress`` is called before each result file lands (the cell's
     details, then its row: the commit) and once after the last row, before the run is stamped finished."""
 
-    CELLS = {"strategies": "none", "scenarios": "deletion", "data_size": "4M", "repeat": 2}
+    REPEAT = 2
 
     def __init__(self) -> None:
         self.landed: dict[str, int] = {}  # the rows found after the kill, by their mtimes
@@ -291,7 +291,7 @@ class Compare(Operation):
         from workbench.commands import compare as compare_command
         from workbench.experiment import matrix
 
-        files = 2 * self.CELLS["repeat"]  # type: ignore[operator]
+        files = 2 * self.REPEAT
         landed = [0]
         write = matrix.write_atomic
 
@@ -307,8 +307,9 @@ class Compare(Operation):
 
         matrix.write_atomic = landing  # type: ignore[assignment]
         try:  # an out the killed run made is resumed
-            compare_command.compare(out=case / "out", report=False, quiet=True, resume=(case / "out").exists(),
-                                    on_cell=each, **self.CELLS)  # type: ignore[arg-type]
+            compare_command.compare(out=case / "out", strategies="none", scenarios="deletion", data_size="4M",
+                                    repeat=self.REPEAT, report=False, quiet=True, resume=(case / "out").exists(),
+                                    on_cell=each)
         finally:
             matrix.write_atomic = write
 
@@ -361,10 +362,17 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.mark.parametrize("name", list(OPERATIONS))
 def test_a_killed_operation_loses_no_committed_point(name: str, fraction: float, prepared: Path,
                                                      workspace: Path) -> None:
-    operation = OPERATIONS[name]
     case = workspace / "cases" / name.replace(" ", "-")
     case.parent.mkdir()
     _copy(prepared / "cases" / case.name, case)
+    try:
+        _kill_and_rerun(name, fraction, case)
+    finally:  # a failed assertion leaves no mount or server behind either
+        release_leftovers()
+
+
+def _kill_and_rerun(name: str, fraction: float, case: Path) -> None:
+    operation = OPERATIONS[name]
     server = None
     if isinstance(operation, Cleanup):
         made = subprocess.run([sys.executable, "-c", LEFTOVERS, str(case)], capture_output=True, text=True,
