@@ -69,7 +69,7 @@ with ExitStack() as stack:
     os.kill(os.getpid(), signal.SIGKILL)
 """
 TABLE: list[str] = []
-MANIFESTS: dict[str, Manifest] = {}  # the trees a backup's newest snapshot holds, filled by the module fixture
+MANIFESTS: dict[str, Manifest] = {}  # the tree each backup snapshot holds, by its id (the module fixture fills it)
 
 
 def sha(path: Path) -> str:
@@ -137,9 +137,11 @@ class ImageForget(Operation):
         return before[-1:]
 
     def sound(self, case: Path) -> bool:
+        """Every point left restores the disk's bytes (all were taken of the same disk)."""
         engine = ImageStrategy()
-        engine.restore(case / "target", "latest", case / "restored.img", force=True)
-        assert sha(case / "restored.img") == (case / "reference.sha").read_text()
+        for point_id in self.points(case):
+            engine.restore(case / "target", point_id, case / "restored.img", force=True)
+            assert sha(case / "restored.img") == (case / "reference.sha").read_text()
         return engine.verify(case / "target").ok
 
     def finished(self, case: Path) -> None:
@@ -181,8 +183,8 @@ class Backup(Operation):
             if day:
                 for path in files[2 * day - 2:2 * day]:
                     path.write_bytes(os.urandom(256 << 10))
-            engine.protect(tree, case / "repo", now=DAY0 + timedelta(days=day))
-        MANIFESTS[type(self).__name__] = take_manifest(tree)
+            point = engine.protect(tree, case / "repo", now=DAY0 + timedelta(days=day))
+            MANIFESTS[point.id] = take_manifest(tree)
         if self.keep_only_newest:
             engine.forget(case / "repo", KeepPolicy(last=1))
 
@@ -193,10 +195,12 @@ class Backup(Operation):
         return before[-1:]
 
     def sound(self, case: Path) -> bool:
+        """Every snapshot left restores the tree it was taken of."""
         engine = BackupStrategy()
-        out = case / f"restored-{len(list(case.glob('restored-*')))}"
-        engine.restore(case / "repo", "latest", out)
-        assert compare(MANIFESTS[type(self).__name__], out, ignore=set()).ok
+        for point_id in self.points(case):
+            out = case / f"restored-{len(list(case.glob('restored-*')))}"
+            engine.restore(case / "repo", point_id, out)
+            assert compare(MANIFESTS[point_id], out, ignore=set()).ok
         return engine.verify(case / "repo").ok
 
 
@@ -235,7 +239,7 @@ class BackupRestoreDisk(Backup):
 
     def finished(self, case: Path) -> None:
         with mounted(case / "disk.img", readonly=True) as root:
-            assert compare(MANIFESTS[type(self).__name__], root, ignore=set()).ok
+            assert compare(MANIFESTS[self.points(case)[-1]], root, ignore=set()).ok
 
 
 class DiskImport(Operation):
