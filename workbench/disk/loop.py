@@ -29,6 +29,8 @@ def attach(image: Path, partition: Partition | None = None, *, readonly: bool = 
 
     The image is claimed for the running process first (:mod:`owners`), so a cleanup
     running beside us never takes the device for a leftover; ``detach`` drops the claim.
+    losetup is handed the checked file as ``/proc/self/fd/N`` (``guard.held``), so a
+    symlink swapped into the path meanwhile cannot make it attach another file.
     """
     proc.require_root("attaching a loop device")
     real = guard.check_image(image)
@@ -40,7 +42,8 @@ def attach(image: Path, partition: Partition | None = None, *, readonly: bool = 
         args += ["--offset", str(partition.start_bytes), "--sizelimit", str(partition.size_bytes)]
     owners.claim("images", real)
     try:
-        device = proc.text([*args, real], what="attaching a loop device").strip()
+        with guard.held(real, write=not readonly) as disk:
+            device = proc.text([*args, disk.path], what="attaching a loop device", pass_fds=(disk.fd,)).strip()
     except BaseException:
         owners.release("images", real)
         raise
