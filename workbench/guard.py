@@ -126,14 +126,16 @@ def open_for_write(path: str | os.PathLike[str]) -> int:
     return open_checked(path, os.O_RDWR)
 
 
-def open_checked(path: str | os.PathLike[str], flags: int = os.O_RDONLY) -> int:
+def open_checked(path: str | os.PathLike[str], flags: int = os.O_RDONLY, *, image_only: bool = False) -> int:
     """Check a raw target (``check_target``) and open it race-free; return the fd (``flags``: O_RDONLY or O_RDWR).
+
+    ``image_only``: accept only a workspace image file (``check_image``), not a loop device.
 
     The checked real path is opened again without following any symlink, and the
     descriptor itself is checked, so a component swapped for a symlink after the
     check is refused (``SafetyError``) instead of leading the open out of the workspace.
     """
-    real = check_target(path)
+    real = check_image(path) if image_only else check_target(path)
     root = workspace.home()
     if real.is_relative_to(root):
         fd = _open_beneath(root, real.relative_to(root), flags)
@@ -210,9 +212,9 @@ class Held:
 
 
 @contextmanager
-def held(path: str | os.PathLike[str], *, write: bool = False) -> Iterator[Held]:
+def held(path: str | os.PathLike[str], *, write: bool = False, image_only: bool = False) -> Iterator[Held]:
     """A checked, race-free open of a raw target (``open_checked``), closed on the way out."""
-    fd = open_checked(path, os.O_RDWR if write else os.O_RDONLY)
+    fd = open_checked(path, os.O_RDWR if write else os.O_RDONLY, image_only=image_only)
     try:
         yield Held(fd)
     finally:

@@ -21,20 +21,22 @@ def _drive(image: Path, esp: Partition) -> str:
 
 def format_esp(image: Path, esp: Partition) -> None:
     """Make a FAT32 filesystem exactly the size of the partition (never past its end)."""
-    real = guard.check_image(image)
     size_kib = esp.size_bytes // 1024
-    proc.run(
-        ["mkfs.fat", "-F", "32", "-s", "1", "-n", "ESP", f"--offset={esp.start_bytes // 512}", real, str(size_kib)],
-        what="formatting the EFI System Partition",
-    )
+    with guard.held(image, write=True, image_only=True) as disk:
+        proc.run(
+            ["mkfs.fat", "-F", "32", "-s", "1", "-n", "ESP", f"--offset={esp.start_bytes // 512}", disk.path,
+             str(size_kib)],
+            what="formatting the EFI System Partition", pass_fds=(disk.fd,),
+        )
 
 
 def copy_in(image: Path, esp: Partition, source_dir: Path) -> None:
     """Copy a directory's contents to the ESP's root."""
-    real = guard.check_image(image)
     items = sorted(source_dir.iterdir())
-    if items:
-        proc.run(["mcopy", "-s", "-Q", "-o", "-i", _drive(real, esp), *items, "::/"], env=_ENV, what="writing the ESP")
+    with guard.held(image, write=True, image_only=True) as disk:
+        if items:
+            proc.run(["mcopy", "-s", "-Q", "-o", "-i", _drive(disk.path, esp), *items, "::/"], env=_ENV,
+                     what="writing the ESP", pass_fds=(disk.fd,))
 
 
 def copy_out(image: Path, esp: Partition, dest_dir: Path) -> None:

@@ -49,7 +49,7 @@ def attach(image: Path, partition: Partition | None = None, *, readonly: bool = 
         args += ["--offset", str(partition.start_bytes), "--sizelimit", str(partition.size_bytes)]
     owners.claim("images", real)
     try:
-        with guard.held(real, write=not readonly) as disk:
+        with guard.held(real, write=not readonly, image_only=True) as disk:
             device = proc.text([*args, disk.path], what="attaching a loop device", pass_fds=(disk.fd,)).strip()
     except BaseException:
         owners.release("images", real)

@@ -41,7 +41,7 @@ def copy_as_on_device(image: Path, copy: Path) -> Path:
                          "be what its device holds")
     out = workspace.new_file(copy)
     out.touch()
-    src = guard.open_checked(real)
+    src = guard.open_checked(real, image_only=True)
     try:
         dst = guard.open_for_write(out)
         try:

@@ -119,5 +119,6 @@ def gpt_problems(image: Path) -> list[str]:
 
 def move_backup_gpt(image: Path) -> None:
     """On a larger disk, put the backup GPT at the new end (``sgdisk -e``)."""
-    guard.check_image(image)
-    proc.run(["sgdisk", "-e", image], what="moving the backup GPT to the end of the larger disk")
+    with guard.held(image, write=True, image_only=True) as disk:
+        proc.run(["sgdisk", "-e", disk.path], what="moving the backup GPT to the end of the larger disk",
+                 pass_fds=(disk.fd,))
