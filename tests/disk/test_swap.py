@@ -133,3 +133,20 @@ def test_a_tool_handed_the_held_file_reads_what_was_checked(
     assert read_table(workspace / "disks.moved" / "disk.img").label == ""  # a blank image: no table
     with pytest.raises(SafetyError, match="outside the workspace"):
         read_table(image)  # now a path through the swapped link: refused at the check
+
+
+def test_a_folder_moved_out_during_the_walk_is_refused(
+        layout: tuple[Path, Path], workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rename, not a symlink: the held folder moves out of the workspace before its last part is opened."""
+    image, _ = layout
+    opened_last = guard._open_final
+    moved = tmp_path / "moved-out"
+
+    def move_then_open(folder: int | None, name: str, flags: int, shown: str | os.PathLike[str]) -> int:
+        (workspace / "disks").rename(moved)
+        return opened_last(folder, name, flags, shown)
+
+    monkeypatch.setattr(guard, "_open_final", move_then_open)
+    with pytest.raises(SafetyError, match="moved out of the workspace"):
+        _write_through(guard.open_for_write, image)
+    assert (moved / "disk.img").read_bytes() == bytes(1 << 16)

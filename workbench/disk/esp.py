@@ -41,14 +41,15 @@ def copy_in(image: Path, esp: Partition, source_dir: Path) -> None:
 
 def copy_out(image: Path, esp: Partition, dest_dir: Path) -> None:
     """Copy the whole ESP into a directory (the image is checked like any raw read)."""
-    image = guard.check_target(image)
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    listing = proc.run(["mdir", "-b", "-i", _drive(image, esp), "::/"], env=_ENV, check=False, what="reading the ESP")
-    if listing.returncode != 0:
-        raise_unreadable(listing.stderr)
-    if listing.stdout.strip():
-        proc.run(["mcopy", "-s", "-n", "-m", "-i", _drive(image, esp), "::/*", dest_dir], env=_ENV,
-                 what="reading the ESP")
+    with guard.held(image) as disk:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        listing = proc.run(["mdir", "-b", "-i", _drive(disk.path, esp), "::/"], env=_ENV, check=False,
+                           what="reading the ESP", pass_fds=(disk.fd,))
+        if listing.returncode != 0:
+            raise_unreadable(listing.stderr)
+        if listing.stdout.strip():
+            proc.run(["mcopy", "-s", "-n", "-m", "-i", _drive(disk.path, esp), "::/*", dest_dir], env=_ENV,
+                     what="reading the ESP", pass_fds=(disk.fd,))
 
 
 def read_files(image: Path, esp: Partition) -> dict[str, bytes]:
