@@ -195,7 +195,9 @@ def _check_opened(fd: int, path: str | os.PathLike[str], *, device: bool) -> Non
         return
     if not stat.S_ISREG(st.st_mode):
         raise SafetyError(f"'{path}' changed after it was checked: it is no longer a regular image file")
-    if not workspace.is_inside(Path(os.readlink(f"/proc/self/fd/{fd}"))):  # a folder renamed out mid-walk
+    # Where the kernel says the opened file is now, compared as it stands (following no link again):
+    # a folder renamed out of the workspace mid-walk takes the file with it.
+    if not Path(os.readlink(f"/proc/self/fd/{fd}")).is_relative_to(workspace.home()):
         raise SafetyError(f"'{path}' was moved out of the workspace while it was opened: refusing to touch it")
 
 
