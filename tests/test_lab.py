@@ -162,20 +162,24 @@ def test_results_read_the_shipped_example():
     assert record["profile"] in run.describe()
     grid = lab.cell_grid(run.rows, "intact_fraction")
     pd.testing.assert_frame_equal(grid, tables.pivot(tables.summary(run.rows), "intact_fraction"))
-    # one row a strategy, or one a variant where the table holds several (mirror-sync:quick-check+offline-target)
-    assert {label.partition(":")[0] for label in grid.index} == set(run.rows["strategy"])
+    # one row a strategy (by engine: backup/restic), or one a variant where the table holds several
+    # (mirror-sync:quick-check+offline-target)
+    assert {label.partition(":")[0].partition("/")[0] for label in grid.index} == set(run.rows["strategy"])
     assert [p.name for p in run.details_files("backup", "deletion")] == ["backup__deletion__r1.json"]  # cells/ ship
 
 
-def test_details_files_pick_every_variant_of_one_cell(tmp_path: Path):
+def test_details_files_pick_every_variant_of_one_cell_and_no_other_engine(tmp_path: Path):
     cells = tmp_path / "cells"
     cells.mkdir()
     for label in ("mirror-sync__deletion__r1", "mirror-sync-checksum__deletion__r1", "mirror-sync__bitrot__r1",
-                  "backup__deletion__r1"):
+                  "backup__deletion__r1", "mirror-sync-rsync__deletion__r1",
+                  "mirror-sync-rsync-checksum__deletion__r1"):
         (cells / f"{label}.json").write_text("{}")
     run = lab.Results(tmp_path, pd.DataFrame({"status": []}), {})
     assert [p.name for p in run.details_files("mirror-sync", "deletion")] == [
         "mirror-sync-checksum__deletion__r1.json", "mirror-sync__deletion__r1.json"]
+    assert [p.name for p in run.details_files("mirror-sync/rsync", "deletion")] == [
+        "mirror-sync-rsync-checksum__deletion__r1.json", "mirror-sync-rsync__deletion__r1.json"]
 
 
 # -- one disk's whole story (root) -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from workbench.cli.main import main
 from workbench.report import tables
+from workbench.report.which_tool import which_tool
 from workbench.report.write import write_report
 
 
@@ -85,8 +86,9 @@ def test_example_report_is_one_self_contained_file(example_report: Path, example
     _check_self_contained(text, page, example_results)
     frame = pd.read_csv(example_results / "results.csv")
     scenarios = frame["scenario"].nunique()
-    assert _check_images(page) == 4 + scenarios  # four overviews and a timeline per scenario
-    cells = frame.groupby(["strategy", "variant", "scenario"], dropna=False).ngroups
+    engines_compared = int(not which_tool(frame).empty)  # the "which tool" view's heatmap
+    assert _check_images(page) == 4 + scenarios + engines_compared  # overviews, a timeline per scenario
+    cells = frame.groupby(["strategy", "variant", "engine", "scenario"], dropna=False).ngroups
     assert page.rows["summary-table"] == cells + 1  # header row
     summary = tables.summary(frame)
     for label, scenario in zip(summary["label"], summary["scenario"]):

@@ -18,6 +18,7 @@ import pandas as pd
 from ..advice import explore
 from ..report import tables
 from ..results.store import load_results as read_folder
+from ..strategies.catalog import names
 from ..units import parse_size
 
 
@@ -44,8 +45,13 @@ class Results:
 
     def details_files(self, strategy: str, scenario: str) -> list[Path]:
         """The per-cell details files (``cells/*.json``: protect runs, recovery, every entry not intact)
-        of ``strategy`` (any variant) on ``scenario``; empty when the folder keeps only the tables."""
-        return sorted(Path(self.folder, "cells").glob(f"{strategy}*__{scenario}__r*.json"))
+        of ``strategy`` (any variant; ``backup`` is our engine, ``backup/restic`` restic's) on ``scenario``;
+        empty when the folder keeps only the tables."""
+        prefix = _label(strategy)
+        others = [_label(name) for name in names() if name != strategy and _label(name).startswith(prefix)]
+        found = Path(self.folder, "cells").glob(f"{prefix}*__{scenario}__r*.json")
+        return sorted(path for path in found
+                      if not any(path.name.startswith((f"{other}-", f"{other}__")) for other in others))
 
     def boots(self) -> pd.DataFrame:
         """The boots of ``compare --boot-check``, one row per cell that booted its recovered disk (by the
@@ -58,6 +64,11 @@ class Results:
                 found[details.stem] = {name: boot[name] for name in ("verdict", "stage", "seconds", "last_lines")}
         return pd.DataFrame.from_dict(found, orient="index",
                                       columns=["verdict", "stage", "seconds", "last_lines"]).rename_axis("cell")
+
+
+def _label(strategy: str) -> str:
+    """A strategy's name as the cells' file names spell it (``backup/restic`` -> ``backup-restic``)."""
+    return strategy.replace(":", "-").replace("/", "-")
 
 
 def read_results(folder: str | Path, *, note: str = "") -> Results:
