@@ -74,9 +74,10 @@ def test_threats_share_and_profile_reach_the_recommender(explorer: Explorer):
     assert "<b>image</b>" in headline(explorer)
     assert explorer.advice.choice is not None and explorer.advice.choice.answered == {"bitrot": True}
     explorer.form["max_lost_share"].value = 0.5
+    assert explorer.form["profile"].label == explorer_module.ANY_PROFILE and explorer.needs().profile is None
     explorer.form["profile"].value = "classroom"
     assert explorer.needs().max_lost_share == 0.5 and explorer.needs().profile == "classroom"
-    assert explorer.form["profile"].options == ((explorer_module.ANY_PROFILE, None), ("classroom", "classroom"))
+    assert explorer.form["profile"].options == ((explorer_module.ANY_PROFILE, ""), ("classroom", "classroom"))
 
 
 def test_a_value_that_does_not_parse_names_its_field_and_keeps_the_advice(explorer: Explorer):

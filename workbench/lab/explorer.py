@@ -94,7 +94,7 @@ class Explorer:
                                                  description="daily change, times the profile's", layout=WIDE),
         }
         self.measure_button = widgets.Button(description="Measure these threats", button_style="warning",
-                                             icon="play", layout=widgets.Layout(width="auto"))
+                                             icon="play", layout=widgets.Layout(width="16em"))
         self.measure_status = widgets.HTML()
         self.measure_button.on_click(self.measure)
         self._allow_measuring()
@@ -111,8 +111,8 @@ class Explorer:
         self.form["threats"].rows = min(len(measured), 8) or 1
         self.form["threats"].value = tuple(chosen)
         profiles = sorted(results.rows["profile"].dropna().unique()) if "profile" in results.rows else []
-        self.form["profile"].options = [(ANY_PROFILE, None), *((name, name) for name in profiles)]
-        self.form["profile"].value = profile if profile in profiles else None
+        self.form["profile"].options = [(ANY_PROFILE, ""), *((name, name) for name in profiles)]
+        self.form["profile"].value = profile if profile in profiles else ""  # a Dropdown shows None as blank
         self.source.value = f"<p>{html.escape(results.describe().replace('**', '').replace('`', ''))}</p>" + (
             f"<p><i>{html.escape(results.note)}</i></p>" if results.note else "")
 
@@ -124,7 +124,7 @@ class Explorer:
                      max_rto_s=_limit(form["max_rto_s"].value, "RTO"),
                      max_space_bytes=_size(form["max_space_bytes"].value, "space budget (bytes)"),
                      max_space_ratio=_limit(form["max_space_ratio"].value, "space budget (times the data)"),
-                     max_lost_share=float(form["max_lost_share"].value), profile=form["profile"].value)
+                     max_lost_share=float(form["max_lost_share"].value), profile=form["profile"].value or None)
 
     def update(self, _change: object = None) -> None:
         """Recommend again from the loaded rows for what the form says now."""
@@ -159,7 +159,7 @@ class Explorer:
     def load(self, results: Results) -> None:
         """Advise from other results, keeping what the form says where those results allow it."""
         self.results = results
-        self._offer(results, self.form["threats"].value, self.form["profile"].value)
+        self._offer(results, self.form["threats"].value, self.form["profile"].value or None)
         self.update()
 
     def _allow_measuring(self) -> None:
