@@ -64,3 +64,11 @@ def test_the_boot_wipe_row_strikes_the_uefi_loader_unless_told_bios(system_disk:
     [bios] = kinds.strike("boot-wipe", DiskAtRest(system_disk), options={"variant": "bios"}, seed=1, at=None,
                           folders=())
     assert bios.details["variant"] == "bios" and bios.ranges[0].offset == 0
+
+
+def test_on_a_disk_without_an_esp_the_uefi_wipe_strikes_the_boot_code_and_says_so(workspace: Path) -> None:
+    half = workspace / "raid1-a.img"  # a raid1 half: a filesystem from byte 0, no partition table
+    half.write_bytes(b"\xeb" * 512 + bytes(1 << 20))
+    record = wipe_boot(half, variant="uefi")
+    assert record.details["variant"] == "bios" and record.details["no_esp"] and record.details["changed_bytes"] == 440
+    assert half.read_bytes()[:512] == bytes(440) + b"\xeb" * 72

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import pytest
 
 from workbench.errors import UsageError
+from workbench.experiment.matrix import portable
 from workbench.experiment.registry import strategy_spec
 from workbench.experiment.runner import tagged_variant
 from workbench.experiment.scenario import SCENARIO_NAMES, known_scenarios, load_scenario, parse_at, select
@@ -134,3 +136,14 @@ def test_a_moved_target_is_told_apart_in_the_variant_and_keeps_the_strategys_own
     assert tagged_variant("", "") == "" and tagged_variant("", "online-target") == "online-target"
     assert tagged_variant("checksum", "online-target") == "checksum+online-target"
     assert tagged_variant("quick-check", "offline-target") == "quick-check+offline-target"
+
+
+def test_saved_cell_details_name_no_path_of_the_machine_that_ran_them() -> None:
+    home = Path("/home/alice/wb")
+    scratch = "/home/alice/wb/experiments/ex-x-1a2b/backup__bitrot__r1/"
+    text = json.dumps({"faults": [{"target": scratch + "cell/source.img"}],
+                       "mount": "/home/alice/wb/.mnt/cell-source-f8", "error": "cannot read '/home/alice/wb/pc.img'",
+                       "other": "/srv/data/file"})
+    details = json.loads(portable(text, "backup__bitrot__r1", home))
+    assert details == {"faults": [{"target": "cell/source.img"}], "mount": "$WORKBENCH_HOME/.mnt/cell-source-f8",
+                       "error": "cannot read '$WORKBENCH_HOME/pc.img'", "other": "/srv/data/file"}

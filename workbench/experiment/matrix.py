@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -121,8 +122,22 @@ def save_cell(out: Path, result: CellResult) -> None:
     details = {**result.details, "runner": result.runner, "cell_s": round(result.seconds, 3)}
     for name, text in details.pop(BESIDE, {}).items():
         write_atomic(cells_dir(out) / name, text.encode())
-    write_atomic(cells_dir(out) / f"{result.label}.json", json.dumps(details, indent=1, default=str).encode())
+    text = portable(json.dumps(details, indent=1, default=str), result.label, workspace.home())
+    write_atomic(cells_dir(out) / f"{result.label}.json", text.encode())
     write_atomic(rows_dir(out) / f"{result.label}.json", json.dumps(dict(result.row), default=str).encode())
+
+
+def portable(text: str, label: str, home: Path) -> str:
+    """A cell's details (JSON text) with no path of the machine that ran it (pure).
+
+    A path in the cell's scratch folder (``.../experiments/RUN/LABEL/cell/source.img``) becomes
+    relative to it (``cell/source.img``), any other workspace path starts ``$WORKBENCH_HOME/``:
+    the scratch is gone once the cell ends, and shipped or shared results should not name the
+    folders (or the user name) of whoever ran them.
+    """
+    escaped = json.dumps(str(home))[1:-1]
+    text = re.sub(r"[^\"'\s]*/experiments/[^/\"'\s]+/" + re.escape(label) + "/", "", text)
+    return text.replace(f"{escaped}/", "$WORKBENCH_HOME/")
 
 
 def _check_same_plan(out: Path, record: RunRecord) -> None:

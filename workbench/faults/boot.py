@@ -17,6 +17,10 @@ told from someone else's boot code. In the ``bios`` variant the partition
 entries (446-509) and the signature are left alone, so only the boot code is
 lost. If the area already held zeros, the wipe changes nothing, and the record
 says so. The record's ``details["variant"]`` says which variant struck.
+
+A disk with no ESP (a raid1 half is btrfs from byte 0, with no partition table) has no boot
+loader file to wipe: there the ``uefi`` variant wipes the one boot area such a disk has,
+sector 0's boot code, and its record says ``variant: bios`` and ``no_esp: true``.
 """
 
 from __future__ import annotations
@@ -38,9 +42,16 @@ def wipe_boot(image: Path, *, variant: str = "uefi", seed: int = 0, at: datetime
     """The boot wipe of ``variant``: ``uefi`` (the ESP's boot loader) or ``bios`` (the MBR boot code)."""
     if variant not in VARIANTS:
         raise UsageError(f"unknown boot-wipe variant '{variant}': choose one of {', '.join(VARIANTS)}")
-    if variant == "uefi":
+    if variant == "uefi" and _has_esp(raw.require_detached(image)):
         return wipe_esp_loader(image, seed=seed, at=at)
-    return wipe_boot_code(image, seed=seed, at=at)
+    record = wipe_boot_code(image, seed=seed, at=at)
+    if variant == "uefi":
+        record.details["no_esp"] = True
+    return record
+
+
+def _has_esp(image: Path) -> bool:
+    return any(part.role == "esp" for part in read_table(image).partitions)
 
 
 def wipe_boot_code(image: Path, *, seed: int = 0, at: datetime | None = None) -> FaultRecord:
