@@ -26,6 +26,7 @@ max_rto_s = 120.0  # seconds you can wait for the data to come back
 max_space_ratio = 4.0  # space the protection may take, as a multiple of the data
 max_space_bytes = None  # or as a size in bytes
 max_lost_share = 0.25  # share of what a threat destroys that may stay lost (files newer than the last point)
+prefer = "space"  # among the options that fit, what comes first: space, recovery or restore-point
 facts_path = None
 
 # %%
@@ -42,7 +43,8 @@ from workbench import lab
 threats = threats.split(",") if isinstance(threats, str) else list(threats)  # papermill -p gives a string
 results = lab.explorer_results(results_dir)  # reads; only the Measure button measures
 needs = lab.Needs(threats=tuple(threats), max_rpo_hours=max_rpo_hours, max_rto_s=max_rto_s,
-                  max_space_ratio=max_space_ratio, max_space_bytes=max_space_bytes, max_lost_share=max_lost_share)
+                  max_space_ratio=max_space_ratio, max_space_bytes=max_space_bytes, max_lost_share=max_lost_share,
+                  prefer=prefer)
 explorer = lab.Explorer(results, needs, profile=profile, data_size=data_size, change_factor=change_factor)
 explorer.view()
 
@@ -57,7 +59,8 @@ explorer.view()
 # - it **answers** the threat when its RPO and RTO are within your limits as well;
 # - a **pair** answers a threat when either member does; its space is the sum of both;
 # - the recommendation is the option that answers every feared threat within the space
-#   budget with the fewest members, then the least space.
+#   budget with the fewest members, then what you put first (`prefer`: the least space,
+#   the quickest recovery or the newest restore point).
 #
 # The cells below show the recommendation as it stands when they run: in JupyterLab, run
 # them again after changing the form.

@@ -69,6 +69,16 @@ def test_changing_a_limit_changes_the_recommendation_text(explorer: Explorer):
     assert "<b>backup</b>, meets every need" in headline(explorer)
 
 
+def test_changing_the_priority_changes_the_recommendation_text(explorer: Explorer):
+    """Both meet every need at RPO 24 h: the backup takes less space, the image's restore point is newer."""
+    assert "<b>backup</b>" in headline(explorer)
+    explorer.form["prefer"].value = "restore-point"
+    assert "<b>image</b>, meets every need" in headline(explorer)
+    assert "the newest restore point (what you put first)" in explorer.recommendation.value
+    explorer.form["prefer"].value = "recovery"  # the backup comes back in 5 s, the image in 40 s
+    assert "<b>backup</b>" in headline(explorer)
+
+
 def test_threats_share_and_profile_reach_the_recommender(explorer: Explorer):
     explorer.form["threats"].value = ("bitrot",)  # only the image measured it
     assert "<b>image</b>" in headline(explorer)

@@ -19,6 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..advice import Needs, Recommendation, recommend
+from ..advice.recommend import PRIORITIES
 from ..errors import WorkbenchError
 from ..units import format_bytes, parse_size
 from ..workload.profile import known_profiles
@@ -79,6 +80,9 @@ class Explorer:
                                                   readout_format=".0%", continuous_update=False, style=LABEL,
                                                   description="share of the damage that may stay lost",
                                                   layout=WIDE),
+            "prefer": widgets.Dropdown(options=[(words, key) for key, words in PRIORITIES.items()],
+                                       value=needs.prefer, description="among the fits, put first", style=LABEL,
+                                       layout=WIDE),
             "profile": widgets.Dropdown(description="rows of the profile", style=LABEL, layout=WIDE),
         }
         self.recommendation = widgets.HTML().add_class(RECOMMENDATION_CLASS)
@@ -124,7 +128,8 @@ class Explorer:
                      max_rto_s=_limit(form["max_rto_s"].value, "RTO"),
                      max_space_bytes=_size(form["max_space_bytes"].value, "space budget (bytes)"),
                      max_space_ratio=_limit(form["max_space_ratio"].value, "space budget (times the data)"),
-                     max_lost_share=float(form["max_lost_share"].value), profile=form["profile"].value or None)
+                     max_lost_share=float(form["max_lost_share"].value), profile=form["profile"].value or None,
+                     prefer=form["prefer"].value)
 
     def update(self, _change: object = None) -> None:
         """Recommend again from the loaded rows for what the form says now."""
