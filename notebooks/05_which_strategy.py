@@ -35,8 +35,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from IPython.display import display
-
 from workbench import lab
 
 # %%
@@ -62,8 +60,8 @@ explorer.view()
 #   budget with the fewest members, then what you put first (`prefer`: the least space,
 #   the quickest recovery or the newest restore point).
 #
-# The cells below show the recommendation as it stands when they run: in JupyterLab, run
-# them again after changing the form.
+# The form's table and map follow every change; the cells below show the recommendation as
+# it stands when they run: in JupyterLab, run them again after changing the form.
 
 # %% [markdown]
 # ### The evidence: the measured rows behind the recommendation
@@ -73,11 +71,10 @@ advice = explorer.advice
 advice.evidence
 
 # %% [markdown]
-# ### Every option, and where it sits
+# ### Every option, ranked (the form's map draws them)
 
 # %%
-display(advice.options.head(10))
-lab.options_map(advice.options, advice.choice.name if advice.choice else None)
+advice.options.head(10)
 
 # %%
 chosen_rows = explorer.results.rows[explorer.results.rows["scenario"].isin(advice.outcomes["scenario"])]

@@ -57,9 +57,12 @@ def test_every_input_the_recommender_takes_is_in_the_form_with_its_whole_label(e
 
 def test_changing_a_limit_changes_the_recommendation_text(explorer: Explorer):
     assert "<b>backup</b>, meets every need" in headline(explorer)
+    first_map = bytes(explorer.figure.value)
     explorer.form["max_rpo_hours"].value = "6"  # the backup's 20 h RPO is too old now
     assert "<b>image</b>, meets every need" in headline(explorer)
     assert "RPO 20 h &gt; 6 h" in explorer.details.value  # the table says why backup dropped out
+    drawn = bytes(explorer.figure.value)  # the options map, redrawn with the new pick circled
+    assert drawn.startswith(b"\x89PNG") and drawn != first_map
     explorer.form["max_space_bytes"].value = "20M"  # and the image does not fit
     assert "<b>image</b>, comes closest" in headline(explorer)
     explorer.form["max_space_bytes"].value = ""  # blank: no limit

@@ -2,7 +2,8 @@
 
 The form holds one widget per field of ``advice.Needs``, so every input the recommender
 takes can be set, and a test fails when ``Needs`` grows a field the form lacks. Any change
-re-runs ``advice.recommend`` on the loaded rows (pure and cheap: no disk, no run). Measuring
+re-runs ``advice.recommend`` on the loaded rows (pure and cheap: no disk, no run) and redraws
+the options map (a PNG in an Image widget, so it needs no kernel to test). Measuring
 new data is a separate box behind a button: it needs root (loop disks), the button is
 disabled without it, and disabled while a measurement runs.
 
@@ -13,6 +14,7 @@ in place and says which field is wrong, in one line.
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +23,7 @@ import ipywidgets as widgets
 from ..advice import Needs, Recommendation, recommend
 from ..advice.recommend import PRIORITIES
 from ..errors import WorkbenchError
+from ..report.notebook_plots import options_map
 from ..units import format_bytes, parse_size
 from ..workload.profile import known_profiles
 from .results import Results, can_measure, measure_workload
@@ -88,6 +91,7 @@ class Explorer:
         self.recommendation = widgets.HTML().add_class(RECOMMENDATION_CLASS)
         self.problem = widgets.HTML()
         self.details = widgets.HTML()
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.source = widgets.HTML()
         self._offer(results, needs.threats, needs.profile)
         self.workload = {
@@ -142,6 +146,7 @@ class Explorer:
         self.advice = recommend(self.results.rows, needs)
         self.recommendation.value = recommendation_html(self.advice)
         self.details.value = details_html(self.advice)
+        self.figure.value = options_png(self.advice)
 
     def measure(self, _button: object = None) -> None:
         """Measure the explorer's strategies on the chosen threats for the workload (root), then advise from it."""
@@ -181,7 +186,8 @@ class Explorer:
         measure = widgets.VBox([widgets.HTML("<h3>Measure your own workload</h3><p>The explorer's strategies on "
                                              "the threats chosen above, on loop disks (a few minutes).</p>"),
                                 *self.workload.values(), self.measure_button, self.measure_status])
-        return widgets.VBox([needs.add_class(FORM_CLASS), self.recommendation, self.source, self.details, measure])
+        return widgets.VBox([needs.add_class(FORM_CLASS), self.recommendation, self.source, self.details,
+                             self.figure, measure])
 
 
 def recommendation_html(advice: Recommendation) -> str:
@@ -193,6 +199,17 @@ def recommendation_html(advice: Recommendation) -> str:
         headline = f"Recommendation: <b>{html.escape(advice.choice.name)}</b>, {verdict}"
     reasons = "".join(f"<li>{html.escape(line)}</li>" for line in advice.reasons + advice.notes)
     return f"<h3>{headline}</h3><ul>{reasons}</ul>"
+
+
+def options_png(advice: Recommendation) -> bytes:
+    """The options map (every option's threats answered against its space, the pick circled) as PNG bytes;
+    empty when nothing was measured for the feared threats."""
+    if advice.options.empty:
+        return b""
+    figure = options_map(advice.options, advice.choice.name if advice.choice else None)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=80, bbox_inches="tight")
+    return png.getvalue()
 
 
 def details_html(advice: Recommendation) -> str:
