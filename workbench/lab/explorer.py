@@ -86,12 +86,12 @@ class Explorer:
             "prefer": widgets.Dropdown(options=[(words, key) for key, words in PRIORITIES.items()],
                                        value=needs.prefer, description="among the fits, put first", style=LABEL,
                                        layout=WIDE),
-            "profile": widgets.Dropdown(description="rows of the profile", style=LABEL, layout=WIDE),
+            "profile": widgets.Dropdown(description="only the results of the profile", style=LABEL, layout=WIDE),
         }
         self.recommendation = widgets.HTML().add_class(RECOMMENDATION_CLASS)
         self.problem = widgets.HTML()
         self.details = widgets.HTML()
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(width="640px", max_width="100%"))
         self.source = widgets.HTML()
         self._offer(results, needs.threats, needs.profile)
         self.workload = {
@@ -144,9 +144,9 @@ class Explorer:
             return
         self.problem.value = ""
         self.advice = recommend(self.results.rows, needs)
-        self.recommendation.value = recommendation_html(self.advice)
         self.details.value = details_html(self.advice)
         self.figure.value = options_png(self.advice)
+        self.recommendation.value = recommendation_html(self.advice)  # last: when it changes, the page has changed
 
     def measure(self, _button: object = None) -> None:
         """Measure the explorer's strategies on the chosen threats for the workload (root), then advise from it."""
