@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 
 _NO_SEEK_DATA = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS)  # a filesystem that cannot tell holes
+PROGRESS_PIECE = 1 << 20  # the bytes copied between two progress calls
 
 
 def data_extents(fd: int, size: int) -> list[tuple[int, int]]:
@@ -53,8 +55,21 @@ def _copy_by_reading(src: int, dst: int, offset: int, length: int) -> int:
     return os.pwrite(dst, chunk, offset) if chunk else 0
 
 
-def sparse_copy(src: int, dst: int) -> int:
-    """Copy a whole file keeping its holes; the destination gets the same size. Returns bytes copied."""
+def sparse_copy(src: int, dst: int, progress: Callable[[int, int], None] | None = None) -> int:
+    """Copy a whole file keeping its holes; the destination gets the same size. Returns bytes copied.
+
+    ``progress(bytes copied, data bytes)`` follows each piece of at most PROGRESS_PIECE bytes
+    (without it, each data extent is one in-kernel copy).
+    """
     size = os.fstat(src).st_size
     os.ftruncate(dst, size)
-    return sum(copy_range(src, dst, off, length) for off, length in data_extents(src, size))
+    extents = data_extents(src, size)
+    total = sum(length for _, length in extents)
+    copied = 0
+    for offset, length in extents:
+        piece = PROGRESS_PIECE if progress is not None else length
+        for start in range(offset, offset + length, piece):
+            copied += copy_range(src, dst, start, min(piece, offset + length - start))
+            if progress is not None:
+                progress(copied, total)
+    return copied

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Set
+from collections.abc import Callable, Set
 from pathlib import Path
 
 from .. import proc, workspace
@@ -49,25 +49,35 @@ def workspace_mounts(root: Path | None = None) -> list[Path]:
     return sorted(found, key=lambda p: len(p.parts), reverse=True)
 
 
-def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set[str] = frozenset()) -> list[str]:
+def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set[str] = frozenset(),
+                      progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Unmount and detach everything of the workspace's that no live owner claims (and that is not spared);
     return what was released.
 
     A detach while a lazy unmount still holds the device completes on its last close,
-    so this waits briefly for the devices to go.
+    so this waits briefly for the devices to go. ``progress(released, found)`` follows each
+    release; ``found`` is what the workspace held at the start (a loop device that went with
+    its mount is not released again), and a last call comes before the dead owners' records go.
     """
     proc.require_root("releasing loop devices and mounts")
     root = workspace.home()
     dead = owners.dead_records(root)
     live = owners.live_claims(root)
     locked = locks.live_targets(root)
-    released = []
+    released: list[str] = []
     fuse_points = set(served.fuse_mounts(root))
+    found = len(workspace_mounts(root)) + len(workspace_loops(root)) + len(served.leftover_places(root))
+
+    def release(what: str) -> None:
+        released.append(what)
+        if progress is not None:
+            progress(len(released), max(found, len(released)))
+
     for point in workspace_mounts(root):
         if point in spare_mounts or point in fuse_points or point in live["mounts"] or _inside(point, locked):
             continue
         unmount(point)
-        released.append(f"unmounted {point}")
+        release(f"unmounted {point}")
         try:
             point.rmdir()
         except OSError:
@@ -76,13 +86,16 @@ def release_leftovers(*, spare_mounts: Set[Path] = frozenset(), spare_loops: Set
                 if device not in spare_loops and backing not in live["images"] and not _inside(backing, locked)]
     for device in detached:
         if proc.run(["losetup", "--detach", device], check=False).returncode == 0:
-            released.append(f"detached {device}")
+            release(f"detached {device}")
     deadline = time.monotonic() + RELEASE_WAIT_S
     while detached and set(detached) & set(workspace_loops(root)) and time.monotonic() < deadline:
         time.sleep(0.05)
     for place in served.leftover_places(root):
         if place.point not in spare_mounts and place.home not in live["served"]:
-            released += served.release_place(place)
+            for what in served.release_place(place):
+                release(what)
+    if progress is not None:
+        progress(max(found, len(released)), max(found, len(released)))
     for record in dead:
         owners.forget(record)
     locks.remove_free(root)

@@ -7,9 +7,10 @@ import os
 import stat
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from .. import guard, proc, workspace
+from .. import durable, guard, proc, workspace
 from ..errors import SafetyError, UsageError
 from ..sparse import sparse_copy
 from . import bootcode, esp, usage
@@ -123,13 +124,17 @@ def _make_esp(image: Path, part: Partition, root_uuid: str) -> None:
 
 
 def import_disk(source: str | os.PathLike[str], path: str | os.PathLike[str] | None = None,
-                *, overwrite: bool = False) -> tuple[Path, PartitionTable]:
+                *, overwrite: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> tuple[Path, PartitionTable]:
     """Copy an existing raw disk image (a VM's disk, say) into the workspace, sparsely.
 
     This is the one raw read of a file outside the workspace, and the feature needs
     it: the source may live anywhere, but it must be a regular file (checked on the
     open descriptor, so a device is refused however it is named), and it is only
     ever opened read-only. Everything after the copy reads the copy.
+    The copy is made beside the target as ``.NAME.partial`` and renamed once complete
+    and fsynced, so a killed import leaves no disk that looks whole (the next import
+    of the same name starts that partial file over). ``progress(bytes copied, data bytes)``.
     """
     src = Path(source).expanduser()
     if not src.is_file():
@@ -140,23 +145,20 @@ def import_disk(source: str | os.PathLike[str], path: str | os.PathLike[str] | N
     src_fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
     try:
         _check_source(source, src_fd)
-        _copy_into(src_fd, target)
+        _copy_into(src_fd, target, progress)
     finally:
         os.close(src_fd)
     return target, read_table(target)
 
 
-def _copy_into(src_fd: int, target: Path) -> None:
-    """Copy sparsely; a half-made copy is removed."""
-    try:
-        dst_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+def _copy_into(src_fd: int, target: Path, progress: Callable[[int, int], None] | None) -> None:
+    """Copy sparsely into ``target``'s partial file, renamed into place when whole; a half-made copy is removed."""
+    with durable.replacing(target, aside=target.with_name(f".{target.name}.partial")) as partial:
+        dst_fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
         try:
-            sparse_copy(src_fd, dst_fd)
+            sparse_copy(src_fd, dst_fd, progress)
         finally:
             os.close(dst_fd)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
 
 
 def _check_source(source: str | os.PathLike[str], fd: int) -> None:

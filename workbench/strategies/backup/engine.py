@@ -70,12 +70,12 @@ class BackupStrategy:
         return matches[0]
 
     def restore(self, target: Path, point_id: str, destination: Path, *, path: str = "",
-                force: bool = False) -> RestoreReport:
+                force: bool = False, progress: ProgressCallback | None = None) -> RestoreReport:
         """Restore a snapshot (or the file/folder ``path`` of it) with the tree at ``destination``'s top.
 
         ``destination`` must be new or empty unless ``force`` (then what is there is written over).
         """
-        return self.restore_paths(target, point_id, [path], destination, force=force)
+        return self.restore_paths(target, point_id, [path], destination, force=force, progress=progress)
 
     def listing(self, target: Path, point_id: str) -> list[Listed]:
         """The snapshot's tree as it records it: no pack is read, and every file carries its blake3
@@ -85,7 +85,7 @@ class BackupStrategy:
         return listed_entries(tree)
 
     def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
+                      force: bool = False, progress: ProgressCallback | None = None) -> RestoreReport:
         """Only ``paths`` of the snapshot (each with what lies below it), at their relative paths under
         ``destination``; the same damage rule as a whole restore."""
         repo = Repository.open(target)
@@ -93,7 +93,7 @@ class BackupStrategy:
         if not paths:
             return RestoreReport(snap_id)
         snapshot = repo.read_snapshot(snap_id)
-        outcome = restore_tree(repo, snapshot["tree"], destination, paths, force=force)
+        outcome = restore_tree(repo, snapshot["tree"], destination, paths, force=force, progress=progress)
         raise_if_damaged(outcome, snap_id)
         return RestoreReport(snap_id, bytes_written=outcome.bytes_written, files=outcome.files, holes=outcome.warnings)
 
@@ -103,11 +103,11 @@ class BackupStrategy:
     def footprint(self, target: Path) -> int:
         return Repository.open(target).footprint()
 
-    def forget(self, target: Path, policy: KeepPolicy) -> RetentionPlan:
-        return forget(Repository.open(target), policy)
+    def forget(self, target: Path, policy: KeepPolicy, progress: ProgressCallback | None = None) -> RetentionPlan:
+        return forget(Repository.open(target), policy, progress)
 
-    def prune(self, target: Path) -> PruneResult:
-        return prune(Repository.open(target))
+    def prune(self, target: Path, progress: ProgressCallback | None = None) -> PruneResult:
+        return prune(Repository.open(target), progress)
 
 
 def _point(repo: Repository, snap_id: str, snapshot: dict) -> RestorePoint:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...durable import fsync_dir
+from ..base import ProgressCallback
 from .repo import Location, PackWriter, Repository, undone_on_failure
 from .retention import KeepPolicy, RetentionPlan, plan_retention
 
@@ -38,16 +39,24 @@ def snapshot_times(repo: Repository) -> list[tuple[str, datetime]]:
     return points
 
 
-def forget(repo: Repository, policy: KeepPolicy) -> RetentionPlan:
+def forget(repo: Repository, policy: KeepPolicy, progress: ProgressCallback | None = None) -> RetentionPlan:
+    """Delete the snapshots ``policy`` does not keep; ``progress(deleted, to delete)`` follows each unlink."""
     with repo.lock():
         plan = plan_retention(snapshot_times(repo), policy)
-        for snap_id in plan.forget:
+        for done, snap_id in enumerate(plan.forget, 1):
             (repo.path / "snapshots" / snap_id).unlink(missing_ok=True)
+            if progress is not None:
+                progress(done, len(plan.forget))
         fsync_dir(repo.path / "snapshots")
     return plan
 
 
-def prune(repo: Repository) -> PruneResult:
+def prune(repo: Repository, progress: ProgressCallback | None = None) -> PruneResult:
+    """Free the chunks no snapshot uses, in the order of the module docstring.
+
+    ``progress(steps done, steps)`` counts one step per pack copied from, then the new index,
+    then each old index file and each pack deleted.
+    """
     before = repo.footprint()
     result = PruneResult()
     with repo.lock():
@@ -60,29 +69,41 @@ def prune(repo: Repository) -> PruneResult:
         by_pack: dict[str, list[tuple[bytes, Location]]] = defaultdict(list)
         for chunk, location in index.items():
             by_pack[location.pack].append((chunk, location))
-        keep_entries: dict[str, list[tuple[bytes, Location]]] = {}
+        keep_entries = {pack: chunks for pack, chunks in by_pack.items() if all(c in used for c, _ in chunks)}
+        doomed = [pack for pack in repo.pack_ids() if pack not in keep_entries]  # packs written here are named
+        steps = len(by_pack) - len(keep_entries) + 1 + len(old_index_files) + len(doomed)
+        done = 0
+
+        def step() -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done, steps)
+
         writer = PackWriter(repo)
         with undone_on_failure(writer, repo.path, "pruning"):
             for pack, chunks in by_pack.items():
+                if pack in keep_entries:
+                    continue
                 live = [(c, loc) for c, loc in chunks if c in used]
                 result.chunks_removed += len(chunks) - len(live)
-                if len(live) == len(chunks):
-                    keep_entries[pack] = live
-                    continue
                 result.packs_rewritten += 1 if live else 0
                 for chunk, location in sorted(live, key=lambda item: item[1].offset):
                     stored = _read_stored(repo, location)
                     writer.add(chunk, stored, location.raw_length, location.codec)
+                step()
             new_index = writer.commit(carried=keep_entries)
+            step()
         for file in old_index_files:
             if file != new_index:  # same content gives the same name
                 file.unlink(missing_ok=True)
+            step()
         fsync_dir(repo.path / "index")
-        named = set(keep_entries) | set(writer.entries)
-        for pack in repo.pack_ids():
-            if pack not in named:
+        for pack in doomed:
+            if pack not in writer.entries:  # a pack written here under an old one's name is the new one
                 repo.pack_path(pack).unlink(missing_ok=True)
                 result.packs_deleted += 1
+            step()
         fsync_dir(repo.path / "packs")
     result.bytes_freed = before - repo.footprint()
     return result

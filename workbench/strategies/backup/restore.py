@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ...disk.targets import check_destination
 from ...errors import DamageFound, RestoreIncomplete
+from ..base import ProgressCallback
 from .repo import ChunkDamaged, Location, Repository
 from .snapshot import SnapshotEntry, select_paths
 
@@ -44,8 +45,11 @@ class RestoreOutcome:
 
 
 def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path, paths: Sequence[str] = ("",), *,
-                 force: bool = False) -> RestoreOutcome:
-    """Restore the entries at or under ``paths`` ("" is the whole tree), with their ancestors."""
+                 force: bool = False, progress: ProgressCallback | None = None) -> RestoreOutcome:
+    """Restore the entries at or under ``paths`` ("" is the whole tree), with their ancestors.
+
+    ``progress(files written, files)`` follows each regular file, as its worker finishes it.
+    """
     check_destination(destination, force=force)
     entries = select_paths(tree, paths)
     index = repo.load_index()
@@ -64,8 +68,10 @@ def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path,
                 if location is not None and location.pack not in pack_fds:
                     pack_fds[location.pack] = _open_pack(repo, location.pack)
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="restore") as pool:
-            for entry, result in zip(files, pool.map(lambda e: _write_file(repo, index, pack_fds, destination, e),
-                                                     files)):
+            for done, (entry, result) in enumerate(
+                    zip(files, pool.map(lambda e: _write_file(repo, index, pack_fds, destination, e), files)), 1):
+                if progress is not None:
+                    progress(done, len(files))
                 if isinstance(result, str):
                     outcome.damaged.append(f"{entry['path']} ({result})")
                 else:

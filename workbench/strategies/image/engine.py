@@ -185,20 +185,25 @@ class ImageStrategy(MountedLister):
         point.path.unlink()
 
     @locks.writing("image target")
-    def keep_last(self, target: Path, count: int) -> tuple[list[str], list[str]]:
-        """Keep the newest ``count`` points (and the ancestors they need); return (deleted, kept as parents)."""
+    def keep_last(self, target: Path, count: int,
+                  progress: ProgressCallback | None = None) -> tuple[list[str], list[str]]:
+        """Keep the newest ``count`` points (and the ancestors they need); return (deleted, kept as parents).
+
+        ``progress(deleted, to delete)`` follows each point's unlink, the one step that forgets it.
+        """
         if count < 1:
             raise UsageError("--keep-last must be at least 1")
         points, _ = store.load_all(target)
         kept = points[-count:]
         needed = {p.id for k in kept for p in store.chain(points, k)}
-        deleted, held = [], []
-        for point in points[:-count]:
-            if point.id in needed:
-                held.append(point.id)
-            else:
-                point.path.unlink()
-                deleted.append(point.id)
+        held = [point.id for point in points[:-count] if point.id in needed]
+        doomed = [point for point in points[:-count] if point.id not in needed]
+        deleted = []
+        for point in doomed:
+            point.path.unlink()
+            deleted.append(point.id)
+            if progress is not None:
+                progress(len(deleted), len(doomed))
         return deleted, held
 
 

@@ -141,12 +141,23 @@ def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range]
             pending: deque[tuple[int, Future[ChunkResult]]] = deque()
             todo = iter(sorted(reads.items()))
             window = workers * 3
+            finished = 0
+
+            def finish_oldest(pos: int) -> int:
+                """Write the oldest chunk read; progress counts the chunks read of all there are to read."""
+                nonlocal finished
+                pos = _finish(fd, pos, *pending.popleft(), entries, stats)
+                finished += 1
+                if progress is not None:
+                    progress(finished, len(reads))
+                return pos
+
             for index, chunk_reads in todo:
                 pending.append((index, pool.submit(reader, index, chunk_reads)))
                 if len(pending) >= window:
-                    pos = _finish(fd, pos, *pending.popleft(), entries, stats, progress, count)
+                    pos = finish_oldest(pos)
             while pending:
-                pos = _finish(fd, pos, *pending.popleft(), entries, stats, progress, count)
+                pos = finish_oldest(pos)
         stats.chunks_zero = count - stats.chunks_stored - stats.chunks_unchanged
         stats.unreadable = sorted(reader.unreadable)
         stats.seconds = round(time.perf_counter() - started, 6)
@@ -162,8 +173,7 @@ def write_point(source_fd: int, partial: Path, header: dict, wanted: list[Range]
 
 
 def _finish(fd: int, pos: int, index: int, future: Future[ChunkResult], entries: list[fmt.ChunkEntry],
-            stats: ProtectStats,
-            progress: Callable[[int, int], None] | None, count: int) -> int:
+            stats: ProtectStats) -> int:
     kind, read, digest, compressed = future.result()
     stats.bytes_read += read
     if kind == fmt.DATA:
@@ -175,8 +185,6 @@ def _finish(fd: int, pos: int, index: int, future: Future[ChunkResult], entries:
     elif kind == fmt.PARENT:
         entries[index] = fmt.ChunkEntry(fmt.PARENT, 0, 0, digest)
         stats.chunks_unchanged += 1
-    if progress is not None:
-        progress(index + 1, count)
     return pos
 
 
