@@ -132,6 +132,13 @@ def test_measuring_needs_root_and_the_button_is_disabled_while_it_runs(monkeypat
     assert explorer.results.folder == Path("measured")  # the last results stay
 
 
+def test_a_feared_threat_the_results_did_not_measure_is_named(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(explorer_module, "can_measure", lambda: False)
+    explorer = Explorer(_results(), Needs(threats=("deletion", "disk-loss")))
+    assert explorer.form["threats"].value == ("deletion",)
+    assert "did not measure disk-loss" in explorer.source.value
+
+
 def test_the_page_shows_the_form_first(explorer: Explorer):
     page = explorer.view()
     assert explorer_module.FORM_CLASS in page.children[0]._dom_classes

@@ -121,8 +121,13 @@ class Explorer:
         profiles = sorted(results.rows["profile"].dropna().unique()) if "profile" in results.rows else []
         self.form["profile"].options = [(ANY_PROFILE, ""), *((name, name) for name in profiles)]
         self.form["profile"].value = profile if profile in profiles else ""  # a Dropdown shows None as blank
-        self.source.value = f"<p>{html.escape(results.describe().replace('**', '').replace('`', ''))}</p>" + (
-            f"<p><i>{html.escape(results.note)}</i></p>" if results.note else "")
+        unmeasured = [t for t in threats if t not in measured]
+        notes = [results.note] if results.note else []
+        if unmeasured:
+            notes.append(f"These results did not measure {', '.join(unmeasured)}: measure them below (as root), "
+                         f"or give results that did.")
+        self.source.value = f"<p>{html.escape(results.describe().replace('**', '').replace('`', ''))}</p>" + "".join(
+            f"<p><i>{html.escape(note)}</i></p>" for note in notes)
 
     def needs(self) -> Needs:
         """The needs the form states now; a ValueError names a field that does not parse."""
