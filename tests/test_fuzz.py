@@ -1,7 +1,10 @@
 """Garbage in: fuzzed YAML for the profile, scenario and claims parsers, fuzzed argument lists for the CLI.
 
 Every case ends in a result or in one WorkbenchError line (exit 0-3), never in a traceback,
-and nothing outside the workspace changes (a decoy file beside it keeps its hash). The
+and nothing outside the workspace changes: a decoy file beside it keeps its hash, and a
+writable decoy loop device (attached by the test to a file outside, its path among the
+fuzzed ones) is never written: its backing file keeps its hash and the write counters of
+its ``/sys/block/loopN/stat`` do not move. The
 examples are few so the suite stays fast; ``WORKBENCH_FUZZ_EXAMPLES=2000`` runs more.
 The CLI is fuzzed as root in a workspace on a small loop filesystem, with the hypothesis
 example database off.
@@ -10,7 +13,9 @@ example database off.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -136,10 +141,41 @@ def small_workspace(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
         yield home, decoy
 
 
-def _paths(decoy: Path) -> st.SearchStrategy[str]:
-    return (st.sampled_from([str(decoy), str(decoy.parent), "out/decoy.txt", "out", "../x.img", "../../etc/passwd",
-                             "/etc/passwd", "/dev/null", "/dev/zero", "/dev/loop0", "tree", "tree/a.txt", ".", "..",
-                             "a\nb.img", "x" * 300, "y/" * 2100, "-", "", "fuzz.img", "new.img"])
+@dataclass(frozen=True)
+class DecoyLoop:
+    """A writable loop device over a file outside the workspace, which no fuzzed command may write."""
+
+    device: str
+    backing: Path
+
+    def write_counters(self) -> tuple[int, int] | None:
+        """(writes completed, sectors written) from ``/sys/block/loopN/stat``; None where sysfs lacks it."""
+        try:
+            fields = (Path("/sys/block") / Path(self.device).name / "stat").read_text().split()
+        except OSError:
+            return None
+        return int(fields[4]), int(fields[6])
+
+
+@pytest.fixture
+def decoy_loop(tmp_path: Path) -> Iterator[DecoyLoop]:
+    """Attach (read-write) a small file under tmp_path/outside-loop; detached in the finalizer."""
+    backing = tmp_path / "outside-loop" / "decoy-disk.img"
+    backing.parent.mkdir()
+    backing.write_bytes(os.urandom(1 << 20))
+    device = subprocess.run(["losetup", "--find", "--show", str(backing)], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    try:
+        yield DecoyLoop(device, backing)
+    finally:
+        subprocess.run(["losetup", "--detach", device], check=True)
+
+
+def _paths(decoy: Path, device: str) -> st.SearchStrategy[str]:
+    return (st.sampled_from([str(decoy), str(decoy.parent), device, "out/decoy.txt", "out", "../x.img",
+                             "../../etc/passwd", "/etc/passwd", "/dev/null", "/dev/zero", "/dev/loop0", "tree",
+                             "tree/a.txt", ".", "..", "a\nb.img", "x" * 300, "y/" * 2100, "-", "", "fuzz.img",
+                             "new.img"])
             | st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), max_size=30))
 
 
@@ -160,16 +196,18 @@ def _hash(path: Path) -> str:
 @pytest.mark.root
 @pytest.mark.timeout(600)
 def test_the_cli_fed_garbage_exits_0_to_3_in_one_line_and_writes_nothing_outside(
-        small_workspace: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+        small_workspace: tuple[Path, Path], decoy_loop: DecoyLoop, capsys: pytest.CaptureFixture[str]) -> None:
     home, decoy = small_workspace
     before = _hash(decoy)
+    device_before = _hash(decoy_loop.backing), decoy_loop.write_counters()
     seen: list[list[str]] = []
 
     @CLI_FUZZ
     @given(data=st.data())
     def case(data: st.DataObject) -> None:
         words = data.draw(st.sampled_from(COMMANDS))
-        argv = [data.draw(_paths(decoy)) if w == "{p}" else data.draw(SIZES) if w == "{s}" else w for w in words]
+        paths = _paths(decoy, decoy_loop.device)
+        argv = [data.draw(paths) if w == "{p}" else data.draw(SIZES) if w == "{s}" else w for w in words]
         argv += data.draw(st.lists(st.sampled_from(["--force", "--json", "--full", "--now", "x", "--", "-v"]),
                                    max_size=2))
         capsys.readouterr()
@@ -182,7 +220,26 @@ def test_the_cli_fed_garbage_exits_0_to_3_in_one_line_and_writes_nothing_outside
         assert 0 <= code <= 3, (argv, code, err)
         assert "Traceback" not in err and err.count("\n") <= 1, (argv, err)
         assert _hash(decoy) == before, argv
+        assert decoy_loop.write_counters() == device_before[1], argv
 
     case()
     assert _hash(decoy) == before
-    print(f"fuzz CLI: {len(seen)} argument lists over {len(COMMANDS)} commands, 0 tracebacks, 0 writes outside")
+    assert (_hash(decoy_loop.backing), decoy_loop.write_counters()) == device_before
+    watched = "backing file hash and sysfs write counters" if device_before[1] is not None else "backing file hash"
+    print(f"fuzz CLI: {len(seen)} argument lists over {len(COMMANDS)} commands, 0 tracebacks, 0 writes outside "
+          f"(decoy file; decoy loop device {decoy_loop.device}: {watched})")
+
+
+@pytest.mark.root
+def test_the_decoy_loop_device_watch_sees_a_write(decoy_loop: DecoyLoop) -> None:
+    """The control: one write to the decoy device moves what the fuzz test watches."""
+    before = _hash(decoy_loop.backing), decoy_loop.write_counters()
+    fd = os.open(decoy_loop.device, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.pwrite(fd, b"\xff" * 4096, 0)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    assert _hash(decoy_loop.backing) != before[0]
+    if before[1] is not None:
+        assert decoy_loop.write_counters() != before[1]

@@ -1,7 +1,9 @@
-"""One writer per target: every kind of target refuses a second writer, naming it, and a killed holder frees it."""
+"""One writer per target: every kind of target (ours and the real tools') refuses a second writer, naming it,
+and a killed holder frees it."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -40,6 +42,12 @@ def _disk(workspace: Path) -> Path:
     return disk
 
 
+def _tool(engine: str) -> Callable[[], object]:
+    """A real tool's engine (``workbench.strategies.external.ENGINE``), its state kept in the workspace."""
+    module = importlib.import_module(f"workbench.strategies.external.{engine}")
+    return lambda: module.make("", state=Path(os.environ["WORKBENCH_HOME"]) / "state")
+
+
 #: kind -> (source maker, engine maker, target name)
 KINDS: dict[str, tuple[Callable[[Path], Path], Callable[[], object], str]] = {
     "image": (_disk, ImageStrategy, "images"),
@@ -48,6 +56,12 @@ KINDS: dict[str, tuple[Callable[[Path], Path], Callable[[], object], str]] = {
     "mirror-sync": (_tree, lambda: make("sync"), "mirror"),
     "two-way": (_tree, lambda: make("two-way"), "mirror"),
     "raid1": (_tree, lambda: make("raid1", half_bytes=128 << 20), "pair"),
+    "backup/restic": (_tree, _tool("restic"), "repo"),
+    "backup/borg": (_tree, _tool("borg"), "repo"),
+    "backup/rsnapshot": (_tree, _tool("rsnapshot"), "snapshots"),
+    "mirror-sync/rsync": (_tree, _tool("rsync"), "mirror"),
+    "mirror-two-way/unison": (_tree, _tool("unison"), "mirror"),
+    "image/partclone": (_disk, _tool("partclone"), "images"),
 }
 
 
@@ -79,7 +93,7 @@ def test_a_second_writer_refuses_naming_the_holder_and_a_killed_holder_frees_the
         engine.protect(source, target, now=NOW)  # type: ignore[attr-defined]
     message = str(refused.value)
     assert f"pid {holder.pid}" in message and str(target) in message and "\n" not in message
-    assert engine.points(target) == []  # type: ignore[attr-defined]  # nothing was written
+    assert not target.exists() or engine.points(target) == []  # type: ignore[attr-defined]  # nothing was written
     holder.kill()  # SIGKILL: no finally block runs, the kernel drops the flock
     holder.wait()
     point = engine.protect(source, target, now=NOW)  # type: ignore[attr-defined]

@@ -6,15 +6,31 @@ The library, not only the CLI, enforces that raw bytes go to or come from only:
 
 Anything else (``/dev/sda``, someone else's ``/dev/loop7``, a symlink leading
 out) raises ``SafetyError``. ``open_for_write`` is the one door for raw writes;
-readers of raw bytes (partition tables, the boot area) call ``check_target``.
+readers of raw bytes (partition tables, the boot area) call ``check_target``, or
+``open_checked``/``held`` to get the checked file itself.
 A loop device is recognised by its device numbers, never by its name, so a
 node called ``loop3`` that points at another disk is refused.
+
+A path checked is not yet the file opened: a symlink swapped into any component
+between the two (a time-of-check/time-of-use race) would bend the open elsewhere,
+and ``O_NOFOLLOW`` guards only the last component. So ``open_checked`` opens an
+image by walking its checked real path from a held descriptor of the workspace,
+one component at a time, each with ``O_NOFOLLOW`` (``O_DIRECTORY`` for the folders),
+then checks the descriptor it got (a regular file, or a loop device of ours,
+still inside the workspace). The descriptor is what gets written, and a tool that
+needs a path is handed ``/proc/self/fd/N`` of it (``held``, ``proc.run(pass_fds=)``).
+``openat2(RESOLVE_BENEATH)`` would do the walk in one call, but Python has no
+binding for it and a ctypes syscall would tie us to one architecture's number.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import workspace
@@ -31,6 +47,10 @@ def loop_backing_file(device: str | os.PathLike[str]) -> Path | None:
         st = os.stat(device)
     except OSError:
         return None
+    return _backing_of(st)
+
+
+def _backing_of(st: os.stat_result) -> Path | None:
     if not stat.S_ISBLK(st.st_mode):
         return None
     numbers = f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"
@@ -102,6 +122,102 @@ def check_target(path: str | os.PathLike[str]) -> Path:
 
 
 def open_for_write(path: str | os.PathLike[str]) -> int:
-    """Open a checked raw-write target and return the fd (O_RDWR, no create, no following a final symlink)."""
-    real = check_target(path)
-    return os.open(real, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+    """Open a checked raw-write target and return the fd (O_RDWR, no create, no symlink followed)."""
+    return open_checked(path, os.O_RDWR)
+
+
+def open_checked(path: str | os.PathLike[str], flags: int = os.O_RDONLY, *, image_only: bool = False) -> int:
+    """Check a raw target (``check_target``) and open it race-free; return the fd (``flags``: O_RDONLY or O_RDWR).
+
+    ``image_only``: accept only a workspace image file (``check_image``), not a loop device.
+
+    The checked real path is opened again without following any symlink, and the
+    descriptor itself is checked, so a component swapped for a symlink after the
+    check is refused (``SafetyError``) instead of leading the open out of the workspace.
+    """
+    real = check_image(path) if image_only else check_target(path)
+    root = workspace.home()
+    if real.is_relative_to(root):
+        fd = _open_beneath(root, real.relative_to(root), flags)
+        want_device = False
+    else:  # one of our loop devices, in /dev: its fd is checked by its device numbers below
+        fd = _open_final(None, str(real), flags, path)
+        want_device = True
+    try:
+        _check_opened(fd, path, device=want_device)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _open_beneath(root: Path, relative: Path, flags: int) -> int:
+    """Open ``root/relative`` from a held descriptor of ``root``, following no symlink on the way."""
+    parts = relative.parts
+    if not parts:
+        raise SafetyError(f"'{root}' is the workspace itself, not an image file")
+    folder = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for part in parts[:-1]:
+            try:
+                inner = os.open(part, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+            except OSError as exc:
+                raise _changed(root / relative, exc) from None
+            os.close(folder)
+            folder = inner
+        return _open_final(folder, parts[-1], flags, root / relative)
+    finally:
+        os.close(folder)
+
+
+def _open_final(folder: int | None, name: str, flags: int, shown: str | os.PathLike[str]) -> int:
+    """Open the last component: no symlink, no controlling tty, and no blocking on a FIFO swapped in."""
+    try:
+        fd = os.open(name, flags | os.O_NOFOLLOW | os.O_NOCTTY | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+    except OSError as exc:
+        raise _changed(shown, exc) from None
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return fd
+
+
+def _changed(path: str | os.PathLike[str], exc: OSError) -> SafetyError:
+    return SafetyError(f"'{path}' changed after it was checked ({exc.strerror or exc}): a symlink swapped into "
+                       "the path? refusing to touch it")
+
+
+def _check_opened(fd: int, path: str | os.PathLike[str], *, device: bool) -> None:
+    """Refuse an opened descriptor that is not what the check accepted: checked on the fd, not on a path."""
+    st = os.fstat(fd)
+    if device:
+        backing = _backing_of(st)
+        if backing is None or not workspace.is_inside(backing):
+            raise SafetyError(f"'{path}' changed after it was checked: it is no longer a loop device of ours")
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise SafetyError(f"'{path}' changed after it was checked: it is no longer a regular image file")
+    # Where the kernel says the opened file is now, compared as it stands (following no link again):
+    # a folder renamed out of the workspace mid-walk takes the file with it.
+    if not Path(os.readlink(f"/proc/self/fd/{fd}")).is_relative_to(workspace.home()):
+        raise SafetyError(f"'{path}' was moved out of the workspace while it was opened: refusing to touch it")
+
+
+@dataclass(frozen=True)
+class Held:
+    """A checked raw target held open: give a tool ``path`` and run it with ``pass_fds=(fd,)``."""
+
+    fd: int
+
+    @property
+    def path(self) -> Path:
+        """``/proc/self/fd/N``: opening it opens the very file that was checked, whatever the path became."""
+        return Path(f"/proc/self/fd/{self.fd}")
+
+
+@contextmanager
+def held(path: str | os.PathLike[str], *, write: bool = False, image_only: bool = False) -> Iterator[Held]:
+    """A checked, race-free open of a raw target (``open_checked``), closed on the way out."""
+    fd = open_checked(path, os.O_RDWR if write else os.O_RDONLY, image_only=image_only)
+    try:
+        yield Held(fd)
+    finally:
+        os.close(fd)

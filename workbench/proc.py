@@ -141,10 +141,13 @@ def run(
     cwd: Path | None = None,
     timeout: float | None = None,
     what: str | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """Run a command and return its completed process (stdout and stderr as bytes).
 
     ``what`` describes the step for the error message ("formatting the ESP").
+    ``pass_fds``: descriptors the command inherits under the same numbers (a file
+    ``guard.held`` checked, named to the tool as ``/proc/self/fd/N``).
     With ``check`` (the default) a non-zero exit raises ``OperationFailed``
     carrying the last line of stderr.
     """
@@ -153,7 +156,8 @@ def run(
     full_env = None if env is None else {**os.environ, **env}
     try:
         done = subprocess.run(
-            argv, input=input, capture_output=True, env=full_env, cwd=cwd, timeout=timeout, check=False
+            argv, input=input, capture_output=True, env=full_env, cwd=cwd, timeout=timeout, check=False,
+            pass_fds=tuple(pass_fds),
         )
     except subprocess.TimeoutExpired as exc:
         raise OperationFailed(f"{what or Path(argv[0]).name} timed out after {timeout:g} s") from exc

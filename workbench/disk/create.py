@@ -95,14 +95,14 @@ def make_ext4(image: Path, part: Partition, *, label: str, fs_uuid: str) -> None
     zeros, so it marks every inode table zeroed and leaves the kernel's lazy-init
     thread nothing to write (measured: the footprints varied as much with them).
     """
-    real = guard.check_image(image)
-    proc.run(
-        ["mkfs.ext4", "-q", "-F", "-L", label, "-U", fs_uuid, "-E", f"offset={part.start_bytes}",
-         real, f"{part.size_bytes // 1024}k"],
-        what=f"formatting partition {part.number} as ext4",
-    )
-    proc.run(["tune2fs", "-o", "discard", "-E", "mount_opts=commit=300", f"{real}?offset={part.start_bytes}"],
-             what="setting the filesystem's mount options")
+    with guard.held(image, write=True, image_only=True) as disk:
+        proc.run(
+            ["mkfs.ext4", "-q", "-F", "-L", label, "-U", fs_uuid, "-E", f"offset={part.start_bytes}",
+             disk.path, f"{part.size_bytes // 1024}k"],
+            what=f"formatting partition {part.number} as ext4", pass_fds=(disk.fd,),
+        )
+        proc.run(["tune2fs", "-o", "discard", "-E", "mount_opts=commit=300", f"{disk.path}?offset={part.start_bytes}"],
+                 what="setting the filesystem's mount options", pass_fds=(disk.fd,))
 
 
 def _write_boot_code(image: Path) -> None:

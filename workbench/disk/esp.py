@@ -21,32 +21,35 @@ def _drive(image: Path, esp: Partition) -> str:
 
 def format_esp(image: Path, esp: Partition) -> None:
     """Make a FAT32 filesystem exactly the size of the partition (never past its end)."""
-    real = guard.check_image(image)
     size_kib = esp.size_bytes // 1024
-    proc.run(
-        ["mkfs.fat", "-F", "32", "-s", "1", "-n", "ESP", f"--offset={esp.start_bytes // 512}", real, str(size_kib)],
-        what="formatting the EFI System Partition",
-    )
+    with guard.held(image, write=True, image_only=True) as disk:
+        proc.run(
+            ["mkfs.fat", "-F", "32", "-s", "1", "-n", "ESP", f"--offset={esp.start_bytes // 512}", disk.path,
+             str(size_kib)],
+            what="formatting the EFI System Partition", pass_fds=(disk.fd,),
+        )
 
 
 def copy_in(image: Path, esp: Partition, source_dir: Path) -> None:
     """Copy a directory's contents to the ESP's root."""
-    real = guard.check_image(image)
     items = sorted(source_dir.iterdir())
-    if items:
-        proc.run(["mcopy", "-s", "-Q", "-o", "-i", _drive(real, esp), *items, "::/"], env=_ENV, what="writing the ESP")
+    with guard.held(image, write=True, image_only=True) as disk:
+        if items:
+            proc.run(["mcopy", "-s", "-Q", "-o", "-i", _drive(disk.path, esp), *items, "::/"], env=_ENV,
+                     what="writing the ESP", pass_fds=(disk.fd,))
 
 
 def copy_out(image: Path, esp: Partition, dest_dir: Path) -> None:
     """Copy the whole ESP into a directory (the image is checked like any raw read)."""
-    image = guard.check_target(image)
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    listing = proc.run(["mdir", "-b", "-i", _drive(image, esp), "::/"], env=_ENV, check=False, what="reading the ESP")
-    if listing.returncode != 0:
-        raise_unreadable(listing.stderr)
-    if listing.stdout.strip():
-        proc.run(["mcopy", "-s", "-n", "-m", "-i", _drive(image, esp), "::/*", dest_dir], env=_ENV,
-                 what="reading the ESP")
+    with guard.held(image) as disk:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        listing = proc.run(["mdir", "-b", "-i", _drive(disk.path, esp), "::/"], env=_ENV, check=False,
+                           what="reading the ESP", pass_fds=(disk.fd,))
+        if listing.returncode != 0:
+            raise_unreadable(listing.stderr)
+        if listing.stdout.strip():
+            proc.run(["mcopy", "-s", "-n", "-m", "-i", _drive(disk.path, esp), "::/*", dest_dir], env=_ENV,
+                     what="reading the ESP", pass_fds=(disk.fd,))
 
 
 def read_files(image: Path, esp: Partition) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ ranges in the disk image, so a fault can damage exactly one file of the ESP
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,11 +54,9 @@ def parse_clusters(listing: str) -> list[tuple[int, int]]:
 
 def file_ranges(image: Path, esp: Partition, path: str) -> list[tuple[int, int]]:
     """``(offset, length)`` in the disk image of every cluster run of ``path`` on the ESP, in file order."""
-    real = guard.check_image(image)
-    with open(real, "rb") as handle:
-        handle.seek(esp.start_bytes)
-        geometry = parse_boot_sector(handle.read(512))
-    listing = proc.text(["mshowfat", "-i", f"{real}@@{esp.start_bytes}", f"::/{path}"], env=_ENV,
-                        what=f"finding {path} on the ESP")
+    with guard.held(image, image_only=True) as disk:
+        geometry = parse_boot_sector(os.pread(disk.fd, 512, esp.start_bytes))
+        listing = proc.text(["mshowfat", "-i", f"{disk.path}@@{esp.start_bytes}", f"::/{path}"], env=_ENV,
+                            what=f"finding {path} on the ESP", pass_fds=(disk.fd,))
     return [(esp.start_bytes + geometry.cluster_offset(first), (last - first + 1) * geometry.cluster_bytes)
             for first, last in parse_clusters(listing)]

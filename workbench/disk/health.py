@@ -103,7 +103,9 @@ def _fsck_ok(image: Path, table: PartitionTable, details: dict[str, str]) -> boo
 
 def fsck(image: Path, part: Partition) -> tuple[bool, str]:
     """Read-only e2fsck of one partition: (clean, what it said)."""
-    done = proc.run(["e2fsck", "-f", "-n", f"{image}?offset={part.start_bytes}"], check=False)
+    with guard.held(image) as disk:
+        done = proc.run(["e2fsck", "-f", "-n", f"{disk.path}?offset={part.start_bytes}"], check=False,
+                        pass_fds=(disk.fd,))
     if done.returncode == 0:
         return True, "clean"
     lines = (done.stdout + done.stderr).decode(errors="replace").strip().splitlines()

@@ -17,18 +17,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .. import guard, proc, workspace
-from ..errors import Interrupted
+from ..errors import Interrupted, OperationFailed
 from . import owners
 from .table import Partition
 
 log = logging.getLogger("workbench.disk")
 
 
-def attach(image: Path, partition: Partition | None = None, *, readonly: bool = False) -> str:
+def attach(image: Path, partition: Partition | None = None, *, readonly: bool = False,
+           direct_io: bool = False) -> str:
     """Attach a workspace image (or one partition of it) and return the device path.
+
+    ``direct_io``: the device writes to the image with O_DIRECT (refused if the kernel
+    would not), so the image holds exactly what reached the device and nothing from a
+    page cache of the image file: what ``power_cut`` copies.
 
     The image is claimed for the running process first (:mod:`owners`), so a cleanup
     running beside us never takes the device for a leftover; ``detach`` drops the claim.
+    losetup is handed the checked file as ``/proc/self/fd/N`` (``guard.held``), so a
+    symlink swapped into the path meanwhile cannot make it attach another file.
     """
     proc.require_root("attaching a loop device")
     real = guard.check_image(image)
@@ -36,16 +43,31 @@ def attach(image: Path, partition: Partition | None = None, *, readonly: bool = 
     args: list[str | Path] = ["losetup", "--find", "--show"]
     if readonly:
         args.append("--read-only")
+    if direct_io:
+        args.append("--direct-io=on")
     if partition is not None:
         args += ["--offset", str(partition.start_bytes), "--sizelimit", str(partition.size_bytes)]
     owners.claim("images", real)
     try:
-        device = proc.text([*args, real], what="attaching a loop device").strip()
+        with guard.held(real, write=not readonly, image_only=True) as disk:
+            device = proc.text([*args, disk.path], what="attaching a loop device", pass_fds=(disk.fd,)).strip()
     except BaseException:
         owners.release("images", real)
         raise
+    if direct_io and not uses_direct_io(device):
+        detach(device)
+        raise OperationFailed(f"{device} did not take direct I/O (the image's filesystem may not support "
+                              "O_DIRECT): the image would miss what the page cache holds")
     log.info("attached %s%s as %s", real.name, f" partition {partition.number}" if partition else "", device)
     return device
+
+
+def uses_direct_io(device: str) -> bool:
+    """Whether a loop device writes its backing file with O_DIRECT (sysfs ``loop/dio``)."""
+    try:
+        return (Path("/sys/block") / Path(device).name / "loop" / "dio").read_text().strip() == "1"
+    except OSError:
+        return False
 
 
 def _unwind_on_sigterm() -> None:
@@ -92,10 +114,11 @@ def _wait_released(device: str, backing: Path | None) -> None:
 
 
 @contextmanager
-def attached(image: Path, partition: Partition | None = None, *, readonly: bool = False) -> Iterator[str]:
+def attached(image: Path, partition: Partition | None = None, *, readonly: bool = False,
+             direct_io: bool = False) -> Iterator[str]:
     """A loop device for the image (or a partition of it), detached on the way out, whatever happens."""
     real = guard.check_image(image)
-    device = attach(real, partition, readonly=readonly)
+    device = attach(real, partition, readonly=readonly, direct_io=direct_io)
     backing = guard.loop_backing_file(device)
     try:
         yield device

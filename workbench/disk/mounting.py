@@ -21,15 +21,16 @@ log = logging.getLogger("workbench.disk")
 @contextmanager
 def mounted(
     image: Path, role: str = "root", *, readonly: bool = False, options: Sequence[str] = (),
-    at: Path | None = None,
+    at: Path | None = None, direct_io: bool = False,
 ) -> Iterator[Path]:
     """Mount one partition (by role: 'root' or 'data') of a workspace image and yield the mount point.
 
     ``at`` names a fixed mount point inside the workspace (a machine's root is always in the same
     place, which path-keyed tools such as a two-way sync's state rely on); by default a fresh one.
+    ``direct_io``: attach with direct I/O (``loop.attach``), for a power-cut copy of the image.
     """
     partition = read_table(image).by_role(role)
-    with attached(image, partition, readonly=readonly) as device:
+    with attached(image, partition, readonly=readonly, direct_io=direct_io) as device:
         with mounted_device(device, readonly=readonly, options=options, label=Path(image).stem, at=at) as point:
             yield point
 

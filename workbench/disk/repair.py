@@ -53,19 +53,23 @@ def repair_from_backup_superblock(image: Path, *, role: str = "root") -> Repair:
     """Run ``e2fsck -fy -b`` with each standard backup superblock until one repairs the filesystem."""
     real = guard.check_image(image)
     partition = read_table(real).by_role(role)
-    target = f"{real}?offset={partition.start_bytes}"
-    first_look = proc.run(["e2fsck", "-fn", target], check=False)
-    if first_look.returncode == 0:
-        return Repair(True, f"e2fsck -fn {target}", "already clean: nothing to repair")
-    last = Repair(False, "", "no backup superblock tried")
-    for block, size in backup_superblocks():
-        argv = ["e2fsck", "-fy", "-b", str(block), "-B", str(size), target]
-        done = proc.run(argv, check=False, what="repairing from a backup superblock")
-        if done.returncode in _E2FSCK_FIXED:
-            check = proc.run(["e2fsck", "-fn", target], check=False)
-            ok = check.returncode == 0
-            return Repair(ok, " ".join(argv), f"e2fsck exit {done.returncode}; re-check exit {check.returncode}")
-        last = Repair(False, " ".join(argv), f"e2fsck exit {done.returncode}: {_last_line(done)}")
+    shown = f"{real}?offset={partition.start_bytes}"  # the record names the image; e2fsck gets the checked fd
+    with guard.held(real, write=True, image_only=True) as disk:
+        target = f"{disk.path}?offset={partition.start_bytes}"
+        first_look = proc.run(["e2fsck", "-fn", target], check=False, pass_fds=(disk.fd,))
+        if first_look.returncode == 0:
+            return Repair(True, f"e2fsck -fn {shown}", "already clean: nothing to repair")
+        last = Repair(False, "", "no backup superblock tried")
+        for block, size in backup_superblocks():
+            flags = ["-fy", "-b", str(block), "-B", str(size)]
+            done = proc.run(["e2fsck", *flags, target], check=False, what="repairing from a backup superblock",
+                            pass_fds=(disk.fd,))
+            command = " ".join(["e2fsck", *flags, shown])
+            if done.returncode in _E2FSCK_FIXED:
+                check = proc.run(["e2fsck", "-fn", target], check=False, pass_fds=(disk.fd,))
+                ok = check.returncode == 0
+                return Repair(ok, command, f"e2fsck exit {done.returncode}; re-check exit {check.returncode}")
+            last = Repair(False, command, f"e2fsck exit {done.returncode}: {_last_line(done)}")
     return last
 
 

@@ -95,11 +95,12 @@ def _role(entry: dict, largest_linux: dict | None, count: int) -> str:
 def read_table(image: str | Path) -> PartitionTable:
     """The partition table of a disk image (or an empty one if there is none).
 
-    Only a workspace image or one of our loop devices is read (``guard.check_target``):
-    never a disk of the machine, and never a file outside the workspace, so
-    ``disk import`` reads the table of its copy, not of the source.
+    Only a workspace image or one of our loop devices is read (``guard.held``, which
+    sfdisk reads as ``/proc/self/fd/N``): never a disk of the machine, and never a file
+    outside the workspace, so ``disk import`` reads the table of its copy, not of the source.
     """
-    done = proc.run(["sfdisk", "--json", guard.check_target(image)], check=False)
+    with guard.held(image) as disk:
+        done = proc.run(["sfdisk", "--json", disk.path], check=False, pass_fds=(disk.fd,))
     if done.returncode != 0 or not done.stdout.strip():
         return PartitionTable("", "", ())
     return parse_sfdisk_json(done.stdout.decode())
@@ -107,7 +108,8 @@ def read_table(image: str | Path) -> PartitionTable:
 
 def gpt_problems(image: Path) -> list[str]:
     """What ``sgdisk --verify`` finds wrong with the GPT (both copies); empty when sound."""
-    done = proc.run(["sgdisk", "--verify", guard.check_target(image)], check=False)
+    with guard.held(image) as disk:
+        done = proc.run(["sgdisk", "--verify", disk.path], check=False, pass_fds=(disk.fd,))
     out = done.stdout.decode(errors="replace")
     if "No problems found" in out and done.returncode == 0:
         return []
@@ -117,5 +119,6 @@ def gpt_problems(image: Path) -> list[str]:
 
 def move_backup_gpt(image: Path) -> None:
     """On a larger disk, put the backup GPT at the new end (``sgdisk -e``)."""
-    guard.check_image(image)
-    proc.run(["sgdisk", "-e", image], what="moving the backup GPT to the end of the larger disk")
+    with guard.held(image, write=True, image_only=True) as disk:
+        proc.run(["sgdisk", "-e", disk.path], what="moving the backup GPT to the end of the larger disk",
+                 pass_fds=(disk.fd,))

@@ -43,7 +43,8 @@ def ext4_usage(image: Path, part: Partition | None = None) -> Usage:
     counts as used and as capacity.
     """
     offset = part.start_bytes if part is not None else 0
-    done = proc.run(["dumpe2fs", "-h", f"{guard.check_target(image)}?offset={offset}"], check=False)
+    with guard.held(image) as disk:
+        done = proc.run(["dumpe2fs", "-h", f"{disk.path}?offset={offset}"], check=False, pass_fds=(disk.fd,))
     return parse_dumpe2fs(done.stdout.decode(errors="replace"))
 
 
@@ -65,7 +66,7 @@ def parse_dumpe2fs(text: str) -> Usage:
 
 def fat_used_bytes(image: Path, part: Partition) -> int:
     """The bytes in the clusters a FAT filesystem's table marks in use (FAT12, 16 or 32)."""
-    fd = os.open(guard.check_target(image), os.O_RDONLY | os.O_CLOEXEC)
+    fd = guard.open_checked(image)
     try:
         boot = os.pread(fd, 512, part.start_bytes)
         layout = parse_fat_boot_sector(boot)
@@ -120,7 +121,7 @@ def table_bytes(image: Path, table: PartitionTable) -> int:
     """The partition table and boot area: MBR (with the boot code), GPT header and entries, and their backup."""
     if table.label != "gpt":
         return SECTOR if table.label else 0  # an MBR is one sector, boot code included
-    fd = os.open(guard.check_target(image), os.O_RDONLY | os.O_CLOEXEC)
+    fd = guard.open_checked(image)
     try:
         header = os.pread(fd, 92, SECTOR)
     finally:

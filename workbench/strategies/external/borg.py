@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ... import proc
+from ...disk import locks
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, RestoreIncomplete, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
@@ -61,6 +62,7 @@ class BorgEngine(FoldersEngine):
 
     # -- the Strategy protocol -------------------------------------------------------------------------------
 
+    @locks.writing("borg repository")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         folders = check_source(source, self.folders)

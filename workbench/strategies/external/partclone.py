@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import guard, workspace
+from ...disk import locks
 from ...disk import partclone as tool
 from ...disk.mounting import mounted
 from ...disk.table import Partition, PartitionTable, move_backup_gpt, read_table
@@ -84,6 +85,7 @@ class PartcloneImage:
         self.scratch = scratch  # where a point is restored to be listed (default: a temporary folder in the workspace)
 
     # -- protect -----------------------------------------------------------------------------------
+    @locks.writing("partclone image folder")
     def protect(self, source: Path, target: Path, *, now: datetime, progress: ProgressCallback | None = None,
                 full: bool = False) -> RestorePoint:
         """One full point (``full`` changes nothing: partclone has no incrementals)."""

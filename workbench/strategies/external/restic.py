@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ... import proc
+from ...disk import locks
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, RestoreIncomplete, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
@@ -63,6 +64,7 @@ class ResticEngine(FoldersEngine):
 
     # -- the Strategy protocol -------------------------------------------------------------------------------
 
+    @locks.writing("restic repository")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         folders = check_source(source, self.folders)

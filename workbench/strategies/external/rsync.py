@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import proc
+from ...disk import locks
 from ...disk.targets import check_destination
 from ...errors import MissingToolError, OperationFailed, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
@@ -64,6 +65,7 @@ TOOLS = ("rsync",)
 class RsyncMirror(OneWayMirror):
     """One-way mirror by rsync."""
 
+    @locks.writing("rsync mirror")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         """One sync. ``progress`` hears rsync's last progress figures once it ends (rsync runs in the

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import proc
+from ...disk import locks
 from ...disk.targets import check_destination
 from ...errors import OperationFailed, UsageError
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, VerifyReport
@@ -65,6 +66,7 @@ TOOLS = ("unison",)
 class UnisonMirror(TwoWayMirror):
     """Two-way mirror by unison."""
 
+    @locks.writing("unison replica")
     def protect(self, source: Path, target: Path, *, now: datetime,
                 progress: ProgressCallback | None = None) -> RestorePoint:
         """One sync. ``progress`` hears (items transferred, items seen) once unison ends."""
