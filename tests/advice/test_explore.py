@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from workbench.advice.explore import results_folder, scaled_profile
@@ -64,29 +63,25 @@ def test_a_finished_run_of_the_same_matrix_is_reused_without_running(workspace: 
                                data_size=8 << 20)
 
 
-def test_explorer_without_root_reads_the_shipped_example_and_says_so(workspace: Path, monkeypatch):
+def test_explorer_reads_the_folder_or_the_shipped_example_and_never_measures(workspace: Path, monkeypatch):
     from workbench.advice import explore
 
     def must_not_run(*args, **kwargs):
-        raise AssertionError("measured without root")
+        raise AssertionError("reading measured")
 
-    monkeypatch.setattr(explore, "can_measure", lambda: False)
+    monkeypatch.setattr(explore, "can_measure", lambda: True)  # not even as root
     monkeypatch.setattr(explore, "run_matrix", must_not_run)
-    shipped = set(pd.read_csv(explore.EXAMPLE_RESULTS / "results.csv")["scenario"])
-    assert "disk-loss" not in shipped and "deletion" in shipped
-    source = explore.explorer_results(None, profile="laptop", data_size="8M", change_factor=2.0,
-                                      threats=["deletion", "disk-loss"])
+    source = explore.explorer_results(None)
     assert source.folder == explore.EXAMPLE_RESULTS and (source.folder / "results.csv").exists()
-    assert "Not running as root" in source.note and "'laptop'" in source.note
-    assert "did not measure disk-loss" in source.note
-    measured = explore.explorer_results(None, profile="classroom", data_size="8M", change_factor=1.0,
-                                        threats=["deletion"])
-    assert "did not measure" not in measured.note
-    assert explore.explorer_results(workspace, profile="laptop", data_size="8M", change_factor=1.0,
-                                    threats=["deletion"]).folder == workspace
+    assert source.note.startswith("Showing the shipped example results") and "as root" in source.note
+    given = explore.explorer_results(workspace)
+    assert (given.folder, given.note) == (workspace, "")
+    monkeypatch.setattr(explore, "EXAMPLE_RESULTS", workspace / "absent")
+    with pytest.raises(UsageError, match="no results to explore"):
+        explore.explorer_results(None)
 
 
-def test_explorer_as_root_measures_the_workload_it_was_given(workspace: Path, monkeypatch):
+def test_measuring_a_workload_runs_the_explorer_strategies_on_the_threats(workspace: Path, monkeypatch):
     from workbench.advice import explore
 
     asked = {}
@@ -95,10 +90,11 @@ def test_explorer_as_root_measures_the_workload_it_was_given(workspace: Path, mo
         asked.update(options, out=out)
         return workspace / out
 
-    monkeypatch.setattr(explore, "can_measure", lambda: True)
     monkeypatch.setattr(explore, "run_comparison", fake_run)
-    source = explore.explorer_results(None, profile="classroom", data_size="8M", change_factor=2.0,
-                                      threats=["ransomware"])
-    assert source.note == "" and source.folder == workspace / asked["out"]
+    folder = explore.measure_workload(profile="classroom", data_size="8M", change_factor=2.0, threats=["ransomware"])
+    assert folder == workspace / asked["out"]
     assert asked["scenarios"] == ["ransomware"] and asked["data_size"] == 8 << 20
+    assert asked["strategies"] == explore.EXPLORER_STRATEGIES
     assert load_profile(asked["profile"]).churn != load_profile("classroom").churn  # the scaled copy
+    with pytest.raises(UsageError, match="at least one threat"):
+        explore.measure_workload(profile="classroom", data_size="8M", change_factor=1.0, threats=[])

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from frozen import row, table
 
 from workbench.advice import Needs, recommend
+from workbench.advice.recommend import PRIORITIES
+from workbench.errors import UsageError
 
 THREATS = ("deletion", "ransomware")
 
@@ -66,6 +69,27 @@ def test_rpo_and_space_limits_change_the_answer():
     assert tight.choice.members == ("image",) and not tight.choice.within_space
 
 
+def test_the_priority_breaks_the_tie_among_options_that_meet_every_need():
+    results = table(*_baseline(),
+                    row("backup", "deletion", rpo_hours=20.0, rto_s=50.0),
+                    row("backup", "ransomware", rpo_hours=20.0, rto_s=50.0),
+                    row("image", "deletion", rpo_hours=2.0, rto_s=8.0, footprint_bytes=50_000_000,
+                        reserved_bytes=50_000_000),
+                    row("image", "ransomware", rpo_hours=12.0, rto_s=9.0, footprint_bytes=50_000_000,
+                        reserved_bytes=50_000_000),
+                    row("clone", "deletion", rpo_hours=1.0, rto_s=30.0, footprint_bytes=80_000_000,
+                        reserved_bytes=80_000_000),
+                    row("clone", "ransomware", rpo_hours=1.0, rto_s=30.0, footprint_bytes=80_000_000,
+                        reserved_bytes=80_000_000))
+    picks = {prefer: recommend(results, Needs(threats=THREATS, prefer=prefer)).choice.members
+             for prefer in PRIORITIES}
+    assert picks == {"space": ("backup",), "recovery": ("image",), "restore-point": ("clone",)}
+    advice = recommend(results, Needs(threats=THREATS, prefer="recovery"))
+    assert any("the quickest recovery (what you put first)" in reason for reason in advice.reasons)
+    with pytest.raises(UsageError, match="unknown priority 'speed'"):
+        recommend(results, Needs(threats=THREATS, prefer="speed"))
+
+
 def test_without_baseline_the_worst_loss_stands_in_and_the_advice_says_so():
     results = table(row("backup", "deletion", bytes_lost=1_000),
                     row("mirror-sync", "deletion", variant="quick-check", bytes_lost=500_000))
@@ -104,3 +128,15 @@ def test_threats_as_one_comma_separated_string_and_none_measured():
     nothing = recommend(results, Needs(threats=("bitrot",)))
     assert nothing.choice is None and not nothing.meets_all_needs
     assert list(nothing.outcomes.columns)[:2] == ["strategy", "scenario"]  # an empty table keeps its columns
+
+
+def test_a_needs_file_states_the_priority_and_a_wrong_one_is_refused(tmp_path):
+    from workbench.advice.needs_file import in_words, load_needs
+
+    needs = tmp_path / "needs.yaml"
+    needs.write_text("needs:\n  threats: [ransomware]\n  prefer: restore-point\n")
+    assert load_needs(needs).prefer == "restore-point"
+    assert "first the newest restore point" in in_words(load_needs(needs))
+    needs.write_text("needs:\n  prefer: speed\n")
+    with pytest.raises(UsageError, match="prefer is one of space, recovery, restore-point, not 'speed'"):
+        load_needs(needs)

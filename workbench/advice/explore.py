@@ -5,10 +5,11 @@ factor (the explorer's "daily change rate"), into the workspace. ``run_compariso
 runs the strategy x scenario matrix through the experiment engine, exactly as
 ``workbench compare`` does, and returns the results folder. ``results_folder``
 picks what a notebook reads: the folder it was given, else the shipped example,
-else a fresh small run. ``explorer_results`` picks what the explorer reads: the
-folder it was given, else (as root) a run measured for the person's workload and
-threats, else the shipped example with a note that says so, so the notebook opens
-without root.
+else a fresh small run. The explorer keeps reading and measuring apart, so it opens
+without root and never starts a matrix by itself: ``explorer_results`` is what it reads
+(the folder it was given, else the shipped example, with a note that says so), and
+``measure_workload`` (as root, when the person presses its button) measures the
+explorer's strategies for a workload and the threats they fear.
 """
 
 from __future__ import annotations
@@ -109,26 +110,30 @@ def can_measure() -> bool:
     return os.geteuid() == 0
 
 
-def explorer_results(given: str | Path | None, *, profile: str, data_size: str, change_factor: float,
-                     threats: Sequence[str]) -> ExplorerResults:  # fmt: skip
-    """The folder given; else, as root, a small comparison of the workload on ``threats``; else the shipped example.
+def explorer_results(given: str | Path | None) -> ExplorerResults:
+    """The folder given, else the shipped example with a note that says so; never a new run.
 
-    Without root the notebook still opens: it reads the example run, and the note
-    says so and names the feared threats that run did not measure.
+    Without either, a one-line usage error says what to pass.
     """
     if given is not None:
         return ExplorerResults(Path(given), "")
-    if can_measure() or not (EXAMPLE_RESULTS / "results.csv").exists():
-        churned = scaled_profile(profile, change_factor)
-        label = f"explorer-{Path(churned).stem}-{data_size}-{'-'.join(sorted(threats))}"
-        return ExplorerResults(run_comparison(label, strategies=EXPLORER_STRATEGIES, scenarios=threats,
-                                              profile=churned, data_size=parse_size(data_size)), "")  # fmt: skip
+    if not (EXAMPLE_RESULTS / "results.csv").exists():
+        raise UsageError("no results to explore: give a results folder ('workbench compare --out DIR' writes one)")
     record = json.loads((EXAMPLE_RESULTS / "run.json").read_text())
-    note = (f"Not running as root, so nothing is measured for profile '{profile}' at {data_size} "
-            f"(churn x{change_factor:g}): showing the shipped example results in {EXAMPLE_RESULTS} "
-            f"(profile '{record.get('profile')}') instead. Run as root to measure your own.")  # fmt: skip
-    unmeasured = [t for t in threats if t not in record.get("scenarios", [])]
-    if unmeasured:
-        note += (f" The example did not measure {', '.join(unmeasured)}; it measured "
-                 f"{', '.join(record.get('scenarios', []))}.")  # fmt: skip
+    note = (f"Showing the shipped example results (profile '{record.get('profile')}', "
+            f"{len(record.get('scenarios', []))} scenarios); give a results folder, or measure your own "
+            f"workload below (as root).")  # fmt: skip
     return ExplorerResults(EXAMPLE_RESULTS, note)
+
+
+def measure_workload(*, profile: str, data_size: str, change_factor: float, threats: Sequence[str]) -> Path:
+    """The explorer's strategies measured on ``threats`` for this workload (needs root); the results folder.
+
+    A workload measured before is read again, not measured twice (``run_comparison``).
+    """
+    if not threats:
+        raise UsageError("choose at least one threat to measure")
+    churned = scaled_profile(profile, change_factor)
+    label = f"explorer-{Path(churned).stem}-{data_size}-{'-'.join(sorted(threats))}"
+    return run_comparison(label, strategies=EXPLORER_STRATEGIES, scenarios=threats, profile=churned,
+                          data_size=parse_size(data_size))

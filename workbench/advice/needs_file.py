@@ -7,6 +7,7 @@
       max_rpo_hours: 24                 # at most a day of work lost
       max_rto_s: 120                    # back within two minutes (real seconds on this machine)
       max_space: 2G                     # or max_space_ratio: 1.5 (space / the data's size)
+      prefer: recovery                  # what comes first among the fits: space (default), recovery, restore-point
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import yaml
 
 from ..errors import UsageError
 from ..units import format_bytes, parse_size
-from .recommend import Needs
+from .recommend import PRIORITIES, Needs
 
-KEYS = {"threats", "max_rpo_hours", "max_rto_s", "max_space", "max_space_ratio", "max_lost_share", "profile"}
+KEYS = {"threats", "max_rpo_hours", "max_rto_s", "max_space", "max_space_ratio", "max_lost_share", "profile",
+        "prefer"}
 
 
 def load_needs(path: str | Path) -> Needs:
@@ -38,13 +40,16 @@ def load_needs(path: str | Path) -> Needs:
     unknown = sorted(set(data) - KEYS)
     if unknown:
         raise UsageError(f"needs file '{source}': unknown key(s) {', '.join(unknown)}; use {', '.join(sorted(KEYS))}")
+    if str(data.get("prefer", "space")) not in PRIORITIES:
+        raise UsageError(f"needs file '{source}': prefer is one of {', '.join(PRIORITIES)}, not '{data['prefer']}'")
     threats = data.get("threats") or ()
     try:
         return Needs(threats=tuple(threats.split(",") if isinstance(threats, str) else map(str, threats)),
                      max_rpo_hours=_number(data.get("max_rpo_hours")), max_rto_s=_number(data.get("max_rto_s")),
                      max_space_bytes=parse_size(str(data["max_space"])) if data.get("max_space") else None,
                      max_space_ratio=_number(data.get("max_space_ratio")),
-                     max_lost_share=float(data.get("max_lost_share", 0.25)), profile=data.get("profile"))
+                     max_lost_share=float(data.get("max_lost_share", 0.25)), profile=data.get("profile"),
+                     prefer=str(data.get("prefer", "space")))
     except (TypeError, ValueError) as exc:
         raise UsageError(f"needs file '{source}': {exc}") from exc
 
@@ -64,4 +69,6 @@ def in_words(needs: Needs) -> tuple[str, ...]:
         words.append(f"space at most {format_bytes(needs.max_space_bytes)}")
     if needs.max_space_ratio is not None:
         words.append(f"space at most {needs.max_space_ratio:g}× the data")
+    if needs.prefer != "space":
+        words.append(f"first {PRIORITIES[needs.prefer]}")
     return tuple(words)

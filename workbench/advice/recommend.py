@@ -24,9 +24,11 @@ The rules, stated once so the notebook and the tests can quote them:
   reserves a whole disk). The ratio divides by the largest ``protected_bytes``
   in those rows (the whole data set).
 - **Choice.** Among the options that answer every feared threat within the
-  space budget, the one with fewest members, then least space, then the
-  quickest worst-case recovery. When none does, the option answering the most
-  threats is shown, with what it misses.
+  space budget, the one with fewest members, then what the person puts first
+  (``Needs.prefer``): least space (the default), then the quickest worst-case
+  recovery; or the quickest recovery, then least space; or the newest restore
+  point (least RPO), then least space. When none does, the option answering
+  the most threats is shown, with what it misses.
 """
 
 from __future__ import annotations
@@ -37,12 +39,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..errors import UsageError
 from ..units import format_bytes
 from .table import normalise
 
 BASELINE = "none"
 OUTCOME_COLUMNS = ["strategy", "scenario", "repetitions", "recovered", "answered", "came_back_clean", "bytes_lost",
                    "damage_bytes", "rpo_hours", "rto_s", "space_bytes", "protected_bytes", "why"]
+#: What a person may put first among options that meet every need (``Needs.prefer``), and how it is said.
+PRIORITIES = {"space": "the least space", "recovery": "the quickest recovery",
+              "restore-point": "the newest restore point"}
 EVIDENCE_COLUMNS = ["strategy", "variant", "scenario", "repetition", "status", "came_back_clean", "bytes_lost",
                     "rpo_hours", "rto_s", "footprint_bytes", "reserved_bytes", "protected_bytes",
                     "space_amplification"]
@@ -59,6 +65,7 @@ class Needs:
     max_space_ratio: float | None = None  # space / the data's size
     max_lost_share: float = 0.25  # of what the threat destroys on an unprotected disk (see the module docstring)
     profile: str | None = None  # only rows of this profile, when given
+    prefer: str = "space"  # what breaks the tie among options that meet every need: a key of PRIORITIES
 
 
 @dataclass(frozen=True)
@@ -210,14 +217,19 @@ def _option(members: tuple[str, ...], outcomes: pd.DataFrame, threats: list[str]
                   space, ratio, within)
 
 
-def _rank_key(option: Option) -> tuple:
+def _rank_key(option: Option, prefer: str = "space") -> tuple:
+    rto = option.rto_s if not math.isnan(option.rto_s) else math.inf
+    rpo = option.rpo_hours if not math.isnan(option.rpo_hours) else math.inf
+    then = {"space": (option.space_bytes, rto), "recovery": (rto, option.space_bytes),
+            "restore-point": (rpo, option.space_bytes)}[prefer]
     return (not (option.answers_all and option.within_space), -sum(option.answered.values()),
-            not option.within_space, len(option.members), option.space_bytes,
-            option.rto_s if not math.isnan(option.rto_s) else math.inf)
+            not option.within_space, len(option.members), *then)
 
 
 def recommend(results: pd.DataFrame, needs: Needs) -> Recommendation:
     """The strategy or pair that answers the feared threats within the limits, with the rows behind it."""
+    if needs.prefer not in PRIORITIES:
+        raise UsageError(f"unknown priority '{needs.prefer}': choose {', '.join(PRIORITIES)}")
     outcomes, notes = threat_outcomes(results, needs)
     threats = feared(needs, results)  # an unmeasured one is not answered
     if outcomes.empty:
@@ -227,7 +239,7 @@ def recommend(results: pd.DataFrame, needs: Needs) -> Recommendation:
     data_bytes = _data_bytes(outcomes)
     options = [_option((label,), outcomes, threats, data_bytes, needs) for label in labels]
     options += [_option(pair, outcomes, threats, data_bytes, needs) for pair in itertools.combinations(labels, 2)]
-    options.sort(key=_rank_key)
+    options.sort(key=lambda option: _rank_key(option, needs.prefer))
     best = options[0]
     meets = best.answers_all and best.within_space
     choice = best if any(best.answered.values()) else None
@@ -254,9 +266,13 @@ def _reasons(choice: Option | None, meets: bool, options: list[Option], threats:
                                         else f"not answered ({choice.by_threat[threat]})"))
     if not choice.within_space:
         reasons.append("it needs more space than the budget allows")
+    rivals = sum(1 for o in options if o.answers_all and o.within_space and len(o.members) == len(choice.members))
+    if meets and rivals > 1:
+        reasons.append(f"of the {rivals} options of {len(choice.members)} member(s) that meet every need, it has "
+                       f"{PRIORITIES[needs.prefer]} (what you put first)")
     if len(choice.members) > 1:
         singles = [o for o in options if len(o.members) == 1]
-        best_single = min(singles, key=_rank_key)
+        best_single = min(singles, key=lambda option: _rank_key(option, needs.prefer))
         missed = [t for t, ok in best_single.answered.items() if not ok]
         reasons.append(f"no single strategy is enough: the best one, {best_single.name}, misses "
                        f"{', '.join(missed) or 'the space budget'}; two independent copies of different kinds "

@@ -40,7 +40,10 @@ What is here:
   ``restore``, ``verify``, ``footprint``, ``opened``); ``raid1_capacity``
 - faults and the judge: ``strike``, ``ground_truth`` (a ``Truth``), ``judge``
 - results: ``load_results``, ``read_results``, ``compare`` (measures, as root),
-  ``explorer_results``, ``cell_grid`` (a ``Results``: ``rows``, ``ok``, ``record``, ``note``)
+  ``explorer_results`` (reads, never measures), ``measure_workload`` (as root), ``can_measure``,
+  ``cell_grid`` (a ``Results``: ``rows``, ``ok``, ``record``, ``note``)
+- the explorer's form (needs ipywidgets, the ``[notebooks]`` extra): ``Explorer(results, needs)``,
+  whose ``view()`` is notebook 05's page
 - figures (``workbench.report``): ``time_space``, ``intact_heatmap``, ``rpo_rto_bars``,
   ``health_heatmap``, ``protect_runs``, ``growth_over_days``, ``sweep_frame``,
   ``shipped_sweep_dirs``, ``size_sweep``, ``churn_size``, ``churn_sweep``, ``holdings``,
@@ -56,6 +59,8 @@ a notebook shows is what ``workbench compare`` measures.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ..advice import Needs, Recommendation, check_claims, judge_claims, load_claims, recommend
 from ..errors import WorkbenchError
@@ -82,7 +87,16 @@ from ..workload.profile import known_profiles
 from .copies import Copy, raid1_capacity, strategy
 from .disks import build, health, make_disk, mounted, strike, use_workspace
 from .helpers import Stopwatch, hexdump, stopwatch
-from .results import Results, cell_grid, compare, explorer_results, load_results, read_results
+from .results import (
+    Results,
+    can_measure,
+    cell_grid,
+    compare,
+    explorer_results,
+    load_results,
+    measure_workload,
+    read_results,
+)
 from .truth import Truth, ground_truth, judge
 
 __all__ = [
@@ -93,7 +107,10 @@ __all__ = [
     # faults and the judge
     "strike", "Truth", "ground_truth", "judge",
     # results
-    "Results", "load_results", "read_results", "compare", "explorer_results", "cell_grid",
+    "Results", "load_results", "read_results", "compare", "explorer_results", "measure_workload", "can_measure",
+    "cell_grid",
+    # the explorer's form
+    "Explorer",
     # figures
     "time_space", "intact_heatmap", "rpo_rto_bars", "health_heatmap", "protect_runs", "growth_over_days",
     "sweep_frame", "shipped_sweep_dirs", "size_sweep", "churn_size", "churn_sweep", "holdings", "options_map",
@@ -104,3 +121,13 @@ __all__ = [
     "known_profiles", "known_scenarios", "parse_size", "format_bytes", "Stopwatch", "stopwatch", "hexdump",
     "WorkbenchError", "RAID1_MIN_BYTES", "LOCKED_SUFFIX", "RANSOM_NOTE",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``lab.Explorer``, imported when first used: its widgets come with the ``[notebooks]`` extra only, and
+    the rest of lab works without them."""
+    if name == "Explorer":
+        from .explorer import Explorer
+
+        return Explorer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -96,13 +96,23 @@ def compare(out: str | Path, *, strategies: Sequence[str] = explore.EXPLORER_STR
                                                data_size=size, seed=seed, quiet=quiet))
 
 
-def explorer_results(given: str | Path | None, *, profile: str, data_size: str, change_factor: float,
-                     threats: Sequence[str]) -> Results:  # fmt: skip
-    """What the explorer weighs: the folder ``given``; else, as root, the explorer's strategies
-    measured on ``threats`` for this workload; else the shipped example, with a ``note`` saying so."""
-    source = explore.explorer_results(given, profile=profile, data_size=data_size, change_factor=change_factor,
-                                      threats=threats)
+def explorer_results(given: str | Path | None) -> Results:
+    """What the explorer weighs: the folder ``given``, else the shipped example (its ``note`` says so).
+    Reading never measures; ``measure_workload`` does."""
+    source = explore.explorer_results(given)
     return read_results(source.folder, note=source.note)
+
+
+def measure_workload(*, profile: str, data_size: str, change_factor: float, threats: Sequence[str]) -> Results:
+    """The explorer's strategies measured now on ``threats`` for this workload (``change_factor`` scales the
+    profile's daily churn), as ``workbench compare`` would. Needs root; a workload measured before is read."""
+    return read_results(explore.measure_workload(profile=profile, data_size=data_size, change_factor=change_factor,
+                                                 threats=threats))
+
+
+def can_measure() -> bool:
+    """Whether this process may measure (loop disks need root)."""
+    return explore.can_measure()
 
 
 def cell_grid(rows: pd.DataFrame, column: str) -> pd.DataFrame:
