@@ -22,7 +22,7 @@ import ipywidgets as widgets
 
 from ..advice import Needs, Recommendation, recommend
 from ..advice.recommend import PRIORITIES
-from ..errors import WorkbenchError
+from ..errors import UsageError, WorkbenchError
 from ..report.notebook_plots import options_map
 from ..units import format_bytes, parse_size
 from ..workload.profile import known_profiles
@@ -46,13 +46,13 @@ def _text(value: float | None, description: str, placeholder: str = "no limit") 
 
 
 def _limit(text: str, field: str) -> float | None:
-    """A blank limit is none; anything else is a number, or a ValueError naming the field."""
+    """A blank limit is none; anything else is a number, or a UsageError naming the field."""
     if not text.strip():
         return None
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"{field}: '{text}' is not a number (leave it blank for no limit)") from None
+        raise UsageError(f"{field}: '{text}' is not a number (leave it blank for no limit)") from None
 
 
 def _size(text: str, field: str) -> int | None:
@@ -61,7 +61,7 @@ def _size(text: str, field: str) -> int | None:
     try:
         return parse_size(text)
     except (WorkbenchError, ValueError):
-        raise ValueError(f"{field}: '{text}' is not a size such as 2G or 512M (blank: no limit)") from None
+        raise UsageError(f"{field}: '{text}' is not a size such as 2G or 512M (blank: no limit)") from None
 
 
 class Explorer:
@@ -130,7 +130,7 @@ class Explorer:
             f"<p><i>{html.escape(note)}</i></p>" for note in notes)
 
     def needs(self) -> Needs:
-        """The needs the form states now; a ValueError names a field that does not parse."""
+        """The needs the form states now; a UsageError names a field that does not parse."""
         form = self.form
         return Needs(threats=tuple(form["threats"].value),
                      max_rpo_hours=_limit(form["max_rpo_hours"].value, "RPO"),
@@ -144,7 +144,7 @@ class Explorer:
         """Recommend again from the loaded rows for what the form says now."""
         try:
             needs = self.needs()
-        except ValueError as exc:
+        except (WorkbenchError, ValueError) as exc:
             self.problem.value = f"<p style='color:#b00020'>{html.escape(str(exc))}</p>"
             return
         self.problem.value = ""
