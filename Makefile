@@ -169,11 +169,13 @@ fill-sweep: setup
 	rm -rf $(FILL_SWEEP_OUT)
 	$(foreach fill,$(FILL_SWEEP_FILLS),$(call example_run,$(FILL_SWEEP_OUT)/fill-$(fill),--strategies $(EXAMPLE_STRATEGIES) --profile classroom --fill $(fill) --scenarios deletion,cells))
 
-.PHONY: example-results which-tool classroom
-example-results: setup classroom fill-sweep which-tool
+.PHONY: example-results which-tool classroom sweep
+example-results: setup classroom sweep fill-sweep which-tool
 classroom: setup
 	rm -rf $(EXAMPLE_OUT)
 	$(call example_run,$(EXAMPLE_OUT),--strategies $(CLASSROOM_STRATEGIES) --profile classroom --scenarios $(CLASSROOM_SCENARIOS) --jobs $(EXAMPLE_JOBS),cells)
+
+sweep: setup
 	rm -rf $(SWEEP_OUT)
 	$(foreach size,$(SWEEP_SIZES),$(call example_run,$(SWEEP_OUT)/classroom-$(size),--strategies $(EXAMPLE_STRATEGIES) --profile classroom --data-size $(size) --scenarios $(SWEEP_SCENARIOS)))
 	mkdir -p $(SWEEP_OUT)/classroom-churn-x$(SWEEP_CHURN)

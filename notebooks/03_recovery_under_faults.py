@@ -101,6 +101,20 @@ if details:
     display(verdicts.groupby("category").agg(entries=("path", "size"), bytes=("bytes", "sum")))
     display(verdicts.head(10))
 
+# %% [markdown]
+# ## Takeaways
+#
+# What these rows say, in the report's own words: each sentence is computed from the table
+# above (change the results, and the sentences change), with the cells it rests on.
+
+# %%
+found = lab.findings(results)
+for sentence in found.sentences:
+    where = ", ".join(f"{label} × {scenario}" for label, scenario in sentence.cells[:6])
+    more = f" (and {len(sentence.cells) - 6} more)" if len(sentence.cells) > 6 else ""
+    display(Markdown(f"- **{sentence.title}.** {sentence.text}" + (f" *Cells: {where}{more}.*" if where else "")))
+facts["takeaways"] = [sentence.key for sentence in found.sentences]
+
 # %%
 if facts_path:
     Path(facts_path).write_text(json.dumps(facts, indent=1, default=str))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,7 +144,8 @@ def test_saved_cell_details_name_no_path_of_the_machine_that_ran_them() -> None:
     scratch = "/home/alice/wb/experiments/ex-x-1a2b/backup__bitrot__r1/"
     text = json.dumps({"faults": [{"target": scratch + "cell/source.img"}],
                        "mount": "/home/alice/wb/.mnt/cell-source-f8", "error": "cannot read '/home/alice/wb/pc.img'",
-                       "other": "/srv/data/file"})
+                       "other": "/srv/data/file", "crash": f"{sys.executable} -m workbench.experiment.child"})
     details = json.loads(portable(text, "backup__bitrot__r1", home))
     assert details == {"faults": [{"target": "cell/source.img"}], "mount": "$WORKBENCH_HOME/.mnt/cell-source-f8",
-                       "error": "cannot read '$WORKBENCH_HOME/pc.img'", "other": "/srv/data/file"}
+                       "error": "cannot read '$WORKBENCH_HOME/pc.img'", "other": "/srv/data/file",
+                       "crash": "python -m workbench.experiment.child"}

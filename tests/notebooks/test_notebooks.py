@@ -149,6 +149,8 @@ def test_03_heatmap_cells_trace_to_their_rows(tmp_path: Path, results_dir: Path)
         assert fractions[f"mirror-sync/{scenario}"] < fractions[f"backup/{scenario}"]
     if (results_dir / "cells").is_dir():
         assert trace["not_intact"] > 0
+    from workbench.report.findings import findings
+    assert facts["takeaways"] == [f.key for f in findings(results).sentences] and "most-back" in facts["takeaways"]
 
 
 @pytest.mark.timeout(300)

@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -131,12 +132,14 @@ def portable(text: str, label: str, home: Path) -> str:
     """A cell's details (JSON text) with no path of the machine that ran it (pure).
 
     A path in the cell's scratch folder (``.../experiments/RUN/LABEL/cell/source.img``) becomes
-    relative to it (``cell/source.img``), any other workspace path starts ``$WORKBENCH_HOME/``:
-    the scratch is gone once the cell ends, and shipped or shared results should not name the
-    folders (or the user name) of whoever ran them.
+    relative to it (``cell/source.img``), any other workspace path starts ``$WORKBENCH_HOME/``, and
+    the interpreter (a crash fault records the command it killed) is ``python``: the scratch is gone
+    once the cell ends, and shipped or shared results should not name the folders (or the user
+    name) of whoever ran them.
     """
     escaped = json.dumps(str(home))[1:-1]
     text = re.sub(r"[^\"'\s]*/experiments/[^/\"'\s]+/" + re.escape(label) + "/", "", text)
+    text = text.replace(json.dumps(sys.executable)[1:-1] + " ", "python ")
     return text.replace(f"{escaped}/", "$WORKBENCH_HOME/")
 
 

@@ -44,6 +44,8 @@ What is here:
   ``cell_grid`` (a ``Results``: ``rows``, ``ok``, ``record``, ``note``)
 - the explorer's form (needs ipywidgets, the ``[notebooks]`` extra): ``Explorer(results, needs)``,
   whose ``view()`` is notebook 05's page
+- what was found (``workbench.report``): ``findings`` (the report's first section: sentences, each
+  with the cells it rests on, and the trade-off table)
 - figures (``workbench.report``): ``time_space``, ``intact_heatmap``, ``rpo_rto_bars``,
   ``health_heatmap``, ``protect_runs``, ``growth_over_days``, ``sweep_frame``,
   ``shipped_sweep_dirs``, ``size_sweep``, ``churn_size``, ``churn_sweep``, ``holdings``,
@@ -67,6 +69,7 @@ from ..errors import WorkbenchError
 from ..experiment.scenario import known_scenarios
 from ..faults.ransomware import EXTENSION as LOCKED_SUFFIX
 from ..faults.ransomware import NOTE_NAME as RANSOM_NOTE
+from ..report.findings import findings
 from ..report.notebook_plots import (
                                      churn_size,
                                      churn_sweep,
@@ -111,8 +114,8 @@ __all__ = [
     "cell_grid",
     # the explorer's form
     "Explorer",
-    # figures
-    "time_space", "intact_heatmap", "rpo_rto_bars", "health_heatmap", "protect_runs", "growth_over_days",
+    # what was found, figures
+    "findings", "time_space", "intact_heatmap", "rpo_rto_bars", "health_heatmap", "protect_runs", "growth_over_days",
     "sweep_frame", "shipped_sweep_dirs", "size_sweep", "churn_size", "churn_sweep", "holdings", "options_map",
     "which_tool", "which_tool_rows",
     # advice
