@@ -10,7 +10,6 @@ through ``replacing``.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,7 +44,7 @@ def replacing(path: Path, *, aside: Path | None = None, sync: bool = True) -> It
     ``--sync``). If the block raises, the file aside is removed and ``path`` is untouched.
     """
     path = Path(path)
-    temp = aside if aside is not None else path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temp = aside if aside is not None else path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
         yield temp
         if sync:

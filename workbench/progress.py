@@ -32,11 +32,37 @@ def bar(total: int, description: str, *, unit: str = "it", quiet: bool | None = 
 
     With ``unit="B"`` the counts are bytes, shown as KiB, MiB, GiB.
     """
-    from tqdm.auto import tqdm
+    if quiet_by_default() if quiet is None else quiet:
+        return SilentBar(total)
+    from tqdm.auto import tqdm  # a third of a second of imports (asyncio, multiprocessing): only when drawn
 
-    disable = quiet_by_default() if quiet is None else quiet
     scaled = {"unit_scale": True, "unit_divisor": 1024} if unit == "B" else {}
-    return tqdm(total=total, desc=description, unit=unit, disable=disable, dynamic_ncols=True, **scaled)
+    return tqdm(total=total, desc=description, unit=unit, dynamic_ncols=True, **scaled)
+
+
+class SilentBar:
+    """What a quiet ``bar`` returns: the few calls of tqdm the engines use, drawing and counting nothing
+    (as a disabled tqdm bar does)."""
+
+    disable = True
+
+    def __init__(self, total: int) -> None:
+        self.total, self.n = total, 0
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> SilentBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @contextmanager

@@ -80,6 +80,21 @@ def test_refresh_writes_only_changed_blocks_and_punches_new_holes(sparse_source:
     assert strategy.verify(clone).ok
 
 
+def test_a_full_clone_over_an_old_one_leaves_nothing_of_it(sparse_source: Path, workspace: Path):
+    """The old clone is punched out, not truncated (ext4 flushes a file truncated to zero at close):
+    none of its data survives where the new source has holes, and the new clone is as sparse."""
+    clone = workspace / "clone.img"
+    other = sparse_file(workspace / "other.img", 40 * MiB, [(i * 4 * MiB + 2 * MiB, MiB // 2) for i in range(10)],
+                        seed=5)
+    CloneStrategy().protect(other, clone, now=NOW, full=True)
+    point = CloneStrategy().protect(sparse_source, clone, now=NOW, full=True)
+    assert point.extra["mode"] == "full"
+    assert digest(clone) == digest(sparse_source)
+    assert clone.stat().st_size == sparse_source.stat().st_size
+    assert _allocated(clone) <= _allocated(sparse_source) + 8 * BLOCK
+    assert CloneStrategy().verify(clone).ok
+
+
 def test_verify_names_the_damaged_range_and_restore_refuses(sparse_source: Path, workspace: Path):
     clone = workspace / "clone.img"
     strategy = CloneStrategy()

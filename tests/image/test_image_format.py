@@ -70,9 +70,9 @@ def test_nonzero_runs_finds_data_granules():
     assert nonzero_runs(bytes(8192)) == []
     tail = bytearray(70_000)  # a zero piece and a short, odd tail (the disk's last chunk)
     tail[69_000] = 3
-    assert nonzero_runs(bytes(tail)) == [(65_536, 4_464)]  # no 4 KiB zero run in the tail: written whole
+    assert nonzero_runs(bytes(tail)) == [(65_536, 4_096)]  # the short zero granule at the end stays a hole
     tail[65_536 + 4_096 * 0] = 0
     tail[65_000] = 1  # now the first piece has data in its last granule only
-    assert nonzero_runs(bytes(tail)) == [(61_440, 4_096 + 4_464)]
+    assert nonzero_runs(bytes(tail)) == [(61_440, 2 * 4_096)]
     full = bytes([1]) * (128 * 1024)
     assert nonzero_runs(full) == [(0, 128 * 1024)]  # adjacent pieces merge

@@ -98,6 +98,19 @@ def _punch(fd: int, offset: int, length: int) -> None:
         os.pwrite(fd, bytes(length), offset)
 
 
+def _discard(fd: int, size: int) -> None:
+    """Make ``fd`` a file of ``size`` zero bytes, all holes, for a fresh copy.
+
+    Not ``ftruncate(fd, 0)``: ext4 takes a file truncated to zero for a file being
+    replaced (auto_da_alloc) and flushes all it is written with at ``close``, which
+    cost a third of a full clone's time here. Punching leaves it alone.
+    """
+    old = os.fstat(fd).st_size
+    if old and _libc().fallocate(fd, _FALLOC_PUNCH, ctypes.c_long(0), ctypes.c_long(old)) != 0:
+        os.ftruncate(fd, 0)  # a filesystem that cannot punch
+    os.ftruncate(fd, size)
+
+
 def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd: int | None, write: str,
                workers: int = 2, progress: ProgressCallback | None = None) -> tuple[list[bytes], PassStats]:
     """Read ``src_fd`` block by block; hash; write per ``write``; return (hashes, stats).
@@ -262,8 +275,7 @@ class CloneStrategy(MountedLister):
             try:
                 marker_path(target).touch()  # from here on the clone may be a mix of two states
                 if mode == "full":
-                    os.ftruncate(dst_fd, 0)
-                    os.ftruncate(dst_fd, size)
+                    _discard(dst_fd, size)
                 hashes, stats = block_pass(src_fd, size, reference=reference, dst_fd=dst_fd,
                                            write="changed" if reference is not None else "all",
                                            workers=self.workers, progress=progress)

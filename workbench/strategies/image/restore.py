@@ -69,18 +69,14 @@ _ZERO_PIECE = bytes(64 * 1024)
 _ZERO_GRANULE = bytes(GRANULE)
 
 
-def _is_zero(data: bytes, lo: int, hi: int, zeros: bytes) -> bool:
-    """Whether data[lo:hi] is all zeros, compared in place (startswith is a memcmp, no copy)."""
-    if hi - lo == len(zeros):
-        return data.startswith(zeros, lo)
-    return data[lo:hi] == bytes(hi - lo)
-
-
 def nonzero_runs(data: bytes) -> list[tuple[int, int]]:
-    """(offset, length) of the runs of non-zero 4 KiB granules of ``data``.
+    """(offset, length) of the runs of non-zero 4 KiB granules of ``data`` (the last one may be short).
 
-    Checked per 64 KiB piece first, and per granule only in pieces that hold
-    a 4 KiB run of zeros somewhere.
+    Per 64 KiB piece: a piece of zeros is skipped in one memcmp; in the others,
+    a granule whose first byte is not zero holds data, so only granules that
+    start with a zero byte are compared with zeros. Data pieces thus cost a few
+    calls, not one per granule (a ``find`` of a zero granule in each piece, as
+    before, was a quarter of a restore's worker time).
     """
     runs: list[list[int]] = []
 
@@ -90,19 +86,25 @@ def nonzero_runs(data: bytes) -> list[tuple[int, int]]:
         else:
             runs.append([offset, length])
 
-    step = len(_ZERO_PIECE)
     size = len(data)
+    step = len(_ZERO_PIECE)
     for lo in range(0, size, step):
         hi = min(lo + step, size)
-        if _is_zero(data, lo, hi, _ZERO_PIECE):
+        if hi - lo == step and data.startswith(_ZERO_PIECE, lo):
             continue
-        if hi - lo < GRANULE or data.find(_ZERO_GRANULE, lo, hi) < 0:
-            add(lo, hi - lo)
-            continue
-        for g in range(lo, hi, GRANULE):
+        heads = data[lo:hi:GRANULE]  # the first byte of each granule
+        done = lo
+        k = heads.find(0)
+        while k >= 0:
+            g = lo + k * GRANULE
             end = min(g + GRANULE, hi)
-            if not _is_zero(data, g, end, _ZERO_GRANULE):
-                add(g, end - g)
+            if data.startswith(_ZERO_GRANULE, g) if end - g == GRANULE else not any(data[g:end]):
+                if g > done:
+                    add(done, g - done)
+                done = end
+            k = heads.find(0, k + 1)
+        if hi > done:
+            add(done, hi - done)
     return [(a, b) for a, b in runs]
 
 
