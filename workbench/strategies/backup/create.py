@@ -202,28 +202,50 @@ class _Unreadable(OperationFailed):
 
 
 def _chunk_file(fd: int, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
-    pieces: list[Piece] = []
-    whole = blake3.blake3()
-    carry = b""
     # os.read(fd, n) allocates n bytes before it reads: ask for what the file holds (plus one
     # byte, to see it grow), not READ_BLOCK, or each small file costs a 64 MiB mmap and munmap.
-    left = os.fstat(fd).st_size
-    while True:
-        block = os.read(fd, min(READ_BLOCK, max(left, 0) + 1))
-        left -= len(block)
-        whole.update(block)
-        data = carry + block if carry else block
+    size = os.fstat(fd).st_size
+    if size <= params.small_file:
+        data = os.read(fd, size + 1)
         if not data:
-            break
-        view = memoryview(data)
-        bounds = list(chunk_bounds(view, params))
-        last = bounds.pop() if block and len(data) > params.small_file else None
+            return [], blake3.blake3().hexdigest()  # an empty file has no chunks
+        if len(data) <= size:  # a short read of a regular file is its end
+            piece = _piece(memoryview(data), known)
+            return [piece], piece[0].hex()  # one chunk: its id is the whole file's blake3
+    return _chunk_windows(fd, size, params, known)
+
+
+def _chunk_windows(fd: int, size: int, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
+    """A large file, cut window by window; each window starts at the previous one's last cut.
+
+    The last chunk of a window that did not reach the end may go on past it, so it is cut
+    again as the start of the next window (read again with ``pread``, rather than copied
+    and joined to the next block: the page cache serves it).
+    """
+    pieces: list[Piece] = []
+    whole = blake3.blake3()
+    offset = 0
+    want = min(READ_BLOCK, size + 1)
+    while True:
+        block = os.pread(fd, want, offset)
+        at_end = len(block) < want
+        view = memoryview(block)
+        bounds = chunk_bounds(view, params)
+        if not at_end:
+            bounds.pop()
+            if not bounds:  # the file grew past what fstat said: read a larger window
+                want *= 2
+                continue
         for start, end in bounds:
-            pieces.append(_piece(view[start:end], known))
-        if not block:
-            break
-        carry = bytes(view[last[0] :]) if last else b""
-    return pieces, whole.hexdigest()
+            if start == end:
+                break  # the file shrank to nothing past ``offset``
+            chunk = view[start:end]
+            whole.update(chunk)
+            pieces.append(_piece(chunk, known))
+        if at_end:
+            return pieces, whole.hexdigest()
+        offset += bounds[-1][1]
+        want = min(READ_BLOCK, max(size - offset, 0) + 1)
 
 
 def _piece(data: memoryview, known: Container[bytes]) -> Piece:

@@ -1,6 +1,6 @@
 """The repository on disk: content-addressed chunks in pack files, an index, snapshots.
 
-Layout (format version 1; docs/formats.md maps it beside the other formats)::
+Layout (format version 2; docs/formats.md maps it beside the other formats)::
 
     config              JSON: format name, version, chunker parameters, compression
     packs/<id>          concatenated blobs, each zstd-compressed (or raw if that is smaller)
@@ -10,6 +10,10 @@ Layout (format version 1; docs/formats.md maps it beside the other formats)::
                         loading the index is on every run's path and JSON made it much slower
     snapshots/<id>      zstd JSON: the snapshot header and its tree; id = blake3 of the JSON
     tmp/                files being written; anything here is garbage from a killed run
+
+Versions differ only in the chunker: version 1 cut with ``gear64`` (its config names no
+algorithm), version 2 with ``fastcdc2020``. Both read and restore alike, and a backup into
+a version-1 repository keeps cutting with ``gear64``, so its chunks still deduplicate.
 
 A chunk id is the blake3 hash of the chunk's plain bytes, so equal content is stored once.
 There is no encryption: this is a measurement tool, and the benchmark says so.
@@ -49,10 +53,10 @@ from ...durable import fsync_dir
 from ...errors import DamageFound, OperationFailed, UsageError
 from ...jsonfile import read_json
 from ..target_full import target_full
-from .chunker import ChunkerParams
+from .chunker import GEAR64, ChunkerParams
 
 FORMAT = "workbench-backup"
-VERSION = 1
+VERSION = 2  # the newest this code reads; a repository's own is the one its chunker needs
 PACK_TARGET = 16 << 20
 CODEC_RAW = 0
 CODEC_ZSTD = 1
@@ -126,7 +130,7 @@ class Repository:
     def __init__(self, path: Path, config: dict[str, Any]) -> None:
         self.path = path
         self.config = config
-        self.chunker = ChunkerParams(**config["chunker"])
+        self.chunker = ChunkerParams.from_json(config["chunker"])
 
     # ----- opening -----------------------------------------------------------------
 
@@ -149,7 +153,10 @@ class Repository:
                 f"the repository '{path}' has format version {version}, newer than this workbench reads "
                 f"({VERSION}): upgrade the workbench"
             )
-        return cls(path, config)
+        try:
+            return cls(path, config)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise DamageFound(f"the repository config of '{path}' is damaged ({exc})") from None
 
     @classmethod
     def open_or_create(cls, path: Path, chunker: ChunkerParams | None = None) -> Repository:
@@ -159,11 +166,12 @@ class Repository:
             raise UsageError(
                 f"'{path}' is not a backup repository and not empty: pick an empty or new directory as target"
             )
+        chunker = chunker or ChunkerParams()
         config = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": 1 if chunker.algorithm == GEAR64 else VERSION,
             "id": secrets.token_hex(8),
-            "chunker": (chunker or ChunkerParams()).to_json(),
+            "chunker": chunker.to_json(),
             "compression": f"zstd-{ZSTD_LEVEL}",
             "encryption": "none",
         }
