@@ -15,7 +15,7 @@ import errno
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +31,10 @@ from .snapshot import FILE_HASH, Selection, SnapshotEntry, scan, unchanged
 
 READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
 MAX_INFLIGHT_BYTES = 256 << 20
-WORKERS = max(4, 2 * (os.cpu_count() or 1))
+BATCH_BYTES = 4 << 20  # a worker task: files in tree order up to this many bytes ...
+BATCH_FILES = 64  # ... or this many files
+#: One more thread than CPUs keeps them busy while one waits on the disk; more only add hand-offs.
+WORKERS = (os.cpu_count() or 1) + 1
 
 #: One chunk as a worker hands it back: id, plain length, stored bytes (None if known) and codec.
 Piece = tuple[bytes, int, "bytes | memoryview | None", int]
@@ -135,37 +138,56 @@ def _store_files(
     params = repo.chunker
     known = index.keys()
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="backup") as pool:
-        pending: deque[tuple[SnapshotEntry, Future[tuple[list[Piece], str]]]] = deque()
+        pending: deque[tuple[list[SnapshotEntry], Future[list[FileRead]]]] = deque()
         inflight = 0
 
         def drain_one() -> None:
             nonlocal inflight, done
-            entry, future = pending.popleft()
-            inflight -= entry["size"]
-            try:
-                pieces, digest = future.result()
-            except _Unreadable:
-                unreadable.append(entry["path"])
-                entry["type"] = "unreadable"  # dropped from the tree before it is written
-                return
-            entry["chunks"] = [_keep(piece, index, writer, stats) for piece in pieces]
-            entry[FILE_HASH] = digest
-            entry["size"] = sum(p[1] for p in pieces)  # the bytes really read, if the file changed meanwhile
-            stats["changed_files"] += 1
-            stats["changed_bytes"] += entry["size"]
-            done += entry["size"]
-            if progress:
-                progress(done, total)
+            batch, future = pending.popleft()
+            inflight -= sum(entry["size"] for entry in batch)
+            for entry, read in zip(batch, future.result()):
+                if isinstance(read, _Unreadable):
+                    unreadable.append(entry["path"])
+                    entry["type"] = "unreadable"  # dropped from the tree before it is written
+                    continue
+                pieces, digest = read
+                entry["chunks"] = [_keep(piece, index, writer, stats) for piece in pieces]
+                entry[FILE_HASH] = digest
+                entry["size"] = sum(p[1] for p in pieces)  # the bytes really read, if the file changed meanwhile
+                stats["changed_files"] += 1
+                stats["changed_bytes"] += entry["size"]
+                done += entry["size"]
+                if progress:
+                    progress(done, total)
 
-        for entry in todo:
-            pending.append((entry, pool.submit(_read_file, request.source / entry["path"], params, known)))
-            inflight += entry["size"]
+        for batch in _batches(todo):
+            paths = [request.source / entry["path"] for entry in batch]
+            pending.append((batch, pool.submit(_read_files, paths, params, known)))
+            inflight += sum(entry["size"] for entry in batch)
             while pending and (inflight > MAX_INFLIGHT_BYTES or len(pending) > 4 * WORKERS):
                 drain_one()
         while pending:
             drain_one()
     stats["stored_bytes"] = writer.stored_bytes
     return stats
+
+
+def _batches(todo: list[SnapshotEntry]) -> Iterator[list[SnapshotEntry]]:
+    """Files in tree order, a few MiB or a few dozen files per worker task.
+
+    One task per small file cost more in hand-offs between threads (futures, locks, GIL
+    wake-ups) than its read and hash: a third of a full backup's CPU on 2 cores.
+    """
+    batch: list[SnapshotEntry] = []
+    size = 0
+    for entry in todo:
+        batch.append(entry)
+        size += entry["size"]
+        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats: dict[str, int]) -> str:
@@ -176,6 +198,17 @@ def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats:
         index[chunk] = writer.add(chunk, stored, raw_length, codec)
         stats["new_chunks"] += 1
     return chunk.hex()
+
+
+def _read_files(paths: list[Path], params: ChunkerParams, known: Container[bytes]) -> list[FileRead]:
+    """``_read_file`` of each path; a file the disk cannot read is handed back as its error."""
+    reads: list[FileRead] = []
+    for path in paths:
+        try:
+            reads.append(_read_file(path, params, known))
+        except _Unreadable as unreadable:
+            reads.append(unreadable)
+    return reads
 
 
 def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
@@ -199,6 +232,10 @@ def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> tu
 class _Unreadable(OperationFailed):
     """A file the disk failed to read (EIO): the snapshot leaves it out and names it (caught in
     ``_store_files``; were it to escape, it is the read that failed)."""
+
+
+#: One file as a worker hands it back: its pieces and whole-content blake3, or why the disk could not read it.
+FileRead = tuple[list[Piece], str] | _Unreadable
 
 
 def _chunk_file(fd: int, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:

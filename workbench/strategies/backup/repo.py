@@ -58,6 +58,8 @@ from .chunker import GEAR64, ChunkerParams
 FORMAT = "workbench-backup"
 VERSION = 2  # the newest this code reads; a repository's own is the one its chunker needs
 PACK_TARGET = 16 << 20
+WRITE_BATCH = 4 << 20  # a pack's blobs are written in batches of this size
+_IOV_MAX = 1024  # buffers one writev takes (Linux)
 CODEC_RAW = 0
 CODEC_ZSTD = 1
 ZSTD_LEVEL = 3
@@ -315,6 +317,8 @@ class PackWriter:
         self.stored_bytes = 0
         self._names: list[str] = []  # every pack this run started (removed again on failure)
         self._fd: int | None = None
+        self._unwritten: list[bytes | memoryview] = []  # blobs of the open pack not written yet
+        self._unwritten_bytes = 0
         self._name = ""
         self._offset = 0
         self._finisher: ThreadPoolExecutor | None = None
@@ -330,9 +334,10 @@ class PackWriter:
             )
             self._offset = 0
         location = Location(self._name, self._offset, len(stored), raw_length, codec)
-        view = memoryview(stored)
-        while view:
-            view = view[os.write(self._fd, view) :]
+        self._unwritten.append(stored)
+        self._unwritten_bytes += location.length
+        if self._unwritten_bytes >= WRITE_BATCH or len(self._unwritten) >= _IOV_MAX:
+            self._write_unwritten()
         self._offset += location.length
         self.stored_bytes += location.length
         self.entries.setdefault(self._name, []).append((chunk, location))
@@ -340,9 +345,25 @@ class PackWriter:
             self._finish_pack()
         return location
 
+    def _write_unwritten(self) -> None:
+        """One ``writev`` for the blobs added since the last: a syscall (and a GIL hand-off) per chunk
+        cost more than the copy it saves."""
+        assert self._fd is not None
+        buffers, self._unwritten, self._unwritten_bytes = self._unwritten, [], 0
+        while buffers:
+            done = os.writev(self._fd, buffers)
+            written = 0  # buffers written whole
+            while written < len(buffers) and done >= len(buffers[written]):
+                done -= len(buffers[written])
+                written += 1
+            buffers = buffers[written:]
+            if done:  # a short write ended inside this buffer
+                buffers[0] = memoryview(buffers[0])[done:]
+
     def _finish_pack(self) -> None:
         if self._fd is None:
             return
+        self._write_unwritten()
         fd, name, self._fd = self._fd, self._name, None
         if self._finisher is None:
             self._finisher = ThreadPoolExecutor(1, thread_name_prefix="pack-fsync")
@@ -392,6 +413,7 @@ class PackWriter:
         prune collects whatever no snapshot comes to use. Keeping is also the choice when
         we cannot tell, because leftover data is harmless and missing data is not.
         """
+        self._unwritten, self._unwritten_bytes = [], 0
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
