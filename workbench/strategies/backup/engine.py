@@ -51,23 +51,11 @@ class BackupStrategy:
         return _point(repo, result.snapshot_id, result.snapshot)
 
     def points(self, target: Path) -> list[RestorePoint]:
-        repo = Repository.open(target)
-        points = [_point(repo, snap_id, repo.read_snapshot(snap_id)) for snap_id in repo.snapshot_ids()]
-        return sorted(points, key=lambda p: (p.time, p.extra["created_ns"]))
+        return _points(Repository.open(target))
 
     def resolve_point(self, target: Path, point_id: str) -> str:
         """Full snapshot id for 'latest', a full id or a unique prefix."""
-        repo = Repository.open(target)
-        if point_id == "latest":
-            points = self.points(target)
-            if not points:
-                raise UsageError(f"the repository {target} has no snapshots yet: run 'workbench backup protect'")
-            return points[-1].id
-        matches = [s for s in repo.snapshot_ids() if s.startswith(point_id)] if point_id else []
-        if len(matches) != 1:
-            problem = "no snapshot" if not matches else "more than one snapshot"
-            raise UsageError(f"{problem} matches '{point_id}' in {target}: see 'workbench backup points'")
-        return matches[0]
+        return _resolve(Repository.open(target), point_id)
 
     def restore(self, target: Path, point_id: str, destination: Path, *, path: str = "",
                 force: bool = False, progress: ProgressCallback | None = None) -> RestoreReport:
@@ -89,7 +77,7 @@ class BackupStrategy:
         """Only ``paths`` of the snapshot (each with what lies below it), at their relative paths under
         ``destination``; the same damage rule as a whole restore."""
         repo = Repository.open(target)
-        snap_id = self.resolve_point(target, point_id)
+        snap_id = _resolve(repo, point_id)  # with the same repo, so 'latest' is read once (the repo keeps it)
         if not paths:
             return RestoreReport(snap_id)
         snapshot = repo.read_snapshot(snap_id)
@@ -108,6 +96,24 @@ class BackupStrategy:
 
     def prune(self, target: Path, progress: ProgressCallback | None = None) -> PruneResult:
         return prune(Repository.open(target), progress)
+
+
+def _points(repo: Repository) -> list[RestorePoint]:
+    points = [_point(repo, snap_id, repo.read_snapshot(snap_id)) for snap_id in repo.snapshot_ids()]
+    return sorted(points, key=lambda p: (p.time, p.extra["created_ns"]))
+
+
+def _resolve(repo: Repository, point_id: str) -> str:
+    if point_id == "latest":
+        points = _points(repo)
+        if not points:
+            raise UsageError(f"the repository {repo.path} has no snapshots yet: run 'workbench backup protect'")
+        return points[-1].id
+    matches = [s for s in repo.snapshot_ids() if s.startswith(point_id)] if point_id else []
+    if len(matches) != 1:
+        problem = "no snapshot" if not matches else "more than one snapshot"
+        raise UsageError(f"{problem} matches '{point_id}' in {repo.path}: see 'workbench backup points'")
+    return matches[0]
 
 
 def _point(repo: Repository, snap_id: str, snapshot: dict) -> RestorePoint:

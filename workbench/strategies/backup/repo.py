@@ -133,6 +133,7 @@ class Repository:
         self.path = path
         self.config = config
         self.chunker = ChunkerParams.from_json(config["chunker"])
+        self._last_snapshot: tuple[str, dict[str, Any]] | None = None  # read_snapshot's
 
     # ----- opening -----------------------------------------------------------------
 
@@ -242,7 +243,15 @@ class Repository:
         return snap_id
 
     def read_snapshot(self, snap_id: str) -> dict[str, Any]:
-        """Read and check a snapshot file; DamageFound if it is damaged."""
+        """Read and check a snapshot file; DamageFound if it is damaged.
+
+        The last one read is kept for this object's life (one command): a snapshot's id is the
+        hash of its content, so a file read again holds the same snapshot or is damaged, and a
+        restore of 'latest' would otherwise parse the newest snapshot twice. Only the last,
+        since a tree of 20,000 files takes about 20 MiB parsed. Callers do not change what it returns.
+        """
+        if self._last_snapshot is not None and self._last_snapshot[0] == snap_id:
+            return self._last_snapshot[1]
         try:
             raw = zstandard.ZstdDecompressor().decompress((self.path / "snapshots" / snap_id).read_bytes())
         except FileNotFoundError:
@@ -252,7 +261,9 @@ class Repository:
             raise DamageFound(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
         if blake3.blake3(raw).hexdigest()[:16] != snap_id:
             raise DamageFound(f"snapshot {snap_id} is damaged (its content does not match its id)")
-        return json.loads(raw)
+        snapshot: dict[str, Any] = json.loads(raw)
+        self._last_snapshot = snap_id, snapshot
+        return snapshot
 
     # ----- chunks ------------------------------------------------------------------
 

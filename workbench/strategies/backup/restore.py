@@ -103,38 +103,47 @@ def _open_pack(repo: Repository, pack: str) -> int:
 def _write_file(
     repo: Repository, index: dict[bytes, Location], pack_fds: dict[str, int], destination: Path, entry: SnapshotEntry
 ) -> int | str:
-    """Write one file; return bytes written, or a description of the damage that stopped it."""
-    target = destination / entry["path"]
+    """Write one file and set its metadata through its descriptor; return bytes written, or a
+    description of the damage that stopped it.
+
+    Plain strings and ``f*`` calls on the open descriptor, not paths: resolving the path again
+    for each of chown, chmod, setxattr and utime cost more than the syscalls themselves.
+    """
+    target = os.path.join(destination, entry["path"])
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
     try:
         fd = os.open(target, flags, 0o600)
     except FileExistsError:  # a forced restore over an existing tree: replace, never write through a link
-        _remove_existing(target)
+        _remove_existing(Path(target))
         fd = os.open(target, flags, 0o600)
-    written = 0
+    written = data_end = 0
     try:
         for chunk_hex in entry["chunks"]:
             chunk = bytes.fromhex(chunk_hex)
             location = index.get(chunk)
             if location is None:
                 raise ChunkDamaged(chunk, "not in the index")
-            _write_leaving_holes(fd, repo.read_chunk(chunk, location, pack_fds[location.pack]), written)
+            end = _write_leaving_holes(fd, repo.read_chunk(chunk, location, pack_fds[location.pack]), written)
             written += location.raw_length
-        os.ftruncate(fd, written)  # a file ending in a hole gets its full length
+            data_end = end or data_end
+        if data_end != written:
+            os.ftruncate(fd, written)  # a file ending in a hole gets its full length
+        _apply_metadata(fd, entry, None)
     except ChunkDamaged as damage:
         os.close(fd)
-        target.unlink()
+        os.unlink(target)
         return str(damage)
     except BaseException:
         os.close(fd)
         raise
     os.close(fd)
-    _apply_metadata(target, entry, None)
     return written
 
 
-def _write_leaving_holes(fd: int, data: bytes, offset: int) -> None:
+def _write_leaving_holes(fd: int, data: bytes, offset: int) -> int:
     """Write ``data`` at ``offset``, skipping each 64 KiB block of zeros, so holes come back as holes.
+
+    Returns the file offset just past the last byte written (0 if all was zeros).
 
     Chunks do not follow a file's holes (a content-defined cut never falls inside a
     run of zeros), so the zeros are found block by block, as ``restic restore --sparse``
@@ -142,16 +151,21 @@ def _write_leaving_holes(fd: int, data: bytes, offset: int) -> None:
     """
     view = memoryview(data)
     run_start: int | None = None
+    end = 0
     for lo in range(0, len(data), HOLE_BLOCK):
         hi = min(lo + HOLE_BLOCK, len(data))
-        if data.startswith(_ZEROS[: hi - lo], lo):
+        # the first byte rules out almost every block of data before any comparison is made
+        if data[lo] == 0 and data.startswith(_ZEROS if hi - lo == HOLE_BLOCK else bytes(hi - lo), lo):
             if run_start is not None:
                 _pwrite_all(fd, view[run_start:lo], offset + run_start)
+                end = offset + lo
                 run_start = None
         elif run_start is None:
             run_start = lo
     if run_start is not None:
         _pwrite_all(fd, view[run_start:], offset + run_start)
+        end = offset + len(data)
+    return end
 
 
 def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
@@ -182,13 +196,18 @@ def _make_other(destination: Path, entry: SnapshotEntry) -> None:
         os.mknod(target, 0o600 | (stat.S_IFCHR if kind == "chardev" else stat.S_IFBLK), entry["rdev"])
 
 
-def _apply_metadata(target: Path, entry: SnapshotEntry, outcome: RestoreOutcome | None) -> None:
-    """Owner, mode, xattrs, then times (last, as the others change ctime but not mtime)."""
+def _apply_metadata(target: Path | int, entry: SnapshotEntry, outcome: RestoreOutcome | None) -> None:
+    """Owner, mode, xattrs, then times (last, as the others change ctime but not mtime).
+
+    ``target``: a path (never followed if it is a symlink), or an open file's descriptor.
+    """
     if entry["type"] == "hardlink":
         return  # the inode's metadata comes from its first name
     symlink = entry["type"] == "symlink"
+    # a descriptor takes no follow_symlinks=False (ValueError): it is no path to follow
+    nofollow: dict[str, bool] = {} if isinstance(target, int) else {"follow_symlinks": False}
     try:
-        os.chown(target, entry["uid"], entry["gid"], follow_symlinks=False)
+        os.chown(target, entry["uid"], entry["gid"], **nofollow)
     except PermissionError:
         if outcome is not None:
             outcome.warnings.append(f"{entry['path']}: cannot set owner (not root)")
@@ -196,11 +215,11 @@ def _apply_metadata(target: Path, entry: SnapshotEntry, outcome: RestoreOutcome 
         os.chmod(target, entry["mode"])
     for name, value in entry.get("xattrs", {}).items():
         try:
-            os.setxattr(target, name, base64.b64decode(value), follow_symlinks=False)
+            os.setxattr(target, name, base64.b64decode(value), **nofollow)
         except OSError as exc:
             if outcome is not None:
                 outcome.warnings.append(f"{entry['path']}: cannot set xattr {name} ({exc.strerror})")
-    os.utime(target, ns=(entry["atime_ns"], entry["mtime_ns"]), follow_symlinks=False)
+    os.utime(target, ns=(entry["atime_ns"], entry["mtime_ns"]), follow_symlinks=not nofollow)
 
 
 def raise_if_damaged(outcome: RestoreOutcome, snap_id: str) -> None:
