@@ -48,8 +48,8 @@ def test_a_replacement_with_equal_size_and_mtime_is_caught_by_its_inode(
     filesystem that keeps none) to leave the inode as the only signal."""
     describe = snapshot_mod.describe
 
-    def without_ctime(path, rel, st):
-        entry = describe(path, rel, st)
+    def without_ctime(path, rel, st, *known_xattrs):
+        entry = describe(path, rel, st, *known_xattrs)
         if "ctime_ns" in entry:
             entry["ctime_ns"] = 0
         return entry
@@ -78,3 +78,23 @@ def test_an_untouched_tree_is_not_re_read(small_tree: Path, workspace: Path, str
     repo = workspace / "repo"
     strategy.protect(small_tree, repo, now=DAY0)
     assert strategy.protect(small_tree, repo, now=DAY0 + timedelta(days=1)).extra["changed_files"] == 0
+
+
+def test_an_incremental_reads_xattrs_only_of_files_whose_ctime_changed(
+    small_tree: Path, workspace: Path, strategy: BackupStrategy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = workspace / "repo"
+    strategy.protect(small_tree, repo, now=DAY0)
+    os.setxattr(small_tree / NOTES, "user.origin", b"camera")  # changes the ctime, nothing else
+    read: list[str] = []
+    real_read = snapshot_mod.read_xattrs
+    monkeypatch.setattr(snapshot_mod, "read_xattrs", lambda path: read.append(str(path)) or real_read(path))
+    point = strategy.protect(small_tree, repo, now=DAY0 + timedelta(days=1))
+    files = [p for p in small_tree.rglob("*") if p.is_file() and not p.is_symlink()]
+    # a hard link's later name records no xattrs of its own (its first name does), so it is read
+    read_files = [p for p in read if os.path.isfile(p) and not os.path.islink(p) and os.stat(p).st_nlink == 1]
+    assert read_files == [str(small_tree / NOTES)], "every other file's xattrs came from the base snapshot"
+    assert len(files) > 3
+    restored = workspace / "out"
+    strategy.restore(repo, point.id, restored)
+    assert os.getxattr(restored / NOTES, "user.origin") == b"camera"

@@ -27,7 +27,7 @@ import blake3
 from ...errors import OperationFailed, UsageError
 from .chunker import ChunkerParams, chunk_bounds
 from .repo import Location, PackWriter, Repository, chunk_id, encode, undone_on_failure
-from .snapshot import FILE_HASH, Selection, SnapshotEntry, scan, unchanged
+from .snapshot import FILE_HASH, KnownXattrs, Selection, SnapshotEntry, scan, unchanged
 
 READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
 MAX_INFLIGHT_BYTES = 256 << 20
@@ -78,17 +78,19 @@ def take_snapshot(
         raise UsageError(f"unknown backup mode '{request.mode}': use full, incremental or differential")
     started = time.perf_counter()
     unreadable: list[str] = []
-    entries = scan(request.source, request.selection, unreadable)
     with repo.lock():
         index = repo.load_index()
         base_id, base_tree = pick_base(repo, request.mode)
         kind = request.mode if base_id is not None else "full"
         before = {e["path"]: e for e in base_tree}
+        known = KnownXattrs({} if request.reread else before)
+        entries = scan(request.source, request.selection, unreadable, known)
         writer = PackWriter(repo)
         with undone_on_failure(writer, repo.path, "writing the backup"):
             stats = _store_files(repo, request, entries, before, index, writer, progress, unreadable)
             entries = [e for e in entries if e.get("type") != "unreadable"]
             stats["read_errors"] = len(unreadable)
+            stats["xattrs_reused"] = known.reused
             writer.commit()
             snapshot = {
                 "version": 1,
