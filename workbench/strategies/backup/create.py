@@ -27,7 +27,7 @@ import blake3
 from ...errors import OperationFailed, UsageError
 from .chunker import ChunkerParams, chunk_bounds
 from .repo import Location, PackWriter, Repository, chunk_id, encode, undone_on_failure
-from .snapshot import FILE_HASH, KnownXattrs, Selection, SnapshotEntry, scan, unchanged
+from .snapshot import FILE_HASH, KnownXattrs, Selection, SnapshotEntry, scan, unchanged, without_cycle_collection
 
 READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
 MAX_INFLIGHT_BYTES = 256 << 20
@@ -78,7 +78,7 @@ def take_snapshot(
         raise UsageError(f"unknown backup mode '{request.mode}': use full, incremental or differential")
     started = time.perf_counter()
     unreadable: list[str] = []
-    with repo.lock():
+    with repo.lock(), without_cycle_collection():
         index = repo.load_index()
         base_id, base_tree = pick_base(repo, request.mode)
         kind = request.mode if base_id is not None else "full"
@@ -139,6 +139,7 @@ def _store_files(
     done = 0
     params = repo.chunker
     known = index.keys()
+    source = str(request.source)  # joined as strings: a Path per file cost more than its stat
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="backup") as pool:
         pending: deque[tuple[list[SnapshotEntry], Future[list[FileRead]]]] = deque()
         inflight = 0
@@ -163,8 +164,8 @@ def _store_files(
                     progress(done, total)
 
         for batch in _batches(todo):
-            paths = [request.source / entry["path"] for entry in batch]
-            pending.append((batch, pool.submit(_read_files, paths, params, known)))
+            files = [(os.path.join(source, entry["path"]), entry["size"]) for entry in batch]
+            pending.append((batch, pool.submit(_read_files, files, params, known)))
             inflight += sum(entry["size"] for entry in batch)
             while pending and (inflight > MAX_INFLIGHT_BYTES or len(pending) > 4 * WORKERS):
                 drain_one()
@@ -202,19 +203,23 @@ def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats:
     return chunk.hex()
 
 
-def _read_files(paths: list[Path], params: ChunkerParams, known: Container[bytes]) -> list[FileRead]:
-    """``_read_file`` of each path; a file the disk cannot read is handed back as its error."""
+def _read_files(files: list[tuple[str, int]], params: ChunkerParams, known: Container[bytes]) -> list[FileRead]:
+    """``_read_file`` of each (path, size the scan saw); a file the disk cannot read is handed back as its error."""
     reads: list[FileRead] = []
-    for path in paths:
+    for path, size in files:
         try:
-            reads.append(_read_file(path, params, known))
+            reads.append(_read_file(path, params, known, size))
         except _Unreadable as unreadable:
             reads.append(unreadable)
     return reads
 
 
-def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
-    """Read, chunk, hash and (for chunks not yet stored) compress one file; also the whole file's blake3."""
+def _read_file(path: str | Path, params: ChunkerParams, known: Container[bytes],
+               size: int | None = None) -> tuple[list[Piece], str]:
+    """Read, chunk, hash and (for chunks not yet stored) compress one file; also the whole file's blake3.
+
+    ``size``: what the scan saw (else fstat tells); a file that grew since is read to its end all the same.
+    """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError as exc:
@@ -222,7 +227,7 @@ def _read_file(path: Path, params: ChunkerParams, known: Container[bytes]) -> tu
             raise _Unreadable(f"cannot read {path}: input/output error") from None
         raise OperationFailed(f"cannot read {path}: {exc.strerror}") from None
     try:
-        return _chunk_file(fd, params, known)
+        return _chunk_file(fd, os.fstat(fd).st_size if size is None else size, params, known)
     except OSError as exc:
         if exc.errno != errno.EIO:
             raise
@@ -240,10 +245,9 @@ class _Unreadable(OperationFailed):
 FileRead = tuple[list[Piece], str] | _Unreadable
 
 
-def _chunk_file(fd: int, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
+def _chunk_file(fd: int, size: int, params: ChunkerParams, known: Container[bytes]) -> tuple[list[Piece], str]:
     # os.read(fd, n) allocates n bytes before it reads: ask for what the file holds (plus one
     # byte, to see it grow), not READ_BLOCK, or each small file costs a 64 MiB mmap and munmap.
-    size = os.fstat(fd).st_size
     if size <= params.small_file:
         data = os.read(fd, size + 1)
         if not data:

@@ -25,7 +25,7 @@ from .prune import PruneResult, forget, prune
 from .repo import Repository
 from .restore import raise_if_damaged, restore_tree
 from .retention import KeepPolicy, RetentionPlan
-from .snapshot import Selection, listed_entries
+from .snapshot import Selection, listed_entries, without_cycle_collection
 
 
 class BackupStrategy:
@@ -80,8 +80,9 @@ class BackupStrategy:
         snap_id = _resolve(repo, point_id)  # with the same repo, so 'latest' is read once (the repo keeps it)
         if not paths:
             return RestoreReport(snap_id)
-        snapshot = repo.read_snapshot(snap_id)
-        outcome = restore_tree(repo, snapshot["tree"], destination, paths, force=force, progress=progress)
+        with without_cycle_collection():  # parsing the tree, as restoring it
+            snapshot = repo.read_snapshot(snap_id)
+            outcome = restore_tree(repo, snapshot["tree"], destination, paths, force=force, progress=progress)
         raise_if_damaged(outcome, snap_id)
         return RestoreReport(snap_id, bytes_written=outcome.bytes_written, files=outcome.files, holes=outcome.warnings)
 

@@ -29,7 +29,7 @@ from ...disk.targets import check_destination
 from ...errors import DamageFound, RestoreIncomplete
 from ..base import ProgressCallback
 from .repo import ChunkDamaged, Location, Repository
-from .snapshot import SnapshotEntry, select_paths
+from .snapshot import SnapshotEntry, select_paths, without_cycle_collection
 
 WORKERS = max(4, 2 * (os.cpu_count() or 1))
 HOLE_BLOCK = 64 << 10  # zero blocks of this size come back as holes
@@ -50,6 +50,12 @@ def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path,
 
     ``progress(files written, files)`` follows each regular file, as its worker finishes it.
     """
+    with without_cycle_collection():
+        return _restore_tree(repo, tree, destination, paths, force=force, progress=progress)
+
+
+def _restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path, paths: Sequence[str], *,
+                  force: bool, progress: ProgressCallback | None) -> RestoreOutcome:
     check_destination(destination, force=force)
     entries = select_paths(tree, paths)
     index = repo.load_index()
