@@ -113,15 +113,18 @@ def _write_file(
     description of the damage that stopped it.
 
     Plain strings and ``f*`` calls on the open descriptor, not paths: resolving the path again
-    for each of chown, chmod, setxattr and utime cost more than the syscalls themselves.
+    for each of chown, chmod, setxattr and utime cost more than the syscalls themselves. The
+    file is made with its own permission bits (never more: no setuid before its owner is set),
+    so most files need no chmod afterwards.
     """
     target = os.path.join(destination, entry["path"])
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+    permissions = entry["mode"] & 0o777
     try:
-        fd = os.open(target, flags, 0o600)
+        fd = os.open(target, flags, permissions)
     except FileExistsError:  # a forced restore over an existing tree: replace, never write through a link
         _remove_existing(Path(target))
-        fd = os.open(target, flags, 0o600)
+        fd = os.open(target, flags, permissions)
     written = data_end = 0
     try:
         for chunk_hex in entry["chunks"]:
@@ -134,7 +137,7 @@ def _write_file(
             data_end = end or data_end
         if data_end != written:
             os.ftruncate(fd, written)  # a file ending in a hole gets its full length
-        _apply_metadata(fd, entry, None)
+        _apply_file_metadata(fd, entry)
     except ChunkDamaged as damage:
         os.close(fd)
         os.unlink(target)
@@ -202,18 +205,34 @@ def _make_other(destination: Path, entry: SnapshotEntry) -> None:
         os.mknod(target, 0o600 | (stat.S_IFCHR if kind == "chardev" else stat.S_IFBLK), entry["rdev"])
 
 
-def _apply_metadata(target: Path | int, entry: SnapshotEntry, outcome: RestoreOutcome | None) -> None:
-    """Owner, mode, xattrs, then times (last, as the others change ctime but not mtime).
+def _apply_file_metadata(fd: int, entry: SnapshotEntry) -> None:
+    """``_apply_metadata`` of a file just written, through its descriptor: owner and mode only where
+    they differ from what the new file got (each a journaled inode change), then xattrs and times."""
+    st = os.fstat(fd)
+    chowned = False
+    if (st.st_uid, st.st_gid) != (entry["uid"], entry["gid"]):
+        try:
+            os.chown(fd, entry["uid"], entry["gid"])
+            chowned = True  # which clears setuid and setgid bits: the chmod below runs
+        except PermissionError:
+            pass
+    if chowned or stat.S_IMODE(st.st_mode) != entry["mode"]:
+        os.chmod(fd, entry["mode"])
+    for name, value in entry.get("xattrs", {}).items():
+        try:
+            os.setxattr(fd, name, base64.b64decode(value))
+        except OSError:
+            continue
+    os.utime(fd, ns=(entry["atime_ns"], entry["mtime_ns"]))
 
-    ``target``: a path (never followed if it is a symlink), or an open file's descriptor.
-    """
+
+def _apply_metadata(target: Path, entry: SnapshotEntry, outcome: RestoreOutcome | None) -> None:
+    """Owner, mode, xattrs, then times (last, as the others change ctime but not mtime)."""
     if entry["type"] == "hardlink":
         return  # the inode's metadata comes from its first name
     symlink = entry["type"] == "symlink"
-    # a descriptor takes no follow_symlinks=False (ValueError): it is no path to follow
-    nofollow: dict[str, bool] = {} if isinstance(target, int) else {"follow_symlinks": False}
     try:
-        os.chown(target, entry["uid"], entry["gid"], **nofollow)
+        os.chown(target, entry["uid"], entry["gid"], follow_symlinks=False)
     except PermissionError:
         if outcome is not None:
             outcome.warnings.append(f"{entry['path']}: cannot set owner (not root)")
@@ -221,11 +240,11 @@ def _apply_metadata(target: Path | int, entry: SnapshotEntry, outcome: RestoreOu
         os.chmod(target, entry["mode"])
     for name, value in entry.get("xattrs", {}).items():
         try:
-            os.setxattr(target, name, base64.b64decode(value), **nofollow)
+            os.setxattr(target, name, base64.b64decode(value), follow_symlinks=False)
         except OSError as exc:
             if outcome is not None:
                 outcome.warnings.append(f"{entry['path']}: cannot set xattr {name} ({exc.strerror})")
-    os.utime(target, ns=(entry["atime_ns"], entry["mtime_ns"]), follow_symlinks=not nofollow)
+    os.utime(target, ns=(entry["atime_ns"], entry["mtime_ns"]), follow_symlinks=False)
 
 
 def raise_if_damaged(outcome: RestoreOutcome, snap_id: str) -> None:
