@@ -4,9 +4,11 @@ A file or folder the disk cannot read (EIO, a bad sector) is left out of the sna
 ``unreadable`` list, and the backup goes on with the rest, as restic and borg do: one bad sector must not
 cost the night's backup of everything else.
 
-Files are read, chunked, hashed and compressed by worker threads (blake3, zstd and numpy
-release the GIL); the calling thread only appends new blobs to the pack and keeps the
-tree in scan order. In-flight work is bounded so memory stays flat on large trees.
+Files are read, chunked, hashed and compressed by worker threads (blake3, zstd and the
+chunkers release the GIL), a batch of files per task; the calling thread only appends new
+blobs to the pack and keeps the tree in scan order. In-flight work is bounded so memory
+stays flat on large trees. On an incremental, the scan takes unchanged files' xattrs from
+the base snapshot (``KnownXattrs``), so it runs after the base is picked.
 """
 
 from __future__ import annotations
