@@ -17,7 +17,7 @@ import errno
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,12 +29,19 @@ import blake3
 from ...errors import OperationFailed, UsageError
 from .chunker import ChunkerParams, chunk_bounds
 from .repo import Location, PackWriter, Repository, chunk_id, encode, undone_on_failure
-from .snapshot import FILE_HASH, KnownXattrs, Selection, SnapshotEntry, scan, unchanged, without_cycle_collection
+from .snapshot import (
+    FILE_HASH,
+    KnownXattrs,
+    Selection,
+    SnapshotEntry,
+    in_batches,
+    scan,
+    unchanged,
+    without_cycle_collection,
+)
 
 READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
 MAX_INFLIGHT_BYTES = 256 << 20
-BATCH_BYTES = 4 << 20  # a worker task: files in tree order up to this many bytes ...
-BATCH_FILES = 64  # ... or this many files
 #: One more thread than CPUs keeps them busy while one waits on the disk; more only add hand-offs.
 WORKERS = (os.cpu_count() or 1) + 1
 
@@ -165,7 +172,7 @@ def _store_files(
                 if progress:
                     progress(done, total)
 
-        for batch in _batches(todo):
+        for batch in in_batches(todo):
             files = [(os.path.join(source, entry["path"]), entry["size"]) for entry in batch]
             pending.append((batch, pool.submit(_read_files, files, params, known)))
             inflight += sum(entry["size"] for entry in batch)
@@ -175,24 +182,6 @@ def _store_files(
             drain_one()
     stats["stored_bytes"] = writer.stored_bytes
     return stats
-
-
-def _batches(todo: list[SnapshotEntry]) -> Iterator[list[SnapshotEntry]]:
-    """Files in tree order, a few MiB or a few dozen files per worker task.
-
-    One task per small file cost more in hand-offs between threads (futures, locks, GIL
-    wake-ups) than its read and hash: a third of a full backup's CPU on 2 cores.
-    """
-    batch: list[SnapshotEntry] = []
-    size = 0
-    for entry in todo:
-        batch.append(entry)
-        size += entry["size"]
-        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
 
 
 def _keep(piece: Piece, index: dict[bytes, Location], writer: PackWriter, stats: dict[str, int]) -> str:

@@ -30,7 +30,7 @@ from ...disk.targets import check_destination
 from ...errors import DamageFound, RestoreIncomplete
 from ..base import ProgressCallback
 from .repo import ChunkDamaged, Location, Repository
-from .snapshot import SnapshotEntry, select_paths, without_cycle_collection
+from .snapshot import SnapshotEntry, in_batches, select_paths, without_cycle_collection
 
 WORKERS = (os.cpu_count() or 1) + 1  # as in create: more only add GIL hand-offs
 HOLE_BLOCK = 64 << 10  # zero blocks of this size come back as holes
@@ -74,9 +74,12 @@ def _restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path
                 location = index.get(bytes.fromhex(chunk))
                 if location is not None and location.pack not in pack_fds:
                     pack_fds[location.pack] = _open_pack(repo, location.pack)
+        def write_batch(batch: list[SnapshotEntry]) -> list[int | str]:
+            return [_write_file(repo, index, pack_fds, destination, entry) for entry in batch]
+
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="restore") as pool:
-            for done, (entry, result) in enumerate(
-                    zip(files, pool.map(lambda e: _write_file(repo, index, pack_fds, destination, e), files)), 1):
+            results = (result for batch in pool.map(write_batch, in_batches(files)) for result in batch)
+            for done, (entry, result) in enumerate(zip(files, results), 1):
                 if progress is not None:
                     progress(done, len(files))
                 if isinstance(result, str):

@@ -35,6 +35,8 @@ FILE_HASH = "blake3"
 #: Directories listed at once: a second hides disk latency on a cold cache; more only contend for
 #: the GIL on a warm one (a warm scan of 24,000 entries took twice the CPU with 8).
 SCAN_WORKERS = 2
+BATCH_BYTES = 4 << 20  # a worker task: files in tree order up to this many bytes ...
+BATCH_FILES = 64  # ... or this many files
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,24 @@ def unchanged(entry: SnapshotEntry, before: SnapshotEntry | None) -> bool:
         and entry["type"] == "file"
         and all(entry[k] == before.get(k) for k in ("size", "mtime_ns", "inode", "ctime_ns"))
     )
+
+
+def in_batches(files: Sequence[SnapshotEntry]) -> Iterator[list[SnapshotEntry]]:
+    """File entries in tree order, a few MiB or a few dozen files per worker task (backup and restore).
+
+    One task per small file cost more in hand-offs between threads (futures, locks, GIL
+    wake-ups) than its read and hash: a third of a full backup's CPU on 2 cores.
+    """
+    batch: list[SnapshotEntry] = []
+    size = 0
+    for entry in files:
+        batch.append(entry)
+        size += entry["size"]
+        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 @contextmanager
