@@ -138,7 +138,7 @@ def _store_files(
         stats["bytes"] += entry["size"]
         old = before.get(entry["path"])
         if (not request.reread and old is not None and unchanged(entry, old)
-                and all(bytes.fromhex(c) in index for c in old["chunks"])):
+                and all(map(index.__contains__, map(bytes.fromhex, old["chunks"])))):
             entry["chunks"] = old["chunks"]
             if FILE_HASH in old:
                 entry[FILE_HASH] = old[FILE_HASH]
