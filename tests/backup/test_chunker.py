@@ -6,8 +6,9 @@ import random
 
 import blake3
 import numpy as np
+import pytest
 
-from workbench.strategies.backup.chunker import WINDOW, ChunkerParams, candidate_cuts, chunk_bounds
+from workbench.strategies.backup.chunker import FASTCDC, GEAR64, WINDOW, ChunkerParams, candidate_cuts, chunk_bounds
 
 PARAMS = ChunkerParams(small_file=64 << 10, min_size=16 << 10, mask_bits=14, max_size=128 << 10)
 
@@ -67,3 +68,22 @@ def test_a_small_file_is_read_with_a_buffer_of_its_own_size(tmp_path, monkeypatc
     assert [p[1] for p in pieces] == [1000]
     assert digest == blake3.blake3(b"x" * 1000).hexdigest(), "the whole file's hash, kept for listings"
     assert max(asked) <= 1001
+
+
+@pytest.mark.parametrize("algorithm", [FASTCDC, GEAR64])
+def test_a_large_file_read_window_by_window_is_cut_as_if_read_whole(tmp_path, monkeypatch, algorithm) -> None:
+    """Each window restarts at the previous window's last cut, so the window size never moves a cut."""
+    from workbench.strategies.backup import create
+
+    params = ChunkerParams(small_file=64 << 10, min_size=16 << 10, mask_bits=14, max_size=128 << 10,
+                           algorithm=algorithm)
+    data = random.Random(4).randbytes(3 << 20) + bytes(300 << 10) + random.Random(5).randbytes(1 << 20)
+    path = tmp_path / "mailbox"
+    path.write_bytes(data)
+    monkeypatch.setattr(create, "READ_BLOCK", 200 << 10)  # many windows, each a few chunks long
+    pieces, digest = create._read_file(path, params, set())
+    expected = chunk_bounds(data, params)
+    assert [p[1] for p in pieces] == [end - start for start, end in expected]
+    assert [p[0] for p in pieces] == [blake3.blake3(data[s:e]).digest() for s, e in expected]
+    assert digest == blake3.blake3(data).hexdigest()
+    assert len(expected) > 20
