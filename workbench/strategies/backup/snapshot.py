@@ -18,6 +18,7 @@ import fnmatch
 import gc
 import os
 import stat
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -32,10 +33,10 @@ SnapshotEntry = dict[str, Any]
 #: A file entry's whole-content blake3 (hex, of the bytes read), so that a listing can tell a file's
 #: content without reading the repository (recovery compares it with the live file).
 FILE_HASH = "blake3"
-#: Directories listed at once: a second hides disk latency on a cold cache; more contend for the
-#: GIL on a warm one (a warm scan of 23,000 entries: 0.34 CPU s with 2, 0.41 with 8, best of 7;
-#: up to twice as much with 8 when other processes kept the CPUs busy).
-SCAN_WORKERS = 2
+SCAN_WORKERS = 8  # directories listed at once when the disk makes the scan wait (see ``_walk``)
+#: Mean time per directory of a level above which the next level is listed on threads: a warm
+#: listing of the laptop tree took 0.14 ms per directory, one that waits on a disk read several.
+WAITED_LISTING_S = 0.001
 BATCH_BYTES = 4 << 20  # a worker task: files in tree order up to this many bytes ...
 BATCH_FILES = 64  # ... or this many files
 
@@ -136,8 +137,8 @@ class KnownXattrs:
     def xattrs(self, rel: str, st: os.stat_result) -> dict[str, str] | None:
         """The base's xattrs of an unchanged file, or None if they must be read."""
         old = self.before.get(rel)
-        if (old is None or old.get("type") != "file" or old.get("ctime_ns") != st.st_ctime_ns
-                or old.get("inode") != st.st_ino or not stat.S_ISREG(st.st_mode)):
+        if old is None or old.get("ctime_ns") != st.st_ctime_ns or old.get("inode") != st.st_ino \
+                or old["type"] != "file":  # the same inode, so a regular file still
             return None
         self.reused += 1  # one thread at a time adds (the GIL), so the count is exact
         return old.get("xattrs", {})
@@ -145,18 +146,27 @@ class KnownXattrs:
 
 def _walk(root: str, start: str, selection: Selection, unreadable: list[str] | None,
           reuse: KnownXattrs) -> list[SnapshotEntry]:
-    """List directories level by level on threads, then emit them in depth-first order.
+    """List directories level by level, then emit them in depth-first order.
 
-    Listing and stat'ing wait on the disk (and release the GIL), so several directories
-    in flight hide that latency on a cold cache; the order stays deterministic.
+    Listing and stat'ing wait on the disk (and release the GIL), so on a cold cache several
+    directories in flight on threads hide that latency. On a warm one they only hand the GIL
+    back and forth (a warm scan of the laptop tree: 0.32 CPU s inline, 0.47-0.63 on threads),
+    so a level is listed on threads only when the level before took longer per directory than
+    a warm listing does. The order stays deterministic either way.
     """
     listings: dict[str, list[SnapshotEntry]] = {}
     level = [start]
-    with ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan") as pool:
+
+    def list_one(rel_dir: str) -> list[SnapshotEntry]:
+        return _list_dir(root, rel_dir, selection, unreadable, reuse)
+
+    on_threads = False
+    with ThreadPoolExecutor(SCAN_WORKERS, thread_name_prefix="scan") as pool:  # no thread starts unless used
         while level:
-            for rel_dir, children in zip(level, pool.map(lambda d: _list_dir(root, d, selection, unreadable, reuse),
-                                                         level)):
+            began = time.perf_counter()
+            for rel_dir, children in zip(level, pool.map(list_one, level) if on_threads else map(list_one, level)):
                 listings[rel_dir] = children
+            on_threads = (time.perf_counter() - began) / len(level) > WAITED_LISTING_S
             level = [c["path"] for d in level for c in listings[d] if c["type"] == "dir"]
     ordered: list[SnapshotEntry] = []
     stack = [iter(listings[start])]
