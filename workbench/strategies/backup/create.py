@@ -243,7 +243,7 @@ def _chunk_file(fd: int, size: int, params: ChunkerParams, known: Container[byte
         data = os.read(fd, size + 1)
         if not data:
             return [], blake3.blake3().hexdigest()  # an empty file has no chunks
-        if len(data) <= size:  # a short read of a regular file is its end
+        if len(data) == size:  # all the scan saw, and no more: its end (fewer may mean an error ahead)
             piece = _piece(memoryview(data), known)
             return [piece], piece[0].hex()  # one chunk: its id is the whole file's blake3
     return _chunk_windows(fd, size, params, known)
@@ -262,7 +262,9 @@ def _chunk_windows(fd: int, size: int, params: ChunkerParams, known: Container[b
     want = min(READ_BLOCK, size + 1)
     while True:
         block = os.pread(fd, want, offset)
-        at_end = len(block) < want
+        # a short read is the end only if nothing follows: before a bad sector, read() returns the
+        # bytes up to it, and only the next read raises EIO
+        at_end = len(block) < want and not os.pread(fd, 1, offset + len(block))
         view = memoryview(block)
         bounds = chunk_bounds(view, params)
         if not at_end:
