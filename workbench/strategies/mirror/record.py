@@ -131,15 +131,6 @@ def has_record(target: Path, name: str) -> bool:
     return (target / name).exists() or bool(_traces(target / name))
 
 
-def sync_damaged(target: Path) -> bool:
-    """Whether the one-way sync's record is damaged (a sync then compares everything to rebuild it)."""
-    try:
-        load_sync(target)
-    except DamagedRecord:
-        return True
-    return False
-
-
 def load_sync(target: Path) -> dict[str, Any] | None:
     return read_record(target / SYNC_NAME, required=("synced_at", "mode"))
 

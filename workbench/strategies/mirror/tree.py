@@ -15,14 +15,15 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import blake3
 
-from ... import filehash
+from ... import filehash, workers
 from ...sparse import sparse_copy
-from ..base import kind_of
 
 #: Temporary files of an interrupted write start with this; scans skip them.
 TEMP_PREFIX = ".~wb-"
@@ -79,24 +80,23 @@ def read_xattrs(path: str | int) -> Xattrs:
     return tuple(sorted((name, os.getxattr(path, name, **follow)) for name in names))
 
 
+#: ``MirrorEntry.kind`` by the file-type bits of ``st_mode`` (anything else is "o").
+_KIND_OF_TYPE = {stat.S_IFREG: "f", stat.S_IFDIR: "d", stat.S_IFLNK: "l"}
+
+
 def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True) -> MirrorEntry:
+    """The entry of the file at ``path`` from its lstat (taken if not given).
+
+    Positional arguments and a table lookup for the kind: this runs once per entry of both
+    trees in every sync, and keywords with ``kind_of`` took 4.2 µs an entry against 1.2 µs
+    (timeit, 5,000 entries of the laptop tree; an lstat is 4.4 µs, its xattrs 3.3 µs).
+    """
     st = st or os.lstat(path)
-    kind = KIND_LETTERS[kind_of(st.st_mode)]
+    kind = _KIND_OF_TYPE.get(stat.S_IFMT(st.st_mode), "o")
     return MirrorEntry(
-        kind=kind,
-        mode=st.st_mode,
-        uid=st.st_uid,
-        gid=st.st_gid,
-        size=st.st_size if kind == "f" else 0,
-        mtime_ns=st.st_mtime_ns,
-        atime_ns=st.st_atime_ns,
-        ino=st.st_ino,
-        dev=st.st_dev,
-        nlink=st.st_nlink,
-        rdev=st.st_rdev if kind == "o" else 0,
-        link=os.readlink(path) if kind == "l" else None,
-        xattrs=read_xattrs(path) if xattrs else (),
-        blocks=st.st_blocks,
+        kind, st.st_mode, st.st_uid, st.st_gid, st.st_size if kind == "f" else 0, st.st_mtime_ns,
+        st.st_atime_ns, st.st_ino, st.st_dev, st.st_nlink, st.st_rdev if kind == "o" else 0,
+        os.readlink(path) if kind == "l" else None, read_xattrs(path) if xattrs else (), st.st_blocks,
     )
 
 
@@ -179,6 +179,48 @@ def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], s
         if entry.kind == "d":
             folders.append((child, item.path))
     return folders
+
+
+def scan_both(
+    first: Path, second: Path, *, in_worker: bool, only: Iterable[str] | None = None,
+    exclude_top: Iterable[str] = (), xattrs: bool = True, first_temps: list[str] | None = None,
+    unreadable: list[str] | None = None,
+) -> tuple[dict[str, MirrorEntry], dict[str, MirrorEntry], list[str]]:
+    """``scan`` of two trees with the same options, and the second's temporary files.
+
+    With ``in_worker`` the second is scanned in a worker process (``workbench.workers``) while
+    this one scans the first, so a sync of many files walks both on two cores; threads
+    cannot (see ``scan``). ``first_temps`` and ``unreadable`` are the first tree's (the
+    second raises what it cannot read).
+    """
+    scope = None if only is None else list(only)
+    top = tuple(exclude_top)
+    if not in_worker:
+        first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps, unreadable=unreadable)
+        second_temps: list[str] = []
+        return first_tree, scan(second, only=scope, exclude_top=top, xattrs=xattrs, temps=second_temps), second_temps
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        meanwhile = pool.submit(workers.run_share, f"{__name__}:scan_rows", (os.fspath(second), scope, top, xattrs))
+        first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps, unreadable=unreadable)
+        rows, second_temps = meanwhile.result()
+    return first_tree, {row[0]: MirrorEntry(*row[1:]) for row in rows}, second_temps
+
+
+#: One scanned entry as a worker process hands it back: its path, then ``MirrorEntry``'s fields in order.
+#: A tuple pickles in a fifth of the time a slotted dataclass does (0.06 against 0.26 s for 24,000).
+Row = tuple[Any, ...]
+#: What a worker scans: ``(root, only, exclude_top, xattrs)``.
+ScanShare = tuple[str, list[str] | None, tuple[str, ...], bool]
+
+
+def scan_rows(share: ScanShare, *, mapped: bool) -> tuple[list[Row], list[str]]:
+    """A worker's job (``workbench.workers``; it hashes nothing, so ``mapped`` plays no part): ``scan`` of
+    ``(root, only, exclude_top, xattrs)`` as rows, and the temporary files found."""
+    root, only, exclude_top, xattrs = share
+    temps: list[str] = []
+    found = scan(Path(root), only=only, exclude_top=exclude_top, xattrs=xattrs, temps=temps)
+    return [(path, e.kind, e.mode, e.uid, e.gid, e.size, e.mtime_ns, e.atime_ns, e.ino, e.dev, e.nlink, e.rdev,
+             e.link, e.xattrs, e.blocks) for path, e in found.items()], temps
 
 
 def _tops(paths: Iterable[str]) -> list[str]:
