@@ -45,7 +45,7 @@ import blake3
 from .. import workers as workbench_workers
 from ..errors import UsageError
 from ..filehash import hash_file, hash_file_mapped
-from ..jsonfile import read_json
+from ..jsonfile import dumps, read_json
 
 FORMAT = "workbench-manifest"
 VERSION = 1
@@ -157,7 +157,7 @@ class Manifest:
         return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"), include=data.get("include"))
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+        path.write_bytes(dumps(self.to_json()) + b"\n")
 
     @classmethod
     def load(cls, path: Path) -> Manifest:

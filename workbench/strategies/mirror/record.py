@@ -22,7 +22,6 @@ A folder with neither a record nor a trace of one is not a mirror.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from typing import Any
 
 from ... import durable
 from ...errors import DamageFound, UsageError
-from ...jsonfile import read_json
+from ...jsonfile import dumps, read_json
 from .tree import TEMP_PREFIX
 
 SYNC_NAME = ".workbench-mirror.json"
@@ -85,8 +84,8 @@ class SyncResult:
 
 def write_record(path: Path, data: dict[str, Any]) -> None:
     """Replace a record durably, marked with the format and version; written aside under a name the scans skip."""
-    text = json.dumps({"format": FORMAT, "version": VERSION, **data}, separators=(",", ":"))  # the C encoder
-    durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
+    text = dumps({"format": FORMAT, "version": VERSION, **data})
+    durable.write_atomic(path, text, aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
 
 
 def read_record(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
