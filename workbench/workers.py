@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import proc
+from .bulk import no_cycle_collection
 from .errors import OperationFailed
 
 #: ``(share, *, mapped)`` to a result; named by ``module:function`` so a worker can import it.
@@ -70,7 +71,8 @@ def run_share(job: str, share: Any) -> Any:
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines()
         raise OperationFailed(f"a worker process failed: {lines[-1] if lines else f'exit code {done.returncode}'}")
-    result = pickle.loads(done.stdout)
+    with no_cycle_collection():
+        result = pickle.loads(done.stdout)
     if isinstance(result, BaseException):
         raise result
     return result

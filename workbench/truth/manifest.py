@@ -43,6 +43,7 @@ from typing import Any
 import blake3
 
 from .. import workers as workbench_workers
+from ..bulk import no_cycle_collection
 from ..errors import UsageError
 from ..filehash import hash_file, hash_file_mapped
 from ..jsonfile import dumps, read_json
@@ -191,6 +192,11 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
     root = Path(root)
     if not root.is_dir():
         raise UsageError(f"'{root}' is not a directory to take a manifest of")
+    with no_cycle_collection():
+        return _take(root, include, exclude, workers)
+
+
+def _take(root: Path, include: Sequence[str] | None, exclude: Sequence[str], workers: int | None) -> Manifest:
     taken_at = datetime.now(UTC).isoformat(timespec="seconds")
     found: list[tuple[str, os.stat_result]] = []
     for start in include if include is not None else [""]:

@@ -23,6 +23,7 @@ from typing import Any
 import blake3
 
 from ... import filehash, workers
+from ...bulk import no_cycle_collection
 from ...sparse import sparse_copy
 
 #: Temporary files of an interrupted write start with this; scans skip them.
@@ -110,10 +111,15 @@ def scan(
     ``unreadable`` collects the relative paths of folders the disk could not list and entries it could not
     stat (EIO, a bad sector), which are left out; without it, such an error is raised.
     One thread on purpose: walking subtrees in threads measured slower (GIL hand-offs
-    around every stat), and so did scanning source and target at once.
+    around every stat), and so did scanning source and target at once in two threads
+    (``scan_both`` uses a worker process for that).
     """
-    base = os.fspath(root)
-    skip_top = frozenset(exclude_top)
+    with no_cycle_collection():
+        return _scan(os.fspath(root), only, frozenset(exclude_top), xattrs, temps, unreadable)
+
+
+def _scan(base: str, only: Iterable[str] | None, skip_top: frozenset[str], xattrs: bool, temps: list[str] | None,
+          unreadable: list[str] | None) -> dict[str, MirrorEntry]:
     tree: dict[str, MirrorEntry] = {}
     found_temps: list[str] = []
     frontier: list[tuple[str, str]] = []
@@ -203,7 +209,8 @@ def scan_both(
         meanwhile = pool.submit(workers.run_share, f"{__name__}:scan_rows", (os.fspath(second), scope, top, xattrs))
         first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps, unreadable=unreadable)
         rows, second_temps = meanwhile.result()
-    return first_tree, {row[0]: MirrorEntry(*row[1:]) for row in rows}, second_temps
+    with no_cycle_collection():
+        return first_tree, {row[0]: MirrorEntry(*row[1:]) for row in rows}, second_temps
 
 
 #: One scanned entry as a worker process hands it back: its path, then ``MirrorEntry``'s fields in order.
