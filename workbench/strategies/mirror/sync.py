@@ -101,10 +101,15 @@ def sync_tree(
     scope = None if only is None or rebuild else list(only)
     unreadable: list[str] = []
     large = last is not None and int(last.get("files") or 0) >= WORKER_FILES and workers.cores() > 1
+    scanned_ns = time.time_ns()
+    settled = record.xattrs_settled(last, source)
+    unchanged: tree.Unchanged | None = None if settled is None else (settled[0], [])
     src, dst, leftovers = tree.scan_both(source, target, in_worker=large, only=scope, exclude_top=record.LEFT_OUT,
-                                         unreadable=unreadable)
+                                         unreadable=unreadable, first_unchanged=unchanged)
     tree.discard_all(leftovers)
     result = SyncResult()
+    if settled is not None and unchanged is not None:
+        _settled_xattrs(source, src, dst, unchanged[1], settled[1], unreadable, result)
     differs: set[str] | None = None
     renames = planning.rename_candidates(src, dst)
     if checksum:
@@ -116,6 +121,7 @@ def sync_tree(
     if write_record and not todo.empty:
         record.mark_interrupted(target)  # a kill from here on leaves no point passing as this sync's or the last
     _execute(todo, source, target, src, dst, checksum, result, progress)
+    written_ns = time.time_ns()  # every write of this sync is older
     followers = planning.hardlink_leaders(src)
     for path, leader in followers.items():
         if leader in result.hashes:
@@ -124,10 +130,39 @@ def sync_tree(
     result.bytes = sum(e.size for p, e in src.items() if e.kind == "f" and p not in followers)
     result.seconds = time.perf_counter() - started
     if write_record:
-        record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source, now=now)
+        whole = scope is None and not unreadable and not result.vanished  # every entry made equal: see record
+        slack = record.CLOCK_SLACK_NS
+        record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source, now=now,
+                         settled=(scanned_ns - slack, written_ns - slack) if whole else None)
         if "" in src:
             _fix_dir(os.fspath(target), src[""])  # writing the record touched the top folder's mtime
     return result
+
+
+def _settled_xattrs(source: Path, src: planning.Tree, dst: planning.Tree, unread: list[str], target_ns: int,
+                    unreadable: list[str], result: SyncResult) -> None:
+    """The xattrs of the source entries ``unread`` by the scan (unchanged since the last whole sync).
+
+    That sync made every entry's xattrs on the target equal to the source's. An entry left
+    unchanged on both sides since (see ``record.xattrs_settled``; setting an xattr moves the
+    ctime) still has equal xattrs, so the target's, just read, are the source's. Where the
+    target's entry changed since that sync, or is gone, the source's are read now.
+    """
+    for path in unread:
+        mine, theirs = src[path], dst.get(path)
+        if theirs is not None and theirs.ctime_ns < target_ns and theirs.kind == mine.kind:
+            mine.xattrs = theirs.xattrs
+            result.xattrs_reused += 1
+            continue
+        try:
+            mine.xattrs = tree.read_xattrs(f"{source}/{path}")
+        except FileNotFoundError:
+            del src[path]  # vanished since the scan, as if the scan had not seen it
+        except OSError as exc:
+            if exc.errno != errno.EIO:
+                raise
+            del src[path]
+            unreadable.append(path)
 
 
 def _compare_contents(

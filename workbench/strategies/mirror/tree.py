@@ -34,6 +34,8 @@ _CHUNK = 1 << 20
 KIND_LETTERS = {"file": "f", "dir": "d", "symlink": "l", "other": "o"}
 
 Xattrs = tuple[tuple[str, bytes], ...]
+#: For ``scan``: a time (ns) and the list that collects the entries changed before it, not read for xattrs.
+Unchanged = tuple[int, list[str]]
 
 
 @dataclass(slots=True)
@@ -52,6 +54,7 @@ class MirrorEntry:
     link: str | None = None
     xattrs: Xattrs = ()
     blocks: int = 0  # 512-byte blocks allocated: fewer than the size needs means holes
+    ctime_ns: int = 0  # inode change time: any write, chmod, chown, link, rename or xattr change moves it
 
     @property
     def sparse(self) -> bool:
@@ -98,16 +101,20 @@ def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True
         kind, st.st_mode, st.st_uid, st.st_gid, st.st_size if kind == "f" else 0, st.st_mtime_ns,
         st.st_atime_ns, st.st_ino, st.st_dev, st.st_nlink, st.st_rdev if kind == "o" else 0,
         os.readlink(path) if kind == "l" else None, read_xattrs(path) if xattrs else (), st.st_blocks,
+        st.st_ctime_ns,
     )
 
 
 def scan(
     root: Path, *, only: Iterable[str] | None = None, exclude_top: Iterable[str] = (), xattrs: bool = True,
-    temps: list[str] | None = None, unreadable: list[str] | None = None,
+    temps: list[str] | None = None, unreadable: list[str] | None = None, unchanged: Unchanged | None = None,
 ) -> dict[str, MirrorEntry]:
     """Every entry below ``root`` (or only below the given relative paths and their parents).
 
-    Temporary files of an interrupted write are left out; ``temps`` collects their full paths.
+    ``unchanged`` (a time, and a list): entries below the root whose ctime is older than the
+    time are not read for xattrs (they get none); their paths go to the list, for the caller
+    to fill in (see ``sync``). Temporary files of an interrupted write are left out; ``temps``
+    collects their full paths.
     ``unreadable`` collects the relative paths of folders the disk could not list and entries it could not
     stat (EIO, a bad sector), which are left out; without it, such an error is raised.
     One thread on purpose: walking subtrees in threads measured slower (GIL hand-offs
@@ -115,11 +122,11 @@ def scan(
     (``scan_both`` uses a worker process for that).
     """
     with no_cycle_collection():
-        return _scan(os.fspath(root), only, frozenset(exclude_top), xattrs, temps, unreadable)
+        return _scan(os.fspath(root), only, frozenset(exclude_top), xattrs, temps, unreadable, unchanged)
 
 
 def _scan(base: str, only: Iterable[str] | None, skip_top: frozenset[str], xattrs: bool, temps: list[str] | None,
-          unreadable: list[str] | None) -> dict[str, MirrorEntry]:
+          unreadable: list[str] | None, unchanged: Unchanged | None) -> dict[str, MirrorEntry]:
     tree: dict[str, MirrorEntry] = {}
     found_temps: list[str] = []
     frontier: list[tuple[str, str]] = []
@@ -144,16 +151,17 @@ def _scan(base: str, only: Iterable[str] | None, skip_top: frozenset[str], xattr
     stack = frontier
     while stack:
         rel, path = stack.pop()
-        stack += _list(rel, path, tree, found_temps, skip_top, xattrs, unreadable)
+        stack += _list(rel, path, tree, found_temps, skip_top, xattrs, unreadable, unchanged)
     if temps is not None:
         temps += found_temps
     return tree
 
 
 def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], skip_top: frozenset[str],
-          xattrs: bool, unreadable: list[str] | None = None) -> list[tuple[str, str]]:
+          xattrs: bool, unreadable: list[str] | None, unchanged: Unchanged | None) -> list[tuple[str, str]]:
     """Add one folder's entries to ``tree``; return its subfolders."""
     folders: list[tuple[str, str]] = []
+    before, unread = unchanged if unchanged is not None and xattrs else (0, [])
     try:
         with os.scandir(path) as listing:
             items = list(listing)
@@ -173,7 +181,12 @@ def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], s
             continue
         child = f"{rel}/{name}" if rel else name
         try:
-            entry = entry_of(item.path, item.stat(follow_symlinks=False), xattrs=xattrs)
+            st = item.stat(follow_symlinks=False)
+            if st.st_ctime_ns < before:
+                entry = entry_of(item.path, st, xattrs=False)
+                unread.append(child)
+            else:
+                entry = entry_of(item.path, st, xattrs=xattrs)
         except FileNotFoundError:
             continue  # vanished while we looked
         except OSError as exc:
@@ -190,24 +203,26 @@ def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], s
 def scan_both(
     first: Path, second: Path, *, in_worker: bool, only: Iterable[str] | None = None,
     exclude_top: Iterable[str] = (), xattrs: bool = True, first_temps: list[str] | None = None,
-    unreadable: list[str] | None = None,
+    unreadable: list[str] | None = None, first_unchanged: Unchanged | None = None,
 ) -> tuple[dict[str, MirrorEntry], dict[str, MirrorEntry], list[str]]:
     """``scan`` of two trees with the same options, and the second's temporary files.
 
     With ``in_worker`` the second is scanned in a worker process (``workbench.workers``) while
     this one scans the first, so a sync of many files walks both on two cores; threads
-    cannot (see ``scan``). ``first_temps`` and ``unreadable`` are the first tree's (the
-    second raises what it cannot read).
+    cannot (see ``scan``). ``first_temps``, ``unreadable`` and ``first_unchanged`` are the
+    first tree's (the second raises what it cannot read, and reads every xattr).
     """
     scope = None if only is None else list(only)
     top = tuple(exclude_top)
     if not in_worker:
-        first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps, unreadable=unreadable)
+        first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps, unreadable=unreadable,
+                          unchanged=first_unchanged)
         second_temps: list[str] = []
         return first_tree, scan(second, only=scope, exclude_top=top, xattrs=xattrs, temps=second_temps), second_temps
     with ThreadPoolExecutor(max_workers=1) as pool:
         meanwhile = pool.submit(workers.run_share, f"{__name__}:scan_rows", (os.fspath(second), scope, top, xattrs))
-        first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps, unreadable=unreadable)
+        first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps,
+                          unreadable=unreadable, unchanged=first_unchanged)
         rows, second_temps = meanwhile.result()
     with no_cycle_collection():
         return first_tree, {row[0]: MirrorEntry(*row[1:]) for row in rows}, second_temps
@@ -227,7 +242,7 @@ def scan_rows(share: ScanShare, *, mapped: bool) -> tuple[list[Row], list[str]]:
     temps: list[str] = []
     found = scan(Path(root), only=only, exclude_top=exclude_top, xattrs=xattrs, temps=temps)
     return [(path, e.kind, e.mode, e.uid, e.gid, e.size, e.mtime_ns, e.atime_ns, e.ino, e.dev, e.nlink, e.rdev,
-             e.link, e.xattrs, e.blocks) for path, e in found.items()], temps
+             e.link, e.xattrs, e.blocks, e.ctime_ns) for path, e in found.items()], temps
 
 
 def _tops(paths: Iterable[str]) -> list[str]:
