@@ -244,14 +244,16 @@ def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, o
     """Every entry below ``rel``. A folder whose entries, or an entry whose inode, cannot be read (the disk's
     EIO, or ext4 finding the block damaged: ``UNREADABLE_ERRORS``) is passed over: what cannot be reached by
     name is not in the tree as it reads."""
+    top = os.fspath(root)
     stack = [rel]
     while stack:
         folder = stack.pop()
         try:
-            with os.scandir(root / folder if folder else root) as it:
+            with os.scandir(f"{top}/{folder}" if folder else top) as it:
+                prefix = f"{folder}/" if folder else ""
                 for item in it:
-                    path = f"{folder}/{item.name}" if folder else item.name
-                    if (not folder and item.name == "lost+found") or _excluded(path, exclude):
+                    path = prefix + item.name
+                    if (exclude and _excluded(path, exclude)) or (not folder and item.name == "lost+found"):
                         continue
                     try:
                         st = item.stat(follow_symlinks=False)
