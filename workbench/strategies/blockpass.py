@@ -156,6 +156,8 @@ def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd:
                 total.add(future.result())
         finally:
             stop.set()  # an interrupted wait (Ctrl-C) ends the others after their segment
+    total.mismatched.sort()  # in disk order, as if one thread had done it all
+    total.unreadable.sort()
     total.seconds = round(time.perf_counter() - started, 6)
     return hashes, total
 
