@@ -25,6 +25,7 @@ import json
 import os
 import struct
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -120,19 +121,24 @@ class CloneStrategy(MountedLister):
                 target.touch()
             src_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
             dst_fd = guard.open_for_write(target)
-            try:
-                marker_path(target).touch()  # from here on the clone may be a mix of two states
-                if mode == "full":
-                    discard(dst_fd, size)
-                hashes, stats = block_pass(src_fd, size, reference=reference, dst_fd=dst_fd,
-                                           write="changed" if reference is not None else "all",
-                                           workers=self.workers, progress=progress)
-                if self.sync:
-                    os.fsync(dst_fd)
-            finally:
-                os.close(dst_fd)
-                os.close(src_fd)
-        table = read_table(target)
+            # The source's table is the clone's once every block is copied: sfdisk reads it meanwhile
+            with ThreadPoolExecutor(1, thread_name_prefix="clone-table") as beside:
+                source_table = beside.submit(read_table, source)
+                try:
+                    marker_path(target).touch()  # from here on the clone may be a mix of two states
+                    if mode == "full":
+                        discard(dst_fd, size)
+                    hashes, stats = block_pass(src_fd, size, reference=reference, dst_fd=dst_fd,
+                                               write="changed" if reference is not None else "all",
+                                               workers=self.workers, progress=progress)
+                    if self.sync:
+                        os.fsync(dst_fd)
+                finally:
+                    os.close(dst_fd)
+                    os.close(src_fd)
+                table = source_table.result()
+        if stats.unreadable:  # copied around unreadable sectors, the clone may differ from the source there
+            table = read_table(target)
         meta: dict[str, Any] = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
                 "mode": mode, "source": source.name, "disk_size": size, "block_size": BLOCK, "hash": HASH_NAME,
                 "regions": _regions(table), "stats": _stats_json(stats)}
