@@ -11,7 +11,8 @@ written; blocks that became zero are punched out, so the clone stays as
 sparse as its source. Holes of the source (SEEK_DATA/SEEK_HOLE) are never
 read. The bytes are hashed in userspace anyway, so each block is written from
 that same buffer, one copy less than ``copy_file_range`` plus a hashing read;
-copying a clone back onto a disk uses the same checked pass.
+copying a clone back onto a disk uses the same checked pass (``blockpass.py``,
+which also says where a pass's time goes).
 
 While a refresh runs, ``CLONE.img.refreshing`` exists: a refresh killed
 midway leaves it, verify reports it, and the next protect rewrites the clone
