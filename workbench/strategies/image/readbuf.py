@@ -8,8 +8,9 @@ ranges read are zeroed from a shared zero page run instead.
 The kernel copies page cache to and from user memory much faster when the user
 buffer starts on a page boundary, as the page does: a fresh 1 MiB ``bytearray`` sits
 16 bytes past one (malloc's header in front of a fresh mmap), and reading a warm
-file into it took five times the CPU (1.1 s against 0.22 s for 2 GiB here). So a
-``PageAlignedBuffer`` hands out a view that starts on a page.
+file into it took five times the CPU here. So a ``PageAlignedBuffer`` hands out a
+view that starts on a page. (``ThreadBuffers`` still hands out plain ``bytearray``
+buffers, which land on a page or not depending on what the process freed before.)
 
 Rescue reading, as ddrescue does: given a list for ``unreadable``, a range
 whose read fails with EIO (a bad sector) is read again sector by sector;
