@@ -5,6 +5,13 @@ A fresh ``bytearray`` per chunk costs a page fault per 4 KiB on first touch
 time of a clone pass. Each thread keeps one buffer; the gaps between the
 ranges read are zeroed from a shared zero page run instead.
 
+The kernel copies page cache to and from user memory much faster when the user
+buffer starts on a page boundary, as the page does: a fresh 1 MiB ``bytearray`` sits
+16 bytes past one (malloc's header in front of a fresh mmap), and reading a warm
+file into it took five times the CPU here. So a ``PageAlignedBuffer`` hands out a
+view that starts on a page. (``ThreadBuffers`` still hands out plain ``bytearray``
+buffers, which land on a page or not depending on what the process freed before.)
+
 Rescue reading, as ddrescue does: given a list for ``unreadable``, a range
 whose read fails with EIO (a bad sector) is read again sector by sector;
 the sectors that still fail are left zero and named in the list, and the
@@ -13,13 +20,29 @@ copy goes on with the rest.
 
 from __future__ import annotations
 
+import ctypes
 import errno
+import mmap
 import os
 import threading
 from collections.abc import Iterable
 
 #: The unit of a rescue read: the smallest read a disk answers.
 SECTOR = 512
+
+
+class PageAlignedBuffer:
+    """``size`` bytes whose first byte is on a page boundary: ``view``, and ``raw`` from byte ``offset``."""
+
+    def __init__(self, size: int) -> None:
+        self.raw = bytearray(size + mmap.PAGESIZE)
+        address = ctypes.addressof((ctypes.c_char * len(self.raw)).from_buffer(self.raw))
+        self.offset = -address % mmap.PAGESIZE
+        self.view = memoryview(self.raw)[self.offset:self.offset + size]
+
+    def is_zero(self, zero: bytes, start: int) -> bool:
+        """Whether ``len(zero)`` bytes from ``start`` (in ``view``) are all zero, ``zero`` being that many."""
+        return self.raw.startswith(zero, self.offset + start)
 
 
 class ThreadBuffers:
@@ -35,7 +58,7 @@ class ThreadBuffers:
         return buf
 
 
-def read_ranges(fd: int, buf: bytearray, start: int, length: int, reads: Iterable[tuple[int, int]],
+def read_ranges(fd: int, buf: bytearray | memoryview, start: int, length: int, reads: Iterable[tuple[int, int]],
                 zeros: memoryview, unreadable: list[tuple[int, int]] | None = None) -> int:
     """Fill ``buf[:length]`` with disk bytes ``start..start+length``: ``reads`` (sorted (offset, count)
     inside it) from ``fd``, zeros elsewhere. Returns the bytes read.
