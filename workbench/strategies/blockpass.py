@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import errno
 import functools
 import itertools
 import os
@@ -33,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ..errors import OperationFailed
 from ..sparse import data_extents
 from .base import ProgressCallback
 from .image.plan import normalise, per_chunk
@@ -103,7 +103,7 @@ def _write_all(fd: int, view: memoryview, offset: int) -> int:
     while done < len(view):
         written = os.pwrite(fd, view[done:], offset + done)
         if written == 0:
-            raise OSError(errno.EIO, f"no progress writing at byte {offset + done}")
+            raise OperationFailed(f"writing the copy made no progress at byte {offset + done}")
         done += written
     return done
 

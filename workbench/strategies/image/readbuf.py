@@ -9,8 +9,7 @@ The kernel copies page cache to and from user memory much faster when the user
 buffer starts on a page boundary, as the page does: a fresh 1 MiB ``bytearray`` sits
 16 bytes past one (malloc's header in front of a fresh mmap), and reading a warm
 file into it took five times the CPU here. So a ``PageAlignedBuffer`` hands out a
-view that starts on a page. (``ThreadBuffers`` still hands out plain ``bytearray``
-buffers, which land on a page or not depending on what the process freed before.)
+view that starts on a page, and ``ThreadBuffers`` hands one to each thread.
 
 Rescue reading, as ddrescue does: given a list for ``unreadable``, a range
 whose read fails with EIO (a bad sector) is read again sector by sector;
@@ -51,10 +50,10 @@ class ThreadBuffers:
         self.zeros = memoryview(bytes(size))
         self._local = threading.local()
 
-    def get(self) -> bytearray:
-        buf = getattr(self._local, "buf", None)
+    def get(self) -> PageAlignedBuffer:
+        buf: PageAlignedBuffer | None = getattr(self._local, "buf", None)
         if buf is None:
-            buf = self._local.buf = bytearray(self.size)
+            buf = self._local.buf = PageAlignedBuffer(self.size)
         return buf
 
 
