@@ -142,12 +142,10 @@ def render(records: Sequence[Record]) -> str:
         "more of the machine than one holding a GIL; the CPU ratio is free of that.",
         "",
         f"The machine: {machine['cpus']} CPUs ({machine['cpu_model']}), {machine['memory']}, Debian "
-        f"{machine['debian']}, Linux {machine['kernel']}, Python {machine['python']}. It is **shared**: other",
-        "engineers' tests ran throughout, so the times are slower and noisier than on an idle machine, and",
-        "ratios between sides of the same run are worth more than the seconds themselves. The CPU",
-        "seconds say more about the work each side does than the wall time on such a machine. The",
-        "committed records were taken two scripts at a time, and backup's cold-cache runs drop the page",
-        "cache, so a \"warm\" run of another script may have read part of its data from the disk.",
+        f"{machine['debian']}, Linux {machine['kernel']}, Python {machine['python']}. It is shared between",
+        "engineers, so how busy it was is part of every record: each row's others' CPUs, and the load",
+        "average when each script ended.",
+        *_quiet_and_busy(records),
         "",
         *render_tools(records),
         *render_goals(records),
@@ -155,6 +153,29 @@ def render(records: Sequence[Record]) -> str:
     for record in records:
         lines += render_record(record)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+#: A record whose rows all had fewer other CPUs busy than this was taken on an otherwise idle machine.
+QUIET_OTHERS = 0.5
+
+
+def _quiet_and_busy(records: Sequence[Record]) -> list[str]:
+    """Which records were taken with the machine otherwise idle, and which while other work ran."""
+    def name(record: Record) -> str:
+        return f"{str(record['benchmark']).replace('_', '-')} at {record['size']}"
+
+    def quiet(record: Record) -> bool:
+        return all(float(row["others_cpus"]) < QUIET_OTHERS for row in record["rows"])  # type: ignore[attr-defined]
+
+    lines = []
+    if idle := [name(r) for r in records if quiet(r)]:
+        lines.append(f"Taken with the machine otherwise idle (others' CPUs below {QUIET_OTHERS:g} in every row): "
+                     f"{', '.join(idle)}.")
+    if busy := [name(r) for r in records if not quiet(r)]:
+        lines.append(f"Taken while other work ran: {', '.join(busy)}. Their seconds are slower and noisier, "
+                     "ratios between sides of the same run are worth more than the seconds themselves, and "
+                     "the CPU seconds say more about the work each side does than the wall time.")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ BUG_KINDS = (AssertionError, NotImplementedError, TypeError, RuntimeError)
 PROTOCOL_MODULES = {"workbench.disk.sector_server"}
 #: Raises of a value the code does not name statically: (module, expression, what it is).
 DYNAMIC = {
-    ("workbench.truth.manifest", "result"): "a worker's exception, raised again in the caller",
+    ("workbench.workers", "result"): "a worker's exception, raised again in the caller",
     ("workbench.jsonfile", "damaged"): "the WorkbenchError class the caller passes",
     ("workbench.strategies.mirror.raid1", "first"): "the WorkbenchError the first way of mounting raised",
 }

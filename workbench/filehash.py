@@ -1,31 +1,63 @@
 """The BLAKE3 hash of a file's content: the one file hasher of the manifest and the mirror.
 
-Files up to ``ONE_READ`` bytes are read in one call; bigger ones in blocks of that size, so
-a worker holds at most that much. No file is memory-mapped, although BLAKE3 offers it: a
-page of a mapped file that the disk cannot read (a bad sector) kills the process with
-SIGBUS, and so does a file truncated while it is hashed (a live tree), where a read
-raises ``OSError`` (``EIO``) or returns fewer bytes. The manifest records such a file as
-unreadable and goes on; a killed process records nothing.
+Files are read in blocks of ``BLOCK`` bytes into one page-aligned buffer per thread, reused
+from file to file (``readv`` into it). A fresh ``read`` allocates its result each time, and an allocation
+of that size is a new mapping whose pages the kernel must zero and fault in: on a 21,800-file
+tree in the page cache, reading this way took 0.32 s against 0.49 s for ``read``
+(measured; the hashing itself is the same either way). No file is memory-mapped, although
+BLAKE3 offers it: a page of a mapped file that the disk cannot read (a bad sector) kills the
+process with SIGBUS, and so does a file truncated while it is hashed (a live tree), where a
+read raises ``OSError`` (``EIO``) or returns fewer bytes. The manifest records such a file
+as unreadable and goes on; a killed process records nothing.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
+import threading
 
 import blake3
 
-#: Up to here, one read; beyond, blocks of this size.
-ONE_READ = 1 << 20
+#: The read size, and the size of each thread's buffer.
+BLOCK = 1 << 20
 
 
-def hash_file(path: str | os.PathLike[str], size: int | None = None) -> bytes:
-    """The 32-byte BLAKE3 digest of the file's content; ``size`` (its lstat size) saves a stat."""
-    with open(path, "rb", buffering=0) as handle:
-        if size is None:
-            size = os.fstat(handle.fileno()).st_size
-        if size <= ONE_READ:
-            return blake3.blake3(handle.read()).digest()
+class _Buffer(threading.local):
+    """A thread's read buffer, page-aligned: an anonymous mapping starts on a page, where a
+    ``bytearray`` of this size starts 16 bytes past one, and the kernel's copy into a buffer off
+    a page boundary took about twice the CPU (0.41 against 0.85-1.6 s for the laptop tree's
+    reads, measured; the clone found the same, see ``strategies.image.readbuf``)."""
+
+    def __init__(self) -> None:
+        self.data = mmap.mmap(-1, BLOCK)
+        self.view = memoryview(self.data)
+
+
+_buffer = _Buffer()
+
+
+def hash_file(path: str | os.PathLike[str]) -> bytes:
+    """The 32-byte BLAKE3 digest of the file's content, read to its end."""
+    buffer, view = _buffer.data, _buffer.view
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
         hasher = blake3.blake3()
-        while block := handle.read(ONE_READ):
-            hasher.update(block)
+        while count := os.readv(fd, [buffer]):
+            hasher.update(view[:count])
         return hasher.digest()
+    finally:
+        os.close(fd)
+
+
+def hash_file_mapped(path: str | os.PathLike[str]) -> bytes:
+    """The same digest, from the file memory-mapped: no copy into a buffer, a third less CPU on a
+    tree of small files (0.78 against 1.34 CPU s for 21,800 files, measured).
+
+    Only for a process that may die of it: a page the disk cannot read, or a file truncated
+    while mapped, is SIGBUS. The manifest's worker processes use it, and their parent hashes
+    again by reading when one dies so (see ``truth.manifest``).
+    """
+    hasher = blake3.blake3()
+    hasher.update_mmap(path)
+    return hasher.digest()

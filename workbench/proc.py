@@ -254,6 +254,18 @@ def stop(child: Child, *, wait_s: float) -> None:
             continue
 
 
+def terminate(child: subprocess.Popen[Any], *, wait_s: float) -> None:
+    """SIGTERM a child that is still running, SIGKILL it if it is not gone after ``wait_s``; reap it."""
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=wait_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
 def stop_group(child: Child, *, wait_s: float) -> None:
     """SIGTERM a spawned child's whole process group (so a Python child unwinds its ``finally``s), wait
     ``wait_s`` for the child, then SIGKILL the group; reap the child."""
@@ -410,12 +422,6 @@ def streaming(args: Sequence[Arg], *, env: Mapping[str, str] | None = None) -> I
     try:
         yield Stream(child)
     finally:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        terminate(child, wait_s=5)
         if child.stdout is not None:
             child.stdout.close()

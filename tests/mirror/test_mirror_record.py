@@ -14,8 +14,8 @@ from workbench.strategies.mirror import record
 def test_a_record_is_written_with_its_format_and_version_and_reads_back(tmp_path: Path) -> None:
     path = tmp_path / record.SYNC_NAME
     record.write_record(path, {"mode": "sync"})
-    assert json.loads(path.read_text()) == {"format": "workbench-mirror", "version": 1, "mode": "sync"}
-    assert record.read_record(path) == {"format": "workbench-mirror", "version": 1, "mode": "sync"}
+    assert json.loads(path.read_text()) == {"format": "workbench-mirror", "version": 2, "mode": "sync"}
+    assert record.read_record(path) == {"format": "workbench-mirror", "version": 2, "mode": "sync"}
     assert record.read_record(tmp_path / "none.json") is None
 
 
@@ -26,8 +26,8 @@ def test_a_record_from_before_the_format_had_a_name_still_reads(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(("data", "kind", "message"), [
-    ({"format": "workbench-mirror", "version": 2}, UsageError, "newer workbench"),
-    ({"format": 2}, UsageError, "newer workbench"),
+    ({"format": "workbench-mirror", "version": 3}, UsageError, "newer workbench"),
+    ({"format": 3}, UsageError, "newer workbench"),
     ({"format": "workbench-backup", "version": 1}, DamageFound, "not a readable mirror record"),
     ([1, 2], DamageFound, "not a readable mirror record"),
 ])

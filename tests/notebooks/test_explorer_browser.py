@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from workbench import proc
+
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "05_which_strategy.ipynb"
 EXAMPLE = REPO / "examples" / "classroom"
@@ -64,15 +66,6 @@ def wait_for(check: Callable[[], Any], timeout_s: float, failure: str) -> Any:
     pytest.fail(failure)
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture
 def explorer_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """Voilà serving notebook 05 as 'make explorer' does; the page's URL with its token."""
@@ -84,7 +77,7 @@ def explorer_url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
                                f"--port={port}", f"--token={token}", str(NOTEBOOK)],
                               stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
     request.addfinalizer(log.close)
-    request.addfinalizer(lambda: stop(server))
+    request.addfinalizer(lambda: proc.terminate(server, wait_s=15))
 
     def listening() -> bool:
         assert server.poll() is None, f"Voilà exited: {(tmp_path / 'voila.log').read_text()[-2000:]}"
@@ -150,7 +143,7 @@ def chromium(tmp_path: Path) -> Iterator[DevTools]:
         yield page
         page.connection.close()
     finally:
-        stop(browser)
+        proc.terminate(browser, wait_s=15)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

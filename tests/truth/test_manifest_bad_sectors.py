@@ -1,4 +1,5 @@
-"""A big file on a bad sector is recorded unreadable: hashing it never memory-maps it (SIGBUS)."""
+"""A big file on a bad sector is recorded unreadable, whether the manifest hashes it in this process (which
+never maps a file) or in worker processes (which map it, die of SIGBUS, and are replaced by ones that read)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ pytestmark = pytest.mark.root
 BIG = 20 << 20  # above every threshold the hashers ever had (the manifest mapped files from 16 MiB)
 
 
+@pytest.mark.parametrize("in_workers", [False, True], ids=["threads", "worker-processes"])
 def test_a_manifest_of_a_tree_with_a_big_unreadable_file_records_it_and_goes_on(
-        workspace: Path, system_disk: Path) -> None:
+        workspace: Path, system_disk: Path, in_workers: bool) -> None:
     with mounted(system_disk) as root:
         (root / "home").mkdir()
         (root / "home/big.bin").write_bytes(os.urandom(BIG))
@@ -30,8 +32,9 @@ def test_a_manifest_of_a_tree_with_a_big_unreadable_file_records_it_and_goes_on(
     drop_caches()
     with opened(system_disk) as disk, mounted(disk, readonly=True) as root:
         # in a child, so that a SIGBUS would fail this test instead of killing the test run
-        script = ("import sys; from workbench.truth.manifest import take_manifest; "
-                  "m = take_manifest(sys.argv[1], include=['home']); "
+        script = ("import sys; from workbench.truth import manifest; "
+                  f"manifest.WORKER_ENTRIES = {1 if in_workers else 1 << 30}; "
+                  "m = manifest.take_manifest(sys.argv[1], include=['home']); "
                   "print(m.entries['home/big.bin'].hash, m.entries['home/small.txt'].hash is not None)")
         done = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True,
                               timeout=120)

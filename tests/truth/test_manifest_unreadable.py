@@ -18,10 +18,10 @@ def test_an_unreadable_file_is_corrupted_not_a_crash(tmp_path: Path, monkeypatch
     expected = take_manifest(tmp_path)
     real = manifest_module.hash_file
 
-    def failing(path: str, size: int) -> bytes:
+    def failing(path: str) -> bytes:
         if path.endswith("bad.txt"):
             raise OSError(errno.EIO, "Input/output error")
-        return real(path, size)
+        return real(path)
 
     monkeypatch.setattr(manifest_module, "hash_file", failing)
     actual = take_manifest(tmp_path)

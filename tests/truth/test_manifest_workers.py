@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
+from workbench import workers
 from workbench.truth import manifest
 from workbench.truth.manifest import take_manifest
 
@@ -26,11 +28,11 @@ def test_worker_processes_give_the_same_manifest_as_threads(tmp_path: Path, monk
     root = _tree(tmp_path / "t", 300)
     monkeypatch.setattr(manifest, "WORKER_ENTRIES", 10)
     started = []
-    real = manifest._entries_in_worker
-    monkeypatch.setattr(manifest, "_entries_in_worker", lambda *a: started.append(1) or real(*a))
+    real = workers.run_share
+    monkeypatch.setattr(workers, "run_share", lambda *a: started.append(1) or real(*a))
     by_workers = take_manifest(root)
     by_threads = take_manifest(root, workers=2)
-    assert started, "the worker path was not taken"
+    assert len(started) == workers.cores(), "the worker path was not taken"
     assert by_workers.digest() == by_threads.digest()
     assert by_workers.entries["d000/f00003"].xattrs == {"user.tag": "78"}
     assert by_workers.entries["d000/hard"].link_group == by_workers.entries["d000/f00001"].link_group == 1
@@ -42,4 +44,23 @@ def test_an_error_in_a_worker_is_raised_in_the_caller(tmp_path: Path) -> None:
     batch = [("gone", gone.lstat())]
     gone.unlink()  # vanished between the walk and the hashing
     with pytest.raises(FileNotFoundError):
-        manifest._entries_in_worker(str(tmp_path), [batch])
+        workers.run_share("workbench.truth.manifest:entries_of_batches", (str(tmp_path), [batch]))
+
+
+def bus_error_when_mapped(share: int, *, mapped: bool) -> tuple[str, int]:
+    """A worker's job that dies as a mapped page the disk cannot read kills one."""
+    if mapped:
+        os.kill(os.getpid(), signal.SIGBUS)
+    return "read", share
+
+
+def test_a_worker_killed_by_sigbus_is_done_again_by_one_that_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # where the worker finds this module
+    assert workers.run_share(f"{__name__}:bus_error_when_mapped", 7) == ("read", 7)
+
+
+def test_shares_come_back_in_the_order_of_the_items() -> None:
+    items = list(range(11))
+    shares = workers.split(items, 3)
+    assert sorted(len(s) for s in shares) == [3, 4, 4]
+    assert workers.unsplit([[x * 10 for x in share] for share in shares]) == [x * 10 for x in items]

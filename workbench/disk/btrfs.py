@@ -12,6 +12,7 @@ maps it to each copy's physical offset on its device.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,13 +108,29 @@ def first_block_copies(mountpoint: Path, relative: str, devices: Sequence[str]) 
         raise UsageError(f"'{relative}' has no data extent of its own (empty, or inline in metadata): "
                          f"write a file bigger than 4 KiB")
     logical_bytes = extents[0][1] * BLOCK
-    # btrfs writes its trees past the devices' page cache; pages cached by an earlier
-    # read would show btrfs-map-logical old trees (seen as a failed mapping under load).
+    command = ["btrfs-map-logical", "-l", str(logical_bytes), "-b", str(BLOCK), devices[0]]
+    for _attempt in range(MAP_ATTEMPTS - 1):
+        _commit_and_flush(mountpoint, devices)
+        done = proc.run(command, check=False)
+        if done.returncode == 0:
+            return [(device, physical) for _mirror, physical, device in parse_map_logical(done.stdout.decode())]
+        time.sleep(0.5)
+    _commit_and_flush(mountpoint, devices)
+    mapped = proc.text(command, what="mapping a btrfs logical address")
+    return [(device, physical) for _mirror, physical, device in parse_map_logical(mapped)]
+
+
+#: btrfs-map-logical still failed now and then on a loaded machine (one of four runs of the raid1 cells) after
+#: a commit and a flush; a second look, after another commit and flush, found the mapping.
+MAP_ATTEMPTS = 3
+
+
+def _commit_and_flush(mountpoint: Path, devices: Sequence[str]) -> None:
+    """Commit the transaction, and drop the devices' cached pages: btrfs writes its trees past the
+    devices' page cache, so pages cached by an earlier read would show btrfs-map-logical old trees."""
+    proc.run(["btrfs", "filesystem", "sync", mountpoint], what="committing the filesystem")
     for device in devices:
         proc.run(["blockdev", "--flushbufs", device], what="dropping the device's stale cache")
-    mapped = proc.text(["btrfs-map-logical", "-l", str(logical_bytes), "-b", str(BLOCK), devices[0]],
-                       what="mapping a btrfs logical address")
-    return [(device, physical) for _mirror, physical, device in parse_map_logical(mapped)]
 
 
 # ---- parsers (pure) ----

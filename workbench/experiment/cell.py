@@ -22,9 +22,14 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return f"{self.strategy.replace(':', '-').replace('/', '-')}__{self.scenario.name}__r{self.repetition}"
+        return f"{strategy_label(self.strategy)}__{self.scenario.name}__r{self.repetition}"
 
     @property
     def all_schedules(self) -> dict[str, str]:
         """The scenario's schedule overrides, then the cell's own."""
         return {**self.scenario.schedules, **self.schedules}
+
+
+def strategy_label(strategy: str) -> str:
+    """A strategy's name as cell labels and their files spell it (``backup/restic`` -> ``backup-restic``)."""
+    return strategy.replace(":", "-").replace("/", "-")

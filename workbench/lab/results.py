@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..advice import explore
+from ..experiment.cell import strategy_label
 from ..report import tables
 from ..results.store import load_results as read_folder
 from ..strategies.catalog import names
@@ -47,8 +48,9 @@ class Results:
         """The per-cell details files (``cells/*.json``: protect runs, recovery, every entry not intact)
         of ``strategy`` (any variant; ``backup`` is our engine, ``backup/restic`` restic's) on ``scenario``;
         empty when the folder keeps only the tables."""
-        prefix = _label(strategy)
-        others = [_label(name) for name in names() if name != strategy and _label(name).startswith(prefix)]
+        prefix = strategy_label(strategy)
+        others = [label for name in names() if name != strategy
+                  and (label := strategy_label(name)).startswith(prefix)]
         found = Path(self.folder, "cells").glob(f"{prefix}*__{scenario}__r*.json")
         return sorted(path for path in found
                       if not any(path.name.startswith((f"{other}-", f"{other}__")) for other in others))
@@ -64,11 +66,6 @@ class Results:
                 found[details.stem] = {name: boot[name] for name in ("verdict", "stage", "seconds", "last_lines")}
         return pd.DataFrame.from_dict(found, orient="index",
                                       columns=["verdict", "stage", "seconds", "last_lines"]).rename_axis("cell")
-
-
-def _label(strategy: str) -> str:
-    """A strategy's name as the cells' file names spell it (``backup/restic`` -> ``backup-restic``)."""
-    return strategy.replace(":", "-").replace("/", "-")
 
 
 def read_results(folder: str | Path, *, note: str = "") -> Results:

@@ -11,7 +11,8 @@ written; blocks that became zero are punched out, so the clone stays as
 sparse as its source. Holes of the source (SEEK_DATA/SEEK_HOLE) are never
 read. The bytes are hashed in userspace anyway, so each block is written from
 that same buffer, one copy less than ``copy_file_range`` plus a hashing read;
-copying a clone back onto a disk uses the same checked pass.
+copying a clone back onto a disk uses the same checked pass (``blockpass.py``,
+which also says where a pass's time goes).
 
 While a refresh runs, ``CLONE.img.refreshing`` exists: a refresh killed
 midway leaves it, verify reports it, and the next protect rewrites the clone
@@ -21,17 +22,12 @@ in full. The clone needs no restore step: it attaches and mounts as it is
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import json
 import os
 import struct
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,36 +37,17 @@ from ..disk import locks
 from ..disk.mounting import mounted
 from ..disk.table import PartitionTable, move_backup_gpt, read_table
 from ..errors import DamageFound, RestoreIncomplete, UsageError
-from ..sparse import data_extents
 from .base import Damage, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
+from .blockpass import BLOCK, SEGMENT, PassStats, block_pass, discard
 from .image.destination import prepare
-from .image.plan import describe_span, normalise, per_chunk
-from .image.readbuf import ThreadBuffers, read_ranges
+from .image.plan import describe_span, normalise
 from .mirror.listing import MountedLister
 from .quiesce import held_still
 from .target_full import reports_full_target
 
-BLOCK = 64 * 1024
-SEGMENT = 1 << 20  # 1 MiB: read, hashed and written while in cache (8 MiB cost 5x the CPU here)
 _MAGIC = b"WBCLONE1"
 HASH_NAME = "xxh3-128"
 DIGEST_SIZE = 16
-_FALLOC_PUNCH = 0x01 | 0x02  # FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE
-
-
-@dataclass
-class PassStats:
-    """The engine's own counters."""
-
-    bytes_read: int = 0
-    bytes_written: int = 0
-    bytes_punched: int = 0
-    blocks_total: int = 0
-    blocks_changed: int = 0
-    seconds: float = 0.0
-    mismatched: list[int] = field(default_factory=list)  # block numbers (check passes)
-    #: (offset, length) of the source's runs of sectors that would not read: copied around, as ddrescue does
-    unreadable: list[tuple[int, int]] = field(default_factory=list)
 
 
 def hashes_path(clone: Path) -> Path:
@@ -79,133 +56,6 @@ def hashes_path(clone: Path) -> Path:
 
 def marker_path(clone: Path) -> Path:
     return clone.with_name(clone.name + ".refreshing")
-
-
-def _zero_digest(length: int) -> bytes:
-    import xxhash
-
-    return xxhash.xxh3_128_digest(bytes(length))
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-
-
-def _punch(fd: int, offset: int, length: int) -> None:
-    """Deallocate a range (the file keeps its size); write zeros where punching is unsupported."""
-    if _libc().fallocate(fd, _FALLOC_PUNCH, ctypes.c_long(offset), ctypes.c_long(length)) != 0:
-        os.pwrite(fd, bytes(length), offset)
-
-
-def _discard(fd: int, size: int) -> None:
-    """Make ``fd`` a file of ``size`` zero bytes, all holes, for a fresh copy.
-
-    Not ``ftruncate(fd, 0)``: ext4 takes a file truncated to zero for a file being
-    replaced (auto_da_alloc) and flushes all it is written with at ``close``, which
-    cost a third of a full clone's time here. Punching leaves it alone.
-    """
-    old = os.fstat(fd).st_size
-    if old and _libc().fallocate(fd, _FALLOC_PUNCH, ctypes.c_long(0), ctypes.c_long(old)) != 0:
-        os.ftruncate(fd, 0)  # a filesystem that cannot punch
-    os.ftruncate(fd, size)
-
-
-def block_pass(src_fd: int, size: int, *, reference: list[bytes] | None, dst_fd: int | None, write: str,
-               workers: int = 2, progress: ProgressCallback | None = None) -> tuple[list[bytes], PassStats]:
-    """Read ``src_fd`` block by block; hash; write per ``write``; return (hashes, stats).
-
-    ``write``: "all" (non-zero blocks, a fresh copy), "changed" (blocks whose
-    hash differs from ``reference``; zeroed ones are punched), "matching"
-    (a checked copy: only blocks equal to ``reference``), or "none" (verify).
-    """
-    import xxhash
-
-    started = time.perf_counter()
-    reads = per_chunk(normalise(data_extents(src_fd, size)), SEGMENT)  # one pass, not one per segment
-    count = -(-size // BLOCK)
-    zero_block = bytes(BLOCK)
-    buffers = ThreadBuffers(SEGMENT)
-    zero_full = _zero_digest(BLOCK)
-    zero_tail = _zero_digest(size - (count - 1) * BLOCK) if count else zero_full
-
-    def segment(seg_start: int) -> tuple[int, list[bytes], PassStats]:
-        seg_len = min(SEGMENT, size - seg_start)
-        stats = PassStats()
-        buf = buffers.get()
-        view = memoryview(buf)[:seg_len]
-        seg_reads = reads.get(seg_start // SEGMENT, ())
-        if seg_reads:
-            stats.bytes_read = read_ranges(src_fd, buf, seg_start, seg_len, seg_reads, buffers.zeros,
-                                           stats.unreadable)
-        unread = {(offset + k - seg_start) // BLOCK for offset, length in stats.unreadable
-                  for k in range(0, length, min(length, BLOCK))} | {
-                     (offset + length - 1 - seg_start) // BLOCK for offset, length in stats.unreadable}
-        nblocks = -(-seg_len // BLOCK)
-        first = seg_start // BLOCK
-        digests, runs = [], []
-        nonzero = []
-        for j in range(nblocks):
-            number = first + j
-            lo, hi = j * BLOCK, min((j + 1) * BLOCK, seg_len)
-            nonzero.append(bool(seg_reads) and not (  # a segment of holes is never read nor scanned
-                buf.startswith(zero_block, lo) if hi - lo == BLOCK else buf[lo:hi] == bytes(hi - lo)))
-            digest = xxhash.xxh3_128_digest(view[lo:hi]) if nonzero[j] else (
-                zero_tail if number == count - 1 else zero_full)
-            digests.append(digest)
-            old = reference[number] if reference is not None and number < len(reference) else None
-            if j in unread and write == "changed":  # a refresh keeps the clone's block where the source's
-                digests[-1] = old if old is not None else digest  # would not read (a fresh copy has zeros there)
-                runs.append((lo, hi, False, False))
-                continue
-            if write == "all":
-                keep = bool(nonzero[j])
-            elif write == "changed":
-                keep = digest != old
-                stats.blocks_changed += keep
-            else:
-                if digest != old:
-                    stats.mismatched.append(number)
-                keep = write == "matching" and digest == old and bool(nonzero[j])
-            runs.append((lo, hi, keep, bool(nonzero[j])))
-        if dst_fd is not None:
-            _write_runs(dst_fd, view, seg_start, runs, stats, punch=write == "changed")
-        return seg_start, digests, stats
-
-    total = PassStats(blocks_total=count)
-    hashes: list[bytes] = []
-    segments = range(0, size, SEGMENT)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clone") as pool:
-        for done, (_, digests, stats) in enumerate(pool.map(segment, segments), 1):
-            if progress is not None:
-                progress(done, len(segments))
-            hashes += digests
-            total.bytes_read += stats.bytes_read
-            total.bytes_written += stats.bytes_written
-            total.bytes_punched += stats.bytes_punched
-            total.blocks_changed += stats.blocks_changed
-            total.mismatched += stats.mismatched
-            total.unreadable += stats.unreadable
-    total.seconds = round(time.perf_counter() - started, 6)
-    return hashes, total
-
-
-def _write_runs(fd: int, view: memoryview, base: int, runs: list[tuple[int, int, bool, bool]],
-                stats: PassStats, *, punch: bool) -> None:
-    """Write consecutive kept non-zero blocks in one pwrite; punch kept zero blocks when refreshing."""
-    pending: list[int] | None = None
-    for lo, hi, keep, nonzero in runs + [(0, 0, False, False)]:
-        if keep and nonzero and pending is not None and pending[1] == lo:
-            pending[1] = hi
-            continue
-        if pending is not None:
-            stats.bytes_written += os.pwrite(fd, view[pending[0]:pending[1]], base + pending[0])
-            pending = None
-        if keep and nonzero:
-            pending = [lo, hi]
-        elif keep and punch:
-            _punch(fd, base + lo, hi - lo)
-            stats.bytes_punched += hi - lo
 
 
 def _write_record(clone: Path, meta: dict, hashes: list[bytes], *, sync: bool) -> None:
@@ -272,19 +122,24 @@ class CloneStrategy(MountedLister):
                 target.touch()
             src_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
             dst_fd = guard.open_for_write(target)
-            try:
-                marker_path(target).touch()  # from here on the clone may be a mix of two states
-                if mode == "full":
-                    _discard(dst_fd, size)
-                hashes, stats = block_pass(src_fd, size, reference=reference, dst_fd=dst_fd,
-                                           write="changed" if reference is not None else "all",
-                                           workers=self.workers, progress=progress)
-                if self.sync:
-                    os.fsync(dst_fd)
-            finally:
-                os.close(dst_fd)
-                os.close(src_fd)
-        table = read_table(target)
+            # The source's table is the clone's once every block is copied: sfdisk reads it meanwhile
+            with ThreadPoolExecutor(1, thread_name_prefix="clone-table") as beside:
+                source_table = beside.submit(read_table, source)
+                try:
+                    marker_path(target).touch()  # from here on the clone may be a mix of two states
+                    if mode == "full":
+                        discard(dst_fd, size)
+                    hashes, stats = block_pass(src_fd, size, reference=reference, dst_fd=dst_fd,
+                                               write="changed" if reference is not None else "all",
+                                               workers=self.workers, progress=progress)
+                    if self.sync:
+                        os.fsync(dst_fd)
+                finally:
+                    os.close(dst_fd)
+                    os.close(src_fd)
+                table = source_table.result()
+        if stats.unreadable:  # copied around unreadable sectors, the clone may differ from the source there
+            table = read_table(target)
         meta: dict[str, Any] = {"id": f"clone-{now:%Y%m%dT%H%M%S}", "time": now.isoformat(), "kind": "clone",
                 "mode": mode, "source": source.name, "disk_size": size, "block_size": BLOCK, "hash": HASH_NAME,
                 "regions": _regions(table), "stats": _stats_json(stats)}

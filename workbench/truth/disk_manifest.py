@@ -24,6 +24,7 @@ from ..disk.bootcode import BOOT_CODE_SIZE
 from ..disk.mounting import mounted
 from ..disk.table import read_table
 from ..errors import UsageError
+from ..jsonfile import dumps
 from .manifest import Manifest, read_manifest_json, take_manifest
 
 FORMAT = "workbench-disk-manifest"
@@ -69,7 +70,7 @@ class DiskManifest:
                    data.get("taken_at"))  # fmt: skip
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+        path.write_bytes(dumps(self.to_json()) + b"\n")
 
     @classmethod
     def load(cls, path: Path) -> DiskManifest:

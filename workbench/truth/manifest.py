@@ -4,11 +4,14 @@ Walking is one thread (stat is cheap and ordered). The entries (xattrs and
 hashes) are made by threads for small trees, and by one worker process per
 core for trees of many files: there the per-file Python work (open, read,
 xattrs, the entry itself) and BLAKE3 on small inputs hold the GIL, so threads
-cannot use a second core (see ``entries_worker``; the timings are in
-docs/benchmarks.md). Files are hashed by ``filehash.hash_file``, which never
-memory-maps one, so a file on a bad sector is recorded ``UNREADABLE`` instead of
-killing the process. Symlinks are never followed, and ``lost+found`` at the root
-is skipped (mkfs makes it; it is not data).
+cannot use a second core (see ``workbench.workers``; the timings are in
+docs/benchmarks.md). In this process files are hashed by ``filehash.hash_file``,
+which never memory-maps one, so a file on a bad sector is recorded ``UNREADABLE``
+instead of killing the process. A worker process maps them
+(``filehash.hash_file_mapped``, a third less CPU): a page the disk cannot read
+kills it with SIGBUS, and its share is then made again by a worker that reads,
+which records the file ``UNREADABLE``. Symlinks are never followed, and
+``lost+found`` at the root is skipped (mkfs makes it; it is not data).
 
 Hard links are recorded as a ``link_group``: files sharing an inode get the same
 number, numbered in path order, so two manifests of equal trees are equal
@@ -29,10 +32,8 @@ import errno
 import fnmatch
 import json
 import os
-import pickle
 import stat
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -41,10 +42,11 @@ from typing import Any
 
 import blake3
 
-from .. import proc
+from .. import workers as workbench_workers
+from ..bulk import no_cycle_collection
 from ..errors import UsageError
-from ..filehash import hash_file
-from ..jsonfile import read_json
+from ..filehash import hash_file, hash_file_mapped
+from ..jsonfile import dumps, read_json
 
 FORMAT = "workbench-manifest"
 VERSION = 1
@@ -156,7 +158,7 @@ class Manifest:
         return cls(entries, hash_name=data["hash"], taken_at=data.get("taken_at"), include=data.get("include"))
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+        path.write_bytes(dumps(self.to_json()) + b"\n")
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -190,6 +192,11 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
     root = Path(root)
     if not root.is_dir():
         raise UsageError(f"'{root}' is not a directory to take a manifest of")
+    with no_cycle_collection():
+        return _take(root, include, exclude, workers)
+
+
+def _take(root: Path, include: Sequence[str] | None, exclude: Sequence[str], workers: int | None) -> Manifest:
     taken_at = datetime.now(UTC).isoformat(timespec="seconds")
     found: list[tuple[str, os.stat_result]] = []
     for start in include if include is not None else [""]:
@@ -211,45 +218,42 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
 def _make_entries(root: str, found: Batch, workers: int | None) -> Iterator[list[ManifestEntry]]:
     """The entries of ``found``, batch by batch: in worker processes for many entries, else in threads."""
     work = list(_batches(found))
-    cores = os.cpu_count() or 1
-    if workers is None and cores > 1 and len(found) >= WORKER_ENTRIES:
-        shares = [work[i::cores] for i in range(cores)]  # interleaved, so big and small batches spread evenly
-        with ThreadPoolExecutor(max_workers=cores) as pool:
-            for share in pool.map(lambda share: _entries_in_worker(root, share), shares):
-                yield from share
+    if workers is None and workbench_workers.cores() > 1 and len(found) >= WORKER_ENTRIES:
+        shares = [(root, share) for share in workbench_workers.split(work)]
+        yield from workbench_workers.unsplit(
+            workbench_workers.map_shares("workbench.truth.manifest:entries_of_batches", shares))
         return
-    with ThreadPoolExecutor(max_workers=workers or min(8, cores * 2)) as pool:
+    with ThreadPoolExecutor(max_workers=workers or min(8, workbench_workers.cores() * 2)) as pool:
         yield from pool.map(lambda batch: entries_of(root, batch), work)
 
 
-def _entries_in_worker(root: str, batches: list[Batch]) -> list[list[ManifestEntry]]:
-    package_home = str(Path(__file__).resolve().parents[2])  # found even when run from a checkout, uninstalled
-    search = os.pathsep.join(filter(None, [package_home, os.environ.get("PYTHONPATH")]))
-    done = proc.run([sys.executable, "-m", "workbench.truth.entries_worker"], env={"PYTHONPATH": search},
-                    input=pickle.dumps((root, batches), protocol=pickle.HIGHEST_PROTOCOL), what="a manifest worker")
-    result = pickle.loads(done.stdout)
-    if isinstance(result, Exception):
-        raise result
-    return result
+def entries_of_batches(share: tuple[str, list[Batch]], *, mapped: bool) -> list[list[ManifestEntry]]:
+    """A worker's job (``workbench.workers``): the entries of its batches under the root."""
+    root, batches = share
+    return [entries_of(root, batch, mapped=mapped) for batch in batches]
 
 
-def entries_of(root: str, batch: Batch) -> list[ManifestEntry]:
-    """The entries of one batch of walked paths (with their lstat) under ``root``."""
-    return [_entry(root, rel, st) for rel, st in batch]
+def entries_of(root: str, batch: Batch, *, mapped: bool = False) -> list[ManifestEntry]:
+    """The entries of one batch of walked paths (with their lstat) under ``root``; ``mapped``: hash the
+    files memory-mapped, which only a process that may die of SIGBUS can do (a worker)."""
+    hasher = hash_file_mapped if mapped else hash_file
+    return [_entry(root, rel, st, hasher) for rel, st in batch]
 
 
 def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, os.stat_result]]) -> None:
     """Every entry below ``rel``. A folder whose entries, or an entry whose inode, cannot be read (the disk's
     EIO, or ext4 finding the block damaged: ``UNREADABLE_ERRORS``) is passed over: what cannot be reached by
     name is not in the tree as it reads."""
+    top = os.fspath(root)
     stack = [rel]
     while stack:
         folder = stack.pop()
         try:
-            with os.scandir(root / folder if folder else root) as it:
+            with os.scandir(f"{top}/{folder}" if folder else top) as it:
+                prefix = f"{folder}/" if folder else ""
                 for item in it:
-                    path = f"{folder}/{item.name}" if folder else item.name
-                    if (not folder and item.name == "lost+found") or _excluded(path, exclude):
+                    path = prefix + item.name
+                    if (exclude and _excluded(path, exclude)) or (not folder and item.name == "lost+found"):
                         continue
                     try:
                         st = item.stat(follow_symlinks=False)
@@ -293,10 +297,10 @@ UNREADABLE = "unreadable"
 UNREADABLE_ERRORS = (errno.EIO, errno.EBADMSG, errno.EUCLEAN)
 
 
-def _hash_file(path: str, size: int) -> str:
+def _hash_file(path: str, hasher: Callable[[str], bytes]) -> str:
     """BLAKE3 of the file; ``UNREADABLE`` when the storage returns an I/O error (the judge calls it corrupted)."""
     try:
-        return hash_file(path, size).hex()
+        return hasher(path).hex()
     except OSError as exc:
         if exc.errno not in UNREADABLE_ERRORS:
             raise
@@ -313,7 +317,7 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
     return {path: number for number, paths in enumerate(groups, 1) for path in paths}
 
 
-def _entry(root: str, rel: str, st: os.stat_result) -> ManifestEntry:
+def _entry(root: str, rel: str, st: os.stat_result, hasher: Callable[[str], bytes]) -> ManifestEntry:
     mode = st.st_mode
     kind = ("file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode)
             else "symlink" if stat.S_ISLNK(mode) else "other")
@@ -328,7 +332,7 @@ def _entry(root: str, rel: str, st: os.stat_result) -> ManifestEntry:
         mtime_ns=st.st_mtime_ns,
         target=os.readlink(path) if kind == "symlink" else None,
         xattrs=_xattrs(path),
-        hash=_hash_file(path, st.st_size) if kind == "file" else None,
+        hash=_hash_file(path, hasher) if kind == "file" else None,
         sparse=kind == "file" and st.st_blocks * 512 + SPARSE_SLACK < st.st_size,
         allocated_bytes=st.st_blocks * 512,
     )

@@ -100,9 +100,9 @@ class _ChunkReader:
 
         start, length = fmt.chunk_span(index, self.disk_size, self.chunk_size)
         buf = self.buffers.get()
-        done = read_ranges(self.fd, buf, start, length, reads, self.buffers.zeros, self.unreadable)
-        data = memoryview(buf)[:length]
-        if buf.startswith(self.zero) if length == self.chunk_size else data == bytes(length):
+        done = read_ranges(self.fd, buf.view, start, length, reads, self.buffers.zeros, self.unreadable)
+        data = buf.view[:length]
+        if buf.is_zero(self.zero, 0) if length == self.chunk_size else data == bytes(length):
             return fmt.HOLE, done, b"", None
         digest = blake3.blake3(data).digest()
         if self.parent_digests is not None and index < len(self.parent_digests) \

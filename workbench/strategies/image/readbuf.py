@@ -5,6 +5,12 @@ A fresh ``bytearray`` per chunk costs a page fault per 4 KiB on first touch
 time of a clone pass. Each thread keeps one buffer; the gaps between the
 ranges read are zeroed from a shared zero page run instead.
 
+The kernel copies page cache to and from user memory much faster when the user
+buffer starts on a page boundary, as the page does: a fresh 1 MiB ``bytearray`` sits
+16 bytes past one (malloc's header in front of a fresh mmap), and reading a warm
+file into it took five times the CPU here. So a ``PageAlignedBuffer`` hands out a
+view that starts on a page, and ``ThreadBuffers`` hands one to each thread.
+
 Rescue reading, as ddrescue does: given a list for ``unreadable``, a range
 whose read fails with EIO (a bad sector) is read again sector by sector;
 the sectors that still fail are left zero and named in the list, and the
@@ -13,7 +19,9 @@ copy goes on with the rest.
 
 from __future__ import annotations
 
+import ctypes
 import errno
+import mmap
 import os
 import threading
 from collections.abc import Iterable
@@ -22,20 +30,34 @@ from collections.abc import Iterable
 SECTOR = 512
 
 
+class PageAlignedBuffer:
+    """``size`` bytes whose first byte is on a page boundary: ``view``, and ``raw`` from byte ``offset``."""
+
+    def __init__(self, size: int) -> None:
+        self.raw = bytearray(size + mmap.PAGESIZE)
+        address = ctypes.addressof((ctypes.c_char * len(self.raw)).from_buffer(self.raw))
+        self.offset = -address % mmap.PAGESIZE
+        self.view = memoryview(self.raw)[self.offset:self.offset + size]
+
+    def is_zero(self, zero: bytes, start: int) -> bool:
+        """Whether ``len(zero)`` bytes from ``start`` (in ``view``) are all zero, ``zero`` being that many."""
+        return self.raw.startswith(zero, self.offset + start)
+
+
 class ThreadBuffers:
     def __init__(self, size: int) -> None:
         self.size = size
         self.zeros = memoryview(bytes(size))
         self._local = threading.local()
 
-    def get(self) -> bytearray:
-        buf = getattr(self._local, "buf", None)
+    def get(self) -> PageAlignedBuffer:
+        buf: PageAlignedBuffer | None = getattr(self._local, "buf", None)
         if buf is None:
-            buf = self._local.buf = bytearray(self.size)
+            buf = self._local.buf = PageAlignedBuffer(self.size)
         return buf
 
 
-def read_ranges(fd: int, buf: bytearray, start: int, length: int, reads: Iterable[tuple[int, int]],
+def read_ranges(fd: int, buf: bytearray | memoryview, start: int, length: int, reads: Iterable[tuple[int, int]],
                 zeros: memoryview, unreadable: list[tuple[int, int]] | None = None) -> int:
     """Fill ``buf[:length]`` with disk bytes ``start..start+length``: ``reads`` (sorted (offset, count)
     inside it) from ``fd``, zeros elsewhere. Returns the bytes read.

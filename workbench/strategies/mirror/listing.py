@@ -33,7 +33,7 @@ def list_tree(root: Path, *, exclude_top: Iterable[str] = ()) -> list[Listed]:
     return [Listed(path=path, kind=_KINDS[entry.kind], size=entry.size, mtime_ns=entry.mtime_ns,
                    hash=digest, hash_name=HASH_NAME if digest else None)
             for path, entry in sorted(found.items()) if path
-            for digest in [_read_hash(f"{root}/{path}", entry) if entry.kind == "f" else None]]
+            for digest in [_read_hash(f"{root}/{path}") if entry.kind == "f" else None]]
 
 
 class MountedLister(ABC):
@@ -57,9 +57,9 @@ class MountedLister(ABC):
             return copy_paths(root, paths, destination, point_id=resolved, force=force)
 
 
-def _read_hash(path: str, entry: tree.MirrorEntry) -> str | None:
+def _read_hash(path: str) -> str | None:
     try:
-        return filehash.hash_file(path, entry.size).hex()
+        return filehash.hash_file(path).hex()
     except OSError as exc:
         if exc.errno not in (errno.EIO, errno.EBADMSG):
             raise

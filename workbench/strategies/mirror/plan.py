@@ -38,10 +38,8 @@ def hardlink_leaders(src: Tree) -> dict[str, str]:
     """{other name: first name} for every regular file with several names in the tree."""
     first: dict[tuple[int, int], str] = {}
     followers: dict[str, str] = {}
-    for path in sorted(src):
+    for path in sorted(p for p, e in src.items() if e.kind == "f" and e.nlink > 1):
         entry = src[path]
-        if entry.kind != "f" or entry.nlink < 2:
-            continue
         key = (entry.dev, entry.ino)
         if key in first:
             followers[path] = first[key]

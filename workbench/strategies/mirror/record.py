@@ -22,7 +22,6 @@ A folder with neither a record nor a trace of one is not a mirror.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from typing import Any
 
 from ... import durable
 from ...errors import DamageFound, UsageError
-from ...jsonfile import read_json
+from ...jsonfile import dumps, read_json
 from .tree import TEMP_PREFIX
 
 SYNC_NAME = ".workbench-mirror.json"
@@ -42,7 +41,11 @@ NAMES = (SYNC_NAME, TWOWAY_NAME)
 #: (a target on a data disk's root has its own, which is not the source's).
 LEFT_OUT = (*NAMES, "lost+found")
 FORMAT = "workbench-mirror"
-VERSION = 1
+#: 2 adds ``xattrs_settled`` to the one-way record (version 1 records are read as before).
+VERSION = 2
+#: Taken off the times of ``xattrs_settled``: the kernel may stamp a ctime from its coarse clock (a tick,
+#: a few ms, behind the fine one), so a change just after a time was taken could look older than it.
+CLOCK_SLACK_NS = 1_000_000_000
 
 
 _REBUILT = "the next sync rebuilds it from a full comparison"
@@ -64,6 +67,8 @@ class SyncResult:
     metadata: int = 0
     bytes_copied: int = 0
     hashed_files: int = 0
+    #: source entries whose xattrs were taken from the target's copy, not read (see ``xattrs_settled``)
+    xattrs_reused: int = 0
     vanished: int = 0  # source files that disappeared while we copied them
     #: source paths the disk could not read (EIO): not copied, and their mirror copies kept as they were
     unreadable: list[str] = field(default_factory=list)
@@ -85,8 +90,8 @@ class SyncResult:
 
 def write_record(path: Path, data: dict[str, Any]) -> None:
     """Replace a record durably, marked with the format and version; written aside under a name the scans skip."""
-    text = json.dumps({"format": FORMAT, "version": VERSION, **data}, separators=(",", ":"))  # the C encoder
-    durable.write_atomic(path, text.encode(), aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
+    text = dumps({"format": FORMAT, "version": VERSION, **data})
+    durable.write_atomic(path, text, aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
 
 
 def read_record(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
@@ -131,15 +136,6 @@ def has_record(target: Path, name: str) -> bool:
     return (target / name).exists() or bool(_traces(target / name))
 
 
-def sync_damaged(target: Path) -> bool:
-    """Whether the one-way sync's record is damaged (a sync then compares everything to rebuild it)."""
-    try:
-        load_sync(target)
-    except DamagedRecord:
-        return True
-    return False
-
-
 def load_sync(target: Path) -> dict[str, Any] | None:
     return read_record(target / SYNC_NAME, required=("synced_at", "mode"))
 
@@ -154,11 +150,33 @@ def mark_interrupted(target: Path) -> None:
         write_record(target / SYNC_NAME, {**saved, "interrupted": True})
 
 
+def xattrs_settled(saved: dict[str, Any] | None, source: Path) -> tuple[int, int] | None:
+    """When the last sync left every entry's xattrs equal on both sides, if it did: ``(source, target)``
+    times (ns, the clock) before which an entry's ctime says it has not changed since.
+
+    Only a whole sync of this same source that finished (not interrupted, nothing unreadable,
+    nothing vanished) records them, as ``xattrs_settled``: the start of its scan and its end
+    after every write, each less ``CLOCK_SLACK_NS``. A source entry whose ctime is older than
+    the first was as that sync read it, and a target entry older than the second as that sync
+    left it (setting an xattr moves the ctime), so their xattrs are still equal: the next sync
+    reads them on the target only. Records before version 2 have none: every xattr is read.
+    """
+    if saved is None or saved.get("interrupted") or saved.get("source") != str(source):
+        return None
+    settled = saved.get("xattrs_settled")
+    if not (isinstance(settled, dict) and isinstance(settled.get("source_ns"), int)
+            and isinstance(settled.get("target_ns"), int)):
+        return None
+    return settled["source_ns"], settled["target_ns"]
+
+
 def save_sync(
     target: Path, result: SyncResult, *, checksum: bool, mode: str, scope: list[str] | None, source: Path,
-    now: datetime | None = None,
+    now: datetime | None = None, settled: tuple[int, int] | None = None,
 ) -> None:
-    """Record a finished sync; a scoped sync (continuous mode) updates the hashes of its paths only."""
+    """Record a finished sync; a scoped sync (continuous mode) updates the hashes of its paths only.
+
+    ``settled``: see ``xattrs_settled`` (None for a sync that did not make every entry equal)."""
     hashes = dict(result.hashes)
     if scope is not None:  # a damaged record was rebuilt by a full sync before: this one is readable
         previous = (load_sync(target) or {}).get("hashes", {})
@@ -176,6 +194,7 @@ def save_sync(
         "files": result.files,
         "bytes": result.bytes,
         "hashes": hashes if checksum else {},
+        **({"xattrs_settled": {"source_ns": settled[0], "target_ns": settled[1]}} if settled is not None else {}),
     })
 
 

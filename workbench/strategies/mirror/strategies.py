@@ -74,7 +74,7 @@ def _read_all(root: Path) -> VerifyReport:
             continue
         report.checked += 1
         try:
-            hash_file(f"{root}/{path}", entry.size)
+            hash_file(f"{root}/{path}")
         except OSError as exc:
             report.damage.append(Damage("file", path, f"unreadable: {exc.strerror}"))
     return report

@@ -30,17 +30,25 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from ... import workers
 from ...errors import UsageError
-from ...filehash import hash_file
+from ...filehash import hash_file, hash_file_mapped
 from ..base import ProgressCallback
 from . import plan as planning
 from . import record, tree
 from .record import SyncResult
 from .tree import MirrorEntry
 
-# Everything runs in one thread on purpose. Measured on this machine (1 GiB, 21k files):
-# scanning with threads, copying with 2 or 4 threads and hashing with 2 or 4 threads were
-# each slower than one thread (GIL hand-offs around every system call, kernel contention).
+# Scanning and copying run in one thread on purpose. Measured on this machine (1 GiB, 21k
+# files): scanning with threads, copying with 2 or 4 threads and hashing with 2 or 4 threads
+# were each slower than one thread (GIL hand-offs around every system call, kernel
+# contention). Worker processes (``workbench.workers``) can use the second core: for many
+# files the target is scanned in one, and the checksum mode hashes in one per core.
+
+#: From this many files (to hash, or seen by the last sync) on, a worker process pays for its start-up
+#: (about 0.1 s): the checksum mode hashes in one per core, and the target is scanned in one while
+#: this process scans the source.
+WORKER_FILES = 2000
 
 
 def check_pair(source: Path, target: Path) -> None:
@@ -85,14 +93,23 @@ def sync_tree(
     started = time.perf_counter()
     check_pair(source, target)
     target.mkdir(parents=True, exist_ok=True)
-    rebuild = write_record and record.sync_damaged(target)
+    try:
+        last = record.load_sync(target)
+        rebuild = False
+    except record.DamagedRecord:
+        last, rebuild = None, write_record
     scope = None if only is None or rebuild else list(only)
     unreadable: list[str] = []
-    src = tree.scan(source, only=scope, exclude_top=record.LEFT_OUT, unreadable=unreadable)
-    leftovers: list[str] = []
-    dst = tree.scan(target, only=scope, exclude_top=record.LEFT_OUT, temps=leftovers)
+    large = last is not None and int(last.get("files") or 0) >= WORKER_FILES and workers.cores() > 1
+    scanned_ns = time.time_ns()
+    settled = record.xattrs_settled(last, source)
+    unchanged: tree.Unchanged | None = None if settled is None else (settled[0], [])
+    src, dst, leftovers = tree.scan_both(source, target, in_worker=large, only=scope, exclude_top=record.LEFT_OUT,
+                                         unreadable=unreadable, first_unchanged=unchanged)
     tree.discard_all(leftovers)
     result = SyncResult()
+    if settled is not None and unchanged is not None:
+        _settled_xattrs(source, src, dst, unchanged[1], settled[1], unreadable, result)
     differs: set[str] | None = None
     renames = planning.rename_candidates(src, dst)
     if checksum:
@@ -104,6 +121,7 @@ def sync_tree(
     if write_record and not todo.empty:
         record.mark_interrupted(target)  # a kill from here on leaves no point passing as this sync's or the last
     _execute(todo, source, target, src, dst, checksum, result, progress)
+    written_ns = time.time_ns()  # every write of this sync is older
     followers = planning.hardlink_leaders(src)
     for path, leader in followers.items():
         if leader in result.hashes:
@@ -112,10 +130,39 @@ def sync_tree(
     result.bytes = sum(e.size for p, e in src.items() if e.kind == "f" and p not in followers)
     result.seconds = time.perf_counter() - started
     if write_record:
-        record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source, now=now)
+        whole = scope is None and not unreadable and not result.vanished  # every entry made equal: see record
+        slack = record.CLOCK_SLACK_NS
+        record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source, now=now,
+                         settled=(scanned_ns - slack, written_ns - slack) if whole else None)
         if "" in src:
             _fix_dir(os.fspath(target), src[""])  # writing the record touched the top folder's mtime
     return result
+
+
+def _settled_xattrs(source: Path, src: planning.Tree, dst: planning.Tree, unread: list[str], target_ns: int,
+                    unreadable: list[str], result: SyncResult) -> None:
+    """The xattrs of the source entries ``unread`` by the scan (unchanged since the last whole sync).
+
+    That sync made every entry's xattrs on the target equal to the source's. An entry left
+    unchanged on both sides since (see ``record.xattrs_settled``; setting an xattr moves the
+    ctime) still has equal xattrs, so the target's, just read, are the source's. Where the
+    target's entry changed since that sync, or is gone, the source's are read now.
+    """
+    for path in unread:
+        mine, theirs = src[path], dst.get(path)
+        if theirs is not None and theirs.ctime_ns < target_ns and theirs.kind == mine.kind:
+            mine.xattrs = theirs.xattrs
+            result.xattrs_reused += 1
+            continue
+        try:
+            mine.xattrs = tree.read_xattrs(f"{source}/{path}")
+        except FileNotFoundError:
+            del src[path]  # vanished since the scan, as if the scan had not seen it
+        except OSError as exc:
+            if exc.errno != errno.EIO:
+                raise
+            del src[path]
+            unreadable.append(path)
 
 
 def _compare_contents(
@@ -124,9 +171,8 @@ def _compare_contents(
 ) -> tuple[set[str], list[tuple[str, str]]]:
     """Hash both sides of every same-size pair (and rename guess); return what differs."""
     pairs = [(p, p) for p in planning.same_size_pairs(src, dst)] + renames
-    jobs = ([(f"{source}/{new}", src[new].size) for new, _ in pairs]
-            + [(f"{target}/{old}", dst[old].size) for _, old in pairs])
-    digests = [_hash_or_none(job) for job in jobs]
+    jobs = [f"{source}/{new}" for new, _ in pairs] + [f"{target}/{old}" for _, old in pairs]
+    digests = _hash_all(jobs)
     half = len(pairs)
     differs: set[str] = set()
     confirmed = []
@@ -143,15 +189,27 @@ def _compare_contents(
     return differs, confirmed
 
 
-def _hash_or_none(job: tuple[str, int]) -> bytes | None:
-    try:
-        return hash_file(*job)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:  # a source file on a bad sector: it differs, and its copy will say it would not read
-        if exc.errno != errno.EIO:
-            raise
-        return None
+def _hash_all(paths: list[str]) -> list[bytes | None]:
+    """The files' digests in order (see ``hash_share``): in worker processes when there are many."""
+    if len(paths) < WORKER_FILES or workers.cores() < 2:
+        return hash_share(paths, mapped=False)
+    return workers.unsplit(workers.map_shares(f"{__name__}:hash_share", workers.split(paths)))
+
+
+def hash_share(paths: list[str], *, mapped: bool) -> list[bytes | None]:
+    """The digests of ``paths``, None for a file gone meanwhile or unreadable; a worker's job when ``mapped``."""
+    hasher = hash_file_mapped if mapped else hash_file
+    digests: list[bytes | None] = []
+    for path in paths:
+        try:
+            digests.append(hasher(path))
+        except FileNotFoundError:
+            digests.append(None)
+        except OSError as exc:  # a source file on a bad sector: it differs, and its copy will say it would not read
+            if exc.errno != errno.EIO:
+                raise
+            digests.append(None)
+    return digests
 
 
 def _execute(

@@ -15,14 +15,16 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import blake3
 
-from ... import filehash
+from ... import filehash, workers
+from ...bulk import no_cycle_collection
 from ...sparse import sparse_copy
-from ..base import kind_of
 
 #: Temporary files of an interrupted write start with this; scans skip them.
 TEMP_PREFIX = ".~wb-"
@@ -32,6 +34,8 @@ _CHUNK = 1 << 20
 KIND_LETTERS = {"file": "f", "dir": "d", "symlink": "l", "other": "o"}
 
 Xattrs = tuple[tuple[str, bytes], ...]
+#: For ``scan``: a time (ns) and the list that collects the entries changed before it, not read for xattrs.
+Unchanged = tuple[int, list[str]]
 
 
 @dataclass(slots=True)
@@ -50,6 +54,7 @@ class MirrorEntry:
     link: str | None = None
     xattrs: Xattrs = ()
     blocks: int = 0  # 512-byte blocks allocated: fewer than the size needs means holes
+    ctime_ns: int = 0  # inode change time: any write, chmod, chown, link, rename or xattr change moves it
 
     @property
     def sparse(self) -> bool:
@@ -79,41 +84,49 @@ def read_xattrs(path: str | int) -> Xattrs:
     return tuple(sorted((name, os.getxattr(path, name, **follow)) for name in names))
 
 
+#: ``MirrorEntry.kind`` by the file-type bits of ``st_mode`` (anything else is "o").
+_KIND_OF_TYPE = {stat.S_IFREG: "f", stat.S_IFDIR: "d", stat.S_IFLNK: "l"}
+
+
 def entry_of(path: str, st: os.stat_result | None = None, *, xattrs: bool = True) -> MirrorEntry:
+    """The entry of the file at ``path`` from its lstat (taken if not given).
+
+    Positional arguments and a table lookup for the kind: this runs once per entry of both
+    trees in every sync, and keywords with ``kind_of`` took 4.2 µs an entry against 1.2 µs
+    (timeit, 5,000 entries of the laptop tree; an lstat is 4.4 µs, its xattrs 3.3 µs).
+    """
     st = st or os.lstat(path)
-    kind = KIND_LETTERS[kind_of(st.st_mode)]
+    kind = _KIND_OF_TYPE.get(stat.S_IFMT(st.st_mode), "o")
     return MirrorEntry(
-        kind=kind,
-        mode=st.st_mode,
-        uid=st.st_uid,
-        gid=st.st_gid,
-        size=st.st_size if kind == "f" else 0,
-        mtime_ns=st.st_mtime_ns,
-        atime_ns=st.st_atime_ns,
-        ino=st.st_ino,
-        dev=st.st_dev,
-        nlink=st.st_nlink,
-        rdev=st.st_rdev if kind == "o" else 0,
-        link=os.readlink(path) if kind == "l" else None,
-        xattrs=read_xattrs(path) if xattrs else (),
-        blocks=st.st_blocks,
+        kind, st.st_mode, st.st_uid, st.st_gid, st.st_size if kind == "f" else 0, st.st_mtime_ns,
+        st.st_atime_ns, st.st_ino, st.st_dev, st.st_nlink, st.st_rdev if kind == "o" else 0,
+        os.readlink(path) if kind == "l" else None, read_xattrs(path) if xattrs else (), st.st_blocks,
+        st.st_ctime_ns,
     )
 
 
 def scan(
     root: Path, *, only: Iterable[str] | None = None, exclude_top: Iterable[str] = (), xattrs: bool = True,
-    temps: list[str] | None = None, unreadable: list[str] | None = None,
+    temps: list[str] | None = None, unreadable: list[str] | None = None, unchanged: Unchanged | None = None,
 ) -> dict[str, MirrorEntry]:
     """Every entry below ``root`` (or only below the given relative paths and their parents).
 
-    Temporary files of an interrupted write are left out; ``temps`` collects their full paths.
+    ``unchanged`` (a time, and a list): entries below the root whose ctime is older than the
+    time are not read for xattrs (they get none); their paths go to the list, for the caller
+    to fill in (see ``sync``). Temporary files of an interrupted write are left out; ``temps``
+    collects their full paths.
     ``unreadable`` collects the relative paths of folders the disk could not list and entries it could not
     stat (EIO, a bad sector), which are left out; without it, such an error is raised.
     One thread on purpose: walking subtrees in threads measured slower (GIL hand-offs
-    around every stat), and so did scanning source and target at once.
+    around every stat), and so did scanning source and target at once in two threads
+    (``scan_both`` uses a worker process for that).
     """
-    base = os.fspath(root)
-    skip_top = frozenset(exclude_top)
+    with no_cycle_collection():
+        return _scan(os.fspath(root), only, frozenset(exclude_top), xattrs, temps, unreadable, unchanged)
+
+
+def _scan(base: str, only: Iterable[str] | None, skip_top: frozenset[str], xattrs: bool, temps: list[str] | None,
+          unreadable: list[str] | None, unchanged: Unchanged | None) -> dict[str, MirrorEntry]:
     tree: dict[str, MirrorEntry] = {}
     found_temps: list[str] = []
     frontier: list[tuple[str, str]] = []
@@ -138,16 +151,17 @@ def scan(
     stack = frontier
     while stack:
         rel, path = stack.pop()
-        stack += _list(rel, path, tree, found_temps, skip_top, xattrs, unreadable)
+        stack += _list(rel, path, tree, found_temps, skip_top, xattrs, unreadable, unchanged)
     if temps is not None:
         temps += found_temps
     return tree
 
 
 def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], skip_top: frozenset[str],
-          xattrs: bool, unreadable: list[str] | None = None) -> list[tuple[str, str]]:
+          xattrs: bool, unreadable: list[str] | None, unchanged: Unchanged | None) -> list[tuple[str, str]]:
     """Add one folder's entries to ``tree``; return its subfolders."""
     folders: list[tuple[str, str]] = []
+    before, unread = unchanged if unchanged is not None and xattrs else (0, [])
     try:
         with os.scandir(path) as listing:
             items = list(listing)
@@ -167,7 +181,12 @@ def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], s
             continue
         child = f"{rel}/{name}" if rel else name
         try:
-            entry = entry_of(item.path, item.stat(follow_symlinks=False), xattrs=xattrs)
+            st = item.stat(follow_symlinks=False)
+            if st.st_ctime_ns < before:
+                entry = entry_of(item.path, st, xattrs=False)
+                unread.append(child)
+            else:
+                entry = entry_of(item.path, st, xattrs=xattrs)
         except FileNotFoundError:
             continue  # vanished while we looked
         except OSError as exc:
@@ -179,6 +198,51 @@ def _list(rel: str, path: str, tree: dict[str, MirrorEntry], temps: list[str], s
         if entry.kind == "d":
             folders.append((child, item.path))
     return folders
+
+
+def scan_both(
+    first: Path, second: Path, *, in_worker: bool, only: Iterable[str] | None = None,
+    exclude_top: Iterable[str] = (), xattrs: bool = True, first_temps: list[str] | None = None,
+    unreadable: list[str] | None = None, first_unchanged: Unchanged | None = None,
+) -> tuple[dict[str, MirrorEntry], dict[str, MirrorEntry], list[str]]:
+    """``scan`` of two trees with the same options, and the second's temporary files.
+
+    With ``in_worker`` the second is scanned in a worker process (``workbench.workers``) while
+    this one scans the first, so a sync of many files walks both on two cores; threads
+    cannot (see ``scan``). ``first_temps``, ``unreadable`` and ``first_unchanged`` are the
+    first tree's (the second raises what it cannot read, and reads every xattr).
+    """
+    scope = None if only is None else list(only)
+    top = tuple(exclude_top)
+    if not in_worker:
+        first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps, unreadable=unreadable,
+                          unchanged=first_unchanged)
+        second_temps: list[str] = []
+        return first_tree, scan(second, only=scope, exclude_top=top, xattrs=xattrs, temps=second_temps), second_temps
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        meanwhile = pool.submit(workers.run_share, f"{__name__}:scan_rows", (os.fspath(second), scope, top, xattrs))
+        first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps,
+                          unreadable=unreadable, unchanged=first_unchanged)
+        rows, second_temps = meanwhile.result()
+    with no_cycle_collection():
+        return first_tree, {row[0]: MirrorEntry(*row[1:]) for row in rows}, second_temps
+
+
+#: One scanned entry as a worker process hands it back: its path, then ``MirrorEntry``'s fields in order.
+#: A tuple pickles in a fifth of the time a slotted dataclass does (0.06 against 0.26 s for 24,000).
+Row = tuple[Any, ...]
+#: What a worker scans: ``(root, only, exclude_top, xattrs)``.
+ScanShare = tuple[str, list[str] | None, tuple[str, ...], bool]
+
+
+def scan_rows(share: ScanShare, *, mapped: bool) -> tuple[list[Row], list[str]]:
+    """A worker's job (``workbench.workers``; it hashes nothing, so ``mapped`` plays no part): ``scan`` of
+    ``(root, only, exclude_top, xattrs)`` as rows, and the temporary files found."""
+    root, only, exclude_top, xattrs = share
+    temps: list[str] = []
+    found = scan(Path(root), only=only, exclude_top=exclude_top, xattrs=xattrs, temps=temps)
+    return [(path, e.kind, e.mode, e.uid, e.gid, e.size, e.mtime_ns, e.atime_ns, e.ino, e.dev, e.nlink, e.rdev,
+             e.link, e.xattrs, e.blocks, e.ctime_ns) for path, e in found.items()], temps
 
 
 def _tops(paths: Iterable[str]) -> list[str]:

@@ -36,10 +36,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ... import workers
 from ...filehash import hash_file
 from ..base import ProgressCallback
 from . import record, tree
-from .sync import check_pair
+from .sync import WORKER_FILES, check_pair
 from .tree import MirrorEntry
 
 Signature = tuple[str, int, int, int, str | None]
@@ -80,30 +81,38 @@ class TwoWayResult:
 
 
 def signature(entry: MirrorEntry | None) -> Signature | None:
-    if entry is None:
-        return None
+    return None if entry is None else signature_of(entry)
+
+
+def signature_of(entry: MirrorEntry) -> Signature:
     if entry.kind == "d":
         return ("d", 0, 0, entry.mode & 0o7777, None)
     return (entry.kind, entry.size, entry.mtime_ns, entry.mode & 0o7777, entry.link)
 
 
+def signatures_of(side: dict[str, MirrorEntry]) -> dict[str, Signature]:
+    """Every entry's signature, taken once: deciding and the new state both look at every path."""
+    return {path: signature_of(entry) for path, entry in side.items()}
+
+
 def decide(
     sides: tuple[dict[str, MirrorEntry], dict[str, MirrorEntry]],
+    signatures: tuple[dict[str, Signature], dict[str, Signature]],
     state: dict[str, Signature],
     same_content: Any,
 ) -> tuple[list[Action], list[tuple[str, str, int | None]]]:
     """Plan the actions; returns (actions, conflicts as (path, kind, winning side or None)).
 
-    ``same_content(path) -> bool`` compares the two sides' file contents (hashing),
-    asked only when both sides changed a file to the same size.
+    ``signatures`` are the sides' (``signatures_of``). ``same_content(path) -> bool``
+    compares the two sides' file contents (hashing), asked only when both sides changed a
+    file to the same size.
     """
     actions: list[Action] = []
     conflicts: list[tuple[str, str, int | None]] = []
-    for path in sorted(set(sides[0]) | set(sides[1]) | set(state)):
+    for path in sorted(signatures[0].keys() | signatures[1].keys() | state.keys()):
         if not path:
             continue
-        here, there = sides[0].get(path), sides[1].get(path)
-        sig = (signature(here), signature(there))
+        sig = (signatures[0].get(path), signatures[1].get(path))
         old = state.get(path)
         changed = (sig[0] != old, sig[1] != old)
         if not any(changed):
@@ -119,7 +128,7 @@ def decide(
             conflicts.append((path, "modify-delete", side))
             actions.append(Action("copy", path, side))
             continue
-        assert here is not None and there is not None
+        here, there = sides[0][path], sides[1][path]
         if here.kind == there.kind == "d":
             if sig[0] != sig[1]:
                 actions.append(Action("copy", path, 0))  # permissions changed on both: the source's win
@@ -182,20 +191,23 @@ def sync_two_way(
     target.mkdir(parents=True, exist_ok=True)
     now = now or datetime.now(UTC)
     roots = (os.fspath(source), os.fspath(target))
-    leftovers: list[str] = []
-    # xattrs are not part of a signature (a copy still takes them along), so they are not read here
-    sides = (tree.scan(source, exclude_top=record.LEFT_OUT, temps=leftovers, xattrs=False),
-             tree.scan(target, exclude_top=record.LEFT_OUT, temps=leftovers, xattrs=False))
-    tree.discard_all(leftovers)  # half-written copies of a killed run: never a version of their own
-
-    def same_content(path: str) -> bool:
-        return hash_file(f"{roots[0]}/{path}") == hash_file(f"{roots[1]}/{path}")
-
     try:
         state = load_state(target, source)
     except record.DamagedRecord:
         state = {}  # as after a first sync: both sides' entries are kept, the same content is recognised
-    actions, found = decide(sides, state, same_content)
+    leftovers: list[str] = []
+    # xattrs are not part of a signature (a copy still takes them along), so they are not read here
+    in_worker = len(state) >= WORKER_FILES and workers.cores() > 1  # many files last time: walk on two cores
+    here, there, target_leftovers = tree.scan_both(source, target, in_worker=in_worker, exclude_top=record.LEFT_OUT,
+                                                   xattrs=False, first_temps=leftovers)
+    sides = (here, there)
+    tree.discard_all(leftovers + target_leftovers)  # half-written copies of a killed run: never a version of their own
+    signatures = (signatures_of(sides[0]), signatures_of(sides[1]))
+
+    def same_content(path: str) -> bool:
+        return hash_file(f"{roots[0]}/{path}") == hash_file(f"{roots[1]}/{path}")
+
+    actions, found = decide(sides, signatures, state, same_content)
     result = TwoWayResult()
     names: dict[str, str] = {}
     for path, kind, winner in found:
@@ -205,7 +217,7 @@ def sync_two_way(
         resolution = (f"kept the {SIDES[winner or 0]}'s version on both sides" if kind == "modify-delete"
                       else f"{SIDES[winner or 0]} wins; the {SIDES[1 - (winner or 0)]}'s version kept as {copy}")
         result.conflicts.append(Conflict(path, kind, resolution, copy))
-    runner = _Runner(roots, sides, result)
+    runner = _Runner(roots, sides, signatures, result)
     # Creations and copies top-down, then deletions bottom-up, so a folder is only
     # removed once everything below it has been dealt with.
     ordered = [a for a in actions if a.op != "delete"] + sorted(
@@ -236,8 +248,8 @@ class _Runner:
     """Carries out actions, re-checking each path right before it is replaced or removed."""
 
     def __init__(self, roots: tuple[str, str], sides: tuple[dict[str, MirrorEntry], dict[str, MirrorEntry]],
-                 result: TwoWayResult) -> None:
-        self.roots, self.sides, self.result = roots, sides, result
+                 signatures: tuple[dict[str, Signature], dict[str, Signature]], result: TwoWayResult) -> None:
+        self.roots, self.sides, self.signatures, self.result = roots, sides, signatures, result
         self.skipped: set[str] = set()  # changed while we synced: keep the old state
         self.unsettled: set[str] = set()  # end state unknown: leave it out of the state
         self.settled: dict[str, Signature | None] = {}  # what both sides now hold (None: gone)
@@ -325,8 +337,8 @@ class _Runner:
         if loser == 1:
             self.result.removed.append(path)
             self.result.written.append(copy_name)
-        moved = self.sides[loser].pop(path)
-        self.sides[loser][copy_name] = moved
+        self.sides[loser][copy_name] = self.sides[loser].pop(path)
+        self.signatures[loser][copy_name] = self.signatures[loser].pop(path)
         self.copy(path, winner)
         self.copy(copy_name, loser)
 
@@ -350,7 +362,8 @@ class _Runner:
     def new_state(self, old: dict[str, Signature]) -> dict[str, Signature]:
         """The state after the run, from what was scanned and what was done (no second scan)."""
         entries = {}
-        for path in set(self.sides[0]) | set(self.sides[1]) | set(old):
+        signatures = self.signatures
+        for path in signatures[0].keys() | signatures[1].keys() | old.keys():
             if not path or path in self.unsettled:
                 continue
             if path in self.skipped:
@@ -358,8 +371,8 @@ class _Runner:
             elif path in self.settled:
                 sig = self.settled[path]
             else:
-                sig = signature(self.sides[0].get(path))
-                if sig != signature(self.sides[1].get(path)):
+                sig = signatures[0].get(path)
+                if sig != signatures[1].get(path):
                     continue  # not agreed on: the next run looks again
             if sig is not None:
                 entries[path] = sig
