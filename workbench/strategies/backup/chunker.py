@@ -39,6 +39,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ...errors import DamageFound
+
 GEAR64 = "gear64"  # repository format 1
 FASTCDC = "fastcdc2020"  # repository format 2
 WINDOW = 64
@@ -74,7 +76,8 @@ class ChunkerParams:
     def from_json(cls, fields: dict[str, Any]) -> ChunkerParams:
         params = cls(**{"algorithm": GEAR64, **fields})
         if params.algorithm not in (GEAR64, FASTCDC):
-            raise ValueError(f"unknown chunker '{params.algorithm}'")
+            raise DamageFound(f"the repository names an unknown chunker '{params.algorithm}': its config is "
+                              "damaged, or written by a newer workbench (upgrade it)")
         return params
 
 
