@@ -26,6 +26,7 @@ from typing import Any
 
 import blake3
 
+from ...bulk import no_cycle_collection
 from ...errors import OperationFailed, UsageError
 from .chunker import ChunkerParams, chunk_bounds
 from .repo import Location, PackWriter, Repository, chunk_id, encode, undone_on_failure
@@ -37,7 +38,6 @@ from .snapshot import (
     in_batches,
     scan,
     unchanged,
-    without_cycle_collection,
 )
 
 READ_BLOCK = 64 << 20  # large files are chunked through a window of this size
@@ -87,7 +87,7 @@ def take_snapshot(
         raise UsageError(f"unknown backup mode '{request.mode}': use full, incremental or differential")
     started = time.perf_counter()
     unreadable: list[str] = []
-    with repo.lock(), without_cycle_collection():
+    with repo.lock(), no_cycle_collection():
         index = repo.load_index()
         base_id, base_tree = pick_base(repo, request.mode)
         kind = request.mode if base_id is not None else "full"

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from ...bulk import no_cycle_collection
 from ...errors import UsageError
 from ..base import Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from .check import verify_repository
@@ -25,7 +26,7 @@ from .prune import PruneResult, forget, prune
 from .repo import Repository
 from .restore import raise_if_damaged, restore_tree
 from .retention import KeepPolicy, RetentionPlan
-from .snapshot import Selection, listed_entries, without_cycle_collection
+from .snapshot import Selection, listed_entries
 
 
 class BackupStrategy:
@@ -80,7 +81,7 @@ class BackupStrategy:
         snap_id = _resolve(repo, point_id)  # with the same repo, so 'latest' is read once (the repo keeps it)
         if not paths:
             return RestoreReport(snap_id)
-        with without_cycle_collection():  # parsing the tree, as restoring it
+        with no_cycle_collection():  # parsing the tree, as restoring it
             snapshot = repo.read_snapshot(snap_id)
             outcome = restore_tree(repo, snapshot["tree"], destination, paths, force=force, progress=progress)
         raise_if_damaged(outcome, snap_id)

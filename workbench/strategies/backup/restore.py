@@ -26,11 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...bulk import no_cycle_collection
 from ...disk.targets import check_destination
 from ...errors import DamageFound, RestoreIncomplete
 from ..base import ProgressCallback
 from .repo import ChunkDamaged, Location, Repository
-from .snapshot import SnapshotEntry, in_batches, select_paths, without_cycle_collection
+from .snapshot import SnapshotEntry, in_batches, select_paths
 
 WORKERS = (os.cpu_count() or 1) + 1  # as in create: more only add GIL hand-offs
 HOLE_BLOCK = 64 << 10  # zero blocks of this size come back as holes
@@ -51,7 +52,7 @@ def restore_tree(repo: Repository, tree: list[SnapshotEntry], destination: Path,
 
     ``progress(files written, files)`` follows each regular file, as its worker finishes it.
     """
-    with without_cycle_collection():
+    with no_cycle_collection():
         return _restore_tree(repo, tree, destination, paths, force=force, progress=progress)
 
 
