@@ -69,15 +69,15 @@ def pick_base(repo: Repository, mode: str) -> tuple[str | None, list[SnapshotEnt
     if mode == "full":
         return None, []
     headers = sorted(
-        ((snap_id, repo.read_snapshot(snap_id)) for snap_id in repo.snapshot_ids()),
+        ((snap_id, repo.read_header(snap_id)) for snap_id in repo.snapshot_ids()),
         key=lambda item: (item[1]["time"], item[1]["created_ns"]),
     )
     if mode == "differential":
         headers = [h for h in headers if h[1]["kind"] == "full"]
     if not headers:
         return None, []
-    snap_id, snapshot = headers[-1]
-    return snap_id, snapshot["tree"]
+    snap_id = headers[-1][0]
+    return snap_id, repo.read_snapshot(snap_id)["tree"]
 
 
 def take_snapshot(

@@ -101,7 +101,7 @@ class BackupStrategy:
 
 
 def _points(repo: Repository) -> list[RestorePoint]:
-    points = [_point(repo, snap_id, repo.read_snapshot(snap_id)) for snap_id in repo.snapshot_ids()]
+    points = [_point(repo, snap_id, repo.read_header(snap_id)) for snap_id in repo.snapshot_ids()]
     return sorted(points, key=lambda p: (p.time, p.extra["created_ns"]))
 
 

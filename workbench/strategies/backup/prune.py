@@ -34,8 +34,7 @@ class PruneResult:
 def snapshot_times(repo: Repository) -> list[tuple[str, datetime]]:
     points = []
     for snap_id in repo.snapshot_ids():
-        snapshot = repo.read_snapshot(snap_id)
-        points.append((snap_id, datetime.fromisoformat(snapshot["time"])))
+        points.append((snap_id, datetime.fromisoformat(repo.read_header(snap_id)["time"])))
     return points
 
 

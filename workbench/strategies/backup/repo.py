@@ -47,7 +47,7 @@ from typing import Any, NamedTuple
 import blake3
 import zstandard
 
-from ... import durable
+from ... import durable, jsonfile
 from ...disk import locks
 from ...durable import fsync_dir
 from ...errors import DamageFound, OperationFailed, UsageError
@@ -236,11 +236,44 @@ class Repository:
         return sorted(p.name for p in (self.path / "snapshots").iterdir() if not p.name.startswith("."))
 
     def write_snapshot(self, snapshot: dict[str, Any]) -> str:
-        raw = json.dumps(snapshot, separators=(",", ":")).encode()
+        raw = jsonfile.dumps(snapshot)  # UTF-8; older snapshots are ASCII with escapes, read the same
         snap_id = blake3.blake3(raw).hexdigest()[:16]
         data = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw)
         write_atomic(self.path, self.path / "snapshots" / snap_id, data)
         return snap_id
+
+    def read_header(self, snap_id: str) -> dict[str, Any]:
+        """A snapshot's fields up to its tree (time, kind, parent, stats, ...), from the start of its file.
+
+        Listing points, picking an incremental's base and retention need no more, and parsing every
+        snapshot's tree made each of them grow with the number of snapshots (about 0.1 s a snapshot
+        of 20,000 files). The writer puts the tree after every other field but ``unreadable``, and
+        no JSON string holds ``TREE_KEY`` unescaped, so the text before it is the header. It is
+        not checked against the id, which takes the whole content: damage there is found by the
+        full read of whatever needs the tree, and by verify; what does not decompress or parse
+        here is ``DamageFound`` as in ``read_snapshot``.
+        """
+        if self._last_snapshot is not None and self._last_snapshot[0] == snap_id:
+            return {k: v for k, v in self._last_snapshot[1].items() if k != "tree"}
+        prefix = b""
+        try:
+            with open(self.path / "snapshots" / snap_id, "rb") as file, \
+                    zstandard.ZstdDecompressor().stream_reader(file) as reader:
+                while TREE_KEY not in prefix and len(prefix) < HEADER_PEEK and (more := reader.read(64 << 10)):
+                    prefix += more
+        except FileNotFoundError:
+            raise UsageError(
+                f"there is no snapshot '{snap_id}' in {self.path}: see 'workbench backup points'") from None
+        except zstandard.ZstdError as exc:
+            raise DamageFound(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
+        cut = prefix.find(TREE_KEY)
+        if cut < 0:  # a header longer than the peek (or no tree: damage, which the full read names)
+            return {k: v for k, v in self.read_snapshot(snap_id).items() if k != "tree"}
+        try:
+            header: dict[str, Any] = jsonfile.loads(prefix[:cut] + b"}")
+        except ValueError as exc:
+            raise DamageFound(f"snapshot {snap_id} is damaged (bad JSON: {exc})") from None
+        return header
 
     def read_snapshot(self, snap_id: str) -> dict[str, Any]:
         """Read and check a snapshot file; DamageFound if it is damaged.
@@ -261,7 +294,7 @@ class Repository:
             raise DamageFound(f"snapshot {snap_id} is damaged (cannot decompress: {exc})") from None
         if blake3.blake3(raw).hexdigest()[:16] != snap_id:
             raise DamageFound(f"snapshot {snap_id} is damaged (its content does not match its id)")
-        snapshot: dict[str, Any] = json.loads(raw.decode())  # ASCII (json.dumps escapes); str parses faster
+        snapshot: dict[str, Any] = jsonfile.loads(raw)
         self._last_snapshot = snap_id, snapshot
         return snapshot
 
@@ -299,6 +332,11 @@ class Repository:
 
     def footprint(self) -> int:
         return footprint(self.path)
+
+
+#: Where a snapshot's tree starts in its JSON (see ``Repository.read_header``).
+TREE_KEY = b',"tree":'
+HEADER_PEEK = 1 << 20  # a header is a few hundred bytes; one this long is read whole
 
 
 class ChunkDamaged(DamageFound):
