@@ -51,8 +51,9 @@ def hash_file(path: str | os.PathLike[str]) -> bytes:
 
 
 def hash_file_mapped(path: str | os.PathLike[str]) -> bytes:
-    """The same digest, from the file memory-mapped: no copy into a buffer, a third less CPU on a
-    tree of small files (0.78 against 1.34 CPU s for 21,800 files, measured).
+    """The same digest, from the file memory-mapped: no copy into a buffer. Against ``hash_file``
+    it took 0.56 against 0.60 CPU s for the laptop tree's 636 files above 256 KiB, and 0.31
+    against 0.29 for its 18,440 below 16 KiB (measured).
 
     Only for a process that may die of it: a page the disk cannot read, or a file truncated
     while mapped, is SIGBUS. The manifest's worker processes use it, and their parent hashes

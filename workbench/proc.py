@@ -239,6 +239,23 @@ def spawn(args: Sequence[Arg], *, stderr: IO[bytes], stdout: IO[bytes] | None = 
         raise OperationFailed(f"{what or Path(argv[0]).name} failed to start: {exc}") from exc
 
 
+def start_piped(args: Sequence[Arg], *, env: Mapping[str, str] | None = None) -> Child:
+    """Start a command with pipes on its stdin, stdout and stderr and return at once.
+
+    For a worker process (``workbench.workers``) that is started before its work is
+    ready and gets it later on its stdin; ``Child.communicate`` sends it and collects
+    the output. The caller stops it if it never gets there (``terminate``).
+    """
+    argv = _argv(args)
+    log.debug("start: %s", shlex.join(argv))
+    full_env = None if env is None else {**os.environ, **env}
+    try:
+        return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                close_fds=True, env=full_env)
+    except OSError as exc:
+        raise OperationFailed(f"{Path(argv[0]).name} failed to start: {exc}") from exc
+
+
 def stop(child: Child, *, wait_s: float) -> None:
     """Let a spawned child end by itself for ``wait_s``, then SIGTERM it, then SIGKILL it; reap it."""
     for sig in (None, signal.SIGTERM, signal.SIGKILL):

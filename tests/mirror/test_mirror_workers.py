@@ -35,13 +35,13 @@ def _timeless(found: dict[str, tree.MirrorEntry]) -> dict[str, tree.MirrorEntry]
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The jobs given to worker processes."""
     jobs: list[str] = []
-    real = workers.run_share
+    real = workers.Started.__init__
 
-    def counting(job: str, share: object) -> object:
+    def counting(self: workers.Started, job: str, count: int) -> None:
         jobs.append(job)
-        return real(job, share)
+        real(self, job, count)
 
-    monkeypatch.setattr(workers, "run_share", counting)
+    monkeypatch.setattr(workers.Started, "__init__", counting)
     return jobs
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 from workbench.truth.manifest import ManifestEntry
 
@@ -24,6 +24,9 @@ def test_an_entry_serialises_as_before_key_for_key() -> None:
     for entry in (full, bare):
         assert list(entry.to_json().items()) == list(_as_before(entry).items())
     assert "allocated_bytes" not in full.to_json()
+    written = set(full.to_json()) | set(bare.to_json())
+    assert written == {f.name for f in fields(ManifestEntry)} - {"allocated_bytes"}, "a field is left out"
+    assert ManifestEntry.from_json(full.to_json()) == full
 
 
 def test_the_json_does_not_share_the_entrys_xattrs() -> None:

@@ -27,12 +27,12 @@ def _tree(root: Path, files: int) -> Path:
 def test_worker_processes_give_the_same_manifest_as_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _tree(tmp_path / "t", 300)
     monkeypatch.setattr(manifest, "WORKER_ENTRIES", 10)
-    started = []
-    real = workers.run_share
-    monkeypatch.setattr(workers, "run_share", lambda *a: started.append(1) or real(*a))
+    shares = []
+    real = workers.Started.map
+    monkeypatch.setattr(workers.Started, "map", lambda self, given: shares.extend(given) or real(self, given))
     by_workers = take_manifest(root)
     by_threads = take_manifest(root, workers=2)
-    assert len(started) == workers.cores(), "the worker path was not taken"
+    assert len(shares) == workers.cores(), "the worker path was not taken"
     assert by_workers.digest() == by_threads.digest()
     assert by_workers.entries["d000/f00003"].xattrs == {"user.tag": "78"}
     assert by_workers.entries["d000/hard"].link_group == by_workers.entries["d000/f00001"].link_group == 1
@@ -41,7 +41,8 @@ def test_worker_processes_give_the_same_manifest_as_threads(tmp_path: Path, monk
 def test_an_error_in_a_worker_is_raised_in_the_caller(tmp_path: Path) -> None:
     gone = tmp_path / "gone"
     gone.write_bytes(b"soon gone")
-    batch = [("gone", gone.lstat())]
+    st = gone.lstat()
+    batch = [("gone", st.st_mode, st.st_size, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_blocks)]
     gone.unlink()  # vanished between the walk and the hashing
     with pytest.raises(FileNotFoundError):
         workers.run_share("workbench.truth.manifest:entries_of_batches", (str(tmp_path), [batch]))

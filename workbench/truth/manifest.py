@@ -5,10 +5,11 @@ hashes) are made by threads for small trees, and by one worker process per
 core for trees of many files: there the per-file Python work (open, read,
 xattrs, the entry itself) and BLAKE3 on small inputs hold the GIL, so threads
 cannot use a second core (see ``workbench.workers``; the timings are in
-docs/benchmarks.md). In this process files are hashed by ``filehash.hash_file``,
+docs/benchmarks.md). The workers start when the walk passes ``WORKER_ENTRIES``,
+so their start-up overlaps the rest of the walk. In this process files are hashed by ``filehash.hash_file``,
 which never memory-maps one, so a file on a bad sector is recorded ``UNREADABLE``
 instead of killing the process. A worker process maps them
-(``filehash.hash_file_mapped``, a third less CPU): a page the disk cannot read
+(``filehash.hash_file_mapped``, as ``b3sum`` does): a page the disk cannot read
 kills it with SIGBUS, and its share is then made again by a worker that reads,
 which records the file ``UNREADABLE``. Symlinks are never followed, and
 ``lost+found`` at the root is skipped (mkfs makes it; it is not data).
@@ -35,7 +36,8 @@ import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, fields, replace
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,7 +59,11 @@ BATCH_ENTRIES = 128
 WORKER_ENTRIES = 5000  # from this many entries on, worker processes pay for their start-up
 SPARSE_SLACK = 64 << 10  # a file is sparse if this much more is unallocated than allocated
 
-Batch = list[tuple[str, os.stat_result]]  # walked paths, relative to the root, with their lstat
+#: A walked path (relative to the root) with what its entry takes of its lstat: mode, size, uid, gid,
+#: mtime (ns) and blocks. A plain tuple, since worker processes get them pickled: 24,080 ``stat_result``
+#: took 0.26 s to pickle and 0.18 s to unpickle (measured), as tuples of integers a tenth of that.
+Walked = tuple[str, int, int, int, int, int, int]
+Batch = list[Walked]
 
 
 @dataclass(frozen=True)
@@ -78,26 +84,31 @@ class ManifestEntry:
     allocated_bytes: int = field(default=0, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        """A dict for JSON; optional fields left at their default are left out (and the allocation always).
+        """A dict for JSON in the order of the fields; optional fields left at their default are left
+        out (and the allocation always).
 
-        Built field by field: ``dataclasses.asdict`` copies every value recursively, and was half
-        of a 5,400-file manifest's time (2.8 of 5.8 s in the save, profiled).
+        Written out field by field: ``dataclasses.asdict`` copies every value recursively (half of a
+        5,400-file manifest's time, profiled), and a loop over the fields with ``getattr`` took
+        0.16-0.25 s for 24,080 entries against 0.08-0.09 s like this (measured).
+        ``test_manifest_json`` checks that every field but the allocation is written.
         """
-        data = {name: getattr(self, name) for name in _SAVED}
-        data["xattrs"] = dict(self.xattrs)
-        for key in _OPTIONAL:
-            if data[key] is None or data[key] == {} or data[key] is False:
-                del data[key]
+        data: dict[str, Any] = {"path": self.path, "kind": self.kind, "size": self.size, "mode": self.mode,
+                                "uid": self.uid, "gid": self.gid, "mtime_ns": self.mtime_ns}
+        if self.target is not None:
+            data["target"] = self.target
+        if self.link_group is not None:
+            data["link_group"] = self.link_group
+        if self.xattrs:
+            data["xattrs"] = dict(self.xattrs)
+        if self.hash is not None:
+            data["hash"] = self.hash
+        if self.sparse:
+            data["sparse"] = True
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ManifestEntry:
         return cls(**data)
-
-
-_OPTIONAL = ("target", "link_group", "xattrs", "hash", "sparse")
-#: The fields a manifest file holds, in their order (the allocation is not part of the tree's state).
-_SAVED = tuple(f.name for f in fields(ManifestEntry) if f.name != "allocated_bytes")
 
 
 @dataclass
@@ -199,29 +210,45 @@ def take_manifest(root: Path, *, include: Sequence[str] | None = None, exclude: 
 def _take(root: Path, include: Sequence[str] | None, exclude: Sequence[str], workers: int | None) -> Manifest:
     taken_at = datetime.now(UTC).isoformat(timespec="seconds")
     found: list[tuple[str, os.stat_result]] = []
-    for start in include if include is not None else [""]:
-        start = start.strip("/")
-        if start:
-            try:
-                found.append((start, os.lstat(root / start)))
-            except FileNotFoundError:
-                continue
-            if not stat.S_ISDIR(found[-1][1].st_mode):
-                continue
-        _walk(root, start, tuple(exclude), found)
-    entries = {entry.path: entry for batch in _make_entries(os.fspath(root), found, workers) for entry in batch}
+    with ExitStack() as stack:
+        early: list[workbench_workers.Started] = []
+
+        def many() -> None:
+            """The walk passed ``WORKER_ENTRIES``: start the workers, which import while it goes on."""
+            if not early and workers is None and workbench_workers.cores() > 1:
+                early.append(stack.enter_context(workbench_workers.started(WORKER_JOB)))
+
+        for start in include if include is not None else [""]:
+            start = start.strip("/")
+            if start:
+                try:
+                    found.append((start, os.lstat(root / start)))
+                except FileNotFoundError:
+                    continue
+                if not stat.S_ISDIR(found[-1][1].st_mode):
+                    continue
+            _walk(root, start, tuple(exclude), found, many)
+        if len(found) >= WORKER_ENTRIES:  # reached by the starts themselves
+            many()
+        made = _make_entries(os.fspath(root), found, workers, early[0] if early else None)
+        entries = {entry.path: entry for batch in made for entry in batch}
     for path, group in _link_groups(found).items():
         entries[path] = replace(entries[path], link_group=group)
     return Manifest(entries, taken_at=taken_at, include=None if include is None else [i.strip("/") for i in include])
 
 
-def _make_entries(root: str, found: Batch, workers: int | None) -> Iterator[list[ManifestEntry]]:
-    """The entries of ``found``, batch by batch: in worker processes for many entries, else in threads."""
-    work = list(_batches(found))
-    if workers is None and workbench_workers.cores() > 1 and len(found) >= WORKER_ENTRIES:
-        shares = [(root, share) for share in workbench_workers.split(work)]
-        yield from workbench_workers.unsplit(
-            workbench_workers.map_shares("workbench.truth.manifest:entries_of_batches", shares))
+#: The worker job of a manifest of many entries (``workbench.workers``).
+WORKER_JOB = "workbench.truth.manifest:entries_of_batches"
+
+
+def _make_entries(root: str, found: list[tuple[str, os.stat_result]], workers: int | None,
+                  started: workbench_workers.Started | None) -> Iterator[list[ManifestEntry]]:
+    """The entries of ``found``, batch by batch: in the ``started`` worker processes, else in threads."""
+    work = list(_batches([(rel, st.st_mode, st.st_size, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_blocks)
+                          for rel, st in found]))
+    if started is not None:
+        shares = [(root, share) for share in workbench_workers.split(work, len(started.children))]
+        yield from workbench_workers.unsplit(started.map(shares))
         return
     with ThreadPoolExecutor(max_workers=workers or min(8, workbench_workers.cores() * 2)) as pool:
         yield from pool.map(lambda batch: entries_of(root, batch), work)
@@ -237,13 +264,14 @@ def entries_of(root: str, batch: Batch, *, mapped: bool = False) -> list[Manifes
     """The entries of one batch of walked paths (with their lstat) under ``root``; ``mapped``: hash the
     files memory-mapped, which only a process that may die of SIGBUS can do (a worker)."""
     hasher = hash_file_mapped if mapped else hash_file
-    return [_entry(root, rel, st, hasher) for rel, st in batch]
+    return [_entry(root, walked, hasher) for walked in batch]
 
 
-def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, os.stat_result]]) -> None:
-    """Every entry below ``rel``. A folder whose entries, or an entry whose inode, cannot be read (the disk's
-    EIO, or ext4 finding the block damaged: ``UNREADABLE_ERRORS``) is passed over: what cannot be reached by
-    name is not in the tree as it reads."""
+def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, os.stat_result]],
+          many: Callable[[], None]) -> None:
+    """Every entry below ``rel``; ``many`` is called when ``out`` reaches ``WORKER_ENTRIES``. A folder whose
+    entries, or an entry whose inode, cannot be read (the disk's EIO, or ext4 finding the block damaged:
+    ``UNREADABLE_ERRORS``) is passed over: what cannot be reached by name is not in the tree as it reads."""
     top = os.fspath(root)
     stack = [rel]
     while stack:
@@ -262,6 +290,8 @@ def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, o
                             raise
                         continue
                     out.append((path, st))
+                    if len(out) == WORKER_ENTRIES:
+                        many()
                     if stat.S_ISDIR(st.st_mode):
                         stack.append(path)
         except OSError as exc:
@@ -269,17 +299,17 @@ def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, o
                 raise
 
 
-def _batches(found: list[tuple[str, os.stat_result]]) -> Iterator[list[tuple[str, os.stat_result]]]:
+def _batches(found: Batch) -> Iterator[Batch]:
     """Work for the pool in batches of about ``BATCH_BYTES`` (or ``BATCH_ENTRIES``), so tiny files
     do not each pay for a future; a big file is a batch of its own."""
-    batch: list[tuple[str, os.stat_result]] = []
+    batch: Batch = []
     size = 0
-    for rel, st in found:
-        if stat.S_ISREG(st.st_mode) and st.st_size >= BATCH_BYTES:
-            yield [(rel, st)]
+    for walked in found:
+        if stat.S_ISREG(walked[1]) and walked[2] >= BATCH_BYTES:
+            yield [walked]
             continue
-        batch.append((rel, st))
-        size += st.st_size
+        batch.append(walked)
+        size += walked[2]
         if size >= BATCH_BYTES or len(batch) >= BATCH_ENTRIES:
             yield batch
             batch, size = [], 0
@@ -317,24 +347,24 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
     return {path: number for number, paths in enumerate(groups, 1) for path in paths}
 
 
-def _entry(root: str, rel: str, st: os.stat_result, hasher: Callable[[str], bytes]) -> ManifestEntry:
-    mode = st.st_mode
+def _entry(root: str, walked: Walked, hasher: Callable[[str], bytes]) -> ManifestEntry:
+    rel, mode, size, uid, gid, mtime_ns, blocks = walked
     kind = ("file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode)
             else "symlink" if stat.S_ISLNK(mode) else "other")
     path = os.path.join(root, rel)
     return ManifestEntry(
         path=rel,
         kind=kind,
-        size=st.st_size if kind in ("file", "symlink") else 0,
+        size=size if kind in ("file", "symlink") else 0,
         mode=mode,
-        uid=st.st_uid,
-        gid=st.st_gid,
-        mtime_ns=st.st_mtime_ns,
+        uid=uid,
+        gid=gid,
+        mtime_ns=mtime_ns,
         target=os.readlink(path) if kind == "symlink" else None,
         xattrs=_xattrs(path),
         hash=_hash_file(path, hasher) if kind == "file" else None,
-        sparse=kind == "file" and st.st_blocks * 512 + SPARSE_SLACK < st.st_size,
-        allocated_bytes=st.st_blocks * 512,
+        sparse=kind == "file" and blocks * 512 + SPARSE_SLACK < size,
+        allocated_bytes=blocks * 512,
     )
 
 

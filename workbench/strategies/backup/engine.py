@@ -100,14 +100,17 @@ class BackupStrategy:
         return prune(Repository.open(target), progress)
 
 
-def _points(repo: Repository) -> list[RestorePoint]:
-    points = [_point(repo, snap_id, repo.read_header(snap_id)) for snap_id in repo.snapshot_ids()]
+def _points(repo: Repository, *, checked: bool = True) -> list[RestorePoint]:
+    """Every snapshot as a point, oldest first. ``checked``: each read whole, so a damaged one is
+    named (a listing a user asks for); else from their headers only (``Repository.read_header``)."""
+    read = repo.read_snapshot if checked else repo.read_header
+    points = [_point(repo, snap_id, read(snap_id)) for snap_id in repo.snapshot_ids()]
     return sorted(points, key=lambda p: (p.time, p.extra["created_ns"]))
 
 
 def _resolve(repo: Repository, point_id: str) -> str:
     if point_id == "latest":
-        points = _points(repo)
+        points = _points(repo, checked=False)  # the chosen one is read whole, and checked, by its user
         if not points:
             raise UsageError(f"the repository {repo.path} has no snapshots yet: run 'workbench backup protect'")
         return points[-1].id

@@ -245,7 +245,7 @@ class Repository:
     def read_header(self, snap_id: str) -> dict[str, Any]:
         """A snapshot's fields up to its tree (time, kind, parent, stats, ...), from the start of its file.
 
-        Listing points, picking an incremental's base and retention need no more, and parsing every
+        Finding 'latest', picking an incremental's base and retention need no more, and parsing every
         snapshot's tree made each of them grow with the number of snapshots (about 0.1 s a snapshot
         of 20,000 files). The writer puts the tree after every other field but ``unreadable``, and
         no JSON string holds ``TREE_KEY`` unescaped, so the text before it is the header. It is
