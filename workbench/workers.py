@@ -79,12 +79,16 @@ class Started:
     def __init__(self, job: str, count: int) -> None:
         self.job = job
         self.children: list[proc.Child] = []
-        for _ in range(max(1, count)):
-            child = proc.start_piped([sys.executable, "-m", "workbench.workers"], env=_environment())
-            self.children.append(child)
-            assert child.stdin is not None
-            child.stdin.write(pickle.dumps((job, True), protocol=pickle.HIGHEST_PROTOCOL))
-            child.stdin.flush()
+        try:
+            for _ in range(max(1, count)):
+                child = proc.start_piped([sys.executable, "-m", "workbench.workers"], env=_environment())
+                self.children.append(child)
+                assert child.stdin is not None
+                child.stdin.write(pickle.dumps((job, True), protocol=pickle.HIGHEST_PROTOCOL))
+                child.stdin.flush()
+        except BaseException:  # those already started are not left running (started() has not yielded)
+            self.close()
+            raise
 
     def map(self, shares: Sequence[Any]) -> list[Any]:
         """Each share to a worker (as many shares as workers), and their results in the same order."""

@@ -55,5 +55,10 @@ def test_a_header_longer_than_the_peek_is_read_from_the_whole_snapshot(
     repo = workspace / "repo"
     (snap_id,) = _snapshots(strategy, small_tree, repo, 1)
     monkeypatch.setattr(repo_mod, "HEADER_PEEK", 8)
+    parsed: list[str] = []
+    real = Repository.read_snapshot
+    monkeypatch.setattr(Repository, "read_snapshot",
+                        lambda self, snap_id: parsed.append(snap_id) or real(self, snap_id))
     header = Repository.open(repo).read_header(snap_id)
+    assert parsed == [snap_id], "the whole snapshot was not read"
     assert "tree" not in header and header["time"] == DAY0.isoformat()

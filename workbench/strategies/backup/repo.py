@@ -259,7 +259,8 @@ class Repository:
         try:
             with open(self.path / "snapshots" / snap_id, "rb") as file, \
                     zstandard.ZstdDecompressor().stream_reader(file) as reader:
-                while TREE_KEY not in prefix and len(prefix) < HEADER_PEEK and (more := reader.read(64 << 10)):
+                while TREE_KEY not in prefix and len(prefix) < HEADER_PEEK and (
+                        more := reader.read(min(64 << 10, HEADER_PEEK - len(prefix)))):
                     prefix += more
         except FileNotFoundError:
             raise UsageError(
