@@ -1,4 +1,4 @@
-"""durable.replacing: the new content is fsynced before the rename, and the folder after it."""
+"""durable.replacing: the new content is fsynced before the rename, and the folder after it; and who asks for it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from workbench import durable
 from workbench.disk import sector_list
 from workbench.results.store import ResultsWriter, RunRecord
-from workbench.strategies.mirror import record
+from workbench.strategies.mirror import record, sync
 
 
 def _log_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
@@ -80,3 +80,53 @@ def test_the_results_the_mirror_record_and_the_bad_sector_list_are_written_durab
     for path in (tmp_path / "out/run.json", tmp_path / "out/results.csv", tmp_path / record.SYNC_NAME,
                  tmp_path / "pc.img.badsectors.json"):
         assert _synced_before_rename(log, path), (path, log)
+
+
+def _mirror_pair(tmp_path: Path) -> tuple[Path, Path]:
+    source = tmp_path / "src"
+    (source / "docs").mkdir(parents=True)
+    (source / "docs" / "a.txt").write_text("a\n")
+    (source / "b.bin").write_bytes(b"b" * 5000)
+    return source, tmp_path / "mirror"
+
+
+def _log_syncfs(monkeypatch: pytest.MonkeyPatch, log: list[tuple[str, str]]) -> None:
+    real = sync.sync_filesystem
+
+    def logged(path: Path) -> None:
+        real(path)
+        log.append(("syncfs", str(path)))
+        log.append(("b.bin then", (path / "b.bin").read_bytes()[:1].decode()))
+
+    monkeypatch.setattr(sync, "sync_filesystem", logged)
+
+
+def test_a_mirror_sync_by_default_renames_its_files_and_record_and_syncs_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source, target = _mirror_pair(tmp_path)
+    sync.sync_tree(source, target)
+    (source / "b.bin").write_bytes(b"c" * 6000)
+    log = _log_calls(monkeypatch)
+    _log_syncfs(monkeypatch, log)
+    sync.sync_tree(source, target)
+    assert log == [("rename", str(target / record.SYNC_NAME))] * 2  # the interrupted mark, the finished sync
+    assert (target / "b.bin").read_bytes() == b"c" * 6000
+
+
+def test_a_durable_mirror_sync_writes_the_target_out_before_its_record(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source, target = _mirror_pair(tmp_path)
+    sync.sync_tree(source, target)
+    (source / "b.bin").write_bytes(b"c" * 6000)
+    log = _log_calls(monkeypatch)
+    _log_syncfs(monkeypatch, log)
+    sync.sync_tree(source, target, durable=True)
+    saved = target / record.SYNC_NAME
+    assert log.count(("rename", str(saved))) == 2  # the interrupted mark, then the finished sync
+    assert _synced_before_rename(log, saved)
+    last = len(log) - 1 - log[::-1].index(("rename", str(saved)))
+    marked = log.index(("rename", str(saved)))
+    assert log[marked - 1][0] == "fsync" and log[marked + 1] == ("fsync", str(target))  # the mark is durable too
+    assert marked < log.index(("syncfs", str(target))) < last - 1
+    assert ("b.bin then", "c") in log  # the filesystem was written out after the new content landed
+    assert record.load_sync(target) is not None and not record.load_sync(target).get("interrupted")

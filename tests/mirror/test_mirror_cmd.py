@@ -68,6 +68,9 @@ def test_continuous_runs_for_a_while_and_prints_event_stats(workspace: Path, sou
 @pytest.mark.parametrize("argv,message", [
     (["protect", "--source", "nowhere", "--target", "m"], "does not exist"),
     (["protect", "--mode", "two-way", "--checksum", "--source", "src", "--target", "m"], "--checksum applies"),
+    (["protect", "--mode", "two-way", "--sync", "--source", "src", "--target", "m"], "--sync applies"),
+    (["protect", "--mode", "continuous", "--sync", "--source", "src", "--target", "m", "--for", "1"],
+     "--sync applies"),
     (["points", "--target", "src"], "is not a mirror"),
     (["restore", "--target", "src", "--mode", "sync", "--to", "x"], "not a mirror"),
     (["protect", "--source", "src", "--target", "src/inside"], "overlaps"),

@@ -21,6 +21,9 @@ Modes:
               a schedule. Quick-check compares size+mtime; --checksum compares content
               (blake3), so silent bit rot on the source IS copied over the good mirror,
               and the hashes recorded at sync time let 'verify' check the mirror.
+              Files land atomically but, as with rsync, the kernel writes them out
+              later; --sync writes the target out before the record, so after a
+              power cut the mirror's point is the last one or this one, whole.
   continuous  watches the source (inotify) and syncs each change after --delay seconds,
               like lsyncd; runs until Ctrl-C or --for SECONDS, then prints event counts
               and propagation delays.
@@ -63,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--delay", type=float, default=0.2, help="continuous: seconds to gather events (default 0.2)")
     p.add_argument("--for", dest="seconds", type=float, help="continuous: stop after this many seconds")
     p.add_argument("--half-size", default="256M", help="raid1: size of each half (default 256M)")
+    p.add_argument("--sync", action="store_true",
+                   help="sync mode: write the target out before the record (durable across a power cut)")
     p.set_defaults(func=_protect)
     verbs["points"].set_defaults(func=_points)
     verbs["restore"].set_defaults(func=_restore)
@@ -73,7 +78,7 @@ def _protect(args: argparse.Namespace) -> int:
     if args.mode == "continuous":
         return _watch(args)
     synced = mirror.mirror_protect(target=args.target, source=args.source, disk=args.disk, mode=args.mode,
-                                   checksum=args.checksum, now=args.now, half_size=args.half_size)
+                                   checksum=args.checksum, now=args.now, half_size=args.half_size, sync=args.sync)
     point = synced.point
     if args.json:
         print(json.dumps({"strategy": synced.strategy, "variant": synced.variant, **point.to_json()}))
@@ -102,7 +107,7 @@ def _watch(args: argparse.Namespace) -> int:
             print(f"watching {source} (delay {args.delay:g} s); Ctrl-C stops", flush=True)
 
     watched = mirror.mirror_watch(target=args.target, source=args.source, disk=args.disk, checksum=args.checksum,
-                                  delay=args.delay, seconds=args.seconds, on_start=started)
+                                  delay=args.delay, seconds=args.seconds, on_start=started, sync=args.sync)
     summary = {"strategy": watched.strategy, "variant": watched.variant, **watched.summary}
     if args.json:
         print(json.dumps(summary))

@@ -42,18 +42,20 @@ class Checked:
     report: VerifyReport
 
 
-def _strategy(mode: str, *, checksum: bool = False, delay: float = 0.2, half_size: int | str = "256M") -> mirror.Mirror:
-    return mirror.make(mode, checksum=checksum, delay_s=delay, half_bytes=parse_size(half_size))
+def _strategy(mode: str, *, checksum: bool = False, delay: float = 0.2, half_size: int | str = "256M",
+              sync: bool = False) -> mirror.Mirror:
+    return mirror.make(mode, checksum=checksum, delay_s=delay, half_bytes=parse_size(half_size), durable=sync)
 
 
 def mirror_protect(*, target: str, source: str | Path | None = None, disk: str | Path | None = None,
                    mode: str = "sync", checksum: bool = False, now: datetime | str | None = None,
-                   half_size: int | str = "256M", quiet: bool | None = None) -> Synced:
+                   half_size: int | str = "256M", sync: bool = False, quiet: bool | None = None) -> Synced:
     """Bring the target in step with the source once (``continuous`` too: a catch-up sync; see ``mirror_watch``).
 
     ``two-way`` writes back into the source, so a disk's root is mounted writable for it.
+    ``sync`` (sync mode): write the target out before the record, durable across a power cut.
     """
-    strategy = _strategy(mode, checksum=checksum, half_size=half_size)
+    strategy = _strategy(mode, checksum=checksum, half_size=half_size, sync=sync)
     when = moment(now)
     unit = "B" if mode in ("sync", "raid1") else "file"
     with tree_source(source=source, disk=disk, writable=mode == "two-way") as tree, \
@@ -64,13 +66,14 @@ def mirror_protect(*, target: str, source: str | Path | None = None, disk: str |
 
 def mirror_watch(*, target: str, source: str | Path | None = None, disk: str | Path | None = None,
                  checksum: bool = False, delay: float = 0.2, seconds: float | None = None,
-                 on_start: Callable[[Path], None] | None = None) -> Watched:
+                 on_start: Callable[[Path], None] | None = None, sync: bool = False) -> Watched:
     """Watch the source and sync each change after ``delay`` seconds, for ``seconds`` or until Ctrl-C.
 
     ``on_start`` is called with the watched folder once the watcher runs. Stopping by
-    Ctrl-C (or SIGTERM) is the normal end: what was pending is applied first.
+    Ctrl-C (or SIGTERM) is the normal end: what was pending is applied first. ``sync`` is
+    refused with the usage line ``--sync`` gets outside the sync mode.
     """
-    strategy = mirror.make("continuous", checksum=checksum, delay_s=delay)
+    strategy = mirror.make("continuous", checksum=checksum, delay_s=delay, durable=sync)
     with tree_source(source=source, disk=disk, writable=True) as tree, targets.opened(target) as opened:
         watcher = strategy.watch(tree, opened)
         try:

@@ -38,18 +38,25 @@ class Mirror(Strategy, Protocol):
 
 @overload
 def make(mode: Literal["continuous"], *, checksum: bool = False, delay_s: float = 0.2,
-         half_bytes: int = 256 << 20) -> MirrorContinuous: ...
+         half_bytes: int = 256 << 20, durable: bool = False) -> MirrorContinuous: ...
 @overload
-def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes: int = 256 << 20) -> Mirror: ...
-def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes: int = 256 << 20) -> Mirror:
-    """The strategy for a mode name ('sync', 'continuous', 'two-way', 'raid1')."""
+def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes: int = 256 << 20,
+         durable: bool = False) -> Mirror: ...
+def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes: int = 256 << 20,
+         durable: bool = False) -> Mirror:
+    """The strategy for a mode name ('sync', 'continuous', 'two-way', 'raid1').
+
+    ``durable`` (``--sync``): a one-way sync writes its target out before its record."""
     from . import strategies
 
     row = catalog.by_mode("mirror", mode)
     if checksum and not row.variants:
         raise UsageError(f"--checksum applies to the sync and continuous modes, not to {mode}")
+    if durable and row.strategy != "mirror-sync":
+        raise UsageError(f"--sync applies to the sync mode, not to {mode} (two-way and raid1 records are always "
+                         "fsynced; continuous syncs each change as it comes): drop --sync")
     if row.strategy == "mirror-sync":
-        return strategies.MirrorSync(checksum)
+        return strategies.MirrorSync(checksum, durable=durable)
     if row.strategy == "mirror-continuous":
         return strategies.MirrorContinuous(checksum, delay_s)
     if row.strategy == "mirror-two-way":

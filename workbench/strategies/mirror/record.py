@@ -8,8 +8,12 @@
 - ``.workbench-raid1.json``, beside a raid1 pair's two halves (not inside its
   filesystem): when the pair was last known in step (see ``stamp_in_step``).
 
-All are written atomically: a temporary file, fsync, then rename, so a crash
-leaves the previous record whole.
+All are replaced atomically (written aside, then renamed), so a killed run
+leaves the previous record whole. The two-way and raid1 records are also fsynced
+before the rename. The one-way record is fsynced only by a durable sync
+(``mirror protect --sync``), which first writes out the whole target filesystem,
+so a record that survives a power cut never claims files that did not; without
+it the sync is as durable as rsync's, which fsyncs nothing.
 
 A record is *damaged* when it cannot be read as one (ransomware encrypted it in
 place, bytes were flipped) or is gone from under its name while something named
@@ -88,10 +92,11 @@ class SyncResult:
         return data
 
 
-def write_record(path: Path, data: dict[str, Any]) -> None:
-    """Replace a record durably, marked with the format and version; written aside under a name the scans skip."""
+def write_record(path: Path, data: dict[str, Any], *, sync: bool = True) -> None:
+    """Replace a record atomically, marked with the format and version; written aside under a name the
+    scans skip. ``sync``: fsync it before the rename and its folder after (see the module docstring)."""
     text = dumps({"format": FORMAT, "version": VERSION, **data})
-    durable.write_atomic(path, text, aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"))
+    durable.write_atomic(path, text, aside=path.with_name(f"{TEMP_PREFIX}{path.name}.tmp"), sync=sync)
 
 
 def read_record(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
@@ -140,14 +145,14 @@ def load_sync(target: Path) -> dict[str, Any] | None:
     return read_record(target / SYNC_NAME, required=("synced_at", "mode"))
 
 
-def mark_interrupted(target: Path) -> None:
+def mark_interrupted(target: Path, *, sync: bool = True) -> None:
     """Mark the last sync's record as no longer this tree's: a sync stopped part-way (the next one rewrites it)."""
     try:
         saved = load_sync(target)
     except DamagedRecord:
         return  # already read as damage
     if saved is not None:
-        write_record(target / SYNC_NAME, {**saved, "interrupted": True})
+        write_record(target / SYNC_NAME, {**saved, "interrupted": True}, sync=sync)
 
 
 def xattrs_settled(saved: dict[str, Any] | None, source: Path) -> tuple[int, int] | None:
@@ -172,11 +177,12 @@ def xattrs_settled(saved: dict[str, Any] | None, source: Path) -> tuple[int, int
 
 def save_sync(
     target: Path, result: SyncResult, *, checksum: bool, mode: str, scope: list[str] | None, source: Path,
-    now: datetime | None = None, settled: tuple[int, int] | None = None,
+    now: datetime | None = None, settled: tuple[int, int] | None = None, sync: bool = False,
 ) -> None:
     """Record a finished sync; a scoped sync (continuous mode) updates the hashes of its paths only.
 
-    ``settled``: see ``xattrs_settled`` (None for a sync that did not make every entry equal)."""
+    ``settled``: see ``xattrs_settled`` (None for a sync that did not make every entry equal).
+    ``sync``: fsync the record (the caller has made the tree durable first)."""
     hashes = dict(result.hashes)
     if scope is not None:  # a damaged record was rebuilt by a full sync before: this one is readable
         previous = (load_sync(target) or {}).get("hashes", {})
@@ -195,7 +201,7 @@ def save_sync(
         "bytes": result.bytes,
         "hashes": hashes if checksum else {},
         **({"xattrs_settled": {"source_ns": settled[0], "target_ns": settled[1]}} if settled is not None else {}),
-    })
+    }, sync=sync)
 
 
 def stamp_in_step(directory: Path, now: datetime) -> None:

@@ -133,6 +133,10 @@ class _MirrorFolderLister:
 class MirrorSync(OneWayMirror, _MirrorFolderLister):
     """``mirror-sync``: one-way, rsync -a --delete semantics, run on a schedule."""
 
+    def __init__(self, checksum: bool = False, *, durable: bool = False) -> None:
+        super().__init__(checksum)
+        self.durable = durable  # write the target out before the record (durable across a power cut)
+
     @locks.writing("mirror")
     @reports_full_target("syncing the mirror", on_full=record.mark_interrupted,
                          advice="the mirror lists no point until a sync completes", unit_bytes=lambda _: 1)
@@ -140,7 +144,7 @@ class MirrorSync(OneWayMirror, _MirrorFolderLister):
                 progress: ProgressCallback | None = None) -> RestorePoint:
         check_target(target)
         result = sync_tree(source, target, checksum=self.checksum, progress=progress, now=now,
-                           mode=self.name.removeprefix("mirror-"))
+                           mode=self.name.removeprefix("mirror-"), durable=self.durable)
         return RestorePoint(POINT, now, "sync", stored_bytes=result.bytes_copied, extra=result.to_json())
 
     def points(self, target: Path) -> list[RestorePoint]:

@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ... import workers
+from ...durable import sync_filesystem
 from ...errors import UsageError
 from ...filehash import hash_file, hash_file_mapped
 from ..base import ProgressCallback
@@ -84,11 +85,15 @@ def sync_tree(
     write_record: bool = True,
     mode: str = "sync",
     now: datetime | None = None,
+    durable: bool = False,
 ) -> SyncResult:
     """Make ``target`` an exact copy of ``source``; ``only`` limits it to those relative paths.
 
     ``now`` is the time the record gives the sync (simulated time in experiments; default: the clock).
-    A damaged record makes it a whole-tree sync, which rebuilds the record.
+    A damaged record makes it a whole-tree sync, which rebuilds the record. ``durable``: once
+    every write is done, write out the target's filesystem and then fsync the record, so that
+    after a power cut the record is the last one or this one, with every file it claims; by
+    default the writes are atomic but left to the kernel's writeback, as rsync leaves them.
     """
     started = time.perf_counter()
     check_pair(source, target)
@@ -119,7 +124,8 @@ def sync_tree(
         todo = replace(todo, removals=[(p, k) for p, k in todo.removals if p in src])
     result.unreadable = unreadable
     if write_record and not todo.empty:
-        record.mark_interrupted(target)  # a kill from here on leaves no point passing as this sync's or the last
+        # a kill from here on leaves no point passing as this sync's or the last
+        record.mark_interrupted(target, sync=durable)
     _execute(todo, source, target, src, dst, checksum, result, progress)
     written_ns = time.time_ns()  # every write of this sync is older
     followers = planning.hardlink_leaders(src)
@@ -130,10 +136,12 @@ def sync_tree(
     result.bytes = sum(e.size for p, e in src.items() if e.kind == "f" and p not in followers)
     result.seconds = time.perf_counter() - started
     if write_record:
+        if durable:
+            sync_filesystem(target)
         whole = scope is None and not unreadable and not result.vanished  # every entry made equal: see record
         slack = record.CLOCK_SLACK_NS
         record.save_sync(target, result, checksum=checksum, mode=mode, scope=scope, source=source, now=now,
-                         settled=(scanned_ns - slack, written_ns - slack) if whole else None)
+                         settled=(scanned_ns - slack, written_ns - slack) if whole else None, sync=durable)
         if "" in src:
             _fix_dir(os.fspath(target), src[""])  # writing the record touched the top folder's mtime
     return result
