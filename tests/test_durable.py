@@ -82,45 +82,38 @@ def test_the_results_the_mirror_record_and_the_bad_sector_list_are_written_durab
         assert _synced_before_rename(log, path), (path, log)
 
 
-def _mirror_pair(tmp_path: Path) -> tuple[Path, Path]:
-    source = tmp_path / "src"
+def _second_sync_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
+                        durable: bool) -> tuple[Path, list[tuple[str, str]]]:
+    """A mirror synced once, then again after b.bin changed, with the second sync's calls logged."""
+    source, target = tmp_path / "src", tmp_path / "mirror"
     (source / "docs").mkdir(parents=True)
     (source / "docs" / "a.txt").write_text("a\n")
     (source / "b.bin").write_bytes(b"b" * 5000)
-    return source, tmp_path / "mirror"
-
-
-def _log_syncfs(monkeypatch: pytest.MonkeyPatch, log: list[tuple[str, str]]) -> None:
+    sync.sync_tree(source, target)
+    (source / "b.bin").write_bytes(b"c" * 6000)
+    log = _log_calls(monkeypatch)
     real = sync.sync_filesystem
 
-    def logged(path: Path) -> None:
+    def logged_syncfs(path: Path) -> None:
         real(path)
         log.append(("syncfs", str(path)))
         log.append(("b.bin then", (path / "b.bin").read_bytes()[:1].decode()))
 
-    monkeypatch.setattr(sync, "sync_filesystem", logged)
+    monkeypatch.setattr(sync, "sync_filesystem", logged_syncfs)
+    sync.sync_tree(source, target, durable=durable)
+    return target, log
 
 
 def test_a_mirror_sync_by_default_renames_its_files_and_record_and_syncs_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source, target = _mirror_pair(tmp_path)
-    sync.sync_tree(source, target)
-    (source / "b.bin").write_bytes(b"c" * 6000)
-    log = _log_calls(monkeypatch)
-    _log_syncfs(monkeypatch, log)
-    sync.sync_tree(source, target)
+    target, log = _second_sync_logged(tmp_path, monkeypatch, durable=False)
     assert log == [("rename", str(target / record.SYNC_NAME))] * 2  # the interrupted mark, the finished sync
     assert (target / "b.bin").read_bytes() == b"c" * 6000
 
 
 def test_a_durable_mirror_sync_writes_the_target_out_before_its_record(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source, target = _mirror_pair(tmp_path)
-    sync.sync_tree(source, target)
-    (source / "b.bin").write_bytes(b"c" * 6000)
-    log = _log_calls(monkeypatch)
-    _log_syncfs(monkeypatch, log)
-    sync.sync_tree(source, target, durable=True)
+    target, log = _second_sync_logged(tmp_path, monkeypatch, durable=True)
     saved = target / record.SYNC_NAME
     assert log.count(("rename", str(saved))) == 2  # the interrupted mark, then the finished sync
     assert _synced_before_rename(log, saved)
@@ -129,4 +122,5 @@ def test_a_durable_mirror_sync_writes_the_target_out_before_its_record(
     assert log[marked - 1][0] == "fsync" and log[marked + 1] == ("fsync", str(target))  # the mark is durable too
     assert marked < log.index(("syncfs", str(target))) < last - 1
     assert ("b.bin then", "c") in log  # the filesystem was written out after the new content landed
-    assert record.load_sync(target) is not None and not record.load_sync(target).get("interrupted")
+    finished = record.load_sync(target)
+    assert finished is not None and not finished.get("interrupted")
