@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import OperationFailed
+
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
 
@@ -35,9 +37,9 @@ def sync_filesystem(path: Path) -> None:
     """
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        if _LIBC.syncfs(fd) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, os.strerror(code), str(path))
+        if _LIBC.syncfs(fd) != 0:  # a writeback error (EIO): what the sync wrote may not be on the disk
+            raise OperationFailed(f"the filesystem of '{path}' could not be written out "
+                                  f"({os.strerror(ctypes.get_errno())}): check the disk, then sync again")
     finally:
         os.close(fd)
 
