@@ -13,6 +13,7 @@ import pytest
 from cellkit import fault_files, scenario
 
 from workbench.experiment.registry import make_protection
+from workbench.experiment.scenario import Scenario
 from workbench.faults.crash import crash_during, folder_bytes
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
@@ -22,9 +23,18 @@ LOCKS = {"backup/restic": "locks/", "backup/borg": "lock.exclusive/"}
 #: The next run says how the tool got past what the killed one left.
 RECOVERED = {"backup/restic": "restic unlock removed 1 stale lock", "backup/borg": "borg removed the lock"}
 
-CRASH_THEN_DELETION = scenario("crash-then-deletion", [
-    ("crash-during-protect", "day 1 02:00", {"after_fraction": 0.01}),
-    ("deletion", "day 2 10:00", {"whole_folder": True})], "day 2 12:00")
+#: The share of a typical run's bytes after which the kill comes. restic's first write of a run is
+#: its lock, and its last (the snapshot) comes just before it unlocks, so a small day's run can
+#: cross any later share and unlock within one poll of the trigger: restic is killed at its first
+#: byte. borg's first byte is the shared lock of the 'borg list' before 'borg create', and every
+#: byte 'borg create' writes (segments, then the index at commit) lands while it holds the lock.
+SHARE = {"backup/restic": 0.0, "backup/borg": 0.01}
+
+
+def _crash_then_deletion(strategy: str) -> Scenario:
+    return scenario("crash-then-deletion", [
+        ("crash-during-protect", "day 1 02:00", {"after_fraction": SHARE[strategy]}),
+        ("deletion", "day 2 10:00", {"whole_folder": True})], "day 2 12:00")
 
 
 def _held_lock(record: dict, strategy: str) -> list[str]:
@@ -33,7 +43,7 @@ def _held_lock(record: dict, strategy: str) -> list[str]:
 
 @pytest.mark.parametrize("strategy", ["backup/restic", "backup/borg"])
 def test_a_cell_kills_the_tool_holding_its_lock_and_the_next_run_recovers(run, strategy: str) -> None:
-    row, details = run(strategy, CRASH_THEN_DELETION)
+    row, details = run(strategy, _crash_then_deletion(strategy))
     crash = next(f for f in details["faults"] if f["kind"] == "crash-during-protect")
     assert crash["details"]["killed"] and crash["details"]["returncode"] == -9, crash["details"]
     assert _held_lock(crash, strategy), f"the tool held its lock when it was killed: {crash['details']['existed']}"
