@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.strategies.mirror import record
+from workbench.strategies.mirror import record, tree
 from workbench.strategies.mirror.sync import sync_tree
 
 TICK = 0.05  # longer than the kernel's coarse clock tick that stamps ctimes
@@ -40,6 +40,23 @@ def test_a_sync_after_a_whole_one_takes_unchanged_xattrs_from_the_target(pair: t
     assert saved is not None and saved["version"] == 2 and set(saved["xattrs_settled"]) == {"source_ns", "target_ns"}
     result = sync_tree(source, target)
     assert result.xattrs_reused == _entries(source)
+    assert (result.created, result.updated, result.metadata) == (0, 0, 0)
+
+
+def test_a_sync_with_nothing_changed_reads_no_xattr_on_either_side(
+        pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    source, target = pair
+    read: list[str] = []
+    real = tree.read_xattrs
+
+    def counting(path: str | int) -> tree.Xattrs:
+        read.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(tree, "read_xattrs", counting)
+    result = sync_tree(source, target)
+    # only the two tops, which a scan always reads, and the target's again once the record is written
+    assert read == [str(source), str(target), str(target)], read
     assert (result.created, result.updated, result.metadata) == (0, 0, 0)
 
 

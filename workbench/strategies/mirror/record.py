@@ -71,7 +71,8 @@ class SyncResult:
     metadata: int = 0
     bytes_copied: int = 0
     hashed_files: int = 0
-    #: source entries whose xattrs were taken from the target's copy, not read (see ``xattrs_settled``)
+    #: entries whose xattrs were read on neither side: unchanged on both since the last whole sync
+    #: (see ``xattrs_settled``)
     xattrs_reused: int = 0
     vanished: int = 0  # source files that disappeared while we copied them
     #: source paths the disk could not read (EIO): not copied, and their mirror copies kept as they were
@@ -163,8 +164,9 @@ def xattrs_settled(saved: dict[str, Any] | None, source: Path) -> tuple[int, int
     nothing vanished) records them, as ``xattrs_settled``: the start of its scan and its end
     after every write, each less ``CLOCK_SLACK_NS``. A source entry whose ctime is older than
     the first was as that sync read it, and a target entry older than the second as that sync
-    left it (setting an xattr moves the ctime), so their xattrs are still equal: the next sync
-    reads them on the target only. Records before version 2 have none: every xattr is read.
+    left it (setting an xattr moves the ctime), so the xattrs of an entry older on both sides are
+    still equal: the next sync reads them on neither. Records before version 2 have none: every
+    xattr is read.
     """
     if saved is None or saved.get("interrupted") or saved.get("source") != str(source):
         return None
