@@ -48,3 +48,15 @@ def test_a_ratio_of_a_limit_is_ours_over_it() -> None:
     rows = [{"op": "x", "side": "ours", "wall_s": 2.0}, {"op": "x", "side": "ref", "wall_s": 3.0},
             {"op": "x", "side": "cat", "wall_s": 0.5}]
     assert {r["side"]: r["value"] for r in harness.ratios(rows, sides)} == {"ref": 1.5, "cat": 4.0}
+
+
+def test_a_sample_counts_the_memory_handed_back_to_the_host_meanwhile(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = _harness()
+    counter = tmp_path / "reported_kib"
+    counter.write_text("1024\n")
+    monkeypatch.setattr(harness, "REPORTED_KIB", counter)
+    sample = harness.run_measured(harness.shell(f"echo 3072 > {counter}"))  # the kernel reports 2 MiB meanwhile
+    assert sample.returned_mib == 2.0
+    monkeypatch.setattr(harness, "REPORTED_KIB", tmp_path / "absent")  # a kernel without page reporting
+    assert harness.run_measured(["true"]).returned_mib == 0.0
