@@ -58,7 +58,6 @@ def test_a_tree_scanned_in_a_worker_equals_one_scanned_here(tmp_path: Path, coun
     assert there[2] == [str(second / "docs" / f"{TEMP_PREFIX}half.tmp")]
 
 
-
 def test_a_worker_leaves_the_same_entries_unread_for_xattrs(tmp_path: Path, counted: list[str]) -> None:
     first, second = _sample(tmp_path / "a"), _sample(tmp_path / "b")
     time.sleep(0.05)  # past the coarse tick that stamps ctimes
@@ -72,6 +71,7 @@ def test_a_worker_leaves_the_same_entries_unread_for_xattrs(tmp_path: Path, coun
     assert sorted(here[1]) == sorted(there[1]) and "docs/f07.txt" not in there[1]
     assert "docs/deep/tagged" in there[1] and by_worker["docs/deep/tagged"].xattrs == ()
     assert by_worker["docs/f07.txt"].xattrs == by_us["docs/f07.txt"].xattrs == (("user.new", b"after the time"),)
+
 
 def test_a_checksum_sync_of_many_files_hashes_in_workers_and_finds_rot(
         tmp_path: Path, counted: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
