@@ -94,6 +94,17 @@ def test_crash_after_a_time_and_a_command_that_ends_first(workspace: Path) -> No
         crash_during([sys.executable, "-c", "pass"])
 
 
+def test_the_tool_a_killed_run_started_is_reaped_at_once(workspace: Path) -> None:
+    """Adopted, not left to init: a zombie's pid still answers a signal, and restic would take its lock for live."""
+    pidfile = workspace / "tool.pid"
+    code = (f"import subprocess, time; tool = subprocess.Popen(['sleep', '60']); "
+            f"open({str(pidfile)!r}, 'w').write(str(tool.pid)); time.sleep(60)")
+    record = crash_during([sys.executable, "-c", code], when_path=pidfile, min_bytes=1, timeout_s=30)
+    assert record.details["killed"] and record.details["orphans_reaped"] == 1
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pidfile.read_text()), 0)
+
+
 def test_what_the_killed_run_left_attached_is_released(home_disk: Path, workspace: Path) -> None:
     flag = workspace / "mounted.flag"
     code = textwrap.dedent(f"""

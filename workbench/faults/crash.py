@@ -47,7 +47,8 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
         raise UsageError("a crash needs a moment: give after_s (seconds) or when_path (a file in the target)")
     loops_before, mounts_before = set(workspace_loops()), set(workspace_mounts())
     watch = watch if watch is not None else when_path
-    with tempfile.TemporaryFile() as errors:
+    orphans = 0
+    with tempfile.TemporaryFile() as errors, proc.adopting_orphans():
         started = time.monotonic()
         child = proc.spawn(argv, stderr=errors, env=env)
         try:
@@ -55,6 +56,7 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
         except BaseException:  # interrupted ourselves: the child must not outlive us
             proc.kill_group(child)
             child.wait()
+            proc.reap_group(child)
             raise
         elapsed = time.monotonic() - started
         killed = trigger is not None and child.poll() is None
@@ -62,7 +64,7 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
             killed = proc.kill_group(child)  # False: it ended in the last instant
         returncode = child.wait()
         if killed:
-            proc.wait_group_gone(child)  # the tool it started is gone too, as after a power cut
+            orphans = proc.reap_group(child)  # the tool it started is gone too, as after a power cut
         existed = _listing(watch) if watch is not None else {}
         errors.seek(0)
         stderr_tail = errors.read()[-2000:].decode(errors="replace")
@@ -72,7 +74,7 @@ def crash_during(argv: Sequence[str], *, after_s: float | None = None, when_path
         files=sorted(existed),
         details={"killed": killed, "trigger": trigger or "exited", "elapsed_s": round(elapsed, 3),
                  "after_s": after_s, "when_path": None if when_path is None else str(when_path),
-                 "min_bytes": min_bytes, "returncode": returncode, "existed": existed,
+                 "min_bytes": min_bytes, "returncode": returncode, "orphans_reaped": orphans, "existed": existed,
                  "released": released, "stderr_tail": stderr_tail},
     )
 

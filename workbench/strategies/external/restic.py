@@ -54,6 +54,8 @@ HOST = "workbench"
 #: restic's exit code for a backup that made its snapshot but could not read some files.
 PARTIAL_BACKUP = 3
 _GLOB = re.compile(r"([*?\[\]\\])")
+#: A lock's file name: the SHA-256 of its contents, in hex.
+_LOCK_ID = re.compile(r"[0-9a-f]{64}")
 
 
 class ResticEngine(FoldersEngine):
@@ -208,8 +210,10 @@ def _point(snapshot: restic_json.Snapshot) -> RestorePoint:
 
 
 def _locks(target: Path) -> set[str]:
+    """The locks in the repository: files of ``locks/`` named by an id. A run killed while it saved
+    its lock leaves ``<id>-tmp-<n>``, which restic never reads as a lock (nor removes)."""
     folder = target / "locks"
-    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+    return {p.name for p in folder.iterdir() if _LOCK_ID.fullmatch(p.name)} if folder.is_dir() else set()
 
 
 def _detail(errors: list[str], pack: str) -> str:
