@@ -41,7 +41,8 @@ from workbench.strategies.external.rsnapshot import RsnapshotEngine
 from workbench.strategies.external.rsync import RsyncMirror
 from workbench.strategies.external.unison import UnisonMirror
 from workbench.strategies.image.engine import ImageStrategy
-from workbench.strategies.mirror.strategies import MirrorContinuous, MirrorSync, MirrorTwoWay, Raid1Strategy
+from workbench.strategies.mirror.raid1_mode import Raid1Strategy
+from workbench.strategies.mirror.strategies import MirrorContinuous, MirrorSync, MirrorTwoWay
 from workbench.strategies.none import NoStrategy
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import workspace
-from ..truth.disk_manifest import disk_differences, load_any, take_disk_manifest
 from ..truth.judge import DEFAULT_IGNORE, Comparison, compare
 from ..truth.manifest import take_manifest
 
@@ -46,6 +45,8 @@ def manifest(target: str | Path, *, out: str | Path, force: bool = False,
     began = time.monotonic()
     is_disk = source.is_file()
     if is_disk:
+        from ..truth.disk_manifest import take_disk_manifest  # a disk only: a folder's start-up skips the disk layer
+
         disk = take_disk_manifest(source, include=include)
         disk.save(destination)
         tree = disk.root
@@ -62,6 +63,8 @@ def compare_tree(manifest: str | Path, target: str | Path, *, history: Sequence[
 
     Folder mtimes and the fields of ``DEFAULT_IGNORE`` are not compared unless ``strict``.
     """
+    from ..truth.disk_manifest import disk_differences, load_any, take_disk_manifest  # reads either kind
+
     expected, expected_disk = load_any(workspace.resolve(manifest, must_exist=True))
     older = [load_any(workspace.resolve(h, must_exist=True))[0] for h in history] or None
     source = workspace.resolve(target, must_exist=True)

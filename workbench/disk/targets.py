@@ -22,7 +22,6 @@ from pathlib import Path, PurePosixPath
 
 from .. import workspace
 from ..errors import UsageError
-from .mounting import mounted
 
 #: What mkfs leaves at a filesystem's root: the root of a fresh disk still counts as empty.
 FRESH_FILESYSTEM_ENTRY = "lost+found"
@@ -58,6 +57,8 @@ def opened(spec: str, *, create: bool = True) -> Iterator[Path]:
         yield path
         return
     image = workspace.resolve(disk, must_exist=True)
+    from .mounting import mounted  # here, not on top: a folder target's start-up skips the loop-device layer
+
     with mounted(image, "data") as point:
         path = (point / folder.lstrip("/")).resolve()
         if not path.is_relative_to(point):  # a symlink on the disk may still point out

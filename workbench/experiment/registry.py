@@ -76,7 +76,7 @@ def _mirror(continuous: bool = False, two_way: bool = False) -> Callable[..., Pr
 
 
 def _raid1(target: Path, variant: str = "", **common: Any) -> Protection:
-    from ..strategies.mirror.strategies import Raid1Strategy
+    from ..strategies.mirror.raid1_mode import Raid1Strategy
     from .raid1_machine import Raid1Protection
 
     return Raid1Protection(strategy=Raid1Strategy(), target=target / "raid1", filesystem_is_target=True, **common)

@@ -9,6 +9,7 @@ library's own (``workbench.strategies``); nothing here copies or restores a byte
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -85,11 +86,10 @@ def _none(variant: str, folder: str, **options: Any) -> Strategy:
     return NoStrategy()
 
 
-def _mirror_engine(class_name: str) -> Callable[..., Strategy]:
+def _mirror_engine(class_name: str, module: str = "strategies") -> Callable[..., Strategy]:
+    """A mirror mode's strategy class, from ``workbench.strategies.mirror.<module>``, imported when first made."""
     def make(variant: str, folder: str, **options: Any) -> Strategy:
-        from ..strategies.mirror import strategies
-
-        cls = getattr(strategies, class_name)
+        cls = getattr(importlib.import_module(f"workbench.strategies.mirror.{module}"), class_name)
         return cls(checksum=variant == "checksum", **options) if variant else cls(**options)
 
     return make
@@ -128,7 +128,7 @@ _KINDS: dict[str, _Kind] = {
     "mirror-sync": _Kind(_mirror_engine("MirrorSync"), "folder", _as_it_is, LEFT_OUT),
     "mirror-continuous": _Kind(_mirror_engine("MirrorContinuous"), "folder", _as_it_is, LEFT_OUT),
     "mirror-two-way": _Kind(_mirror_engine("MirrorTwoWay"), "folder", _as_it_is, LEFT_OUT),
-    "raid1": _Kind(_mirror_engine("Raid1Strategy"), "folder", _mounted_pair, LEFT_OUT),
+    "raid1": _Kind(_mirror_engine("Raid1Strategy", "raid1_mode"), "folder", _mounted_pair, LEFT_OUT),
     **{row.name: _external_kind(row) for row in catalog.external()},
 }
 

@@ -61,7 +61,9 @@ def make(mode: str, *, checksum: bool = False, delay_s: float = 0.2, half_bytes:
         return strategies.MirrorContinuous(checksum, delay_s)
     if row.strategy == "mirror-two-way":
         return strategies.MirrorTwoWay()
-    return strategies.Raid1Strategy(half_bytes)
+    from .raid1_mode import Raid1Strategy  # only here: it loads the loop-device and served-disk layers
+
+    return Raid1Strategy(half_bytes)
 
 
 def detect_mode(target: Path) -> str:

@@ -1,4 +1,4 @@
-"""The four mirror modes behind the common ``Strategy`` protocol.
+"""The mirror modes behind the common ``Strategy`` protocol.
 
 A mirror keeps exactly one restore point, ``now``: the current state of the
 target, at the time of its last sync. Restoring copies the mirror back. What
@@ -7,14 +7,8 @@ time (checksum variant), the two-way state database (sizes and mtimes), or
 btrfs' own checksums (a scrub). A damaged record (``record.DamagedRecord``) is
 damage: ``points`` raises it, ``verify`` reports it, and the next sync rebuilds it.
 
-raid1 is different: nothing is copied from a source at every run. The
-protected filesystem itself lives on the btrfs pair in the target directory.
-The experiment engine mounts the pair (``raid1.mounted_pair(target)``) and
-builds the workload directly on it; ``protect`` is the way in for an existing
-tree: it creates the pair if needed and copies the tree onto it, after which
-the pair *is* the protected filesystem. Its point is the pair itself, "now":
-its time is when the pair was last known in step (``record.stamp_in_step``:
-each protect, and every simulated hour in an experiment).
+raid1 is different: its strategy is in ``raid1_mode`` (imported only when asked for, so a
+sync's start-up does not load the loop-device and served-disk layers).
 """
 
 from __future__ import annotations
@@ -32,7 +26,7 @@ from ...errors import OperationFailed, UsageError
 from ...filehash import hash_file
 from ..base import Damage, Listed, ProgressCallback, RestorePoint, RestoreReport, Scope, SourceKind, VerifyReport
 from ..target_full import reports_full_target
-from . import raid1, record, tree
+from . import record, tree
 from .listing import copy_paths, list_tree
 from .sync import check_target, sync_tree
 from .twoway import last_synced, load_state, signature, sync_two_way
@@ -44,16 +38,16 @@ if TYPE_CHECKING:
 POINT = "now"
 
 
-def _check_point(point_id: str) -> None:
+def check_point(point_id: str) -> None:
     if point_id not in (POINT, "latest"):
         raise UsageError(f"a mirror has one restore point, 'now' (its current state), not '{point_id}'")
 
 
-def _restore_copy(tree_root: Path, point_id: str, destination: Path, force: bool) -> RestoreReport:
+def restore_copy(tree_root: Path, point_id: str, destination: Path, force: bool) -> RestoreReport:
     """Make ``destination`` an exact copy of the mirror: what the mirror lacks is removed there
     (as ``rsync --delete`` back would), so a restored disk matches the mirror, not a mix.
     That deletes, so the destination must be new or empty unless ``force``."""
-    _check_point(point_id)
+    check_point(point_id)
     check_destination(destination, force=force)
     result = sync_tree(tree_root, destination, write_record=False)
     return RestoreReport(POINT, bytes_written=result.bytes_copied, files=result.files)
@@ -61,12 +55,12 @@ def _restore_copy(tree_root: Path, point_id: str, destination: Path, force: bool
 
 def _check_synced(strategy: Strategy, target: Path, point_id: str) -> None:
     """A listing needs the one point, 'now', and a mirror that has synced at least once."""
-    _check_point(point_id)
+    check_point(point_id)
     if not strategy.points(target):
         raise UsageError(f"'{target}' holds no {strategy.name} yet: run 'workbench mirror protect' first")
 
 
-def _read_all(root: Path) -> VerifyReport:
+def read_all(root: Path) -> VerifyReport:
     """Read every file of the tree: all a mirror without hashes can check (I/O errors, missing bytes)."""
     report = VerifyReport()
     for path, entry in tree.scan(root, exclude_top=record.LEFT_OUT, xattrs=False).items():
@@ -161,7 +155,7 @@ class MirrorSync(OneWayMirror, _MirrorFolderLister):
         if not record.has_record(target, record.SYNC_NAME):
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
                              "run 'workbench mirror protect' first")
-        return _restore_copy(target, point_id, destination, force)
+        return restore_copy(target, point_id, destination, force)
 
     def verify(self, target: Path) -> VerifyReport:
         """Checksum variant: every file against the hash recorded at sync time. Quick: read everything.
@@ -171,20 +165,20 @@ class MirrorSync(OneWayMirror, _MirrorFolderLister):
         try:
             saved = record.load_sync(target)
         except record.DamagedRecord as exc:
-            report = _read_all(target)
+            report = read_all(target)
             report.damage.insert(0, Damage("record", record.SYNC_NAME, str(exc)))
             return report
         if saved is None:
             raise UsageError(f"'{target}' is not a mirror (no {record.SYNC_NAME}): "
                              "run 'workbench mirror protect' first")
         if saved.get("interrupted"):
-            report = _read_all(target)
+            report = read_all(target)
             report.damage.insert(0, Damage("point", POINT, "a sync stopped part-way: the mirror is a mix of two "
                                            "states; sync again"))
             return report
         hashes: dict[str, str] = saved.get("hashes") or {}
         if not hashes:
-            return _read_all(target)
+            return read_all(target)
         report = VerifyReport()
         for path, expected in sorted(hashes.items()):
             report.checked += 1
@@ -245,14 +239,14 @@ class MirrorTwoWay(TwoWayMirror, _MirrorFolderLister):
     def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
         if not record.has_record(target, record.TWOWAY_NAME):
             raise UsageError(f"'{target}' is not a two-way mirror (no {record.TWOWAY_NAME}): run protect first")
-        return _restore_copy(target, point_id, destination, force)
+        return restore_copy(target, point_id, destination, force)
 
     def verify(self, target: Path) -> VerifyReport:
         """Every file readable, and size and mtime as the state database recorded at the last sync.
 
         A damaged state database is reported as damage (the next sync starts from an empty one).
         """
-        report = _read_all(target)
+        report = read_all(target)
         try:
             state = load_state(target)
         except record.DamagedRecord as exc:
@@ -271,86 +265,3 @@ class MirrorTwoWay(TwoWayMirror, _MirrorFolderLister):
 
     def footprint(self, target: Path) -> int:
         return allocated_bytes(target)
-
-
-class Raid1Strategy:
-    """``raid1``: a btrfs raid1 pair in the target directory holds the protected filesystem."""
-
-    name = "raid1"
-    scope: Scope = "filesystem"
-    source_kind: SourceKind = "tree"
-    variant = ""
-
-    def __init__(self, half_bytes: int = 256 << 20) -> None:
-        self.half_bytes = half_bytes
-
-    @locks.writing("raid1 pair")
-    def protect(self, source: Path, target: Path, *, now: datetime,
-                progress: ProgressCallback | None = None) -> RestorePoint:
-        if not all(image.exists() for image in raid1.halves(target)):
-            raid1.create_pair(target, self.half_bytes)
-        with raid1.mounted_pair(target) as pair:
-            result = sync_tree(source, pair.mountpoint, progress=progress, mode="raid1")
-            size = raid1.capacity(pair.mountpoint)
-        record.stamp_in_step(target, now)
-        return RestorePoint(POINT, now, "raid1", stored_bytes=result.bytes_copied, extra={
-            **result.to_json(), "raw_bytes": size.raw_bytes, "usable_bytes": size.usable_bytes})
-
-    def points(self, target: Path) -> list[RestorePoint]:
-        """The pair, "now", at the time it was last stamped in step (a pair never stamped: its halves' mtime)."""
-        present = [image for image in raid1.halves(target) if image.exists()]
-        if not present:
-            return []
-        when = record.in_step_at(target)
-        if when is None:  # made outside 'protect' and the experiment (a pair built by hand)
-            when = datetime.fromtimestamp(max(image.stat().st_mtime for image in present)).astimezone()
-        return [RestorePoint(POINT, when, "raid1", extra={"halves": [image.name for image in present]})]
-
-    def restore(self, target: Path, point_id: str, destination: Path, *, force: bool = False) -> RestoreReport:
-        _check_point(point_id)
-        check_destination(destination, force=force)  # before mounting anything
-        with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True, degrade=True) as pair:
-            return _restore_copy(pair.mountpoint, point_id, destination, force)
-
-    def listing(self, target: Path, point_id: str) -> list[Listed]:
-        """The pair's filesystem, mounted read-only (degraded when a half is gone)."""
-        _check_point(point_id)
-        with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True,
-                                degrade=True) as pair:
-            return list_tree(pair.mountpoint)
-
-    def restore_paths(self, target: Path, point_id: str, paths: Sequence[str], destination: Path, *,
-                      force: bool = False) -> RestoreReport:
-        _check_point(point_id)
-        check_destination(destination, force=force)  # before mounting anything
-        with raid1.mounted_pair(target, lost=raid1.missing_half(target), readonly=True,
-                                degrade=True) as pair:
-            return copy_paths(pair.mountpoint, paths, destination, point_id=POINT, force=force)
-
-    def verify(self, target: Path) -> VerifyReport:
-        """A scrub: btrfs reads both copies of every block and repairs a bad one from the good one.
-
-        With a half missing, or no longer a member (the pair mounts only without it), there is no
-        second copy to scrub against: that half is reported, and what is left is read.
-        """
-        lost = raid1.missing_half(target)
-        report = VerifyReport()
-        with raid1.mounted_pair(target, lost=lost, readonly=lost is not None, degrade=True) as pair:
-            if pair.left_out is not None:
-                why = "missing" if lost is not None else "no longer a member of the pair (its superblock)"
-                report.damage.append(Damage("disk", raid1.HALVES[pair.left_out], f"this half is {why}: "
-                                            "mounted degraded"))
-                readable = _read_all(pair.mountpoint)  # no second copy to scrub against: read what is left
-                files = tree.scan(pair.mountpoint, exclude_top=record.LEFT_OUT, xattrs=False).values()
-                report.checked = sum(-(-e.size // 4096) for e in files if e.kind == "f")  # 4 KiB blocks, as scrub
-                report.damage += readable.damage
-                return report
-            scrubbed = raid1.scrub(pair.mountpoint)
-        report.checked = scrubbed.scrubbed_bytes // 4096
-        for kind, count in sorted(scrubbed.errors.items()):
-            report.damage.append(Damage("blocks", kind, f"{count} found; corrected {scrubbed.corrected}, "
-                                        f"uncorrectable {scrubbed.uncorrectable}"))
-        return report
-
-    def footprint(self, target: Path) -> int:
-        return sum(image.stat().st_blocks * 512 for image in raid1.halves(target) if image.exists())
