@@ -12,7 +12,6 @@ is refused. ``tests/test_privilege.py`` checks the call sites by AST as well.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import select
@@ -325,6 +324,8 @@ def adopting_orphans() -> Iterator[None]:
     tells a stale lock by its owner's pid (restic) would take the lock for a live one. Adopted,
     they are reaped at once by ``reap_group``.
     """
+    import ctypes  # here: only the crash fault needs it, and every worker process imports this module
+
     libc = ctypes.CDLL(None, use_errno=True)
     was = ctypes.c_int(0)
     libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(was), 0, 0, 0)

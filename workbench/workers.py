@@ -31,7 +31,6 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -93,6 +92,8 @@ class Started:
     def map(self, shares: Sequence[Any]) -> list[Any]:
         """Each share to a worker (as many shares as workers), and their results in the same order."""
         assert len(shares) == len(self.children), f"{len(shares)} shares for {len(self.children)} workers"
+        from concurrent.futures import ThreadPoolExecutor  # here: a worker process itself never needs it
+
         with ThreadPoolExecutor(max_workers=len(shares)) as pool:
             return list(pool.map(self._finish, self.children, shares))
 

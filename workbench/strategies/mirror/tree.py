@@ -15,7 +15,6 @@ import os
 import shutil
 import stat
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -222,6 +221,9 @@ def scan_both(
         return first_tree, scan(second, only=scope, exclude_top=top, xattrs=xattrs, temps=second_temps,
                                 unchanged=second_unchanged), second_temps
     before = None if second_unchanged is None else second_unchanged[0]
+    # imported here: the worker process that imports this module to scan never needs threads
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         meanwhile = pool.submit(workers.run_share, f"{__name__}:scan_rows",
                                 (os.fspath(second), scope, top, xattrs, before))
