@@ -105,3 +105,47 @@ def test_a_two_way_sync_of_many_files_scans_in_a_worker_and_agrees(
     sides = [{p: twoway.signature(e) for p, e in tree.scan(root, exclude_top=record.LEFT_OUT, xattrs=False).items()
               if p} for root in (left, right)]
     assert twoway.load_state(right) == sides[0] == sides[1]
+
+
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[workers.Started]:
+    """Every ``Started`` made, to look at its job and its processes."""
+    made: list[workers.Started] = []
+    real = workers.Started.__init__
+
+    def recording(self: workers.Started, job: str, count: int) -> None:
+        real(self, job, count)
+        made.append(self)
+
+    monkeypatch.setattr(workers.Started, "__init__", recording)
+    return made
+
+
+def test_a_mirror_command_line_hands_the_targets_scan_to_the_worker_it_started_first(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.cli.main import EARLY_WORKERS, main
+
+    assert EARLY_WORKERS[("mirror", "protect")] == tree.SCAN_JOB
+    _sample(workspace / "src")
+    monkeypatch.setattr(sync, "WORKER_FILES", 10)
+    made = _started(monkeypatch)
+    argv = ["mirror", "protect", "--source", "src", "--target", "m"]
+    assert main(argv) == 0  # no record yet: the target is scanned here, and the early worker is stopped at once
+    assert [s.job for s in made] == [tree.SCAN_JOB] and made[0].children[0].poll() is not None
+    made.clear()
+    (workspace / "src" / "docs" / "new.txt").write_text("one more")
+    assert main(argv) == 0  # the record says many files: the worker started first scans the target
+    assert [s.job for s in made] == [tree.SCAN_JOB], "the scan started a worker of its own"
+    assert made[0].children[0].returncode == 0, "the early worker did not do the scan"
+    assert (workspace / "m" / "docs" / "new.txt").read_text() == "one more"
+    assert not workers._EARLY
+
+
+def test_a_worker_started_early_that_nothing_takes_is_stopped_when_the_command_ends(
+        workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.cli.main import main
+
+    made = _started(monkeypatch)
+    assert main(["mirror", "protect", "--source", "missing", "--target", "m"]) == 2  # refused before any scan
+    assert "does not exist" in capsys.readouterr().err
+    assert len(made) == (workers.cores() > 1) and not workers._EARLY
+    assert all(child.poll() is not None for s in made for child in s.children)

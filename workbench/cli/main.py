@@ -38,6 +38,11 @@ COMMANDS = {
     "completion": "completion_cmd",
 }
 
+#: A worker process some commands hand work to early in their run, by the first two words of the
+#: command line, started before the command's module is imported (``workers.start_early``): a folder
+#: mirror's sync scans its target in one (``strategies.mirror.tree.SCAN_JOB``).
+EARLY_WORKERS: dict[tuple[str, ...], str] = {("mirror", "protect"): "workbench.strategies.mirror.tree:scan_rows"}
+
 EPILOG = """\
 exit codes: 0 all good, 1 damage found or a check failed, 2 bad input or usage,
 3 the operation itself failed.
@@ -102,7 +107,21 @@ def _one_line(message: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in args_list if not a.startswith("-")), None)
+    words = [a for a in args_list if not a.startswith("-")]
+    command = words[0] if words else None
+    early = EARLY_WORKERS.get(tuple(words[:2]))
+    if early is None:
+        return _run(args_list, command)
+    from .. import workers  # only here: most commands start no worker
+
+    workers.start_early(early)
+    try:
+        return _run(args_list, command)
+    finally:
+        workers.stop_early()
+
+
+def _run(args_list: list[str], command: str | None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(args_list)
     logging.basicConfig(

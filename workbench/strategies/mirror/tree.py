@@ -215,6 +215,7 @@ def scan_both(
     scope = None if only is None else list(only)
     top = tuple(exclude_top)
     if not in_worker:
+        workers.stop_early(SCAN_JOB)  # a command line may have started one, in case
         first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps, unreadable=unreadable,
                           unchanged=first_unchanged)
         second_temps: list[str] = []
@@ -225,7 +226,7 @@ def scan_both(
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        meanwhile = pool.submit(workers.run_share, f"{__name__}:scan_rows",
+        meanwhile = pool.submit(workers.run_share, SCAN_JOB,
                                 (os.fspath(second), scope, top, xattrs, before))
         first_tree = scan(first, only=scope, exclude_top=top, xattrs=xattrs, temps=first_temps,
                           unreadable=unreadable, unchanged=first_unchanged)
@@ -242,6 +243,10 @@ Row = tuple[Any, ...]
 #: What a worker scans: ``(root, only, exclude_top, xattrs, unchanged before)``, the last a time (ns)
 #: before which an entry's ctime lets its xattrs go unread, or None.
 ScanShare = tuple[str, list[str] | None, tuple[str, ...], bool, int | None]
+
+
+#: The worker job that scans a tree (``scan_rows``).
+SCAN_JOB = f"{__name__}:scan_rows"
 
 
 def scan_rows(share: ScanShare, *, mapped: bool) -> tuple[list[Row], list[str], list[str]]:
