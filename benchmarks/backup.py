@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from data import apply_churn, make_tree
-from harness import OURS_ENV, Goal, Sample, Side, bench, drop_caches, ours_cli, run_measured, shell
+from harness import OURS_ENV, READ_ALL, Goal, Sample, Side, bench, drop_caches, ours_cli, read_all, run_measured, shell
 
 from workbench import proc
 from workbench.strategies.backup.repo import footprint
@@ -27,7 +27,7 @@ from workbench.strategies.backup.repo import footprint
 OURS = Side("ours", "ours", "content-defined chunks, BLAKE3 ids, zstd 3 per chunk, no encryption", "python3")
 RESTIC = Side("restic", "reference", "content-defined chunks, compression auto (zstd), AES-256 always on", "restic")
 BORG = Side("borg", "reference", "borg create -e none --compression zstd,3: chunks, zstd 3, no encryption", "borg")
-CAT = Side("cat (read limit)", "limit", "find -type f | xargs cat > /dev/null: every file's bytes read", "cat")
+CAT = Side("cat (read limit)", "limit", READ_ALL, "cat")
 TAR_ZSTD = Side("tar | zstd -T0 -3 (limit)", "limit", "tar -c of the tree | zstd -T0 -3 > /dev/null", "tar")
 #: What a backup does that the pipe into /dev/null does not: write its output into the disk, durably.
 TAR_ZSTD_FILE = Side("tar | zstd -T0 -3 > file, fsynced (limit)", "limit",
@@ -88,7 +88,7 @@ def _tool_run(side: Side, source: Path, fs: Path, run: int) -> dict[str, Sample]
 def _limit_run(side: Side, source: Path) -> dict[str, Sample]:
     output = source.parent / "limit.tar.zst"
     if side is CAT:
-        command = shell(f"find {source} -type f -print0 | xargs -0 cat > /dev/null")
+        command = read_all(source)
     elif side is TAR_ZSTD:  # tar would skip reading when it writes straight to /dev/null, so it goes through zstd
         command = shell(f"tar -cf - -C {source} . | zstd -T0 -3 -q -c > /dev/null")
     else:

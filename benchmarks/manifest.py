@@ -7,7 +7,7 @@ The tree lives on a fresh loop-mounted ext4 and is read once untimed, so every r
 hashes from the page cache: this measures walking and hashing, not the disk. Ours is
 ``workbench manifest TREE --out FILE``: per entry its type, size, mode, owner, mtime,
 hard-link group and xattrs, and a BLAKE3 hash of every file, written as JSON. The
-reference hashes file contents only. The limit: ``cat`` of every file.
+reference hashes file contents only. The limit: ``cat`` of every file, one per core.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 
 from data import make_tree
-from harness import OURS_ENV, Goal, Sample, Side, bench, ours_cli, run_measured, shell
+from harness import OURS_ENV, READ_ALL, Goal, Sample, Side, bench, ours_cli, read_all, run_measured, shell
 
 from workbench import proc
 from workbench.strategies.backup.repo import footprint
@@ -24,7 +24,7 @@ from workbench.strategies.backup.repo import footprint
 OURS = Side("ours", "ours", "walk, lstat, xattrs and BLAKE3 of every file, a JSON manifest written")
 B3SUM = Side("find | xargs -P2 b3sum", "reference", "BLAKE3 of every regular file's content, two processes",
              "b3sum")
-CAT = Side("cat (read limit)", "limit", "find -type f | xargs cat > /dev/null: every file's bytes read", "cat")
+CAT = Side("cat (read limit)", "limit", READ_ALL, "cat")
 OP = "manifest of a tree"
 
 
@@ -40,7 +40,7 @@ def main() -> int:
             commands = {
                 OURS: ours_cli("manifest", tree, "--out", b.work / "manifest.json", "--force"),
                 B3SUM: shell(f"find {tree} -type f -print0 | xargs -0 -P2 -n 256 b3sum > /dev/null"),
-                CAT: shell(f"find {tree} -type f -print0 | xargs -0 cat > /dev/null"),
+                CAT: read_all(tree),
             }
             run_measured(commands[CAT])  # into the page cache before any timing
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from data import apply_churn, make_tree
-from harness import OURS_ENV, Goal, Sample, Side, bench, ours_cli, run_measured, shell
+from harness import OURS_ENV, READ_ALL, Goal, Sample, Side, bench, ours_cli, read_all, run_measured, shell
 
 from workbench import proc
 from workbench.strategies.backup.repo import footprint
@@ -27,7 +27,7 @@ from workbench.strategies.backup.repo import footprint
 OURS = Side("ours", "ours", "sync: size+mtime (or content with --checksum), hard links, xattrs, a record kept")
 RSYNC = Side("rsync -aHAX --delete", "reference", "rsync -aHAX --delete (--checksum in checksum mode): "
              "hard links, ACLs, xattrs", "rsync")
-CAT = Side("cat (read limit)", "limit", "every file's bytes read: the source's (both trees' in checksum mode)", "cat")
+CAT = Side("cat (read limit)", "limit", f"{READ_ALL}: the source's (both trees' in checksum mode)", "cat")
 FIND = Side("find (stat limit)", "limit", "find -printf of size and mtime: every entry of both trees stat'ed", "find")
 SIDES = [OURS, RSYNC, CAT, FIND]
 INITIAL, NO_CHANGE, CHURN, CHECKSUM = "sync initial", "sync, no change", "sync after 1 % churn", \
@@ -58,10 +58,7 @@ def _limit_run(side: Side, source: Path, mirror: Path) -> dict[str, Sample]:
     proc.run(["cp", "-a", f"{source}/.", mirror])
     os.sync()
     if side is CAT:
-        def cat(*trees: Path) -> Sample:
-            return run_measured(shell(f"find {' '.join(map(str, trees))} -type f -print0 | xargs -0 cat > /dev/null"))
-
-        return {INITIAL: cat(source), CHECKSUM: cat(source, mirror)}
+        return {INITIAL: run_measured(read_all(source)), CHECKSUM: run_measured(read_all(source, mirror))}
     walk = run_measured(shell(f"find {source} {mirror} -printf '%s %T@ %p\\n' > /dev/null"))
     return {NO_CHANGE: walk, CHURN: walk}
 
