@@ -10,10 +10,13 @@ of a ``workbench.commands`` function and prints what it returns. Errors of the
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -142,5 +145,48 @@ def _run(args_list: list[str], command: str | None) -> int:
         return 130
 
 
+def run() -> NoReturn:
+    """The ``workbench`` command (and ``python -m workbench``): ``main``, then ``exit_fast``."""
+    exit_fast(main())
+
+
+def exit_fast(code: int) -> NoReturn:
+    """End the process with ``code`` without the interpreter's teardown, when nothing is left for it to finish.
+
+    After the atexit handlers, teardown frees every object and module and collects once more:
+    30 ms of a no-change sync of the laptop tree, 65 ms of an incremental backup of it (median
+    of 20 runs each, against ``os._exit`` after ``main``). Teardown also joins threads still
+    running and flushes files left open, so any of those (a thread but this one, a file this
+    process holds open for writing) makes it the normal exit. stdout and stderr are flushed,
+    and the atexit handlers (logging's flush) run, either way.
+    """
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader went away (a broken pipe): the normal exit says so, as before
+        sys.exit(code)
+    if threading.active_count() > 1 or _open_for_writing():
+        sys.exit(code)
+    atexit._run_exitfuncs()  # what a normal exit runs first
+    os._exit(code)
+
+
+def _open_for_writing() -> list[int]:
+    """This process's file descriptors above stderr that are open for writing (``/proc/self/fdinfo``)."""
+    held = []
+    for name in os.listdir("/proc/self/fdinfo"):
+        fd = int(name)
+        if fd <= 2:
+            continue
+        try:
+            with open(f"/proc/self/fdinfo/{name}") as info:
+                flags = int(info.read().split("flags:", 1)[1].split()[0], 8)
+        except (OSError, IndexError, ValueError):
+            continue  # the one this listing itself opened, gone by now
+        if flags & os.O_ACCMODE != os.O_RDONLY:
+            held.append(fd)
+    return held
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
