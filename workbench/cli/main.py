@@ -154,8 +154,9 @@ def exit_fast(code: int) -> NoReturn:
     """End the process with ``code`` without the interpreter's teardown, when nothing is left for it to finish.
 
     After the atexit handlers, teardown frees every object and module and collects once more:
-    30 ms of a no-change sync of the laptop tree, 65 ms of an incremental backup of it (median
-    of 20 runs each, against ``os._exit`` after ``main``). Teardown also joins threads still
+    about 30 ms of a no-change sync of the laptop tree (0.851 against 0.820 s, median of 30 runs
+    each, alternating) and of a no-change incremental backup (0.846 against 0.817 s, 20 each).
+    Teardown also joins threads still
     running and flushes files left open, so any of those (a thread but this one, a file this
     process holds open for writing) makes it the normal exit. stdout and stderr are flushed,
     and the atexit handlers (logging's flush) run, either way.

@@ -128,9 +128,7 @@ def decide(
     for path in changed_paths(signatures, state):
         sig = (signatures[0].get(path), signatures[1].get(path))
         old = state.get(path)
-        changed = (sig[0] != old, sig[1] != old)
-        if not any(changed):
-            continue
+        changed = (sig[0] != old, sig[1] != old)  # one at least: changed_paths gives no other
         if changed[0] != changed[1]:
             side = 0 if changed[0] else 1
             actions.append(Action("copy", path, side) if sig[side] else Action("delete", path, 1 - side))
