@@ -20,13 +20,17 @@ that reads (``mapped=False``), where the same fault is an ``OSError`` the job
 handles (an unreadable file). The calling process never maps a file.
 
 A worker gets its job as soon as it starts and imports it, then waits for its share
-(``started``), so a caller can start workers before their work is ready. A command
+(``started``), so a caller can start workers before their work is ready. A share can
+also be *streamed*: a head at once, then its items one by one while the caller is still
+finding them (``Started.stream``, ``feed``, ``finish``), so the workers start on the first
+items while the caller looks for the rest. A command
 that will most likely need one can even start it before its own imports
 (``start_early``), for the first ``started`` of that job to take.
 """
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import os
 import pickle
@@ -35,7 +39,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import proc
 from .bulk import no_cycle_collection
@@ -80,6 +84,10 @@ class Started:
     def __init__(self, job: str, count: int) -> None:
         self.job = job
         self.children: list[proc.Child] = []
+        self._head: Any = None
+        self._sent: list[list[Any]] = []  # a streamed share's items, by worker, for a reading worker to redo
+        self._load: list[float] = []  # the cost of what each was fed
+        self._order: list[int] = []  # the worker of each item fed
         try:
             for _ in range(max(1, count)):
                 child = proc.start_piped([sys.executable, "-m", "workbench.workers"], env=_environment())
@@ -99,8 +107,51 @@ class Started:
         with ThreadPoolExecutor(max_workers=len(shares)) as pool:
             return list(pool.map(self._finish, self.children, shares))
 
-    def _finish(self, child: proc.Child, share: Any) -> Any:
-        out, err = child.communicate(pickle.dumps(share, protocol=pickle.HIGHEST_PROTOCOL))
+    def stream(self, head: Any) -> None:
+        """Start one streamed share on each worker, all with ``head``; ``feed`` sends the items. The job
+        returns one result per item it got, in their order."""
+        self._head = head
+        self._sent = [[] for _ in self.children]
+        self._load = [0.0 for _ in self.children]
+        self._order = []
+        for child in self.children:
+            _widen(child)
+            self._send(child, (_STREAMED, head))
+
+    def feed(self, item: Any, cost: float) -> None:
+        """The next item of the streamed shares, to the worker with the least ``cost`` given so far.
+
+        Dealt in turn instead, a manifest of the laptop tree kept one worker busy 0.15 s after
+        the other had finished (its big files came unevenly).
+        """
+        index = min(range(len(self._load)), key=self._load.__getitem__)
+        self._load[index] += cost
+        self._order.append(index)
+        self._sent[index].append(item)
+        self._send(self.children[index], item)
+
+    def finish(self) -> list[Any]:
+        """End the streamed shares: the result of every item, in the order they were fed."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        shares = [(self._head, sent) for sent in self._sent]
+        with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+            results = [iter(result) for result in pool.map(self._finish, self.children, shares, [_END] * len(shares))]
+        return [next(results[index]) for index in self._order]
+
+    def _send(self, child: proc.Child, item: Any) -> None:
+        """``item`` to the worker, past the buffer of its stdin (which a write that fails would leave full)."""
+        assert child.stdin is not None
+        data = memoryview(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            while data:
+                data = data[os.write(child.stdin.fileno(), data):]
+        except BrokenPipeError:  # it died (SIGBUS?): finish() sees how, and has another do its items
+            pass
+
+    def _finish(self, child: proc.Child, share: Any, last: bytes | None = None) -> Any:
+        """The worker's result for ``share``, sent now (``last`` None) or already streamed (then ``last`` ends it)."""
+        out, err = child.communicate(pickle.dumps(share, protocol=pickle.HIGHEST_PROTOCOL) if last is None else last)
         if child.returncode == -signal.SIGBUS:  # a mapped page the disk could not read: read this time
             done = _reading_worker(self.job, share)
             return _outcome(done.returncode, done.stdout, done.stderr)
@@ -169,6 +220,30 @@ def _environment() -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(filter(None, [package_home, os.environ.get("PYTHONPATH")]))}
 
 
+#: A streamed share starts with ``(_STREAMED, head)`` (a tuple: a class would be another one in the
+#: worker, where this module is ``__main__``); its job gets ``(head, items)``, the items as they come.
+_STREAMED = "workbench.workers: a streamed share"
+#: The end of a streamed share's items.
+_END = pickle.dumps(None, protocol=pickle.HIGHEST_PROTOCOL)
+#: A worker's stdin pipe takes this much before a ``feed`` waits for it: a manifest of the laptop
+#: tree streams about 0.6 MB to each worker, so the caller never waits on a busy one.
+PIPE_BYTES = 1 << 20
+
+
+def _widen(child: proc.Child) -> None:
+    assert child.stdin is not None
+    try:
+        fcntl.fcntl(child.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except OSError:  # above /proc/sys/fs/pipe-max-size without the privilege: the default will do
+        pass
+
+
+def _items(stream: BinaryIO) -> Iterator[Any]:
+    """A streamed share's items, as they arrive, up to the end mark."""
+    while (item := pickle.load(stream)) is not None:
+        yield item
+
+
 def _reading_worker(job: str, share: Any) -> proc.Completed:
     work = pickle.dumps((job, False), protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps(
         share, protocol=pickle.HIGHEST_PROTOCOL)
@@ -186,6 +261,8 @@ def main() -> int:
     try:
         function = _resolve(job)
         share = pickle.load(sys.stdin.buffer)  # sent when the caller has it ready
+        if isinstance(share, tuple) and len(share) == 2 and share[0] == _STREAMED:
+            share = (share[1], _items(sys.stdin.buffer))
         result: object = function(share, mapped=mapped)
     except Exception as exc:  # the caller raises it as if it had happened there
         result = exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -24,15 +25,23 @@ def _tree(root: Path, files: int) -> Path:
     return root
 
 
-def test_worker_processes_give_the_same_manifest_as_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("feed_entries", [16, 1024], ids=["fed during the walk", "fed after it"])
+def test_worker_processes_give_the_same_manifest_as_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             feed_entries: int) -> None:
     root = _tree(tmp_path / "t", 300)
     monkeypatch.setattr(manifest, "WORKER_ENTRIES", 10)
-    shares = []
-    real = workers.Started.map
-    monkeypatch.setattr(workers.Started, "map", lambda self, given: shares.extend(given) or real(self, given))
+    monkeypatch.setattr(manifest, "FEED_ENTRIES", feed_entries)
+    fed: list[int] = []
+    real = workers.Started.feed
+
+    def feed(self: workers.Started, batch: list[object], cost: float) -> None:
+        fed.append(len(batch))
+        real(self, batch, cost)
+
+    monkeypatch.setattr(workers.Started, "feed", feed)
     by_workers = take_manifest(root)
     by_threads = take_manifest(root, workers=2)
-    assert len(shares) == workers.cores(), "the worker path was not taken"
+    assert sum(fed) == len(by_workers.entries), "the worker path was not taken for every entry"
     assert by_workers.digest() == by_threads.digest()
     assert by_workers.entries["d000/f00003"].xattrs == {"user.tag": "78"}
     assert by_workers.entries["d000/hard"].link_group == by_workers.entries["d000/f00001"].link_group == 1
@@ -58,6 +67,25 @@ def bus_error_when_mapped(share: int, *, mapped: bool) -> tuple[str, int]:
 def test_a_worker_killed_by_sigbus_is_done_again_by_one_that_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))  # where the worker finds this module
     assert workers.run_share(f"{__name__}:bus_error_when_mapped", 7) == ("read", 7)
+
+
+def streamed_bus_error_when_mapped(share: tuple[str, Iterable[int]], *, mapped: bool) -> list[tuple[str, str, int]]:
+    """A streamed job that dies as ``bus_error_when_mapped`` does, after reading its first item."""
+    head, items = share
+    got = iter(items)
+    first = next(got, None)
+    if mapped and first is not None:
+        os.kill(os.getpid(), signal.SIGBUS)
+    return [("read", head, item) for item in ([] if first is None else [first, *got])]
+
+
+def test_a_streamed_share_comes_back_in_the_order_fed_even_after_sigbus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
+    with workers.started(f"{__name__}:streamed_bus_error_when_mapped", 2) as ready:
+        ready.stream("head")
+        for item, cost in enumerate([100, 1, 1, 1, 50, 1, 200, 1]):  # dealt unevenly by cost
+            ready.feed(item, cost)
+        assert ready.finish() == [("read", "head", item) for item in range(8)]
 
 
 def test_shares_come_back_in_the_order_of_the_items() -> None:
