@@ -30,13 +30,15 @@ that will most likely need one can even start it before its own imports
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import importlib
+import itertools
 import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -65,6 +67,24 @@ def unsplit(results: Sequence[Sequence[Any]]) -> list[Any]:
     for index, part in enumerate(results):
         merged[index :: len(results)] = part
     return merged
+
+
+def split_by_cost(items: Sequence[Any], costs: Iterable[float], parts: int | None = None) -> list[list[Any]]:
+    """``items`` cut into ``parts`` (default: one per core) runs in order, of about equal cost each: their
+    results, one run after the other, are the items' in order. Runs end within one item's cost of
+    each other, where ``split`` leaves shares as uneven as the items come."""
+    count = max(1, parts or cores())
+    running = list(itertools.accumulate(costs))
+    total = running[-1] if running else 0
+    cuts = [0, *(_nearest_cut(running, total * k / count) for k in range(1, count)), len(items)]
+    return [list(items[start:end]) for start, end in itertools.pairwise(cuts)]
+
+
+def _nearest_cut(running: list[float], target: float) -> int:
+    """The count of leading items whose running cost comes nearest ``target``."""
+    cut = bisect.bisect_right(running, target)
+    below = running[cut - 1] if cut else 0.0
+    return cut + 1 if cut < len(running) and running[cut] - target < target - below else cut
 
 
 def map_shares(job: str, shares: Sequence[Any]) -> list[Any]:
@@ -121,8 +141,8 @@ class Started:
     def feed(self, item: Any, cost: float) -> None:
         """The next item of the streamed shares, to the worker with the least ``cost`` given so far.
 
-        Dealt in turn instead, a manifest of the laptop tree kept one worker busy 0.15 s after
-        the other had finished (its big files came unevenly).
+        Dealt in turn instead (``split``), a manifest of the laptop tree kept one worker busy 0.15 s
+        after the other had finished (its big files came unevenly).
         """
         index = min(range(len(self._load)), key=self._load.__getitem__)
         self._load[index] += cost

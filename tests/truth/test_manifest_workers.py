@@ -93,3 +93,13 @@ def test_shares_come_back_in_the_order_of_the_items() -> None:
     shares = workers.split(items, 3)
     assert sorted(len(s) for s in shares) == [3, 4, 4]
     assert workers.unsplit([[x * 10 for x in share] for share in shares]) == [x * 10 for x in items]
+
+
+def test_runs_split_by_cost_are_in_order_and_even_within_one_item() -> None:
+    items = list(range(10))
+    costs = [1] * 9 + [10]
+    runs = workers.split_by_cost(items, costs, 2)
+    assert [x for run in runs for x in run] == items
+    assert runs == [list(range(9)), [9]]  # 9 against 10: the cut nearest half the cost
+    assert workers.split_by_cost([1, 2, 3, 4], [10, 1, 1, 1], 2) == [[1], [2, 3, 4]]  # not 0 against 13
+    assert workers.split_by_cost([], [], 2) == [[], []]
