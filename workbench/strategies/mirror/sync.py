@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ... import workers
+from ...bulk import no_cycle_collection
 from ...durable import sync_filesystem
 from ...errors import UsageError
 from ...filehash import hash_file, hash_file_mapped
@@ -76,6 +77,7 @@ def check_target(target: Path) -> None:
                          f"a sync would delete them; pick an empty folder or an existing mirror")
 
 
+@no_cycle_collection()  # the plan and the record walk every entry again: see ``bulk``
 def sync_tree(
     source: Path,
     target: Path,

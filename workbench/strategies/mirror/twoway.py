@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import workers
+from ...bulk import no_cycle_collection
 from ...filehash import hash_file
 from ..base import ProgressCallback
 from . import record, tree
@@ -194,6 +195,7 @@ def last_synced(target: Path) -> datetime | None:
     return datetime.fromisoformat(data["synced_at"]) if data else None
 
 
+@no_cycle_collection()  # decide and the new state build tuples of every path: see ``bulk``
 def sync_two_way(
     source: Path, target: Path, *, now: datetime | None = None, progress: ProgressCallback | None = None
 ) -> TwoWayResult:
