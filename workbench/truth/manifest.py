@@ -303,8 +303,9 @@ def entries_of_batches(share: tuple[str, Iterable[Batch]], *, mapped: bool) -> l
 def entries_of(root: str, batch: Batch, *, mapped: bool = False) -> list[Row]:
     """The entries (as rows) of one batch of walked paths (with their lstat) under ``root``; ``mapped``: hash the
     files memory-mapped, which only a process that may die of SIGBUS can do (a worker)."""
-    hasher = hash_file_mapped if mapped else hash_file
-    return [_entry(root, walked, hasher) for walked in batch]
+    if not mapped:
+        return [_entry(root, walked, hash_file) for walked in batch]
+    return [_entry(root, walked, hash_file_mapped if walked[2] >= MAPPED_BYTES else hash_file) for walked in batch]
 
 
 def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, os.stat_result]],
@@ -387,11 +388,17 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
     return {path: number for number, paths in enumerate(groups, 1) for path in paths}
 
 
+#: A worker maps files from this size on; smaller ones it reads into its buffer, which took 7.6 against
+#: 8.5 µs a file for the laptop tree's 20,207 files below 64 KiB (measured), and cannot die of SIGBUS.
+MAPPED_BYTES = 64 << 10
+#: ``ManifestEntry.kind`` by the file-type bits of ``st_mode`` (anything else is "other").
+_KIND_OF_TYPE = {stat.S_IFREG: "file", stat.S_IFDIR: "dir", stat.S_IFLNK: "symlink"}
+
+
 def _entry(root: str, walked: Walked, hasher: Callable[[str], bytes]) -> Row:
     rel, mode, size, uid, gid, mtime_ns, blocks = walked
-    kind = ("file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode)
-            else "symlink" if stat.S_ISLNK(mode) else "other")
-    path = os.path.join(root, rel)
+    kind = _KIND_OF_TYPE.get(stat.S_IFMT(mode), "other")
+    path = f"{root}/{rel}" if rel else root
     return (rel, kind, size if kind in ("file", "symlink") else 0, mode, uid, gid, mtime_ns,
             os.readlink(path) if kind == "symlink" else None, None, _xattrs(path),
             _hash_file(path, hasher) if kind == "file" else None,
