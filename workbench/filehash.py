@@ -21,6 +21,10 @@ import blake3
 
 #: The read size, and the size of each thread's buffer.
 BLOCK = 1 << 20
+#: A process that may map files (a worker, see ``hash_file_mapped``) maps them from this size on; smaller
+#: ones it reads, which took 7.6 against 8.5 µs a file for the laptop tree's 20,207 files below 64 KiB
+#: (measured), and cannot die of SIGBUS.
+MAPPED_BYTES = 64 << 10
 
 
 class _Buffer(threading.local):
@@ -48,6 +52,12 @@ def hash_file(path: str | os.PathLike[str]) -> bytes:
         return hasher.digest()
     finally:
         os.close(fd)
+
+
+def hash_sized(path: str, size: int, *, mapped: bool) -> bytes:
+    """``hash_file_mapped`` of a file of ``MAPPED_BYTES`` or more (by its ``size`` when listed) if
+    ``mapped``, else ``hash_file``."""
+    return hash_file_mapped(path) if mapped and size >= MAPPED_BYTES else hash_file(path)
 
 
 def hash_file_mapped(path: str | os.PathLike[str]) -> bytes:

@@ -9,8 +9,8 @@ docs/benchmarks.md). The workers start when the walk passes ``WORKER_ENTRIES``
 and get the entries it finds from then on as it finds them (``_Feed``), so they
 hash while it walks. In this process files are hashed by ``filehash.hash_file``,
 which never memory-maps one, so a file on a bad sector is recorded ``UNREADABLE``
-instead of killing the process. A worker process maps them
-(``filehash.hash_file_mapped``, as ``b3sum`` does): a page the disk cannot read
+instead of killing the process. A worker process maps those of
+``filehash.MAPPED_BYTES`` or more (``filehash.hash_sized``, as ``b3sum`` maps): a page the disk cannot read
 kills it with SIGBUS, and its share is then made again by a worker that reads,
 which records the file ``UNREADABLE``. Symlinks are never followed, and
 ``lost+found`` at the root is skipped (mkfs makes it; it is not data).
@@ -48,7 +48,7 @@ import blake3
 from .. import workers as workbench_workers
 from ..bulk import no_cycle_collection
 from ..errors import UsageError
-from ..filehash import hash_file, hash_file_mapped
+from ..filehash import hash_sized
 from ..jsonfile import dumps, read_json
 
 FORMAT = "workbench-manifest"
@@ -301,11 +301,9 @@ def entries_of_batches(share: tuple[str, Iterable[Batch]], *, mapped: bool) -> l
 
 
 def entries_of(root: str, batch: Batch, *, mapped: bool = False) -> list[Row]:
-    """The entries (as rows) of one batch of walked paths (with their lstat) under ``root``; ``mapped``: hash the
-    files memory-mapped, which only a process that may die of SIGBUS can do (a worker)."""
-    if not mapped:
-        return [_entry(root, walked, hash_file) for walked in batch]
-    return [_entry(root, walked, hash_file_mapped if walked[2] >= MAPPED_BYTES else hash_file) for walked in batch]
+    """The entries (as rows) of one batch of walked paths (with their lstat) under ``root``; ``mapped``: hash
+    big files memory-mapped, which only a process that may die of SIGBUS can do (a worker; see ``filehash``)."""
+    return [_entry(root, walked, mapped) for walked in batch]
 
 
 def _walk(root: Path, rel: str, exclude: tuple[str, ...], out: list[tuple[str, os.stat_result]],
@@ -368,10 +366,10 @@ UNREADABLE = "unreadable"
 UNREADABLE_ERRORS = (errno.EIO, errno.EBADMSG, errno.EUCLEAN)
 
 
-def _hash_file(path: str, hasher: Callable[[str], bytes]) -> str:
+def _hash_file(path: str, size: int, mapped: bool) -> str:
     """BLAKE3 of the file; ``UNREADABLE`` when the storage returns an I/O error (the judge calls it corrupted)."""
     try:
-        return hasher(path).hex()
+        return hash_sized(path, size, mapped=mapped).hex()
     except OSError as exc:
         if exc.errno not in UNREADABLE_ERRORS:
             raise
@@ -388,20 +386,17 @@ def _link_groups(found: list[tuple[str, os.stat_result]]) -> dict[str, int]:
     return {path: number for number, paths in enumerate(groups, 1) for path in paths}
 
 
-#: A worker maps files from this size on; smaller ones it reads into its buffer, which took 7.6 against
-#: 8.5 µs a file for the laptop tree's 20,207 files below 64 KiB (measured), and cannot die of SIGBUS.
-MAPPED_BYTES = 64 << 10
 #: ``ManifestEntry.kind`` by the file-type bits of ``st_mode`` (anything else is "other").
 _KIND_OF_TYPE = {stat.S_IFREG: "file", stat.S_IFDIR: "dir", stat.S_IFLNK: "symlink"}
 
 
-def _entry(root: str, walked: Walked, hasher: Callable[[str], bytes]) -> Row:
+def _entry(root: str, walked: Walked, mapped: bool) -> Row:
     rel, mode, size, uid, gid, mtime_ns, blocks = walked
     kind = _KIND_OF_TYPE.get(stat.S_IFMT(mode), "other")
     path = f"{root}/{rel}" if rel else root
     return (rel, kind, size if kind in ("file", "symlink") else 0, mode, uid, gid, mtime_ns,
             os.readlink(path) if kind == "symlink" else None, None, _xattrs(path),
-            _hash_file(path, hasher) if kind == "file" else None,
+            _hash_file(path, size, mapped) if kind == "file" else None,
             kind == "file" and blocks * 512 + SPARSE_SLACK < size, blocks * 512)
 
 

@@ -35,7 +35,7 @@ from ... import workers
 from ...bulk import no_cycle_collection
 from ...durable import sync_filesystem
 from ...errors import UsageError
-from ...filehash import hash_file, hash_file_mapped
+from ...filehash import hash_sized
 from ..base import ProgressCallback
 from . import plan as planning
 from . import record, tree
@@ -221,20 +221,21 @@ FILE_COST_BYTES = 20_000
 def _hash_all(paths: list[str], sizes: list[int], hashers: workers.Started | None) -> list[bytes | None]:
     """The files' digests in order (see ``hash_share``): in the ``hashers`` worker processes if started, in
     new ones if there are many files, else here."""
+    files = list(zip(paths, sizes, strict=True))
     if hashers is None and (len(paths) < WORKER_FILES or workers.cores() < 2):
-        return hash_share(paths, mapped=False)
+        return hash_share(files, mapped=False)
     with workers.started(HASH_JOB) if hashers is None else nullcontext(hashers) as ready:
-        shares = workers.split_by_cost(paths, [size + FILE_COST_BYTES for size in sizes], len(ready.children))
+        shares = workers.split_by_cost(files, [size + FILE_COST_BYTES for size in sizes], len(ready.children))
         return [digest for share in ready.map(shares) for digest in share]
 
 
-def hash_share(paths: list[str], *, mapped: bool) -> list[bytes | None]:
-    """The digests of ``paths``, None for a file gone meanwhile or unreadable; a worker's job when ``mapped``."""
-    hasher = hash_file_mapped if mapped else hash_file
+def hash_share(files: list[tuple[str, int]], *, mapped: bool) -> list[bytes | None]:
+    """The digests of ``files`` (path and listed size), None for a file gone meanwhile or unreadable; a
+    worker's job when ``mapped`` (``filehash.hash_sized``)."""
     digests: list[bytes | None] = []
-    for path in paths:
+    for path, size in files:
         try:
-            digests.append(hasher(path))
+            digests.append(hash_sized(path, size, mapped=mapped))
         except FileNotFoundError:
             digests.append(None)
         except OSError as exc:  # a source file on a bad sector: it differs, and its copy will say it would not read
