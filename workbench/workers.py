@@ -41,7 +41,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from .bulk import no_cycle_collection
 from .errors import OperationFailed
@@ -57,24 +57,10 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def split(items: Sequence[Any], parts: int | None = None) -> list[list[Any]]:
-    """``items`` dealt into ``parts`` (default: one per core) shares, interleaved so big and small spread evenly."""
-    count = max(1, parts or cores())
-    return [list(items[i::count]) for i in range(count)]
-
-
-def unsplit(results: Sequence[Sequence[Any]]) -> list[Any]:
-    """The items of ``split``'s shares' results back in the order of the items."""
-    merged: list[Any] = [None] * sum(len(part) for part in results)
-    for index, part in enumerate(results):
-        merged[index :: len(results)] = part
-    return merged
-
-
 def split_by_cost(items: Sequence[Any], costs: Iterable[float], parts: int | None = None) -> list[list[Any]]:
     """``items`` cut into ``parts`` (default: one per core) runs in order, of about equal cost each: their
     results, one run after the other, are the items' in order. Runs end within one item's cost of
-    each other, where ``split`` leaves shares as uneven as the items come."""
+    each other, where dealing the items in turn leaves shares as uneven as the items come."""
     count = max(1, parts or cores())
     running = list(itertools.accumulate(costs))
     total = running[-1] if running else 0
@@ -104,9 +90,9 @@ class Started:
     """Workers for one job, started before their shares are ready (see ``started``)."""
 
     def __init__(self, job: str, count: int) -> None:
-        self.job = job
         from . import proc
 
+        self.job = job
         self.children: list[proc.Child] = []
         self._head: Any = None
         self._sent: list[list[Any]] = []  # a streamed share's items, by worker, for a reading worker to redo
@@ -145,7 +131,7 @@ class Started:
     def feed(self, item: Any, cost: float) -> None:
         """The next item of the streamed shares, to the worker with the least ``cost`` given so far.
 
-        Dealt in turn instead (``split``), a manifest of the laptop tree kept one worker busy 0.15 s
+        Dealt in turn instead, a manifest of the laptop tree kept one worker busy 0.15 s
         after the other had finished (its big files came unevenly).
         """
         index = min(range(len(self._load)), key=self._load.__getitem__)
@@ -284,7 +270,7 @@ def _resolve(job: str) -> Job:
     return function
 
 
-def main() -> int:
+def main() -> NoReturn:
     job, mapped = pickle.load(sys.stdin.buffer)  # sent at once: the job's imports overlap the caller's work
     try:
         function = _resolve(job)
@@ -304,4 +290,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

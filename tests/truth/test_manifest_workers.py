@@ -88,13 +88,6 @@ def test_a_streamed_share_comes_back_in_the_order_fed_even_after_sigbus(monkeypa
         assert ready.finish() == [("read", "head", item) for item in range(8)]
 
 
-def test_shares_come_back_in_the_order_of_the_items() -> None:
-    items = list(range(11))
-    shares = workers.split(items, 3)
-    assert sorted(len(s) for s in shares) == [3, 4, 4]
-    assert workers.unsplit([[x * 10 for x in share] for share in shares]) == [x * 10 for x in items]
-
-
 def test_runs_split_by_cost_are_in_order_and_even_within_one_item() -> None:
     items = list(range(10))
     costs = [1] * 9 + [10]
