@@ -88,6 +88,24 @@ def test_a_streamed_share_comes_back_in_the_order_fed_even_after_sigbus(monkeypa
         assert ready.finish() == [("read", "head", item) for item in range(8)]
 
 
+def streamed_fails_on_three(share: tuple[str, Iterable[int]], *, mapped: bool) -> list[int]:
+    """A streamed job that stops with an error at its item 3, leaving the rest unread."""
+    for item in share[1]:
+        if item == 3:
+            raise ValueError("item 3 is bad")
+    return []
+
+
+def test_an_error_in_a_streamed_share_is_raised_in_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
+    with workers.started(f"{__name__}:streamed_fails_on_three", 1) as ready, \
+            pytest.raises(ValueError, match="item 3 is bad"):
+        ready.stream("head")
+        for item in range(2000):  # more than the worker reads before it stops: the rest meets a closed pipe
+            ready.feed(item, 1)
+        ready.finish()
+
+
 def test_runs_split_by_cost_are_in_order_and_even_within_one_item() -> None:
     items = list(range(10))
     costs = [1] * 9 + [10]
