@@ -48,7 +48,7 @@ import blake3
 from .. import workers as workbench_workers
 from ..bulk import no_cycle_collection
 from ..errors import UsageError
-from ..filehash import hash_sized
+from ..filehash import FILE_COST_BYTES, hash_sized
 from ..jsonfile import dumps, read_json
 
 FORMAT = "workbench-manifest"
@@ -65,7 +65,7 @@ SPARSE_SLACK = 64 << 10  # a file is sparse if this much more is unallocated tha
 #: took 0.26 s to pickle and 0.18 s to unpickle (measured), as tuples of integers a tenth of that.
 Walked = tuple[str, int, int, int, int, int, int]
 Batch = list[Walked]
-#: A ``ManifestEntry``'s fields in order, as ``_entry`` makes them (see ``_make_entries``).
+#: A ``ManifestEntry``'s fields in order, as ``_entry`` makes them (see ``_Feed``).
 Row = tuple[Any, ...]
 
 
@@ -280,13 +280,8 @@ class _Feed:
             yield from pool.map(lambda batch: entries_of(root, batch), _batches(_walked(self.found)))
 
 
-#: What making an entry costs besides hashing its bytes, in bytes hashed in the same time: about
-#: 10 µs an entry (open, xattrs, the row) against BLAKE3 at about 2 GB/s a core (measured).
-ENTRY_COST_BYTES = 20_000
-
-
 def _cost(batch: Batch) -> int:
-    return sum(walked[2] for walked in batch if stat.S_ISREG(walked[1])) + ENTRY_COST_BYTES * len(batch)
+    return sum(walked[2] for walked in batch if stat.S_ISREG(walked[1])) + FILE_COST_BYTES * len(batch)
 
 
 def _walked(found: list[tuple[str, os.stat_result]]) -> Batch:
@@ -393,7 +388,7 @@ _KIND_OF_TYPE = {stat.S_IFREG: "file", stat.S_IFDIR: "dir", stat.S_IFLNK: "symli
 def _entry(root: str, walked: Walked, mapped: bool) -> Row:
     rel, mode, size, uid, gid, mtime_ns, blocks = walked
     kind = _KIND_OF_TYPE.get(stat.S_IFMT(mode), "other")
-    path = f"{root}/{rel}" if rel else root
+    path = f"{root}/{rel}"  # rel is never "": the walk lists the entries below the root
     return (rel, kind, size if kind in ("file", "symlink") else 0, mode, uid, gid, mtime_ns,
             os.readlink(path) if kind == "symlink" else None, None, _xattrs(path),
             _hash_file(path, size, mapped) if kind == "file" else None,

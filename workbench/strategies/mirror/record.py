@@ -90,11 +90,13 @@ class SyncResult:
         """Every field but the hashes (the record keeps those apart), lists copied, and ``read_errors``.
 
         Not ``dataclasses.asdict``, which deep-copies every value, the hashes too before they are
-        dropped: 0.08 s for a checksum sync of the laptop tree, 21,780 hashes (measured).
+        dropped: 0.06 s for 21,780 hashes and as many written paths (timeit), against 0.1 ms.
         """
-        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "hashes"}
-        for name in ("unreadable", "written", "removed"):
-            data[name] = list(data[name])
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name != "hashes":
+                value = getattr(self, f.name)
+                data[f.name] = list(value) if isinstance(value, list) else value
         data["read_errors"] = len(self.unreadable)
         return data
 

@@ -35,7 +35,7 @@ from ... import workers
 from ...bulk import no_cycle_collection
 from ...durable import sync_filesystem
 from ...errors import UsageError
-from ...filehash import hash_sized
+from ...filehash import FILE_COST_BYTES, hash_sized
 from ..base import ProgressCallback
 from . import plan as planning
 from . import record, tree
@@ -213,9 +213,6 @@ def _compare_contents(
 
 #: The worker job of checksum mode's hashing (``hash_share``).
 HASH_JOB = f"{__name__}:hash_share"
-#: What hashing a file costs besides its bytes, in bytes hashed in the same time (open, map, close: about
-#: 10 µs, against BLAKE3 at about 2 GB/s a core), for sharing the files out evenly.
-FILE_COST_BYTES = 20_000
 
 
 def _hash_all(paths: list[str], sizes: list[int], hashers: workers.Started | None) -> list[bytes | None]:
